@@ -1,0 +1,8 @@
+//! The ledger's integration tests: one binary, one module per concern.
+
+mod errors;
+mod known_answers;
+mod properties;
+mod support;
+mod tamper;
+mod vectors;

@@ -1,1 +1,23 @@
-//! server
+//! Everything of Gốc that runs only on the server: typed configuration, the database
+//! [`Store`](store::Store) (SQLite or PostgreSQL), the domain operations (each one unit of
+//! work with its transaction inside), and the non-page HTTP routes.
+//!
+//! Pages and server functions live in the `app` crate and call into this one.
+
+pub mod clock;
+pub mod config;
+pub mod cooperatives;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod log;
+pub mod sealing;
+pub mod services;
+pub mod store;
+pub mod trees;
+pub mod zones;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use services::Services;
+pub use store::Store;

@@ -1,0 +1,72 @@
+//! Typed configuration. The binary fills it from flags and environment variables (every
+//! one documented in `.env.sample`); the secret is wrapped so it never reaches a log.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{Error, Result};
+
+/// Where the server listens and what it connects to.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://path/to/file.db` (created if missing) or `postgres://...`.
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// Public base URL printed into QR codes, without trailing slash.
+    pub base_url: String,
+    /// Server secret that seals cooperatives' signing keys at rest.
+    pub secret: SecretString,
+}
+
+impl Config {
+    /// The host and path of the base URL: the prefix of every log's origin line.
+    pub fn origin_prefix(&self) -> String {
+        let s = self.base_url.trim_end_matches('/');
+        s.split_once("://").map_or(s, |(_, rest)| rest).to_owned()
+    }
+
+    /// Checks what a typo could break, with messages that say what to fix.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
+            return Err(Error::Config("GOC_BASE_URL must start with http:// or https://".into()));
+        }
+        if self.secret.expose_secret().len() < 32 {
+            return Err(Error::Config("GOC_SECRET must be at least 32 characters".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Reads the secret from `path`, creating it with 64 random hex characters (mode 0600)
+/// if it does not exist yet: a fresh machine runs without any manual step, and the
+/// secret stays outside the repository.
+pub fn load_or_create_secret(path: &Path) -> Result<SecretString> {
+    if let Ok(s) = std::fs::read_to_string(path) {
+        return Ok(SecretString::from(s.trim().to_owned()));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("creating the secret's folder", e))?;
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| Error::Internal(format!("randomness: {e}")))?;
+    let secret = data_encoding::HEXLOWER.encode(&bytes);
+    write_private(path, &secret)?;
+    Ok(SecretString::from(secret))
+}
+
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path).map_err(|e| Error::io("creating the secret file", e))?;
+    f.write_all(text.as_bytes()).map_err(|e| Error::io("writing the secret file", e))
+}
+
+/// The default secret file, beside the default SQLite database.
+pub fn default_secret_path() -> PathBuf {
+    PathBuf::from("data/secret.key")
+}

@@ -1,0 +1,109 @@
+//! Creating cooperatives, their key history, and their current signing key.
+
+use ledger::{CoopCode, KeyHistory, PublicKey, SignedRotation, SigningKey};
+
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::sealing::{random_seed, Sealer};
+use crate::store::{CooperativeInsert, CooperativeRow, Store};
+
+/// A cooperative as a manager registers it. Built only through [`NewCooperative::parse`].
+#[derive(Debug, Clone)]
+pub struct NewCooperative {
+    code: CoopCode,
+    name: String,
+    province: String,
+    district: String,
+    commune: String,
+    contact: String,
+    gs1_prefix: Option<String>,
+}
+
+/// Trims and bounds a required piece of text.
+pub(crate) fn required(field: &str, value: &str, max: usize) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Error::Invalid(format!("{field} is required")));
+    }
+    if v.chars().count() > max {
+        return Err(Error::Invalid(format!("{field} is longer than {max} characters")));
+    }
+    Ok(v.to_owned())
+}
+
+impl NewCooperative {
+    pub fn parse(
+        code: &str,
+        name: &str,
+        (province, district, commune): (&str, &str, &str),
+        contact: &str,
+        gs1_prefix: Option<&str>,
+    ) -> Result<Self> {
+        let code = CoopCode::parse(code.trim()).map_err(|_| {
+            Error::Invalid("cooperative code must be 2–16 characters A–Z, 0–9 and inner hyphens".into())
+        })?;
+        let gs1_prefix = match gs1_prefix.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            // GS1 company prefixes are 6 to 12 digits; Vietnam's start with 893.
+            Some(p) if (6..=12).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) => Some(p.to_owned()),
+            Some(_) => return Err(Error::Invalid("GS1 company prefix must be 6–12 digits".into())),
+        };
+        Ok(Self {
+            code,
+            name: required("name", name, 200)?,
+            province: required("province", province, 100)?,
+            district: required("district", district, 100)?,
+            commune: required("commune", commune, 100)?,
+            contact: contact.trim().chars().take(200).collect(),
+            gs1_prefix,
+        })
+    }
+}
+
+/// Registers a cooperative with a freshly generated signing key, sealed at rest.
+pub async fn create(store: &Store, sealer: &Sealer, origin_prefix: &str, new: NewCooperative) -> Result<i64> {
+    let key = SigningKey::from_seed(&random_seed()?);
+    let public = key.public_key();
+    store
+        .insert_cooperative(&CooperativeInsert {
+            origin: format!("{origin_prefix}/log/{}", new.code),
+            code: new.code.to_string(),
+            name: new.name,
+            province: new.province,
+            district: new.district,
+            commune: new.commune,
+            contact: new.contact,
+            gs1_prefix: new.gs1_prefix,
+            key_id: public.key_id().to_string(),
+            public_key: public.to_bytes().to_vec(),
+            secret_sealed: sealer.seal(&key.to_seed(), new.code.as_str())?,
+            created_at: now_ms(),
+        })
+        .await
+}
+
+/// Looks a cooperative up by its code, or says it does not exist.
+pub async fn by_code(store: &Store, code: &str) -> Result<CooperativeRow> {
+    store.cooperative_by_code(code).await?.ok_or(Error::NotFound("cooperative"))
+}
+
+/// The cooperative's public key history, as published at the well-known URL.
+pub async fn key_history(store: &Store, coop: &CooperativeRow) -> Result<KeyHistory> {
+    let rows = store.keys_of(coop.id).await?;
+    let corrupt = || Error::Internal(format!("key history of {} is corrupt", coop.code));
+    let first = rows.first().ok_or_else(corrupt)?;
+    let genesis = PublicKey::from_bytes(&first.public_key.clone().try_into().map_err(|_| corrupt())?)
+        .map_err(|_| corrupt())?;
+    let rotations = rows[1..]
+        .iter()
+        .map(|r| r.rotation.as_deref().ok_or_else(corrupt).and_then(|b| SignedRotation::decode(b).map_err(|_| corrupt())))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(KeyHistory { cooperative: CoopCode::parse(&coop.code).map_err(|_| corrupt())?, genesis, rotations })
+}
+
+/// The cooperative's current signing key, unsealed for one use.
+pub async fn signing_key(store: &Store, sealer: &Sealer, coop: &CooperativeRow) -> Result<SigningKey> {
+    let rows = store.keys_of(coop.id).await?;
+    let current = rows.last().ok_or_else(|| Error::Internal(format!("{} has no key", coop.code)))?;
+    sealer.open(&current.secret_sealed, &coop.code)
+}

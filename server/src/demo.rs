@@ -1,0 +1,137 @@
+//! The demo data set: two real-world-like cooperatives, their zones and a few dozen trees,
+//! in Vietnamese. Loaded by `goc demo` and by the run command into an empty database.
+
+use ledger::{Entry, Kind, Subject, TreeCode};
+
+use crate::clock::now_ms;
+use crate::cooperatives::{self, NewCooperative};
+use crate::error::{Error, Result};
+use crate::services::Services;
+use crate::trees::{self, NewTree};
+use crate::zones::{self, subject_key, NewZone};
+
+struct DemoZone {
+    code: Option<&'static str>,
+    name: &'static str,
+    area_ha: f64,
+    households: u32,
+    /// Centre of the zone (lat, lon), for its outline and its trees' GPS points.
+    centre: (f64, f64),
+}
+
+struct DemoCoop {
+    code: &'static str,
+    name: &'static str,
+    place: (&'static str, &'static str, &'static str),
+    contact: &'static str,
+    crop: &'static str,
+    species: &'static str,
+    varieties: &'static [&'static str],
+    tree_prefix: &'static str,
+    trees: u32,
+    zones: &'static [DemoZone],
+}
+
+const COOPS: &[DemoCoop] = &[
+    DemoCoop {
+        code: "NA-LH",
+        name: "HTX Na La Hiên",
+        place: ("Thái Nguyên", "Võ Nhai", "La Hiên"),
+        contact: "0208 3827 123",
+        crop: "na",
+        species: "custard_apple",
+        varieties: &["Na dai", "Na bở", "Na Thái"],
+        tree_prefix: "CC",
+        trees: 24,
+        zones: &[
+            DemoZone { code: Some("VN-TN-VNH-LHN-001-2023"), name: "Đồi na Khuôn Ngục", area_ha: 12.5, households: 18, centre: (21.7231, 105.9342) },
+            DemoZone { code: Some("VN-TN-VNH-CDG-002-2024"), name: "Vườn na Cúc Đường", area_ha: 6.2, households: 9, centre: (21.7512, 105.9015) },
+        ],
+    },
+    DemoCoop {
+        code: "XOAI-MX",
+        name: "HTX Xoài Mỹ Xương",
+        place: ("Đồng Tháp", "Cao Lãnh", "Mỹ Xương"),
+        contact: "0277 3851 456",
+        crop: "xoài",
+        species: "mango",
+        varieties: &["Xoài cát Hòa Lộc", "Xoài cát chu", "Xoài keo"],
+        tree_prefix: "XM",
+        trees: 20,
+        zones: &[
+            DemoZone { code: Some("VN-DT-CLH-MXG-001-2022"), name: "Vườn xoài Mỹ Xương A", area_ha: 35.0, households: 42, centre: (10.4412, 105.6589) },
+            DemoZone { code: None, name: "Vườn xoài ven sông Tiền", area_ha: 0.8, households: 3, centre: (10.4338, 105.6702) },
+        ],
+    },
+];
+
+/// A small quadrilateral around `centre`, as a GeoJSON Polygon (lon, lat order).
+fn outline((lat, lon): (f64, f64), area_ha: f64) -> String {
+    // Half the side of a square of this area, in degrees (1° ≈ 111 km).
+    let half = (area_ha * 10_000.0).sqrt() / 2.0 / 111_000.0;
+    let pts = [(-1.0, -0.8), (1.1, -1.0), (0.9, 1.0), (-1.0, 0.9), (-1.0, -0.8)];
+    let ring: Vec<String> = pts
+        .iter()
+        .map(|(dx, dy)| format!("[{:.6},{:.6}]", lon + dx * half, lat + dy * half))
+        .collect();
+    format!("{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}", ring.join(","))
+}
+
+/// Loads the demo set. Refuses a database that already holds cooperatives.
+pub async fn load(s: &Services) -> Result<()> {
+    if s.store.count_cooperatives().await? > 0 {
+        return Err(Error::Conflict("the database is not empty; demo data goes only into an empty one".into()));
+    }
+    for c in COOPS {
+        let new = NewCooperative::parse(c.code, c.name, c.place, c.contact, None)?;
+        cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, new).await?;
+        let coop = cooperatives::by_code(&s.store, c.code).await?;
+        for z in c.zones {
+            let mut zone = NewZone::parse(z.code, z.name, &[c.crop], z.area_ha, z.households)?;
+            zone.boundary = Some(outline(z.centre, z.area_ha));
+            zones::create(&s.store, &coop, "demo", zone).await?;
+        }
+        let zone_rows = s.store.zones_of(coop.id).await?;
+        for n in 1..=c.trees {
+            let zi = (n as usize) % zone_rows.len();
+            let z = &c.zones.iter().find(|z| z.name == zone_rows[zi].name).expect("demo zone");
+            let offset = f64::from(n) * 0.00011;
+            let tree = NewTree::parse(
+                &format!("{}{n:03}", c.tree_prefix),
+                c.species,
+                c.varieties[n as usize % c.varieties.len()],
+                &format!("{}-{:02}-{:02}", 2015 + n % 7, 1 + n % 12, 1 + n % 28),
+                Some((z.centre.0 + offset, z.centre.1 - offset)),
+            )?;
+            trees::create(&s.store, &s.sealer, &coop, &zone_rows[zi], "demo", tree).await?;
+        }
+        // A few diary entries so the first trees have a story to verify.
+        for n in 1..=3 {
+            let code = TreeCode::parse(&format!("{}{n:03}", c.tree_prefix))?;
+            for kind in [
+                Kind::Pruned { note: "Tỉa cành sau thu hoạch, để 3 cành khung".into() },
+                Kind::Fertilised { product: "Phân hữu cơ vi sinh Sông Gianh".into(), amount_g: 5_000 },
+                Kind::Watered { litres: Some(60) },
+            ] {
+                let subject = Subject::Tree(code.clone());
+                let now = now_ms();
+                s.store
+                    .append_entry(coop.id, &subject_key(&subject), move |coop_code, seq, prev| {
+                        Ok(Entry {
+                            cooperative: ledger::CoopCode::parse(coop_code)?,
+                            seq,
+                            subject,
+                            prev,
+                            recorded_at: now,
+                            received_at: now,
+                            author: "demo".into(),
+                            photos: vec![],
+                            kind,
+                        })
+                    })
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! The non-page HTTP routes: health, published keys, checkpoints and history downloads.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+
+use crate::error::Result;
+use crate::services::Services;
+use crate::{cooperatives, log};
+
+/// The routes this crate serves; the binary merges them with the pages.
+pub fn router() -> Router<Services> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/.well-known/goc/keys/{coop}", get(key_history))
+        .route("/api/cooperatives/{coop}/checkpoint", get(checkpoint))
+        .route("/api/trees/{coop}/{tree}/history", get(tree_history))
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(s): State<Services>) -> impl IntoResponse {
+    match s.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// A cooperative's key history, so anyone can verify its QR identities offline.
+async fn key_history(State(s): State<Services>, Path(coop): Path<String>) -> Result<impl IntoResponse> {
+    let coop = cooperatives::by_code(&s.store, coop.trim_end_matches(".json")).await?;
+    let keys = cooperatives::key_history(&s.store, &coop).await?;
+    Ok(([(header::CACHE_CONTROL, "public, max-age=300")], Json(keys)))
+}
+
+/// The latest signed checkpoint, as a C2SP signed note.
+async fn checkpoint(State(s): State<Services>, Path(coop): Path<String>) -> Result<impl IntoResponse> {
+    let coop = cooperatives::by_code(&s.store, &coop).await?;
+    let (cp, _) = log::checkpoint(&s.store, &s.sealer, &coop).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], cp.note))
+}
+
+/// A tree's history with proofs, as a download for `goc verify-file`.
+async fn tree_history(State(s): State<Services>, Path((coop, tree)): Path<(String, String)>) -> Result<impl IntoResponse> {
+    let history = log::export_tree(&s.store, &s.sealer, &s.base_url, &coop, &tree).await?;
+    let name = format!("attachment; filename=\"{coop}-{tree}-history.json\"");
+    Ok(([(header::CONTENT_DISPOSITION, name)], Json(history)))
+}

@@ -1,0 +1,32 @@
+//! What every request handler and server function needs, built once at start-up.
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::sealing::Sealer;
+use crate::store::Store;
+
+/// Shared, cheaply cloneable handles: the store, the key sealer and the public URLs.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub sealer: Sealer,
+    /// Public base URL printed into QR codes, without trailing slash.
+    pub base_url: String,
+    /// Host and path prefix of every log origin (`goc.example/log/CODE`).
+    pub origin_prefix: String,
+}
+
+impl Services {
+    /// Connects to the configured database and runs pending migrations.
+    pub async fn start(config: &Config) -> Result<Self> {
+        config.validate()?;
+        let store = Store::connect(&config.database_url).await?;
+        store.migrate().await?;
+        Ok(Self {
+            store,
+            sealer: Sealer::new(&config.secret),
+            base_url: config.base_url.trim_end_matches('/').to_owned(),
+            origin_prefix: config.origin_prefix(),
+        })
+    }
+}

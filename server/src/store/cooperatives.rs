@@ -1,0 +1,63 @@
+//! Cooperatives and their keys.
+
+use super::{on_pool, CooperativeInsert, CooperativeRow, CooperativeSummaryRow, KeyRow, Store};
+use crate::error::{Error, Result};
+
+const COOPERATIVE_COLUMNS: &str =
+    "id, code, name, province, district, commune, contact, gs1_prefix, origin, log_size, created_at";
+
+impl Store {
+    /// Inserts a cooperative with its first key, in one transaction.
+    pub async fn insert_cooperative(&self, c: &CooperativeInsert) -> Result<i64> {
+        const COOP: &str = "INSERT INTO cooperatives \
+            (code, name, province, district, commune, contact, gs1_prefix, origin, created_at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+        const KEY: &str = "INSERT INTO cooperative_keys \
+            (cooperative_id, key_id, public_key, secret_sealed, rotation, created_at) \
+            VALUES ($1, $2, $3, $4, NULL, $5)";
+        let result: Result<i64> = on_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            let id: i64 = sqlx::query_scalar(COOP)
+                .bind(&c.code).bind(&c.name).bind(&c.province).bind(&c.district).bind(&c.commune)
+                .bind(&c.contact).bind(&c.gs1_prefix).bind(&c.origin).bind(c.created_at)
+                .fetch_one(&mut *tx).await?;
+            sqlx::query(KEY)
+                .bind(id).bind(&c.key_id).bind(&c.public_key).bind(&c.secret_sealed).bind(c.created_at)
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(id)
+        }.await);
+        result.map_err(|e| {
+            if e.is_unique_violation() {
+                Error::Conflict(format!("cooperative code {} is already taken", c.code))
+            } else {
+                e
+            }
+        })
+    }
+
+    /// All cooperatives with their zone and tree counts, by name.
+    pub async fn list_cooperatives(&self) -> Result<Vec<CooperativeSummaryRow>> {
+        const SQL: &str = "SELECT c.code, c.name, c.province, c.district, c.commune, \
+              (SELECT COUNT(*) FROM zones z WHERE z.cooperative_id = c.id) AS zones, \
+              (SELECT COUNT(*) FROM trees t WHERE t.cooperative_id = c.id) AS trees \
+            FROM cooperatives c ORDER BY c.name";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).fetch_all(p).await)?)
+    }
+
+    pub async fn cooperative_by_code(&self, code: &str) -> Result<Option<CooperativeRow>> {
+        let sql = format!("SELECT {COOPERATIVE_COLUMNS} FROM cooperatives WHERE code = $1");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(code).fetch_optional(p).await)?)
+    }
+
+    /// The cooperative's keys, oldest first.
+    pub async fn keys_of(&self, cooperative_id: i64) -> Result<Vec<KeyRow>> {
+        const SQL: &str = "SELECT key_id, public_key, secret_sealed, rotation, created_at \
+                           FROM cooperative_keys WHERE cooperative_id = $1 ORDER BY id";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
+    }
+
+    pub async fn count_cooperatives(&self) -> Result<i64> {
+        Ok(on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM cooperatives").fetch_one(p).await)?)
+    }
+}

@@ -1,0 +1,110 @@
+//! The database `Store`: one concrete, cloneable type over SQLite or PostgreSQL.
+//!
+//! Each query is written once, as runtime SQL with `$N` placeholders that both engines
+//! accept, and [`on_pool!`] compiles the same body for each pool type. No `sqlx` type
+//! leaves this module tree: callers get row structs and [`crate::Error`].
+
+mod cooperatives;
+mod log;
+mod rows;
+mod trees;
+mod zones;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use rows::*;
+
+use crate::error::{Error, Result};
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database, whichever engine `DATABASE_URL` chose.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+/// Runs the same body against whichever pool the store holds; `$pool` names it inside.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Store {
+    /// Connects to `url`. A SQLite file (and its folder) is created if missing and opened in
+    /// WAL mode with foreign keys on and a busy timeout, so concurrent writers wait their
+    /// turn instead of failing.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            return Ok(Self { backend: Backend::Postgres(pool) });
+        }
+        if !url.starts_with("sqlite:") {
+            return Err(Error::Config(format!(
+                "DATABASE_URL must start with sqlite:// or postgres:// (got {})",
+                url.split(':').next().unwrap_or("")
+            )));
+        }
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("creating the database folder", e))?;
+        }
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        Ok(Self { backend: Backend::Sqlite(pool) })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.backend {
+            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Applies the engine's migrations from `migrations/sqlite` or `migrations/postgres`.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await?,
+            Backend::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Succeeds when the database answers a query.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+}

@@ -1,0 +1,144 @@
+//! Rows as the store returns them, and inputs as it takes them.
+
+/// A cooperative's stored record.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CooperativeRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub province: String,
+    pub district: String,
+    pub commune: String,
+    pub contact: String,
+    pub gs1_prefix: Option<String>,
+    pub origin: String,
+    pub log_size: i64,
+    pub created_at: i64,
+}
+
+/// A cooperative with its counts, for listings.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CooperativeSummaryRow {
+    pub code: String,
+    pub name: String,
+    pub province: String,
+    pub district: String,
+    pub commune: String,
+    pub zones: i64,
+    pub trees: i64,
+}
+
+/// One key of a cooperative's history. The sealed secret stays in the store layer's
+/// callers on the server; this type derives no `Serialize`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyRow {
+    pub key_id: String,
+    pub public_key: Vec<u8>,
+    pub secret_sealed: Vec<u8>,
+    pub rotation: Option<Vec<u8>>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ZoneRow {
+    pub id: i64,
+    pub cooperative_id: i64,
+    pub code: Option<String>,
+    pub name: String,
+    pub crops: String,
+    pub area_ha: f64,
+    pub households: i64,
+    pub boundary: Option<String>,
+    pub created_at: i64,
+}
+
+/// Everything the public tree page shows, in one row.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TreeDetailRow {
+    pub code: String,
+    pub species: String,
+    pub variety: String,
+    pub planted_on: String,
+    pub status: String,
+    pub lat_micro: Option<i64>,
+    pub lon_micro: Option<i64>,
+    pub identity_path: String,
+    pub zone_name: String,
+    pub zone_code: Option<String>,
+    pub zone_boundary: Option<String>,
+    pub zone_area_ha: f64,
+    pub coop_code: String,
+    pub coop_name: String,
+    pub province: String,
+    pub district: String,
+    pub commune: String,
+}
+
+/// A tree as listed within its cooperative.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TreeListRow {
+    pub code: String,
+    pub species: String,
+    pub variety: String,
+    pub zone_name: String,
+    pub status: String,
+}
+
+/// A stored ledger entry.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct EntryRow {
+    pub seq: i64,
+    pub subject: String,
+    pub hash: Vec<u8>,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CheckpointRow {
+    pub size: i64,
+    pub root: Vec<u8>,
+    pub note: String,
+}
+
+/// A new cooperative, validated by [`crate::cooperatives::NewCooperative`].
+#[derive(Debug, Clone)]
+pub struct CooperativeInsert {
+    pub code: String,
+    pub name: String,
+    pub province: String,
+    pub district: String,
+    pub commune: String,
+    pub contact: String,
+    pub gs1_prefix: Option<String>,
+    pub origin: String,
+    pub key_id: String,
+    pub public_key: Vec<u8>,
+    pub secret_sealed: Vec<u8>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ZoneInsert {
+    pub cooperative_id: i64,
+    pub code: Option<String>,
+    pub name: String,
+    pub crops: String,
+    pub area_ha: f64,
+    pub households: i64,
+    pub boundary: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct TreeInsert {
+    pub cooperative_id: i64,
+    pub zone_id: i64,
+    pub code: String,
+    pub species: String,
+    pub variety: String,
+    pub planted_on: String,
+    pub lat_micro: Option<i64>,
+    pub lon_micro: Option<i64>,
+    pub identity_path: String,
+    pub created_at: i64,
+}

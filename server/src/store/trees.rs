@@ -1,0 +1,50 @@
+//! Trees.
+
+use ledger::Entry;
+
+use super::log::{append_in_tx, MakeEntry};
+use super::{on_pool, Store, TreeDetailRow, TreeInsert, TreeListRow};
+use crate::error::{Error, Result};
+
+impl Store {
+    /// Inserts a tree and appends its registration entry, in one transaction.
+    pub async fn insert_tree(&self, t: &TreeInsert, subject: &str, make: impl MakeEntry) -> Result<(i64, Entry)> {
+        const SQL: &str = "INSERT INTO trees \
+            (cooperative_id, zone_id, code, species, variety, planted_on, lat_micro, lon_micro, identity_path, created_at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+        let result: Result<(i64, Entry)> = on_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            let id: i64 = sqlx::query_scalar(SQL)
+                .bind(t.cooperative_id).bind(t.zone_id).bind(&t.code).bind(&t.species).bind(&t.variety)
+                .bind(&t.planted_on).bind(t.lat_micro).bind(t.lon_micro).bind(&t.identity_path).bind(t.created_at)
+                .fetch_one(&mut *tx).await?;
+            let (entry, _) = append_in_tx!(tx, t.cooperative_id, subject, make);
+            tx.commit().await?;
+            Ok((id, entry))
+        }.await);
+        result.map_err(|e| {
+            if e.is_unique_violation() {
+                Error::Conflict(format!("tree code {} is already used in this cooperative", t.code))
+            } else {
+                e
+            }
+        })
+    }
+
+    /// One tree with its zone and cooperative, by their codes.
+    pub async fn tree_detail(&self, coop_code: &str, tree_code: &str) -> Result<Option<TreeDetailRow>> {
+        const SQL: &str = "SELECT t.code, t.species, t.variety, t.planted_on, t.status, t.lat_micro, t.lon_micro, \
+              t.identity_path, z.name AS zone_name, z.code AS zone_code, z.boundary AS zone_boundary, \
+              z.area_ha AS zone_area_ha, c.code AS coop_code, c.name AS coop_name, c.province, c.district, c.commune \
+            FROM trees t JOIN zones z ON z.id = t.zone_id JOIN cooperatives c ON c.id = t.cooperative_id \
+            WHERE c.code = $1 AND t.code = $2";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(coop_code).bind(tree_code).fetch_optional(p).await)?)
+    }
+
+    /// A cooperative's trees by code.
+    pub async fn trees_of(&self, cooperative_id: i64) -> Result<Vec<TreeListRow>> {
+        const SQL: &str = "SELECT t.code, t.species, t.variety, z.name AS zone_name, t.status \
+            FROM trees t JOIN zones z ON z.id = t.zone_id WHERE t.cooperative_id = $1 ORDER BY t.code";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
+    }
+}

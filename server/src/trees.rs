@@ -1,0 +1,176 @@
+//! Registering trees, issuing their signed QR identities, and reading a tree back with
+//! its identity verified.
+
+use ledger::{Date, Entry, GeoPoint, Identity, Kind, SignedIdentity, Subject, TreeCode, ZoneCode};
+
+use crate::clock::now_ms;
+use crate::cooperatives::{self, required};
+use crate::error::{Error, Result};
+use crate::sealing::Sealer;
+use crate::store::{CooperativeRow, Store, TreeDetailRow, TreeInsert, ZoneRow};
+use crate::zones::subject_key;
+
+/// Species the platform knows; stored by key, named in the UI's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Species {
+    CustardApple,
+    Mango,
+}
+
+impl Species {
+    pub const ALL: [Species; 2] = [Species::CustardApple, Species::Mango];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::CustardApple => "custard_apple",
+            Self::Mango => "mango",
+        }
+    }
+    /// The botanical name: language-neutral, so it is what the ledger records.
+    pub fn scientific(self) -> &'static str {
+        match self {
+            Self::CustardApple => "Annona squamosa",
+            Self::Mango => "Mangifera indica",
+        }
+    }
+    pub fn from_key(key: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.key() == key)
+            .ok_or_else(|| Error::Invalid(format!("unknown species {key:?}")))
+    }
+}
+
+/// A tree as a manager registers it. Built only through [`NewTree::parse`].
+#[derive(Debug, Clone)]
+pub struct NewTree {
+    pub code: TreeCode,
+    pub species: Species,
+    pub variety: String,
+    pub planted_on: Date,
+    pub location: Option<GeoPoint>,
+}
+
+impl NewTree {
+    pub fn parse(code: &str, species: &str, variety: &str, planted_on: &str, location: Option<(f64, f64)>) -> Result<Self> {
+        let code = TreeCode::parse(&code.trim().to_uppercase())
+            .map_err(|_| Error::Invalid("tree code must be 1–16 characters A–Z, 0–9 and inner hyphens".into()))?;
+        let planted_on = Date::parse_iso(planted_on.trim())
+            .map_err(|_| Error::Invalid("planting date must be a real date, YYYY-MM-DD".into()))?;
+        if planted_on > Date::from_unix_ms(now_ms()) {
+            return Err(Error::Invalid("planting date is in the future".into()));
+        }
+        let location = location
+            .map(|(lat, lon)| GeoPoint::from_degrees(lat, lon))
+            .transpose()
+            .map_err(|_| Error::Invalid("GPS point must be a latitude in −90…90 and a longitude in −180…180".into()))?;
+        Ok(Self {
+            code,
+            species: Species::from_key(species)?,
+            variety: required("variety", variety, 100)?,
+            planted_on,
+            location,
+        })
+    }
+}
+
+/// Registers a tree in `zone`, signs its QR identity with the cooperative's current key,
+/// and logs its registration. Returns the identity.
+pub async fn create(
+    store: &Store,
+    sealer: &Sealer,
+    coop: &CooperativeRow,
+    zone: &ZoneRow,
+    author: &str,
+    tree: NewTree,
+) -> Result<SignedIdentity> {
+    if zone.cooperative_id != coop.id {
+        return Err(Error::NotFound("zone"));
+    }
+    let key = cooperatives::signing_key(store, sealer, coop).await?;
+    let now = now_ms();
+    let zone_code = zone.code.as_deref().map(ZoneCode::parse).transpose()?;
+    let identity = Identity {
+        cooperative: ledger::CoopCode::parse(&coop.code)?,
+        tree: tree.code.clone(),
+        zone: zone_code.clone(),
+        issued_on: Date::from_unix_ms(now),
+        key: key.key_id(),
+    }
+    .sign(&key);
+    let insert = TreeInsert {
+        cooperative_id: coop.id,
+        zone_id: zone.id,
+        code: tree.code.to_string(),
+        species: tree.species.key().to_owned(),
+        variety: tree.variety.clone(),
+        planted_on: tree.planted_on.to_string(),
+        lat_micro: tree.location.map(|p| i64::from(p.lat_micro)),
+        lon_micro: tree.location.map(|p| i64::from(p.lon_micro)),
+        identity_path: identity.path(),
+        created_at: now,
+    };
+    let subject = Subject::Tree(tree.code.clone());
+    let author = author.to_owned();
+    store
+        .insert_tree(&insert, &subject_key(&subject), move |code, seq, prev| {
+            Ok(Entry {
+                cooperative: ledger::CoopCode::parse(code)?,
+                seq,
+                subject,
+                prev,
+                recorded_at: now,
+                received_at: now,
+                author,
+                photos: vec![],
+                kind: Kind::TreeRegistered {
+                    species: tree.species.scientific().to_owned(),
+                    variety: tree.variety,
+                    zone: zone_code,
+                    planted_on: tree.planted_on,
+                    location: tree.location,
+                },
+            })
+        })
+        .await?;
+    Ok(identity)
+}
+
+/// Whether a QR identity checks out against the cooperative's published keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Signed by the cooperative's key that was valid on the day of issue, and naming
+    /// this very tree and zone.
+    Verified { key_id: String },
+    /// Forged, altered, signed by a retired or unknown key, or naming another tree.
+    Failed { reason: ledger::VerifyError },
+}
+
+/// A tree and the verdict on the identity it was reached by.
+#[derive(Debug, Clone)]
+pub struct TreeView {
+    pub tree: TreeDetailRow,
+    pub verdict: Verdict,
+}
+
+/// Reads a tree and verifies an identity for it: the identity given (from a scanned
+/// URL), or else the one the tree was issued.
+pub async fn view(store: &Store, coop_code: &str, tree_code: &str, scanned: Option<&str>) -> Result<TreeView> {
+    let tree = store.tree_detail(coop_code, tree_code).await?.ok_or(Error::NotFound("tree"))?;
+    let coop = cooperatives::by_code(store, coop_code).await?;
+    let keys = cooperatives::key_history(store, &coop).await?;
+    let path = scanned.unwrap_or(&tree.identity_path);
+    let verdict = match SignedIdentity::parse(path) {
+        Err(e) => Verdict::Failed { reason: e.into() },
+        Ok(signed) => match signed.verify(&keys, None) {
+            Err(reason) => Verdict::Failed { reason },
+            Ok(key) if signed.identity.tree.as_str() == tree.code
+                && signed.identity.zone.as_ref().map(ZoneCode::as_str) == tree.zone_code.as_deref() =>
+            {
+                Verdict::Verified { key_id: key.key_id().to_string() }
+            }
+            Ok(_) => Verdict::Failed { reason: ledger::VerifyError::IdentityMismatch },
+        },
+    };
+    Ok(TreeView { tree, verdict })
+}

@@ -1,0 +1,91 @@
+//! Registering growing zones (vùng trồng).
+
+use ledger::{Entry, Kind, Subject, ZoneCode};
+
+use crate::clock::now_ms;
+use crate::cooperatives::required;
+use crate::error::{Error, Result};
+use crate::store::{CooperativeRow, Store, ZoneInsert};
+
+/// A zone as a manager registers it. Built only through [`NewZone::parse`].
+#[derive(Debug, Clone)]
+pub struct NewZone {
+    pub code: Option<ZoneCode>,
+    pub name: String,
+    pub crops: Vec<String>,
+    pub area_ha: f64,
+    pub households: u32,
+    pub boundary: Option<String>,
+}
+
+impl NewZone {
+    pub fn parse(code: Option<&str>, name: &str, crops: &[&str], area_ha: f64, households: u32) -> Result<Self> {
+        let code = match code.map(str::trim).filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(ZoneCode::parse(&c.to_uppercase()).map_err(|_| {
+                Error::Invalid("zone code must look like VN-TN-VNH-LHN-001-2023".into())
+            })?),
+        };
+        if !(area_ha.is_finite() && area_ha > 0.0 && area_ha < 100_000.0) {
+            return Err(Error::Invalid("area must be a positive number of hectares".into()));
+        }
+        let crops: Vec<String> = crops.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect();
+        if crops.is_empty() {
+            return Err(Error::Invalid("a zone grows at least one crop".into()));
+        }
+        Ok(Self { code, name: required("zone name", name, 200)?, crops, area_ha, households, boundary: None })
+    }
+
+    /// The chain the zone's entries belong to; zones without an official code log under
+    /// the cooperative until they get one.
+    pub fn subject(&self) -> Subject {
+        self.code.clone().map_or(Subject::Cooperative, Subject::Zone)
+    }
+}
+
+/// The store's key for a subject's chain.
+pub fn subject_key(subject: &Subject) -> String {
+    match subject {
+        Subject::Cooperative => "cooperative".into(),
+        Subject::Zone(z) => format!("zone:{z}"),
+        Subject::Tree(t) => format!("tree:{t}"),
+    }
+}
+
+/// Registers a zone and logs its registration.
+pub async fn create(store: &Store, coop: &CooperativeRow, author: &str, zone: NewZone) -> Result<i64> {
+    let now = now_ms();
+    let subject = zone.subject();
+    let kind = Kind::ZoneRegistered {
+        name: zone.name.clone(),
+        area_m2: (zone.area_ha * 10_000.0).round() as u64,
+        crops: zone.crops.clone(),
+    };
+    let insert = ZoneInsert {
+        cooperative_id: coop.id,
+        code: zone.code.as_ref().map(ToString::to_string),
+        name: zone.name,
+        crops: zone.crops.join(", "),
+        area_ha: zone.area_ha,
+        households: i64::from(zone.households),
+        boundary: zone.boundary,
+        created_at: now,
+    };
+    let author = author.to_owned();
+    let (id, _) = store
+        .insert_zone(&insert, &subject_key(&subject), move |code, seq, prev| {
+            Ok(Entry {
+                cooperative: ledger::CoopCode::parse(code)?,
+                seq,
+                subject,
+                prev,
+                recorded_at: now,
+                received_at: now,
+                author,
+                photos: vec![],
+                kind,
+            })
+        })
+        .await?;
+    Ok(id)
+}

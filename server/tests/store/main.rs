@@ -1,0 +1,204 @@
+//! The Store suite: every test runs on SQLite and on PostgreSQL, each on a fresh database.
+
+mod support;
+
+use ledger::{Kind, Subject, TreeCode, TreeHistory};
+use server::cooperatives::{self, NewCooperative};
+use server::trees::{self, NewTree, Verdict};
+use server::zones::{self, subject_key, NewZone};
+use server::{demo, Error, Services};
+
+use support::{on_both, Db};
+
+async fn coop(s: &Services, code: &str) -> server::store::CooperativeRow {
+    let new = NewCooperative::parse(code, "HTX Thử", ("Thái Nguyên", "Võ Nhai", "La Hiên"), "", None).unwrap();
+    cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, new).await.unwrap();
+    cooperatives::by_code(&s.store, code).await.unwrap()
+}
+
+async fn zone_and_tree(s: &Services, c: &server::store::CooperativeRow, tree: &str) -> ledger::SignedIdentity {
+    let zone = NewZone::parse(Some("VN-TN-VNH-LHN-001-2023"), "Đồi na", &["na"], 2.0, 3).unwrap();
+    if s.store.zones_of(c.id).await.unwrap().is_empty() {
+        zones::create(&s.store, c, "t", zone).await.unwrap();
+    }
+    let z = s.store.zones_of(c.id).await.unwrap().remove(0);
+    let t = NewTree::parse(tree, "custard_apple", "Na dai", "2019-04-12", Some((21.72, 105.93))).unwrap();
+    trees::create(&s.store, &s.sealer, c, &z, "t", t).await.unwrap()
+}
+
+#[tokio::test]
+async fn migrations_can_run_again_and_the_database_answers() {
+    on_both(|db: Db| async move {
+        db.services.store.migrate().await.unwrap();
+        db.services.store.ping().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cooperative_code_can_be_registered_only_once() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        coop(s, "NA-LH").await;
+        let again = NewCooperative::parse("NA-LH", "Khác", ("a", "b", "c"), "", None).unwrap();
+        let err = cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, again).await.unwrap_err();
+        assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+        assert_eq!(s.store.count_cooperatives().await.unwrap(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_registered_tree_is_read_back_with_a_verified_identity() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        let id = zone_and_tree(s, &c, "CC001").await;
+        let view = trees::view(&s.store, "NA-LH", "CC001", None).await.unwrap();
+        assert_eq!(view.tree.variety, "Na dai");
+        assert_eq!(view.tree.zone_code.as_deref(), Some("VN-TN-VNH-LHN-001-2023"));
+        assert_eq!(view.tree.identity_path, id.path());
+        assert!(matches!(view.verdict, Verdict::Verified { .. }));
+        let list = s.store.list_cooperatives().await.unwrap();
+        assert_eq!((list[0].zones, list[0].trees), (1, 1));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_tampered_or_foreign_identity_fails_verification() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        let one = zone_and_tree(s, &c, "CC001").await;
+        let two = zone_and_tree(s, &c, "CC002").await;
+        let tampered = one.path().replace("/CC001/", "/CC002/");
+        let v = trees::view(&s.store, "NA-LH", "CC002", Some(&tampered)).await.unwrap();
+        assert_eq!(v.verdict, Verdict::Failed { reason: ledger::VerifyError::BadSignature });
+        let foreign = trees::view(&s.store, "NA-LH", "CC001", Some(&two.path())).await.unwrap();
+        assert_eq!(foreign.verdict, Verdict::Failed { reason: ledger::VerifyError::IdentityMismatch });
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_tree_code_is_unique_within_its_cooperative_and_a_clash_changes_nothing() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        zone_and_tree(s, &c, "CC001").await;
+        let z = s.store.zones_of(c.id).await.unwrap().remove(0);
+        let t = NewTree::parse("CC001", "mango", "Xoài cát chu", "2020-01-01", None).unwrap();
+        let err = trees::create(&s.store, &s.sealer, &c, &z, "t", t).await.unwrap_err();
+        assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+        // The failed registration appended nothing to the log.
+        let c = cooperatives::by_code(&s.store, "NA-LH").await.unwrap();
+        assert_eq!(c.log_size, 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_appends_get_distinct_sequence_numbers_and_one_unbroken_chain() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        zone_and_tree(s, &c, "CC001").await;
+        let subject = Subject::Tree(TreeCode::parse("CC001").unwrap());
+        let mut tasks = vec![];
+        for i in 0..24u32 {
+            let (store, subject, id) = (s.store.clone(), subject.clone(), c.id);
+            tasks.push(tokio::spawn(async move {
+                store
+                    .append_entry(id, &subject_key(&subject), move |code, seq, prev| {
+                        Ok(ledger::Entry {
+                            cooperative: ledger::CoopCode::parse(code)?,
+                            seq,
+                            subject,
+                            prev,
+                            recorded_at: 1,
+                            received_at: 2,
+                            author: "m".into(),
+                            photos: vec![],
+                            kind: Kind::Bagged { fruits: i },
+                        })
+                    })
+                    .await
+                    .unwrap()
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let rows = s.store.entries_of(c.id, "tree:CC001").await.unwrap();
+        assert_eq!(rows.len(), 25);
+        let bytes: Vec<Vec<u8>> = rows.iter().map(|r| r.bytes.clone()).collect();
+        assert_eq!(ledger::verify_chain(&bytes).unwrap().len, 25);
+        assert_eq!(s.store.leaf_hashes(c.id, 26).await.unwrap().len(), 26);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_ledger_table_refuses_updates_and_deletes() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        zone_and_tree(s, &c, "CC001").await;
+        assert!(db.raw_execute("UPDATE ledger_entries SET kind = 99").await.is_err());
+        assert!(db.raw_execute("DELETE FROM ledger_entries").await.is_err());
+        assert_eq!(s.store.entries_of(c.id, "tree:CC001").await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_exported_history_verifies_offline_and_later_checkpoints_extend_earlier_ones() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        zone_and_tree(s, &c, "CC001").await;
+        let first = server::log::export_tree(&s.store, &s.sealer, "https://goc.example", "NA-LH", "CC001").await.unwrap();
+        let json = serde_json::to_string(&first).unwrap();
+        let summary = TreeHistory::from_json(&json).unwrap().verify().unwrap();
+        assert_eq!(summary.entries.len(), 1);
+        zone_and_tree(s, &c, "CC002").await;
+        let c = cooperatives::by_code(&s.store, "NA-LH").await.unwrap();
+        let (cp, leaves) = server::log::checkpoint(&s.store, &s.sealer, &c).await.unwrap();
+        let old = summary.checkpoint;
+        let new = ledger::Checkpoint { origin: old.origin.clone(), size: cp.size as u64, root: ledger::Digest::from_slice(&cp.root).unwrap() };
+        let proof = ledger::merkle::consistency_proof(&leaves, old.size as usize).unwrap();
+        assert_eq!(ledger::verify_extends(&old, &new, &proof), Ok(()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_demo_set_loads_into_an_empty_database_only() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        demo::load(s).await.unwrap();
+        let list = s.store.list_cooperatives().await.unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list.iter().map(|c| c.trees).sum::<i64>(), 44);
+        assert!(matches!(demo::load(s).await, Err(Error::Conflict(_))));
+        let v = trees::view(&s.store, "XOAI-MX", "XM001", None).await.unwrap();
+        assert!(matches!(v.verdict, Verdict::Verified { .. }));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_reason() {
+    assert!(matches!(NewCooperative::parse("x", "a", ("a", "b", "c"), "", None), Err(Error::Invalid(_))));
+    assert!(matches!(NewCooperative::parse("NA", " ", ("a", "b", "c"), "", None), Err(Error::Invalid(_))));
+    assert!(matches!(NewCooperative::parse("NA", "a", ("a", "b", "c"), "", Some("12ab")), Err(Error::Invalid(_))));
+    assert!(matches!(NewZone::parse(Some("vn tn"), "z", &["na"], 1.0, 0), Err(Error::Invalid(_))));
+    assert!(matches!(NewZone::parse(None, "z", &["na"], -1.0, 0), Err(Error::Invalid(_))));
+    assert!(matches!(NewZone::parse(None, "z", &[" "], 1.0, 0), Err(Error::Invalid(_))));
+    assert!(matches!(NewTree::parse("CC1", "durian", "x", "2020-01-01", None), Err(Error::Invalid(_))));
+    assert!(matches!(NewTree::parse("CC1", "mango", "x", "2020-02-30", None), Err(Error::Invalid(_))));
+    assert!(matches!(NewTree::parse("CC1", "mango", "x", "2999-01-01", None), Err(Error::Invalid(_))));
+    assert!(matches!(NewTree::parse("CC1", "mango", "x", "2020-01-01", Some((95.0, 0.0))), Err(Error::Invalid(_))));
+    assert!(NewTree::parse("cc1", "mango", "Xoài cát chu", "2020-01-01", None).is_ok());
+}

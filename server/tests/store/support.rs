@@ -1,0 +1,73 @@
+//! Fresh databases for each test, on both engines.
+
+use std::future::Future;
+
+use secrecy::SecretString;
+use server::{Config, Services};
+
+/// One fresh database with the app's services over it.
+pub struct Db {
+    pub services: Services,
+    url: String,
+}
+
+impl Db {
+    /// Runs SQL outside the Store, to prove what the database itself refuses.
+    pub async fn raw_execute(&self, sql: &str) -> Result<(), sqlx::Error> {
+        use sqlx::Connection;
+        if self.url.starts_with("postgres") {
+            let mut c = sqlx::PgConnection::connect(&self.url).await?;
+            sqlx::query(sql).execute(&mut c).await.map(|_| ())
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
+            sqlx::query(sql).execute(&mut c).await.map(|_| ())
+        }
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{prefix}_{}_{}_{nanos}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+}
+
+async fn services(url: &str) -> Services {
+    let config = Config {
+        database_url: url.to_owned(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        base_url: "https://goc.example".into(),
+        secret: SecretString::from("test-secret-".repeat(4)),
+    };
+    Services::start(&config).await.unwrap_or_else(|e| panic!("starting on {url}: {e}"))
+}
+
+/// The PostgreSQL server the suite uses; never skipped: an unreachable server fails.
+fn pg_admin_url() -> String {
+    std::env::var("GOC_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// Runs `test` on a fresh SQLite file and then on a fresh PostgreSQL database.
+pub async fn on_both<F, Fut>(test: F)
+where
+    F: Fn(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = std::env::temp_dir().join(unique("goc_store"));
+    let url = format!("sqlite://{}/test.db", dir.display());
+    test(Db { services: services(&url).await, url: url.clone() }).await;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    use sqlx::Connection;
+    let admin = pg_admin_url();
+    let name = unique("goc_test");
+    let mut conn = sqlx::PgConnection::connect(&format!("{admin}/postgres"))
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for the Store suite: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    let url = format!("{admin}/{name}");
+    let db = Db { services: services(&url).await, url };
+    test(Db { services: db.services.clone(), url: db.url.clone() }).await;
+    db.services.store.close().await;
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+}

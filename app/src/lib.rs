@@ -1,1 +1,109 @@
-//! app
+//! Gốc's Leptos application: pages, components and server functions, rendered on the
+//! server (feature `ssr`) and hydrated in the browser (feature `hydrate`, wasm).
+
+pub mod api;
+pub mod i18n;
+pub mod model;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::i18n::{use_locale, Locale, Msg};
+use crate::pages::{CooperativePage, HomePage, NotFound, TreePage};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let locale = request_locale();
+    provide_context(locale);
+    view! {
+        <!DOCTYPE html>
+        <html lang=locale.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="theme-color" content="#2f5d3a"/>
+                <HydrationScripts options/>
+                <leptos_meta::MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The locale chosen by the `goc_lang` cookie of the request being rendered.
+fn request_locale() -> Locale {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.headers.get(axum::http::header::COOKIE)?.to_str().ok().map(Locale::from_cookie_header))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .document_element()
+            .and_then(|e| e.get_attribute("lang"))
+            .and_then(|l| Locale::from_code(&l))
+            .unwrap_or_default()
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    if use_context::<Locale>().is_none() {
+        provide_context(request_locale());
+    }
+    let l = use_locale();
+    view! {
+        <Link rel="stylesheet" href="/pkg/goc.css"/>
+        <Meta name="description" content=Msg::Tagline.text(l)/>
+        <Title text="Gốc"/>
+        <Router>
+            <Header/>
+            <main id="main">
+                // Async: the whole page is rendered before it is sent, so it reads
+                // completely with JavaScript off or before the wasm arrives.
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:coop") view=CooperativePage ssr=SsrMode::Async/>
+                    <Route path=path!("/t/:coop/:tree") view=TreePage ssr=SsrMode::Async/>
+                    <Route path=path!("/t/:coop/:tree/:zone/:date/:key/:sig") view=TreePage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The top bar: the name, and the language switch (a plain link, so it works before and
+/// without JavaScript).
+#[component]
+fn Header() -> impl IntoView {
+    let l = use_locale();
+    let location = leptos_router::hooks::use_location();
+    let switch_href = move || {
+        let here = location.pathname.get();
+        format!("/lang/{}?next={}", l.other().code(), here)
+    };
+    view! {
+        <header class="top">
+            <a class="brand" href="/">"Gốc"</a>
+            <a class="lang" href=switch_href rel="nofollow" aria-label=Msg::SwitchLanguageLabel.text(l)
+               hreflang=l.other().code() lang=l.other().code()>
+                {Msg::SwitchLanguage.text(l)}
+            </a>
+        </header>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

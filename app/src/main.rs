@@ -1,1 +1,222 @@
-fn main(){}
+//! `goc`: serves Gốc, and the administrative commands around it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use app::{shell, App};
+use axum::extract::{FromRef, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use clap::{Args, Parser, Subcommand};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use secrecy::SecretString;
+use server::{Config, Services};
+
+#[derive(Parser)]
+#[command(name = "goc", version, about = "Gốc: signed identities and tamper-evident stories for trees")]
+struct Cli {
+    #[command(flatten)]
+    opts: Opts,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Every setting is documented in `.env.sample`.
+#[derive(Args)]
+struct Opts {
+    /// sqlite://path (created if missing) or postgres://user@host/db
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/goc.db", global = true)]
+    database_url: String,
+    /// Address to listen on.
+    #[arg(long, env = "GOC_LISTEN", default_value = "127.0.0.1:3000", global = true)]
+    listen: SocketAddr,
+    /// Public base URL printed into QR codes (default: http://<listen>).
+    #[arg(long, env = "GOC_BASE_URL", global = true)]
+    base_url: Option<String>,
+    /// Server secret sealing cooperatives' signing keys (at least 32 characters).
+    #[arg(long, env = "GOC_SECRET", hide_env_values = true, global = true)]
+    secret: Option<String>,
+    /// File holding the secret when GOC_SECRET is unset; created if missing.
+    #[arg(long, env = "GOC_SECRET_FILE", default_value = "data/secret.key", global = true)]
+    secret_file: PathBuf,
+    /// Folder with the built site (pkg/goc.js, pkg/goc.wasm, pkg/goc.css).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    site_root: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default).
+    Serve {
+        /// Load the demo data set first if the database is empty.
+        #[arg(long)]
+        demo_if_empty: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo data set into an empty database.
+    Demo,
+    /// Verify an exported tree history offline and print what it proves.
+    VerifyFile {
+        /// The JSON file downloaded from a tree page.
+        path: PathBuf,
+    },
+}
+
+impl Opts {
+    fn config(&self) -> Result<Config, server::Error> {
+        let secret = match &self.secret {
+            Some(s) => SecretString::from(s.clone()),
+            None => server::config::load_or_create_secret(&self.secret_file)?,
+        };
+        Ok(Config {
+            database_url: self.database_url.clone(),
+            listen: self.listen,
+            base_url: self.base_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)),
+            secret,
+        })
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve { demo_if_empty: false }) {
+        Command::VerifyFile { path } => return verify_file(&path),
+        Command::Migrate => start(&cli.opts).await.map(|_| println!("migrations applied")),
+        Command::Demo => match start(&cli.opts).await {
+            Ok(s) => server::demo::load(&s).await.map(|()| println!("demo data loaded")),
+            Err(e) => Err(e),
+        },
+        Command::Serve { demo_if_empty } => serve(&cli.opts, demo_if_empty).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("goc: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start(opts: &Opts) -> Result<Services, server::Error> {
+    Services::start(&opts.config()?).await
+}
+
+/// The state the whole router shares: Leptos' options for pages, services for the rest.
+#[derive(Clone)]
+struct AppState {
+    leptos: LeptosOptions,
+    services: Services,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos.clone()
+    }
+}
+
+async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
+    let services = start(opts).await?;
+    if demo_if_empty && services.store.count_cooperatives().await? == 0 {
+        server::demo::load(&services).await?;
+        tracing::info!("loaded the demo data set");
+    }
+    let leptos = LeptosOptions::builder()
+        .output_name("goc")
+        .site_root(opts.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(opts.listen)
+        .build();
+    let state = AppState { leptos: leptos.clone(), services: services.clone() };
+    let routes = generate_route_list(App);
+    let context = {
+        let s = services.clone();
+        move || provide_context(s.clone())
+    };
+    let pages = Router::<AppState>::new()
+        .leptos_routes_with_context(&state, routes, context, {
+            let o = leptos.clone();
+            move || shell(o.clone())
+        })
+        .route("/lang/{code}", get(set_language))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state);
+    let app = pages
+        .merge(server::http::router().with_state(services))
+        .layer(tower_http::compression::CompressionLayer::new());
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| server::Error::io(&format!("listening on {}", opts.listen), e))?;
+    let addr = listener.local_addr().map_err(|e| server::Error::io("reading the address", e))?;
+    // The run command and the tests read this line to know the app is up.
+    println!("Gốc is serving on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| server::Error::io("serving", e))
+}
+
+#[derive(serde::Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// Remembers the chosen language in a cookie and goes back to the page.
+async fn set_language(State(s): State<AppState>, Path(code): Path<String>, Query(q): Query<Next>) -> Response {
+    let Some(locale) = app::i18n::Locale::from_code(&code) else {
+        return (StatusCode::NOT_FOUND, "unknown language").into_response();
+    };
+    // Only same-site paths: never an open redirect.
+    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let secure = if s.services.base_url.starts_with("https://") { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
+        app::i18n::LANG_COOKIE,
+        locale.code()
+    );
+    (StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, next)]).into_response()
+}
+
+fn verify_file(path: &std::path::Path) -> ExitCode {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("goc: cannot read {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match ledger::TreeHistory::from_json(&text).and_then(|h| h.verify()) {
+        Ok(s) => {
+            let subject = match &s.subject {
+                ledger::Subject::Tree(t) => format!("tree {t}"),
+                other => format!("{other:?}"),
+            };
+            println!("Subject:      {subject}");
+            println!("Cooperative:  {} ({})", s.cooperative_name, s.cooperative);
+            println!("Entries:      {} (chain intact, each included in the checkpoint)", s.entries.len());
+            for e in &s.entries {
+                println!("  #{:<6} {}  {:?}", e.seq, ledger::Date::from_unix_ms(e.recorded_at), e.kind);
+            }
+            println!("Checkpoint:   {} size {} root {}", s.checkpoint.origin, s.checkpoint.size, s.checkpoint.root);
+            if let Some(id) = &s.identity {
+                println!("QR identity:  signed by key {} on {}", id.identity.key, id.identity.issued_on);
+            }
+            println!("Verdict:      VERIFIED");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("Verdict:      FAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

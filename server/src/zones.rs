@@ -89,3 +89,50 @@ pub async fn create(store: &Store, coop: &CooperativeRow, author: &str, zone: Ne
         .await?;
     Ok(id)
 }
+
+/// The outer ring of a GeoJSON Polygon as an SVG path scaled into a 100×100 box (north
+/// up, aspect kept), so a page can draw the zone with no map tiles at all.
+pub fn outline_svg_path(geojson: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(geojson).ok()?;
+    let ring = v.get("coordinates")?.get(0)?.as_array()?;
+    let pts: Vec<(f64, f64)> = ring
+        .iter()
+        .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+        .collect();
+    if pts.len() < 3 {
+        return None;
+    }
+    let (min_x, max_x) = pts.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (min_y, max_y) = pts.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    // Longitude degrees shrink with latitude; correct so the outline is not stretched.
+    let kx = ((min_y + max_y) / 2.0).to_radians().cos();
+    let span = ((max_x - min_x) * kx).max(max_y - min_y);
+    if span <= 0.0 {
+        return None;
+    }
+    let scale = 90.0 / span;
+    let d: Vec<String> = pts
+        .iter()
+        .enumerate()
+        .map(|(i, (x, y))| {
+            let sx = 5.0 + (x - min_x) * kx * scale;
+            let sy = 5.0 + (max_y - y) * scale;
+            format!("{}{sx:.1} {sy:.1}", if i == 0 { "M" } else { "L" })
+        })
+        .collect();
+    Some(d.join(" ") + " Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outline_fits_the_box_with_north_up() {
+        let d = outline_svg_path(r#"{"type":"Polygon","coordinates":[[[105.0,21.0],[105.01,21.0],[105.01,21.01],[105.0,21.0]]]}"#).unwrap();
+        assert!(d.starts_with("M5.0 95.0 L"), "{d}");
+        assert!(d.ends_with('Z'));
+        assert!(outline_svg_path("{}").is_none());
+        assert!(outline_svg_path("not json").is_none());
+    }
+}

@@ -1,0 +1,118 @@
+//! Server functions: thin shells over the `server` crate. Errors reach the browser only as
+//! "not found" (`Ok(None)`) or a generic failure; database text never leaves the server.
+
+use leptos::prelude::*;
+
+use crate::model::{CoopCard, CoopPage, TreePage};
+
+#[cfg(feature = "ssr")]
+mod backend {
+    use leptos::prelude::*;
+    use server::Services;
+
+    use crate::model::*;
+
+    pub fn services() -> Result<Services, ServerFnError> {
+        use_context::<Services>().ok_or_else(|| ServerFnError::new("internal error"))
+    }
+
+    /// Logs an internal error and hands the browser nothing but a generic message.
+    pub fn internal(e: server::Error) -> ServerFnError {
+        tracing::error!(error = %e, "server function failed");
+        ServerFnError::new("internal error")
+    }
+
+    /// `NotFound` becomes `None` (and a 404 status during server rendering).
+    pub fn found<T>(r: Result<T, server::Error>) -> Result<Option<T>, ServerFnError> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(server::Error::NotFound(_)) => {
+                if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                    res.set_status(axum::http::StatusCode::NOT_FOUND);
+                }
+                Ok(None)
+            }
+            Err(e) => Err(internal(e)),
+        }
+    }
+
+    pub fn card(c: server::store::CooperativeSummaryRow) -> CoopCard {
+        CoopCard {
+            place: format!("{}, {}, {}", c.commune, c.district, c.province),
+            code: c.code,
+            name: c.name,
+            zones: c.zones,
+            trees: c.trees,
+        }
+    }
+
+    pub fn tree_page(v: server::trees::TreeView, base_url: &str) -> TreePage {
+        let t = v.tree;
+        let today = ledger::Date::from_unix_ms(server::clock::now_ms());
+        let age_years = ledger::Date::parse_iso(&t.planted_on).map_or(0, |p| {
+            let years = i64::from(today.year()) - i64::from(p.year());
+            years - i64::from((today.month(), today.day()) < (p.month(), p.day()))
+        });
+        TreePage {
+            place: format!("{}, {}, {}", t.commune, t.district, t.province),
+            coop_code: t.coop_code,
+            coop_name: t.coop_name,
+            code: t.code,
+            species: t.species,
+            variety: t.variety,
+            planted_on: t.planted_on,
+            age_years,
+            active: t.status == "active",
+            zone_name: t.zone_name,
+            zone_code: t.zone_code,
+            zone_area_ha: t.zone_area_ha,
+            zone_outline: t.zone_boundary.as_deref().and_then(server::zones::outline_svg_path),
+            location: t.lat_micro.zip(t.lon_micro).map(|(a, b)| (a as f64 / 1e6, b as f64 / 1e6)),
+            identity_url: format!("{base_url}{}", t.identity_path),
+            verification: match v.verdict {
+                server::trees::Verdict::Verified { key_id } => Verification::Verified { key_id },
+                server::trees::Verdict::Failed { reason } => Verification::Failed { reason: reason.to_string() },
+            },
+        }
+    }
+}
+
+#[server]
+pub async fn list_cooperatives() -> Result<Vec<CoopCard>, ServerFnError> {
+    let s = backend::services()?;
+    let rows = s.store.list_cooperatives().await.map_err(backend::internal)?;
+    Ok(rows.into_iter().map(backend::card).collect())
+}
+
+#[server]
+pub async fn get_cooperative(code: String) -> Result<Option<CoopPage>, ServerFnError> {
+    let s = backend::services()?;
+    let page = async {
+        let coop = server::cooperatives::by_code(&s.store, &code).await?;
+        let card = s
+            .store
+            .list_cooperatives()
+            .await?
+            .into_iter()
+            .find(|c| c.code == coop.code)
+            .ok_or(server::Error::NotFound("cooperative"))?;
+        let trees = s.store.trees_of(coop.id).await?;
+        Ok(CoopPage {
+            card: backend::card(card),
+            trees: trees
+                .into_iter()
+                .map(|t| crate::model::TreeCard { code: t.code, species: t.species, variety: t.variety, zone_name: t.zone_name })
+                .collect(),
+        })
+    };
+    backend::found(page.await)
+}
+
+/// A tree, with the identity it was reached by verified: `scanned` is the path of a
+/// scanned QR URL, or `None` for the tree's own identity.
+#[server]
+pub async fn get_tree(coop: String, tree: String, scanned: Option<String>) -> Result<Option<TreePage>, ServerFnError> {
+    let s = backend::services()?;
+    let view = server::trees::view(&s.store, &coop, &tree, scanned.as_deref()).await;
+    backend::found(view.map(|v| backend::tree_page(v, &s.base_url)))
+}

@@ -1,0 +1,138 @@
+//! The UI's words in Vietnamese (default) and English.
+//!
+//! Every message is declared once with both translations, so a missing translation is a
+//! compile error, not a blank on a farmer's screen. The locale is chosen per request from
+//! the `goc_lang` cookie (set by `/lang/{vi|en}`, which works without JavaScript) and
+//! written into `<html lang>`, from where the browser side reads it when it hydrates.
+
+use leptos::prelude::*;
+
+/// Cookie remembering the visitor's language.
+pub const LANG_COOKIE: &str = "goc_lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Locale {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Vi => "vi",
+            Self::En => "en",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        match s {
+            "vi" => Some(Self::Vi),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+    /// The language from a `Cookie` header, Vietnamese if none is set.
+    pub fn from_cookie_header(header: &str) -> Self {
+        header
+            .split(';')
+            .filter_map(|c| c.trim().split_once('='))
+            .find(|(k, _)| *k == LANG_COOKIE)
+            .and_then(|(_, v)| Self::from_code(v))
+            .unwrap_or_default()
+    }
+    pub fn other(self) -> Self {
+        match self {
+            Self::Vi => Self::En,
+            Self::En => Self::Vi,
+        }
+    }
+}
+
+/// The locale of the page being rendered or hydrated.
+pub fn use_locale() -> Locale {
+    use_context::<Locale>().unwrap_or_default()
+}
+
+macro_rules! messages {
+    ($($key:ident => $vi:literal, $en:literal;)*) => {
+        /// A message of the UI.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            pub fn text(self, locale: Locale) -> &'static str {
+                match (self, locale) {
+                    $((Msg::$key, Locale::Vi) => $vi, (Msg::$key, Locale::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    Tagline => "Mỗi cây một danh tính, một câu chuyện không thể sửa.", "Every tree an identity, a story that cannot be rewritten.";
+    SwitchLanguage => "English", "Tiếng Việt";
+    SwitchLanguageLabel => "Chuyển sang tiếng Anh", "Switch to Vietnamese";
+    Cooperatives => "Hợp tác xã", "Cooperatives";
+    NoCooperatives => "Chưa có hợp tác xã nào.", "No cooperatives yet.";
+    Zones => "vùng trồng", "zones";
+    Trees => "cây", "trees";
+    TreesOf => "Các cây của hợp tác xã", "Trees of the cooperative";
+    Species => "Loài", "Species";
+    Variety => "Giống", "Variety";
+    Planted => "Ngày trồng", "Planted";
+    Age => "Tuổi cây", "Age";
+    Years => "năm", "years";
+    UnderOneYear => "dưới 1 năm", "under a year";
+    Cooperative => "Hợp tác xã", "Cooperative";
+    Zone => "Vùng trồng", "Growing zone";
+    ZoneCode => "Mã số vùng trồng", "Zone code";
+    NotRegistered => "chưa được cấp mã", "not yet registered";
+    Area => "Diện tích", "Area";
+    Location => "Vị trí", "Location";
+    Status => "Trạng thái", "Status";
+    Active => "Đang chăm sóc", "Active";
+    Removed => "Đã loại bỏ", "Removed";
+    VerifiedBy => "Xác thực: do", "Verified: issued by";
+    VerifiedIssued => "cấp", "";
+    NotVerifiedTitle => "Cảnh báo: không xác thực được tem QR này", "Warning: this QR label could not be verified";
+    NotVerifiedBody => "Chữ ký không khớp với khoá của hợp tác xã. Tem có thể bị làm giả, bị sửa, hoặc đã bị thu hồi. Đừng tin thông tin dưới đây.", "The signature does not match the cooperative's key. The label may be forged, altered or revoked. Do not trust the details below.";
+    ShowSignature => "Xem chữ ký số", "Show the digital signature";
+    HideSignature => "Ẩn chữ ký số", "Hide the digital signature";
+    KeyId => "Mã khoá", "Key ID";
+    SignedUrl => "Địa chỉ đã ký", "Signed address";
+    DownloadHistory => "Tải lịch sử có chứng minh (JSON)", "Download the history with proofs (JSON)";
+    PublicKeys => "Khoá công khai của hợp tác xã", "The cooperative's public keys";
+    DiaryComing => "Nhật ký canh tác sẽ hiện ở đây.", "The cultivation diary will appear here.";
+    TreeNotFound => "Không tìm thấy cây này.", "This tree was not found.";
+    CoopNotFound => "Không tìm thấy hợp tác xã này.", "This cooperative was not found.";
+    PageNotFound => "Không tìm thấy trang.", "Page not found.";
+    ServerError => "Có lỗi xảy ra, vui lòng thử lại sau.", "Something went wrong, please try again later.";
+    Loading => "Đang tải…", "Loading…";
+    Home => "Trang chủ", "Home";
+    ZoneOutline => "Ranh giới vùng trồng", "Zone boundary";
+    CustardApple => "Na (mãng cầu ta)", "Custard apple";
+    Mango => "Xoài", "Mango";
+}
+
+/// The display name of a species key.
+pub fn species_name(key: &str, l: Locale) -> String {
+    match key {
+        "custard_apple" => Msg::CustardApple.text(l).to_owned(),
+        "mango" => Msg::Mango.text(l).to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_chooses_the_language_and_vietnamese_is_the_default() {
+        assert_eq!(Locale::from_cookie_header(""), Locale::Vi);
+        assert_eq!(Locale::from_cookie_header("a=b; goc_lang=en"), Locale::En);
+        assert_eq!(Locale::from_cookie_header("goc_lang=fr"), Locale::Vi);
+        assert_eq!(Msg::Cooperatives.text(Locale::En), "Cooperatives");
+    }
+}

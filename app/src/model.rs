@@ -1,0 +1,54 @@
+//! What pages receive from server functions: plain data, safe to send to the browser.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoopCard {
+    pub code: String,
+    pub name: String,
+    pub place: String,
+    pub zones: i64,
+    pub trees: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeCard {
+    pub code: String,
+    pub species: String,
+    pub variety: String,
+    pub zone_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoopPage {
+    pub card: CoopCard,
+    pub trees: Vec<TreeCard>,
+}
+
+/// Whether the identity the visitor came by verified, and if not, why (a sentence).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Verification {
+    Verified { key_id: String },
+    Failed { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreePage {
+    pub coop_code: String,
+    pub coop_name: String,
+    pub place: String,
+    pub code: String,
+    pub species: String,
+    pub variety: String,
+    pub planted_on: String,
+    pub age_years: i64,
+    pub active: bool,
+    pub zone_name: String,
+    pub zone_code: Option<String>,
+    pub zone_area_ha: f64,
+    /// The zone's outline as an SVG path in a 100×100 box, drawn without any map tiles.
+    pub zone_outline: Option<String>,
+    pub location: Option<(f64, f64)>,
+    pub identity_url: String,
+    pub verification: Verification,
+}

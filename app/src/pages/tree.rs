@@ -1,0 +1,140 @@
+//! The public tree page: what a buyer sees after scanning a tree's QR label. Readable
+//! before any wasm arrives; later issues add the diary timeline and adoption below.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_params_map};
+
+use crate::api::get_tree;
+use crate::i18n::{species_name, use_locale, Msg};
+use crate::model::{TreePage as Tree, Verification};
+use crate::pages::message;
+
+#[component]
+pub fn TreePage() -> impl IntoView {
+    let l = use_locale();
+    let params = use_params_map();
+    let location = use_location();
+    let key = move || {
+        let p = params.read();
+        // A scanned QR URL carries the signed identity in its path; a plain link does not.
+        let scanned = p.get("sig").map(|_| location.pathname.get());
+        (p.get("coop").unwrap_or_default(), p.get("tree").unwrap_or_default(), scanned)
+    };
+    let tree = Resource::new(key, |(coop, tree, scanned)| get_tree(coop, tree, scanned));
+    view! {
+        <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
+            {move || Suspend::new(async move {
+                match tree.await {
+                    Err(_) => message(Msg::ServerError).into_any(),
+                    Ok(None) => message(Msg::TreeNotFound).into_any(),
+                    Ok(Some(t)) => view! { <TreeDetails t/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TreeDetails(t: Tree) -> impl IntoView {
+    let l = use_locale();
+    let age = if t.age_years < 1 {
+        Msg::UnderOneYear.text(l).to_owned()
+    } else {
+        format!("{} {}", t.age_years, Msg::Years.text(l))
+    };
+    let history = format!("/api/trees/{}/{}/history", t.coop_code, t.code);
+    let keys = format!("/.well-known/goc/keys/{}", t.coop_code);
+    view! {
+        <Badge verification=t.verification.clone() coop_name=t.coop_name.clone()/>
+        <article class="tree">
+            <h1>
+                <span class="code">{t.code.clone()}</span>
+                " "
+                {species_name(&t.species, l)}
+            </h1>
+            <dl class="facts">
+                <dt>{Msg::Variety.text(l)}</dt><dd>{t.variety.clone()}</dd>
+                <dt>{Msg::Planted.text(l)}</dt><dd><time datetime=t.planted_on.clone()>{t.planted_on.clone()}</time></dd>
+                <dt>{Msg::Age.text(l)}</dt><dd>{age}</dd>
+                <dt>{Msg::Status.text(l)}</dt>
+                <dd>{if t.active { Msg::Active.text(l) } else { Msg::Removed.text(l) }}</dd>
+                <dt>{Msg::Cooperative.text(l)}</dt>
+                <dd><a href=format!("/c/{}", t.coop_code)>{t.coop_name.clone()}</a><br/><span class="muted">{t.place.clone()}</span></dd>
+                <dt>{Msg::Zone.text(l)}</dt><dd>{t.zone_name.clone()}</dd>
+                <dt>{Msg::ZoneCode.text(l)}</dt>
+                <dd>{t.zone_code.clone().unwrap_or_else(|| Msg::NotRegistered.text(l).to_owned())}</dd>
+                <dt>{Msg::Area.text(l)}</dt><dd>{format!("{:.1} ha", t.zone_area_ha)}</dd>
+                {t.location.map(|(lat, lon)| view! {
+                    <dt>{Msg::Location.text(l)}</dt>
+                    <dd><a href=format!("geo:{lat:.6},{lon:.6}")>{format!("{lat:.5}, {lon:.5}")}</a></dd>
+                })}
+            </dl>
+            {t.zone_outline.clone().map(|d| view! {
+                <figure class="outline">
+                    <svg viewBox="0 0 100 100" role="img" aria-label=Msg::ZoneOutline.text(l)>
+                        <path d=d/>
+                    </svg>
+                    <figcaption>{Msg::ZoneOutline.text(l)}</figcaption>
+                </figure>
+            })}
+            <section class="diary" aria-label="diary">
+                <p class="muted">{Msg::DiaryComing.text(l)}</p>
+            </section>
+            <SignatureDetails t=t.clone()/>
+            <p class="links">
+                <a href=history download="">{Msg::DownloadHistory.text(l)}</a>
+                <br/>
+                <a href=keys>{Msg::PublicKeys.text(l)}</a>
+            </p>
+        </article>
+    }
+}
+
+/// The verdict, first thing on the page: green when the QR identity verifies, a red
+/// warning when it does not.
+#[component]
+fn Badge(verification: Verification, coop_name: String) -> impl IntoView {
+    let l = use_locale();
+    match verification {
+        Verification::Verified { .. } => view! {
+            <p class="badge ok" role="status">
+                <span aria-hidden="true">"✔ "</span>
+                {format!("{} {} {}", Msg::VerifiedBy.text(l), coop_name, Msg::VerifiedIssued.text(l)).trim().to_owned()}
+            </p>
+        }
+        .into_any(),
+        Verification::Failed { .. } => view! {
+            <div class="badge bad" role="alert">
+                <p><strong><span aria-hidden="true">"⚠ "</span>{Msg::NotVerifiedTitle.text(l)}</strong></p>
+                <p>{Msg::NotVerifiedBody.text(l)}</p>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+/// The signed identity behind the badge, opened on demand. Interactive only once the page
+/// has hydrated: the server renders it closed.
+#[component]
+fn SignatureDetails(t: Tree) -> impl IntoView {
+    let l = use_locale();
+    let (open, set_open) = signal(false);
+    let key_id = match &t.verification {
+        Verification::Verified { key_id } => key_id.clone(),
+        Verification::Failed { reason } => reason.clone(),
+    };
+    view! {
+        <section class="signature">
+            <button type="button" id="toggle-signature" aria-expanded=move || open.get().to_string()
+                    aria-controls="signature-details" on:click=move |_| set_open.update(|o| *o = !*o)>
+                {move || if open.get() { Msg::HideSignature.text(l) } else { Msg::ShowSignature.text(l) }}
+            </button>
+            <div id="signature-details" hidden=move || !open.get()>
+                <dl class="facts">
+                    <dt>{Msg::KeyId.text(l)}</dt><dd><code>{key_id}</code></dd>
+                    <dt>{Msg::SignedUrl.text(l)}</dt><dd><code class="wrap">{t.identity_url.clone()}</code></dd>
+                </dl>
+            </div>
+        </section>
+    }
+}

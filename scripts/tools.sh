@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need, each pinned, each only if missing (idempotent).
+# Usage: scripts/tools.sh [--browser]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
+BINARYEN_VERSION=132.0.0       # npm's binaryen; Debian's 108 breaks hydration
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  # Without --locked: its lockfile pins a crate version this registry lacks.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+if [ ! -x .tools/node_modules/.bin/wasm-opt ] || ! .tools/node_modules/.bin/wasm-opt --version | grep -q "${BINARYEN_VERSION%%.*}"; then
+  npm install --silent --prefix .tools --no-save --no-audit --no-fund "binaryen@$BINARYEN_VERSION"
+fi
+if [ "${1:-}" = "--browser" ]; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi

@@ -66,12 +66,20 @@ mod backend {
             zone_name: t.zone_name,
             zone_code: t.zone_code,
             zone_area_ha: t.zone_area_ha,
-            zone_outline: t.zone_boundary.as_deref().and_then(server::zones::outline_svg_path),
-            location: t.lat_micro.zip(t.lon_micro).map(|(a, b)| (a as f64 / 1e6, b as f64 / 1e6)),
+            zone_outline: t
+                .zone_boundary
+                .as_deref()
+                .and_then(server::zones::outline_svg_path),
+            location: t
+                .lat_micro
+                .zip(t.lon_micro)
+                .map(|(a, b)| (a as f64 / 1e6, b as f64 / 1e6)),
             identity_url: format!("{base_url}{}", t.identity_path),
             verification: match v.verdict {
                 server::trees::Verdict::Verified { key_id } => Verification::Verified { key_id },
-                server::trees::Verdict::Failed { reason } => Verification::Failed { reason: reason.to_string() },
+                server::trees::Verdict::Failed { reason } => Verification::Failed {
+                    reason: reason.to_string(),
+                },
             },
         }
     }
@@ -80,7 +88,11 @@ mod backend {
 #[server]
 pub async fn list_cooperatives() -> Result<Vec<CoopCard>, ServerFnError> {
     let s = backend::services()?;
-    let rows = s.store.list_cooperatives().await.map_err(backend::internal)?;
+    let rows = s
+        .store
+        .list_cooperatives()
+        .await
+        .map_err(backend::internal)?;
     Ok(rows.into_iter().map(backend::card).collect())
 }
 
@@ -101,7 +113,12 @@ pub async fn get_cooperative(code: String) -> Result<Option<CoopPage>, ServerFnE
             card: backend::card(card),
             trees: trees
                 .into_iter()
-                .map(|t| crate::model::TreeCard { code: t.code, species: t.species, variety: t.variety, zone_name: t.zone_name })
+                .map(|t| crate::model::TreeCard {
+                    code: t.code,
+                    species: t.species,
+                    variety: t.variety,
+                    zone_name: t.zone_name,
+                })
                 .collect(),
         })
     };
@@ -111,7 +128,11 @@ pub async fn get_cooperative(code: String) -> Result<Option<CoopPage>, ServerFnE
 /// A tree, with the identity it was reached by verified: `scanned` is the path of a
 /// scanned QR URL, or `None` for the tree's own identity.
 #[server]
-pub async fn get_tree(coop: String, tree: String, scanned: Option<String>) -> Result<Option<TreePage>, ServerFnError> {
+pub async fn get_tree(
+    coop: String,
+    tree: String,
+    scanned: Option<String>,
+) -> Result<Option<TreePage>, ServerFnError> {
     let s = backend::services()?;
     let view = server::trees::view(&s.store, &coop, &tree, scanned.as_deref()).await;
     backend::found(view.map(|v| backend::tree_page(v, &s.base_url)))

@@ -17,7 +17,11 @@ use secrecy::SecretString;
 use server::{Config, Services};
 
 #[derive(Parser)]
-#[command(name = "goc", version, about = "Gốc: signed identities and tamper-evident stories for trees")]
+#[command(
+    name = "goc",
+    version,
+    about = "Gốc: signed identities and tamper-evident stories for trees"
+)]
 struct Cli {
     #[command(flatten)]
     opts: Opts,
@@ -29,10 +33,20 @@ struct Cli {
 #[derive(Args)]
 struct Opts {
     /// sqlite://path (created if missing) or postgres://user@host/db
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/goc.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/goc.db",
+        global = true
+    )]
     database_url: String,
     /// Address to listen on.
-    #[arg(long, env = "GOC_LISTEN", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "GOC_LISTEN",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     listen: SocketAddr,
     /// Public base URL printed into QR codes (default: http://<listen>).
     #[arg(long, env = "GOC_BASE_URL", global = true)]
@@ -41,10 +55,20 @@ struct Opts {
     #[arg(long, env = "GOC_SECRET", hide_env_values = true, global = true)]
     secret: Option<String>,
     /// File holding the secret when GOC_SECRET is unset; created if missing.
-    #[arg(long, env = "GOC_SECRET_FILE", default_value = "data/secret.key", global = true)]
+    #[arg(
+        long,
+        env = "GOC_SECRET_FILE",
+        default_value = "data/secret.key",
+        global = true
+    )]
     secret_file: PathBuf,
     /// Folder with the built site (pkg/goc.js, pkg/goc.wasm, pkg/goc.css).
-    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
     site_root: String,
 }
 
@@ -76,7 +100,10 @@ impl Opts {
         Ok(Config {
             database_url: self.database_url.clone(),
             listen: self.listen,
-            base_url: self.base_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)),
+            base_url: self
+                .base_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.listen)),
             secret,
         })
     }
@@ -85,14 +112,23 @@ impl Opts {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .init();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Serve { demo_if_empty: false }) {
+    let result = match cli.command.unwrap_or(Command::Serve {
+        demo_if_empty: false,
+    }) {
         Command::VerifyFile { path } => return verify_file(&path),
-        Command::Migrate => start(&cli.opts).await.map(|_| println!("migrations applied")),
+        Command::Migrate => start(&cli.opts)
+            .await
+            .map(|_| println!("migrations applied")),
         Command::Demo => match start(&cli.opts).await {
-            Ok(s) => server::demo::load(&s).await.map(|()| println!("demo data loaded")),
+            Ok(s) => server::demo::load(&s)
+                .await
+                .map(|()| println!("demo data loaded")),
             Err(e) => Err(e),
         },
         Command::Serve { demo_if_empty } => serve(&cli.opts, demo_if_empty).await,
@@ -135,7 +171,10 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
         .site_pkg_dir("pkg")
         .site_addr(opts.listen)
         .build();
-    let state = AppState { leptos: leptos.clone(), services: services.clone() };
+    let state = AppState {
+        leptos: leptos.clone(),
+        services: services.clone(),
+    };
     let routes = generate_route_list(App);
     let context = {
         let s = services.clone();
@@ -155,7 +194,9 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|e| server::Error::io(&format!("listening on {}", opts.listen), e))?;
-    let addr = listener.local_addr().map_err(|e| server::Error::io("reading the address", e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| server::Error::io("reading the address", e))?;
     // The run command and the tests read this line to know the app is up.
     println!("Gốc is serving on http://{addr}");
     axum::serve(listener, app)
@@ -172,19 +213,34 @@ struct Next {
 }
 
 /// Remembers the chosen language in a cookie and goes back to the page.
-async fn set_language(State(s): State<AppState>, Path(code): Path<String>, Query(q): Query<Next>) -> Response {
+async fn set_language(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<Next>,
+) -> Response {
     let Some(locale) = app::i18n::Locale::from_code(&code) else {
         return (StatusCode::NOT_FOUND, "unknown language").into_response();
     };
     // Only same-site paths: never an open redirect.
-    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
-    let secure = if s.services.base_url.starts_with("https://") { "; Secure" } else { "" };
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    let secure = if s.services.base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
         "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
         app::i18n::LANG_COOKIE,
         locale.code()
     );
-    (StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, next)]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [(header::SET_COOKIE, cookie), (header::LOCATION, next)],
+    )
+        .into_response()
 }
 
 fn verify_file(path: &std::path::Path) -> ExitCode {
@@ -203,13 +259,27 @@ fn verify_file(path: &std::path::Path) -> ExitCode {
             };
             println!("Subject:      {subject}");
             println!("Cooperative:  {} ({})", s.cooperative_name, s.cooperative);
-            println!("Entries:      {} (chain intact, each included in the checkpoint)", s.entries.len());
+            println!(
+                "Entries:      {} (chain intact, each included in the checkpoint)",
+                s.entries.len()
+            );
             for e in &s.entries {
-                println!("  #{:<6} {}  {:?}", e.seq, ledger::Date::from_unix_ms(e.recorded_at), e.kind);
+                println!(
+                    "  #{:<6} {}  {:?}",
+                    e.seq,
+                    ledger::Date::from_unix_ms(e.recorded_at),
+                    e.kind
+                );
             }
-            println!("Checkpoint:   {} size {} root {}", s.checkpoint.origin, s.checkpoint.size, s.checkpoint.root);
+            println!(
+                "Checkpoint:   {} size {} root {}",
+                s.checkpoint.origin, s.checkpoint.size, s.checkpoint.root
+            );
             if let Some(id) = &s.identity {
-                println!("QR identity:  signed by key {} on {}", id.identity.key, id.identity.issued_on);
+                println!(
+                    "QR identity:  signed by key {} on {}",
+                    id.identity.key, id.identity.issued_on
+                );
             }
             println!("Verdict:      VERIFIED");
             ExitCode::SUCCESS

@@ -26,7 +26,12 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The note body: three lines, each ending in `\n`.
     pub fn body(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, BASE64.encode(&self.root.0))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            BASE64.encode(&self.root.0)
+        )
     }
 
     /// Signs the checkpoint as a signed note, naming the key by the origin.
@@ -35,15 +40,28 @@ impl Checkpoint {
         let sig = key.sign(body.as_bytes());
         let mut blob = note_key_hash(&self.origin, &key.public_key()).to_vec();
         blob.extend_from_slice(&sig.0);
-        format!("{body}\n{SIG_LINE_PREFIX}{} {}\n", self.origin, BASE64.encode(&blob))
+        format!(
+            "{body}\n{SIG_LINE_PREFIX}{} {}\n",
+            self.origin,
+            BASE64.encode(&blob)
+        )
     }
 
     fn parse_body(body: &str) -> Result<Self, DecodeError> {
-        let mut lines = body.strip_suffix('\n').ok_or(DecodeError::BadSyntax)?.split('\n');
-        let origin = lines.next().filter(|o| !o.is_empty()).ok_or(DecodeError::BadSyntax)?;
+        let mut lines = body
+            .strip_suffix('\n')
+            .ok_or(DecodeError::BadSyntax)?
+            .split('\n');
+        let origin = lines
+            .next()
+            .filter(|o| !o.is_empty())
+            .ok_or(DecodeError::BadSyntax)?;
         let size = lines.next().ok_or(DecodeError::BadSyntax)?;
         // Decimal without sign or leading zeros: one size, one spelling.
-        if size.is_empty() || (size.len() > 1 && size.starts_with('0')) || !size.bytes().all(|b| b.is_ascii_digit()) {
+        if size.is_empty()
+            || (size.len() > 1 && size.starts_with('0'))
+            || !size.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(DecodeError::BadSyntax);
         }
         let size = size.parse().map_err(|_| DecodeError::OutOfRange)?;
@@ -51,7 +69,11 @@ impl Checkpoint {
             .decode(lines.next().ok_or(DecodeError::BadSyntax)?.as_bytes())
             .map_err(|_| DecodeError::BadEncoding)?;
         // Extension lines may follow (C2SP); this log writes none, and ignores them.
-        Ok(Self { origin: origin.to_owned(), size, root: Digest::from_slice(&root)? })
+        Ok(Self {
+            origin: origin.to_owned(),
+            size,
+            root: Digest::from_slice(&root)?,
+        })
     }
 }
 
@@ -85,13 +107,20 @@ pub fn verify_checkpoint(
     let lines = sigs.strip_suffix('\n').ok_or(DecodeError::BadSyntax)?;
     let mut result = Err(VerifyError::BadSignature);
     for line in lines.split('\n') {
-        let rest = line.strip_prefix(SIG_LINE_PREFIX).ok_or(DecodeError::BadSyntax)?;
+        let rest = line
+            .strip_prefix(SIG_LINE_PREFIX)
+            .ok_or(DecodeError::BadSyntax)?;
         let (name, blob) = rest.rsplit_once(' ').ok_or(DecodeError::BadSyntax)?;
-        let blob = BASE64.decode(blob.as_bytes()).map_err(|_| DecodeError::BadEncoding)?;
+        let blob = BASE64
+            .decode(blob.as_bytes())
+            .map_err(|_| DecodeError::BadEncoding)?;
         if name != origin || blob.len() != 68 {
             continue;
         }
-        let Some(period) = periods.iter().find(|p| note_key_hash(name, &p.key) == blob[..4]) else {
+        let Some(period) = periods
+            .iter()
+            .find(|p| note_key_hash(name, &p.key) == blob[..4])
+        else {
             continue;
         };
         let sig = Signature::from_slice(&blob[4..])?;
@@ -114,7 +143,10 @@ pub fn verify_extends(
         return Err(VerifyError::WrongOrigin);
     }
     if newer.size < seen.size {
-        return Err(VerifyError::StaleCheckpoint { seen: seen.size, given: newer.size });
+        return Err(VerifyError::StaleCheckpoint {
+            seen: seen.size,
+            given: newer.size,
+        });
     }
     if merkle::verify_consistency(seen.size, newer.size, &seen.root, &newer.root, proof) {
         Ok(())

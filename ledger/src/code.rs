@@ -96,7 +96,16 @@ mod tests {
 
     #[test]
     fn codes_reject_lower_case_spaces_diacritics_and_bad_hyphens() {
-        for bad in ["cc024", "CC 24", "CÂY1", "-CC", "CC-", "C--C", "", "ABCDEFGHIJKLMNOPQ"] {
+        for bad in [
+            "cc024",
+            "CC 24",
+            "CÂY1",
+            "-CC",
+            "CC-",
+            "C--C",
+            "",
+            "ABCDEFGHIJKLMNOPQ",
+        ] {
             assert_eq!(TreeCode::parse(bad), Err(DecodeError::InvalidCode), "{bad}");
         }
         assert!(CoopCode::parse("N").is_err());

@@ -85,7 +85,10 @@ impl<'a> Reader<'a> {
     }
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or(DecodeError::UnexpectedEnd)?;
-        let s = self.buf.get(self.pos..end).ok_or(DecodeError::UnexpectedEnd)?;
+        let s = self
+            .buf
+            .get(self.pos..end)
+            .ok_or(DecodeError::UnexpectedEnd)?;
         self.pos = end;
         Ok(s)
     }

@@ -49,7 +49,8 @@ impl Date {
         if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(DecodeError::BadSyntax);
         }
-        let n = |r: core::ops::Range<usize>| s[r].parse::<u16>().map_err(|_| DecodeError::BadSyntax);
+        let n =
+            |r: core::ops::Range<usize>| s[r].parse::<u16>().map_err(|_| DecodeError::BadSyntax);
         Self::new(n(0..4)?, n(4..6)? as u8, n(6..8)? as u8)
     }
     /// `YYYY-MM-DD` (ISO 8601).
@@ -123,7 +124,10 @@ mod tests {
         let d = Date::new(2025, 3, 1).unwrap();
         assert_eq!(d.days_since_epoch(), 20148);
         assert_eq!(Date::from_unix_ms(d.start_ms()), d);
-        assert_eq!(Date::from_unix_ms(d.start_ms() - 1), Date::new(2025, 2, 28).unwrap());
+        assert_eq!(
+            Date::from_unix_ms(d.start_ms() - 1),
+            Date::new(2025, 2, 28).unwrap()
+        );
         // 17:00 UTC is already the next day in Vietnam.
         assert_eq!(Date::from_unix_ms(20147 * DAY_MS + 17 * 3600 * 1000), d);
     }
@@ -134,6 +138,9 @@ mod tests {
         assert!(Date::new(2024, 2, 29).is_ok());
         assert!(Date::new(2024, 13, 1).is_err());
         assert!(Date::parse_iso("2024-1-01").is_err());
-        assert_eq!(Date::parse_compact("20240229").unwrap().to_string(), "2024-02-29");
+        assert_eq!(
+            Date::parse_compact("20240229").unwrap().to_string(),
+            "2024-02-29"
+        );
     }
 }

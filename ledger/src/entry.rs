@@ -62,7 +62,10 @@ impl GeoPoint {
         if lat_micro.abs() > 90_000_000 || lon_micro.abs() > 180_000_000 {
             return Err(DecodeError::OutOfRange);
         }
-        Ok(Self { lat_micro, lon_micro })
+        Ok(Self {
+            lat_micro,
+            lon_micro,
+        })
     }
     pub fn from_degrees(lat: f64, lon: f64) -> Result<Self, DecodeError> {
         if !lat.is_finite() || !lon.is_finite() {
@@ -85,7 +88,11 @@ impl GeoPoint {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Kind {
     /// Tag 1: a growing zone enters the register.
-    ZoneRegistered { name: String, area_m2: u64, crops: Vec<String> },
+    ZoneRegistered {
+        name: String,
+        area_m2: u64,
+        crops: Vec<String>,
+    },
     /// Tag 2: a tree enters the register.
     TreeRegistered {
         species: String,
@@ -101,13 +108,22 @@ pub enum Kind {
     /// Tag 12 (tỉa cành).
     Pruned { note: String },
     /// Tag 13 (phun thuốc); `phi_days` is the pre-harvest interval (thời gian cách ly).
-    Sprayed { product: String, active_ingredient: String, dose: String, phi_days: u16 },
+    Sprayed {
+        product: String,
+        active_ingredient: String,
+        dose: String,
+        phi_days: u16,
+    },
     /// Tag 14 (bao trái).
     Bagged { fruits: u32 },
     /// Tag 15 (ra hoa).
     Flowering { note: String },
     /// Tag 16; severity 1 (low) to 3 (high).
-    PestObserved { pest: String, severity: u8, note: String },
+    PestObserved {
+        pest: String,
+        severity: u8,
+        note: String,
+    },
     /// Tag 17 (thu hoạch); weight in grams.
     Harvested { grams: u64 },
     /// Tag 18: a free-text diary note.
@@ -117,7 +133,7 @@ pub enum Kind {
     /// Tag 40 (nhận nuôi cây): a buyer adopted the tree for a season.
     Adopted { adoption: String, season: String },
     /// Tag 50: the cooperative's signing key was rotated.
-    KeyRotated { rotation: SignedRotation },
+    KeyRotated { rotation: Box<SignedRotation> },
     /// A tag this version does not know, kept byte for byte.
     Unknown { tag: u16, body: Vec<u8> },
 }
@@ -147,13 +163,23 @@ impl Kind {
     fn encode_body(&self) -> Vec<u8> {
         let mut w = Writer::new();
         match self {
-            Self::ZoneRegistered { name, area_m2, crops } => {
+            Self::ZoneRegistered {
+                name,
+                area_m2,
+                crops,
+            } => {
                 w.str(name).u64(*area_m2).u32(crops.len() as u32);
                 for c in crops {
                     w.str(c);
                 }
             }
-            Self::TreeRegistered { species, variety, zone, planted_on, location } => {
+            Self::TreeRegistered {
+                species,
+                variety,
+                zone,
+                planted_on,
+                location,
+            } => {
                 w.str(species).str(variety);
                 w.opt(zone.as_ref(), |w, z| {
                     w.str(z.as_str());
@@ -177,13 +203,25 @@ impl Kind {
             Self::Note { text } => {
                 w.str(text);
             }
-            Self::Sprayed { product, active_ingredient, dose, phi_days } => {
-                w.str(product).str(active_ingredient).str(dose).u16(*phi_days);
+            Self::Sprayed {
+                product,
+                active_ingredient,
+                dose,
+                phi_days,
+            } => {
+                w.str(product)
+                    .str(active_ingredient)
+                    .str(dose)
+                    .u16(*phi_days);
             }
             Self::Bagged { fruits } => {
                 w.u32(*fruits);
             }
-            Self::PestObserved { pest, severity, note } => {
+            Self::PestObserved {
+                pest,
+                severity,
+                note,
+            } => {
                 w.str(pest).u8(*severity).str(note);
             }
             Self::Harvested { grams } => {
@@ -213,7 +251,11 @@ impl Kind {
                 let area_m2 = r.u64()?;
                 let n = r.count(4)?;
                 let crops = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
-                Self::ZoneRegistered { name, area_m2, crops }
+                Self::ZoneRegistered {
+                    name,
+                    area_m2,
+                    crops,
+                }
             }
             2 => Self::TreeRegistered {
                 species: r.string()?,
@@ -222,8 +264,13 @@ impl Kind {
                 planted_on: read_date(&mut r)?,
                 location: r.opt(|r| GeoPoint::new(r.i32()?, r.i32()?))?,
             },
-            10 => Self::Watered { litres: r.opt(|r| r.u32())? },
-            11 => Self::Fertilised { product: r.string()?, amount_g: r.u64()? },
+            10 => Self::Watered {
+                litres: r.opt(|r| r.u32())?,
+            },
+            11 => Self::Fertilised {
+                product: r.string()?,
+                amount_g: r.u64()?,
+            },
             12 => Self::Pruned { note: r.string()? },
             13 => Self::Sprayed {
                 product: r.string()?,
@@ -239,18 +286,35 @@ impl Kind {
                 if !(1..=3).contains(&severity) {
                     return Err(DecodeError::OutOfRange);
                 }
-                Self::PestObserved { pest, severity, note: r.string()? }
+                Self::PestObserved {
+                    pest,
+                    severity,
+                    note: r.string()?,
+                }
             }
             17 => Self::Harvested { grams: r.u64()? },
             18 => Self::Note { text: r.string()? },
-            30 => Self::Correction { corrects: Digest(r.array()?), reason: r.string()? },
-            40 => Self::Adopted { adoption: r.string()?, season: r.string()? },
+            30 => Self::Correction {
+                corrects: Digest(r.array()?),
+                reason: r.string()?,
+            },
+            40 => Self::Adopted {
+                adoption: r.string()?,
+                season: r.string()?,
+            },
             50 => {
                 // The rotation is the rest of the body; SignedRotation::decode checks its end.
                 let rest = r.take(body.len())?;
-                return Ok(Self::KeyRotated { rotation: SignedRotation::decode(rest)? });
+                return Ok(Self::KeyRotated {
+                    rotation: Box::new(SignedRotation::decode(rest)?),
+                });
             }
-            tag => return Ok(Self::Unknown { tag, body: body.to_vec() }),
+            tag => {
+                return Ok(Self::Unknown {
+                    tag,
+                    body: body.to_vec(),
+                })
+            }
         };
         r.finish()?;
         Ok(kind)
@@ -432,7 +496,11 @@ pub fn verify_chain<B: AsRef<[u8]>>(entries: &[B]) -> Result<ChainHead, crate::V
                     return Err(E::BrokenLink { index });
                 }
                 if view.seq <= before.seq {
-                    return Err(E::SequenceGap { index, expected: before.seq + 1, found: view.seq });
+                    return Err(E::SequenceGap {
+                        index,
+                        expected: before.seq + 1,
+                        found: view.seq,
+                    });
                 }
             }
         }

@@ -61,7 +61,10 @@ impl std::error::Error for DecodeError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VerifyError {
     /// Input that is not a well-formed structure at all.
-    Malformed { index: Option<usize>, error: DecodeError },
+    Malformed {
+        index: Option<usize>,
+        error: DecodeError,
+    },
     /// A signature that does not verify under the key it names.
     BadSignature,
     /// A key ID that the cooperative's key history does not contain.
@@ -76,7 +79,11 @@ pub enum VerifyError {
     /// The first entry of a chain claims a predecessor.
     MissingGenesis,
     /// An entry whose sequence number does not follow its predecessor's.
-    SequenceGap { index: usize, expected: u64, found: u64 },
+    SequenceGap {
+        index: usize,
+        expected: u64,
+        found: u64,
+    },
     /// Two entries claim the same predecessor: the history was forked.
     Fork { index: usize },
     /// The same entry appears twice.
@@ -98,24 +105,47 @@ pub enum VerifyError {
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Malformed { index: Some(i), error } => write!(f, "item {i} is malformed: {error}"),
+            Self::Malformed {
+                index: Some(i),
+                error,
+            } => write!(f, "item {i} is malformed: {error}"),
             Self::Malformed { index: None, error } => write!(f, "malformed input: {error}"),
             Self::BadSignature => f.write_str("signature does not verify"),
             Self::UnknownKey(k) => write!(f, "key {k} is not in the cooperative's key history"),
             Self::RetiredKey(k) => write!(f, "key {k} had been retired when it signed"),
-            Self::BadRotation { index } => write!(f, "key rotation {index} is not properly signed or ordered"),
-            Self::BrokenLink { index } => write!(f, "entry {index} does not link to the entry before it"),
-            Self::MissingGenesis => f.write_str("the first entry of the chain claims a predecessor"),
-            Self::SequenceGap { index, expected, found } => {
-                write!(f, "entry {index} has sequence number {found}, expected {expected}")
+            Self::BadRotation { index } => {
+                write!(f, "key rotation {index} is not properly signed or ordered")
+            }
+            Self::BrokenLink { index } => {
+                write!(f, "entry {index} does not link to the entry before it")
+            }
+            Self::MissingGenesis => {
+                f.write_str("the first entry of the chain claims a predecessor")
+            }
+            Self::SequenceGap {
+                index,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "entry {index} has sequence number {found}, expected {expected}"
+                )
             }
             Self::Fork { index } => write!(f, "entry {index} forks the history"),
             Self::Duplicate { index } => write!(f, "entry {index} appears twice"),
             Self::WrongSubject { index } => write!(f, "entry {index} belongs to another subject"),
-            Self::NotIncluded { index } => write!(f, "entry {index} is not included in the checkpoint"),
-            Self::Inconsistent => f.write_str("the later checkpoint does not extend the earlier one"),
+            Self::NotIncluded { index } => {
+                write!(f, "entry {index} is not included in the checkpoint")
+            }
+            Self::Inconsistent => {
+                f.write_str("the later checkpoint does not extend the earlier one")
+            }
             Self::StaleCheckpoint { seen, given } => {
-                write!(f, "checkpoint of size {given} is older than one of size {seen} already seen")
+                write!(
+                    f,
+                    "checkpoint of size {given} is older than one of size {seen} already seen"
+                )
             }
             Self::WrongOrigin => f.write_str("checkpoint belongs to another log"),
             Self::IdentityMismatch => f.write_str("signed identity does not match the tree"),
@@ -134,6 +164,9 @@ impl From<DecodeError> for VerifyError {
 impl VerifyError {
     /// Attaches the position of the item that failed to decode.
     pub fn at(index: usize) -> impl Fn(DecodeError) -> VerifyError {
-        move |error| VerifyError::Malformed { index: Some(index), error }
+        move |error| VerifyError::Malformed {
+            index: Some(index),
+            error,
+        }
     }
 }

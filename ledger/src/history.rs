@@ -146,7 +146,10 @@ impl TreeHistory {
             .map(|bytes| {
                 let seq = crate::entry::EntryView::parse(bytes).ok()?.seq;
                 let inclusion = merkle::inclusion_proof(leaves, usize::try_from(seq).ok()?)?;
-                Some(ProvenEntry { entry: data_encoding::HEXLOWER.encode(bytes), inclusion })
+                Some(ProvenEntry {
+                    entry: data_encoding::HEXLOWER.encode(bytes),
+                    inclusion,
+                })
             })
             .collect::<Option<Vec<_>>>()?;
         Some(Self {

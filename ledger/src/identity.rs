@@ -49,7 +49,10 @@ impl Identity {
     pub fn sign(self, key: &SigningKey) -> SignedIdentity {
         debug_assert_eq!(self.key, key.key_id());
         let signature = key.sign(&self.signed_bytes());
-        SignedIdentity { identity: self, signature }
+        SignedIdentity {
+            identity: self,
+            signature,
+        }
     }
 }
 
@@ -94,12 +97,18 @@ impl SignedIdentity {
         let [coop, tree, zone, date, key, sig] = s else {
             return Err(DecodeError::BadSyntax);
         };
-        let sig = BASE32_NOPAD.decode(sig.as_bytes()).map_err(|_| DecodeError::BadEncoding)?;
+        let sig = BASE32_NOPAD
+            .decode(sig.as_bytes())
+            .map_err(|_| DecodeError::BadEncoding)?;
         Ok(Self {
             identity: Identity {
                 cooperative: CoopCode::parse(coop)?,
                 tree: TreeCode::parse(tree)?,
-                zone: if *zone == NO_ZONE { None } else { Some(ZoneCode::parse(zone)?) },
+                zone: if *zone == NO_ZONE {
+                    None
+                } else {
+                    Some(ZoneCode::parse(zone)?)
+                },
                 issued_on: Date::parse_compact(date)?,
                 key: KeyId::from_base32(key)?,
             },
@@ -122,11 +131,9 @@ impl SignedIdentity {
         let key = keys
             .key_at_time(platform, self.identity.key, day_start)
             .or_else(|e| match e {
-                VerifyError::RetiredKey(_) => keys.key_at_time(
-                    platform,
-                    self.identity.key,
-                    day_start + 86_400_000 - 1,
-                ),
+                VerifyError::RetiredKey(_) => {
+                    keys.key_at_time(platform, self.identity.key, day_start + 86_400_000 - 1)
+                }
                 e => Err(e),
             })?;
         key.verify(&self.identity.signed_bytes(), &self.signature)?;

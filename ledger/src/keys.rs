@@ -85,7 +85,9 @@ impl PublicKey {
         HEXLOWER.encode(self.0.as_bytes())
     }
     pub fn from_hex(s: &str) -> Result<Self, DecodeError> {
-        let v = HEXLOWER.decode(s.as_bytes()).map_err(|_| DecodeError::BadEncoding)?;
+        let v = HEXLOWER
+            .decode(s.as_bytes())
+            .map_err(|_| DecodeError::BadEncoding)?;
         let a = <[u8; 32]>::try_from(v.as_slice()).map_err(|_| DecodeError::BadLength)?;
         Self::from_bytes(&a)
     }
@@ -119,7 +121,9 @@ impl KeyId {
         BASE32_NOPAD.encode(&self.0)
     }
     pub fn from_base32(s: &str) -> Result<Self, DecodeError> {
-        let v = BASE32_NOPAD.decode(s.as_bytes()).map_err(|_| DecodeError::BadEncoding)?;
+        let v = BASE32_NOPAD
+            .decode(s.as_bytes())
+            .map_err(|_| DecodeError::BadEncoding)?;
         <[u8; 8]>::try_from(v.as_slice())
             .map(KeyId)
             .map_err(|_| DecodeError::BadLength)
@@ -181,7 +185,9 @@ impl Serialize for Signature {
 impl<'de> Deserialize<'de> for Signature {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        let v = HEXLOWER.decode(s.as_bytes()).map_err(serde::de::Error::custom)?;
+        let v = HEXLOWER
+            .decode(s.as_bytes())
+            .map_err(serde::de::Error::custom)?;
         Signature::from_slice(&v).map_err(serde::de::Error::custom)
     }
 }
@@ -266,7 +272,10 @@ impl SignedRotation {
     /// key for a lost one.
     pub fn sign(statement: RotationStatement, signer: &SigningKey) -> Self {
         let signature = signer.sign(&statement.signed_bytes());
-        Self { statement, signature }
+        Self {
+            statement,
+            signature,
+        }
     }
 
     /// The canonical encoding, carried inside a key-rotation ledger entry.
@@ -281,7 +290,10 @@ impl SignedRotation {
         let statement = RotationStatement::decode_from(&mut r)?;
         let signature = Signature(r.array()?);
         r.finish()?;
-        Ok(Self { statement, signature })
+        Ok(Self {
+            statement,
+            signature,
+        })
     }
 }
 
@@ -308,7 +320,11 @@ pub struct KeyHistory {
 
 impl KeyHistory {
     pub fn new(cooperative: CoopCode, genesis: PublicKey) -> Self {
-        Self { cooperative, genesis, rotations: Vec::new() }
+        Self {
+            cooperative,
+            genesis,
+            rotations: Vec::new(),
+        }
     }
 
     /// Checks every rotation (signed by the key it replaces, or by `platform` for a lost

@@ -32,4 +32,7 @@ pub use entry::{verify_chain, Entry, EntryView, GeoPoint, Kind, Subject};
 pub use error::{DecodeError, VerifyError};
 pub use history::{HistorySummary, ProvenEntry, TreeHistory};
 pub use identity::{Identity, SignedIdentity};
-pub use keys::{KeyHistory, KeyId, PublicKey, RotationReason, RotationStatement, Signature, SignedRotation, SigningKey};
+pub use keys::{
+    KeyHistory, KeyId, PublicKey, RotationReason, RotationStatement, Signature, SignedRotation,
+    SigningKey,
+};

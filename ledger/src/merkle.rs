@@ -206,7 +206,9 @@ mod tests {
     use super::*;
 
     fn leaves(n: usize) -> Vec<Digest> {
-        (0..n).map(|i| Digest::leaf(&(i as u64).to_be_bytes())).collect()
+        (0..n)
+            .map(|i| Digest::leaf(&(i as u64).to_be_bytes()))
+            .collect()
     }
 
     #[test]
@@ -224,6 +226,12 @@ mod tests {
     fn a_proof_for_a_leaf_outside_the_tree_is_refused() {
         assert!(inclusion_proof(&leaves(3), 3).is_none());
         assert!(consistency_proof(&leaves(3), 4).is_none());
-        assert!(!verify_inclusion(3, 3, &leaves(4)[3], &[], &root(&leaves(3))));
+        assert!(!verify_inclusion(
+            3,
+            3,
+            &leaves(4)[3],
+            &[],
+            &root(&leaves(3))
+        ));
     }
 }

@@ -30,10 +30,14 @@ impl Config {
     /// Checks what a typo could break, with messages that say what to fix.
     pub fn validate(&self) -> Result<()> {
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
-            return Err(Error::Config("GOC_BASE_URL must start with http:// or https://".into()));
+            return Err(Error::Config(
+                "GOC_BASE_URL must start with http:// or https://".into(),
+            ));
         }
         if self.secret.expose_secret().len() < 32 {
-            return Err(Error::Config("GOC_SECRET must be at least 32 characters".into()));
+            return Err(Error::Config(
+                "GOC_SECRET must be at least 32 characters".into(),
+            ));
         }
         Ok(())
     }
@@ -62,8 +66,11 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
     opts.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path).map_err(|e| Error::io("creating the secret file", e))?;
-    f.write_all(text.as_bytes()).map_err(|e| Error::io("writing the secret file", e))
+    let mut f = opts
+        .open(path)
+        .map_err(|e| Error::io("creating the secret file", e))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| Error::io("writing the secret file", e))
 }
 
 /// The default secret file, beside the default SQLite database.

@@ -26,7 +26,9 @@ pub(crate) fn required(field: &str, value: &str, max: usize) -> Result<String> {
         return Err(Error::Invalid(format!("{field} is required")));
     }
     if v.chars().count() > max {
-        return Err(Error::Invalid(format!("{field} is longer than {max} characters")));
+        return Err(Error::Invalid(format!(
+            "{field} is longer than {max} characters"
+        )));
     }
     Ok(v.to_owned())
 }
@@ -40,13 +42,21 @@ impl NewCooperative {
         gs1_prefix: Option<&str>,
     ) -> Result<Self> {
         let code = CoopCode::parse(code.trim()).map_err(|_| {
-            Error::Invalid("cooperative code must be 2–16 characters A–Z, 0–9 and inner hyphens".into())
+            Error::Invalid(
+                "cooperative code must be 2–16 characters A–Z, 0–9 and inner hyphens".into(),
+            )
         })?;
         let gs1_prefix = match gs1_prefix.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             // GS1 company prefixes are 6 to 12 digits; Vietnam's start with 893.
-            Some(p) if (6..=12).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) => Some(p.to_owned()),
-            Some(_) => return Err(Error::Invalid("GS1 company prefix must be 6–12 digits".into())),
+            Some(p) if (6..=12).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(p.to_owned())
+            }
+            Some(_) => {
+                return Err(Error::Invalid(
+                    "GS1 company prefix must be 6–12 digits".into(),
+                ))
+            }
         };
         Ok(Self {
             code,
@@ -61,7 +71,12 @@ impl NewCooperative {
 }
 
 /// Registers a cooperative with a freshly generated signing key, sealed at rest.
-pub async fn create(store: &Store, sealer: &Sealer, origin_prefix: &str, new: NewCooperative) -> Result<i64> {
+pub async fn create(
+    store: &Store,
+    sealer: &Sealer,
+    origin_prefix: &str,
+    new: NewCooperative,
+) -> Result<i64> {
     let key = SigningKey::from_seed(&random_seed()?);
     let public = key.public_key();
     store
@@ -84,7 +99,10 @@ pub async fn create(store: &Store, sealer: &Sealer, origin_prefix: &str, new: Ne
 
 /// Looks a cooperative up by its code, or says it does not exist.
 pub async fn by_code(store: &Store, code: &str) -> Result<CooperativeRow> {
-    store.cooperative_by_code(code).await?.ok_or(Error::NotFound("cooperative"))
+    store
+        .cooperative_by_code(code)
+        .await?
+        .ok_or(Error::NotFound("cooperative"))
 }
 
 /// The cooperative's public key history, as published at the well-known URL.
@@ -92,18 +110,34 @@ pub async fn key_history(store: &Store, coop: &CooperativeRow) -> Result<KeyHist
     let rows = store.keys_of(coop.id).await?;
     let corrupt = || Error::Internal(format!("key history of {} is corrupt", coop.code));
     let first = rows.first().ok_or_else(corrupt)?;
-    let genesis = PublicKey::from_bytes(&first.public_key.clone().try_into().map_err(|_| corrupt())?)
-        .map_err(|_| corrupt())?;
+    let genesis =
+        PublicKey::from_bytes(&first.public_key.clone().try_into().map_err(|_| corrupt())?)
+            .map_err(|_| corrupt())?;
     let rotations = rows[1..]
         .iter()
-        .map(|r| r.rotation.as_deref().ok_or_else(corrupt).and_then(|b| SignedRotation::decode(b).map_err(|_| corrupt())))
+        .map(|r| {
+            r.rotation
+                .as_deref()
+                .ok_or_else(corrupt)
+                .and_then(|b| SignedRotation::decode(b).map_err(|_| corrupt()))
+        })
         .collect::<Result<Vec<_>>>()?;
-    Ok(KeyHistory { cooperative: CoopCode::parse(&coop.code).map_err(|_| corrupt())?, genesis, rotations })
+    Ok(KeyHistory {
+        cooperative: CoopCode::parse(&coop.code).map_err(|_| corrupt())?,
+        genesis,
+        rotations,
+    })
 }
 
 /// The cooperative's current signing key, unsealed for one use.
-pub async fn signing_key(store: &Store, sealer: &Sealer, coop: &CooperativeRow) -> Result<SigningKey> {
+pub async fn signing_key(
+    store: &Store,
+    sealer: &Sealer,
+    coop: &CooperativeRow,
+) -> Result<SigningKey> {
     let rows = store.keys_of(coop.id).await?;
-    let current = rows.last().ok_or_else(|| Error::Internal(format!("{} has no key", coop.code)))?;
+    let current = rows
+        .last()
+        .ok_or_else(|| Error::Internal(format!("{} has no key", coop.code)))?;
     sealer.open(&current.secret_sealed, &coop.code)
 }

@@ -44,8 +44,20 @@ const COOPS: &[DemoCoop] = &[
         tree_prefix: "CC",
         trees: 24,
         zones: &[
-            DemoZone { code: Some("VN-TN-VNH-LHN-001-2023"), name: "Đồi na Khuôn Ngục", area_ha: 12.5, households: 18, centre: (21.7231, 105.9342) },
-            DemoZone { code: Some("VN-TN-VNH-CDG-002-2024"), name: "Vườn na Cúc Đường", area_ha: 6.2, households: 9, centre: (21.7512, 105.9015) },
+            DemoZone {
+                code: Some("VN-TN-VNH-LHN-001-2023"),
+                name: "Đồi na Khuôn Ngục",
+                area_ha: 12.5,
+                households: 18,
+                centre: (21.7231, 105.9342),
+            },
+            DemoZone {
+                code: Some("VN-TN-VNH-CDG-002-2024"),
+                name: "Vườn na Cúc Đường",
+                area_ha: 6.2,
+                households: 9,
+                centre: (21.7512, 105.9015),
+            },
         ],
     },
     DemoCoop {
@@ -59,8 +71,20 @@ const COOPS: &[DemoCoop] = &[
         tree_prefix: "XM",
         trees: 20,
         zones: &[
-            DemoZone { code: Some("VN-DT-CLH-MXG-001-2022"), name: "Vườn xoài Mỹ Xương A", area_ha: 35.0, households: 42, centre: (10.4412, 105.6589) },
-            DemoZone { code: None, name: "Vườn xoài ven sông Tiền", area_ha: 0.8, households: 3, centre: (10.4338, 105.6702) },
+            DemoZone {
+                code: Some("VN-DT-CLH-MXG-001-2022"),
+                name: "Vườn xoài Mỹ Xương A",
+                area_ha: 35.0,
+                households: 42,
+                centre: (10.4412, 105.6589),
+            },
+            DemoZone {
+                code: None,
+                name: "Vườn xoài ven sông Tiền",
+                area_ha: 0.8,
+                households: 3,
+                centre: (10.4338, 105.6702),
+            },
         ],
     },
 ];
@@ -69,18 +93,29 @@ const COOPS: &[DemoCoop] = &[
 fn outline((lat, lon): (f64, f64), area_ha: f64) -> String {
     // Half the side of a square of this area, in degrees (1° ≈ 111 km).
     let half = (area_ha * 10_000.0).sqrt() / 2.0 / 111_000.0;
-    let pts = [(-1.0, -0.8), (1.1, -1.0), (0.9, 1.0), (-1.0, 0.9), (-1.0, -0.8)];
+    let pts = [
+        (-1.0, -0.8),
+        (1.1, -1.0),
+        (0.9, 1.0),
+        (-1.0, 0.9),
+        (-1.0, -0.8),
+    ];
     let ring: Vec<String> = pts
         .iter()
         .map(|(dx, dy)| format!("[{:.6},{:.6}]", lon + dx * half, lat + dy * half))
         .collect();
-    format!("{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}", ring.join(","))
+    format!(
+        "{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}",
+        ring.join(",")
+    )
 }
 
 /// Loads the demo set. Refuses a database that already holds cooperatives.
 pub async fn load(s: &Services) -> Result<()> {
     if s.store.count_cooperatives().await? > 0 {
-        return Err(Error::Conflict("the database is not empty; demo data goes only into an empty one".into()));
+        return Err(Error::Conflict(
+            "the database is not empty; demo data goes only into an empty one".into(),
+        ));
     }
     for c in COOPS {
         let new = NewCooperative::parse(c.code, c.name, c.place, c.contact, None)?;
@@ -94,7 +129,11 @@ pub async fn load(s: &Services) -> Result<()> {
         let zone_rows = s.store.zones_of(coop.id).await?;
         for n in 1..=c.trees {
             let zi = (n as usize) % zone_rows.len();
-            let z = &c.zones.iter().find(|z| z.name == zone_rows[zi].name).expect("demo zone");
+            let z = &c
+                .zones
+                .iter()
+                .find(|z| z.name == zone_rows[zi].name)
+                .expect("demo zone");
             let offset = f64::from(n) * 0.00011;
             let tree = NewTree::parse(
                 &format!("{}{n:03}", c.tree_prefix),
@@ -109,26 +148,35 @@ pub async fn load(s: &Services) -> Result<()> {
         for n in 1..=3 {
             let code = TreeCode::parse(&format!("{}{n:03}", c.tree_prefix))?;
             for kind in [
-                Kind::Pruned { note: "Tỉa cành sau thu hoạch, để 3 cành khung".into() },
-                Kind::Fertilised { product: "Phân hữu cơ vi sinh Sông Gianh".into(), amount_g: 5_000 },
+                Kind::Pruned {
+                    note: "Tỉa cành sau thu hoạch, để 3 cành khung".into(),
+                },
+                Kind::Fertilised {
+                    product: "Phân hữu cơ vi sinh Sông Gianh".into(),
+                    amount_g: 5_000,
+                },
                 Kind::Watered { litres: Some(60) },
             ] {
                 let subject = Subject::Tree(code.clone());
                 let now = now_ms();
                 s.store
-                    .append_entry(coop.id, &subject_key(&subject), move |coop_code, seq, prev| {
-                        Ok(Entry {
-                            cooperative: ledger::CoopCode::parse(coop_code)?,
-                            seq,
-                            subject,
-                            prev,
-                            recorded_at: now,
-                            received_at: now,
-                            author: "demo".into(),
-                            photos: vec![],
-                            kind,
-                        })
-                    })
+                    .append_entry(
+                        coop.id,
+                        &subject_key(&subject),
+                        move |coop_code, seq, prev| {
+                            Ok(Entry {
+                                cooperative: ledger::CoopCode::parse(coop_code)?,
+                                seq,
+                                subject,
+                                prev,
+                                recorded_at: now,
+                                received_at: now,
+                                author: "demo".into(),
+                                photos: vec![],
+                                kind,
+                            })
+                        },
+                    )
                     .await?;
             }
         }

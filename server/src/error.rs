@@ -67,6 +67,10 @@ impl IntoResponse for Error {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        (status, axum::Json(serde_json::json!({ "error": self.public_message() }))).into_response()
+        (
+            status,
+            axum::Json(serde_json::json!({ "error": self.public_message() })),
+        )
+            .into_response()
     }
 }

@@ -31,21 +31,33 @@ async fn healthz(State(s): State<Services>) -> impl IntoResponse {
 }
 
 /// A cooperative's key history, so anyone can verify its QR identities offline.
-async fn key_history(State(s): State<Services>, Path(coop): Path<String>) -> Result<impl IntoResponse> {
+async fn key_history(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+) -> Result<impl IntoResponse> {
     let coop = cooperatives::by_code(&s.store, coop.trim_end_matches(".json")).await?;
     let keys = cooperatives::key_history(&s.store, &coop).await?;
     Ok(([(header::CACHE_CONTROL, "public, max-age=300")], Json(keys)))
 }
 
 /// The latest signed checkpoint, as a C2SP signed note.
-async fn checkpoint(State(s): State<Services>, Path(coop): Path<String>) -> Result<impl IntoResponse> {
+async fn checkpoint(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+) -> Result<impl IntoResponse> {
     let coop = cooperatives::by_code(&s.store, &coop).await?;
     let (cp, _) = log::checkpoint(&s.store, &s.sealer, &coop).await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], cp.note))
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        cp.note,
+    ))
 }
 
 /// A tree's history with proofs, as a download for `goc verify-file`.
-async fn tree_history(State(s): State<Services>, Path((coop, tree)): Path<(String, String)>) -> Result<impl IntoResponse> {
+async fn tree_history(
+    State(s): State<Services>,
+    Path((coop, tree)): Path<(String, String)>,
+) -> Result<impl IntoResponse> {
     let history = log::export_tree(&s.store, &s.sealer, &s.base_url, &coop, &tree).await?;
     let name = format!("attachment; filename=\"{coop}-{tree}-history.json\"");
     Ok(([(header::CONTENT_DISPOSITION, name)], Json(history)))

@@ -10,7 +10,11 @@ use crate::store::{CheckpointRow, CooperativeRow, Store};
 
 /// The latest checkpoint of the cooperative's log, signing a new one if entries were
 /// appended since the last.
-pub async fn checkpoint(store: &Store, sealer: &Sealer, coop: &CooperativeRow) -> Result<(CheckpointRow, Vec<Digest>)> {
+pub async fn checkpoint(
+    store: &Store,
+    sealer: &Sealer,
+    coop: &CooperativeRow,
+) -> Result<(CheckpointRow, Vec<Digest>)> {
     let coop = cooperatives::by_code(store, &coop.code).await?;
     let leaves = store.leaf_hashes(coop.id, coop.log_size).await?;
     if let Some(row) = store.latest_checkpoint(coop.id).await? {
@@ -20,18 +24,35 @@ pub async fn checkpoint(store: &Store, sealer: &Sealer, coop: &CooperativeRow) -
     }
     let mut frontier = Frontier::new();
     leaves.iter().for_each(|l| frontier.push(*l));
-    let cp = Checkpoint { origin: coop.origin.clone(), size: frontier.size(), root: frontier.root() };
+    let cp = Checkpoint {
+        origin: coop.origin.clone(),
+        size: frontier.size(),
+        root: frontier.root(),
+    };
     let key = cooperatives::signing_key(store, sealer, &coop).await?;
-    let row = CheckpointRow { size: coop.log_size, root: cp.root.0.to_vec(), note: cp.sign(&key) };
+    let row = CheckpointRow {
+        size: coop.log_size,
+        root: cp.root.0.to_vec(),
+        note: cp.sign(&key),
+    };
     store.insert_checkpoint(coop.id, &row, now_ms()).await?;
     Ok((row, leaves))
 }
 
 /// A tree's whole history with proofs against a fresh checkpoint: the document
 /// `goc verify-file` and any independent verifier check offline.
-pub async fn export_tree(store: &Store, sealer: &Sealer, base_url: &str, coop_code: &str, tree_code: &str) -> Result<TreeHistory> {
+pub async fn export_tree(
+    store: &Store,
+    sealer: &Sealer,
+    base_url: &str,
+    coop_code: &str,
+    tree_code: &str,
+) -> Result<TreeHistory> {
     let coop = cooperatives::by_code(store, coop_code).await?;
-    let tree = store.tree_detail(coop_code, tree_code).await?.ok_or(Error::NotFound("tree"))?;
+    let tree = store
+        .tree_detail(coop_code, tree_code)
+        .await?
+        .ok_or(Error::NotFound("tree"))?;
     let code = TreeCode::parse(&tree.code)?;
     let (cp, leaves) = checkpoint(store, sealer, &coop).await?;
     let entries: Vec<Vec<u8>> = store
@@ -46,10 +67,18 @@ pub async fn export_tree(store: &Store, sealer: &Sealer, base_url: &str, coop_co
         &coop.name,
         cooperatives::key_history(store, &coop).await?,
         None,
-        Some(format!("{}{}", base_url.trim_end_matches('/'), tree.identity_path)),
+        Some(format!(
+            "{}{}",
+            base_url.trim_end_matches('/'),
+            tree.identity_path
+        )),
         cp.note,
         &leaves,
         &entries,
     )
-    .ok_or_else(|| Error::Internal(format!("history of {coop_code}/{tree_code} lies outside its checkpoint")))
+    .ok_or_else(|| {
+        Error::Internal(format!(
+            "history of {coop_code}/{tree_code} lies outside its checkpoint"
+        ))
+    })
 }

@@ -18,29 +18,48 @@ pub struct Sealer {
 impl Sealer {
     pub fn new(secret: &SecretString) -> Self {
         let key = blake3::derive_key(KDF_CONTEXT, secret.expose_secret().as_bytes());
-        Self { cipher: ChaCha20Poly1305::new(Key::from_slice(&key)) }
+        Self {
+            cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
+        }
     }
 
     /// Returns `nonce (12 bytes) || ciphertext+tag`.
     pub fn seal(&self, seed: &[u8; 32], cooperative: &str) -> Result<Vec<u8>> {
         let mut nonce = [0u8; 12];
-        getrandom::getrandom(&mut nonce).map_err(|e| Error::Internal(format!("randomness: {e}")))?;
+        getrandom::getrandom(&mut nonce)
+            .map_err(|e| Error::Internal(format!("randomness: {e}")))?;
         let ct = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: seed, aad: cooperative.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: seed,
+                    aad: cooperative.as_bytes(),
+                },
+            )
             .map_err(|_| Error::Internal("sealing a signing key failed".into()))?;
         Ok([nonce.as_slice(), &ct].concat())
     }
 
     pub fn open(&self, sealed: &[u8], cooperative: &str) -> Result<ledger::SigningKey> {
-        let fail = || Error::Internal(format!("signing key of {cooperative} does not open: wrong GOC_SECRET?"));
+        let fail = || {
+            Error::Internal(format!(
+                "signing key of {cooperative} does not open: wrong GOC_SECRET?"
+            ))
+        };
         if sealed.len() < 12 {
             return Err(fail());
         }
         let (nonce, ct) = sealed.split_at(12);
         let seed = self
             .cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: cooperative.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: cooperative.as_bytes(),
+                },
+            )
             .map_err(|_| fail())?;
         let seed: [u8; 32] = seed.try_into().map_err(|_| fail())?;
         Ok(ledger::SigningKey::from_seed(&seed))
@@ -64,6 +83,8 @@ mod tests {
         let sealed = s.seal(&[7; 32], "NA-LH").unwrap();
         assert_eq!(s.open(&sealed, "NA-LH").unwrap().to_seed(), [7; 32]);
         assert!(s.open(&sealed, "XOAI-MX").is_err());
-        assert!(Sealer::new(&SecretString::from("b".repeat(40))).open(&sealed, "NA-LH").is_err());
+        assert!(Sealer::new(&SecretString::from("b".repeat(40)))
+            .open(&sealed, "NA-LH")
+            .is_err());
     }
 }

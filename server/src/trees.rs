@@ -52,9 +52,16 @@ pub struct NewTree {
 }
 
 impl NewTree {
-    pub fn parse(code: &str, species: &str, variety: &str, planted_on: &str, location: Option<(f64, f64)>) -> Result<Self> {
-        let code = TreeCode::parse(&code.trim().to_uppercase())
-            .map_err(|_| Error::Invalid("tree code must be 1–16 characters A–Z, 0–9 and inner hyphens".into()))?;
+    pub fn parse(
+        code: &str,
+        species: &str,
+        variety: &str,
+        planted_on: &str,
+        location: Option<(f64, f64)>,
+    ) -> Result<Self> {
+        let code = TreeCode::parse(&code.trim().to_uppercase()).map_err(|_| {
+            Error::Invalid("tree code must be 1–16 characters A–Z, 0–9 and inner hyphens".into())
+        })?;
         let planted_on = Date::parse_iso(planted_on.trim())
             .map_err(|_| Error::Invalid("planting date must be a real date, YYYY-MM-DD".into()))?;
         if planted_on > Date::from_unix_ms(now_ms()) {
@@ -63,7 +70,11 @@ impl NewTree {
         let location = location
             .map(|(lat, lon)| GeoPoint::from_degrees(lat, lon))
             .transpose()
-            .map_err(|_| Error::Invalid("GPS point must be a latitude in −90…90 and a longitude in −180…180".into()))?;
+            .map_err(|_| {
+                Error::Invalid(
+                    "GPS point must be a latitude in −90…90 and a longitude in −180…180".into(),
+                )
+            })?;
         Ok(Self {
             code,
             species: Species::from_key(species)?,
@@ -155,8 +166,16 @@ pub struct TreeView {
 
 /// Reads a tree and verifies an identity for it: the identity given (from a scanned
 /// URL), or else the one the tree was issued.
-pub async fn view(store: &Store, coop_code: &str, tree_code: &str, scanned: Option<&str>) -> Result<TreeView> {
-    let tree = store.tree_detail(coop_code, tree_code).await?.ok_or(Error::NotFound("tree"))?;
+pub async fn view(
+    store: &Store,
+    coop_code: &str,
+    tree_code: &str,
+    scanned: Option<&str>,
+) -> Result<TreeView> {
+    let tree = store
+        .tree_detail(coop_code, tree_code)
+        .await?
+        .ok_or(Error::NotFound("tree"))?;
     let coop = cooperatives::by_code(store, coop_code).await?;
     let keys = cooperatives::key_history(store, &coop).await?;
     let path = scanned.unwrap_or(&tree.identity_path);
@@ -164,12 +183,18 @@ pub async fn view(store: &Store, coop_code: &str, tree_code: &str, scanned: Opti
         Err(e) => Verdict::Failed { reason: e.into() },
         Ok(signed) => match signed.verify(&keys, None) {
             Err(reason) => Verdict::Failed { reason },
-            Ok(key) if signed.identity.tree.as_str() == tree.code
-                && signed.identity.zone.as_ref().map(ZoneCode::as_str) == tree.zone_code.as_deref() =>
+            Ok(key)
+                if signed.identity.tree.as_str() == tree.code
+                    && signed.identity.zone.as_ref().map(ZoneCode::as_str)
+                        == tree.zone_code.as_deref() =>
             {
-                Verdict::Verified { key_id: key.key_id().to_string() }
+                Verdict::Verified {
+                    key_id: key.key_id().to_string(),
+                }
             }
-            Ok(_) => Verdict::Failed { reason: ledger::VerifyError::IdentityMismatch },
+            Ok(_) => Verdict::Failed {
+                reason: ledger::VerifyError::IdentityMismatch,
+            },
         },
     };
     Ok(TreeView { tree, verdict })

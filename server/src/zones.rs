@@ -19,7 +19,13 @@ pub struct NewZone {
 }
 
 impl NewZone {
-    pub fn parse(code: Option<&str>, name: &str, crops: &[&str], area_ha: f64, households: u32) -> Result<Self> {
+    pub fn parse(
+        code: Option<&str>,
+        name: &str,
+        crops: &[&str],
+        area_ha: f64,
+        households: u32,
+    ) -> Result<Self> {
         let code = match code.map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
             Some(c) => Some(ZoneCode::parse(&c.to_uppercase()).map_err(|_| {
@@ -27,19 +33,34 @@ impl NewZone {
             })?),
         };
         if !(area_ha.is_finite() && area_ha > 0.0 && area_ha < 100_000.0) {
-            return Err(Error::Invalid("area must be a positive number of hectares".into()));
+            return Err(Error::Invalid(
+                "area must be a positive number of hectares".into(),
+            ));
         }
-        let crops: Vec<String> = crops.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect();
+        let crops: Vec<String> = crops
+            .iter()
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
         if crops.is_empty() {
             return Err(Error::Invalid("a zone grows at least one crop".into()));
         }
-        Ok(Self { code, name: required("zone name", name, 200)?, crops, area_ha, households, boundary: None })
+        Ok(Self {
+            code,
+            name: required("zone name", name, 200)?,
+            crops,
+            area_ha,
+            households,
+            boundary: None,
+        })
     }
 
     /// The chain the zone's entries belong to; zones without an official code log under
     /// the cooperative until they get one.
     pub fn subject(&self) -> Subject {
-        self.code.clone().map_or(Subject::Cooperative, Subject::Zone)
+        self.code
+            .clone()
+            .map_or(Subject::Cooperative, Subject::Zone)
     }
 }
 
@@ -53,7 +74,12 @@ pub fn subject_key(subject: &Subject) -> String {
 }
 
 /// Registers a zone and logs its registration.
-pub async fn create(store: &Store, coop: &CooperativeRow, author: &str, zone: NewZone) -> Result<i64> {
+pub async fn create(
+    store: &Store,
+    coop: &CooperativeRow,
+    author: &str,
+    zone: NewZone,
+) -> Result<i64> {
     let now = now_ms();
     let subject = zone.subject();
     let kind = Kind::ZoneRegistered {
@@ -102,8 +128,12 @@ pub fn outline_svg_path(geojson: &str) -> Option<String> {
     if pts.len() < 3 {
         return None;
     }
-    let (min_x, max_x) = pts.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-    let (min_y, max_y) = pts.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let (min_x, max_x) = pts
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (min_y, max_y) = pts
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
     // Longitude degrees shrink with latitude; correct so the outline is not stretched.
     let kx = ((min_y + max_y) / 2.0).to_radians().cos();
     let span = ((max_x - min_x) * kx).max(max_y - min_y);

@@ -12,7 +12,10 @@ use crate::pages::message;
 pub fn CooperativePage() -> impl IntoView {
     let l = use_locale();
     let params = use_params_map();
-    let page = Resource::new(move || params.read().get("coop").unwrap_or_default(), get_cooperative);
+    let page = Resource::new(
+        move || params.read().get("coop").unwrap_or_default(),
+        get_cooperative,
+    );
     view! {
         <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
             {move || Suspend::new(async move {

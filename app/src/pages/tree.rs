@@ -18,7 +18,11 @@ pub fn TreePage() -> impl IntoView {
         let p = params.read();
         // A scanned QR URL carries the signed identity in its path; a plain link does not.
         let scanned = p.get("sig").map(|_| location.pathname.get());
-        (p.get("coop").unwrap_or_default(), p.get("tree").unwrap_or_default(), scanned)
+        (
+            p.get("coop").unwrap_or_default(),
+            p.get("tree").unwrap_or_default(),
+            scanned,
+        )
     };
     let tree = Resource::new(key, |(coop, tree, scanned)| get_tree(coop, tree, scanned));
     view! {

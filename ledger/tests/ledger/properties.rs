@@ -18,25 +18,53 @@ fn code() -> impl Strategy<Value = String> {
 
 fn kind() -> impl Strategy<Value = Kind> {
     prop_oneof![
-        (text(), any::<u64>(), prop::collection::vec(text(), 0..3))
-            .prop_map(|(name, area_m2, crops)| Kind::ZoneRegistered { name, area_m2, crops }),
-        (text(), text(), prop::option::of(code()), 1900u16..2100, 1u8..13, 1u8..29, prop::option::of((-90_000_000i32..90_000_000, -180_000_000i32..180_000_000)))
-            .prop_map(|(species, variety, zone, y, m, d, loc)| Kind::TreeRegistered {
-                species,
-                variety,
-                zone: zone.map(|z| ZoneCode::parse(&z).unwrap()),
-                planted_on: Date::new(y, m, d).unwrap(),
-                location: loc.map(|(a, b)| GeoPoint::new(a, b).unwrap()),
-            }),
+        (text(), any::<u64>(), prop::collection::vec(text(), 0..3)).prop_map(
+            |(name, area_m2, crops)| Kind::ZoneRegistered {
+                name,
+                area_m2,
+                crops
+            }
+        ),
+        (
+            text(),
+            text(),
+            prop::option::of(code()),
+            1900u16..2100,
+            1u8..13,
+            1u8..29,
+            prop::option::of((-90_000_000i32..90_000_000, -180_000_000i32..180_000_000))
+        )
+            .prop_map(
+                |(species, variety, zone, y, m, d, loc)| Kind::TreeRegistered {
+                    species,
+                    variety,
+                    zone: zone.map(|z| ZoneCode::parse(&z).unwrap()),
+                    planted_on: Date::new(y, m, d).unwrap(),
+                    location: loc.map(|(a, b)| GeoPoint::new(a, b).unwrap()),
+                }
+            ),
         prop::option::of(any::<u32>()).prop_map(|litres| Kind::Watered { litres }),
-        (text(), any::<u64>()).prop_map(|(product, amount_g)| Kind::Fertilised { product, amount_g }),
-        (text(), text(), text(), any::<u16>()).prop_map(|(product, active_ingredient, dose, phi_days)| Kind::Sprayed { product, active_ingredient, dose, phi_days }),
+        (text(), any::<u64>())
+            .prop_map(|(product, amount_g)| Kind::Fertilised { product, amount_g }),
+        (text(), text(), text(), any::<u16>()).prop_map(
+            |(product, active_ingredient, dose, phi_days)| Kind::Sprayed {
+                product,
+                active_ingredient,
+                dose,
+                phi_days
+            }
+        ),
         any::<u32>().prop_map(|fruits| Kind::Bagged { fruits }),
-        (text(), 1u8..=3, text()).prop_map(|(pest, severity, note)| Kind::PestObserved { pest, severity, note }),
+        (text(), 1u8..=3, text()).prop_map(|(pest, severity, note)| Kind::PestObserved {
+            pest,
+            severity,
+            note
+        }),
         any::<u64>().prop_map(|grams| Kind::Harvested { grams }),
         (digest(), text()).prop_map(|(corrects, reason)| Kind::Correction { corrects, reason }),
         (text(), text()).prop_map(|(adoption, season)| Kind::Adopted { adoption, season }),
-        (1000u16..u16::MAX, prop::collection::vec(any::<u8>(), 0..40)).prop_map(|(tag, body)| Kind::Unknown { tag, body }),
+        (1000u16..u16::MAX, prop::collection::vec(any::<u8>(), 0..40))
+            .prop_map(|(tag, body)| Kind::Unknown { tag, body }),
     ]
 }
 
@@ -52,17 +80,24 @@ fn entry() -> impl Strategy<Value = Entry> {
         prop::collection::vec(digest(), 0..4),
         kind(),
     )
-        .prop_map(|(coop, seq, subject, prev, recorded_at, received_at, author, photos, kind)| Entry {
-            cooperative: CoopCode::parse(&format!("C{coop}")).unwrap_or_else(|_| CoopCode::parse("CO").unwrap()),
-            seq,
-            subject: subject.map_or(Subject::Cooperative, |c| Subject::Tree(TreeCode::parse(&c).unwrap_or_else(|_| TreeCode::parse("T").unwrap()))),
-            prev,
-            recorded_at,
-            received_at,
-            author,
-            photos,
-            kind,
-        })
+        .prop_map(
+            |(coop, seq, subject, prev, recorded_at, received_at, author, photos, kind)| Entry {
+                cooperative: CoopCode::parse(&format!("C{coop}"))
+                    .unwrap_or_else(|_| CoopCode::parse("CO").unwrap()),
+                seq,
+                subject: subject.map_or(Subject::Cooperative, |c| {
+                    Subject::Tree(
+                        TreeCode::parse(&c).unwrap_or_else(|_| TreeCode::parse("T").unwrap()),
+                    )
+                }),
+                prev,
+                recorded_at,
+                received_at,
+                author,
+                photos,
+                kind,
+            },
+        )
 }
 
 proptest! {
@@ -99,7 +134,9 @@ proptest! {
 #[test]
 fn every_inclusion_and_consistency_proof_up_to_160_leaves_verifies_and_every_altered_one_fails() {
     const N: usize = 160;
-    let leaves: Vec<Digest> = (0..N).map(|i| Digest::leaf(&(i as u64).to_be_bytes())).collect();
+    let leaves: Vec<Digest> = (0..N)
+        .map(|i| Digest::leaf(&(i as u64).to_be_bytes()))
+        .collect();
     let roots: Vec<Digest> = (0..=N).map(|n| merkle::root(&leaves[..n])).collect();
     let bump = |d: &Digest| {
         let mut x = *d;
@@ -109,23 +146,57 @@ fn every_inclusion_and_consistency_proof_up_to_160_leaves_verifies_and_every_alt
     for n in 1..=N {
         for m in 0..n {
             let p = merkle::inclusion_proof(&leaves[..n], m).unwrap();
-            assert!(merkle::verify_inclusion(m as u64, n as u64, &leaves[m], &p, &roots[n]), "inclusion {m}/{n}");
-            assert!(!merkle::verify_inclusion(m as u64, n as u64, &bump(&leaves[m]), &p, &roots[n]));
-            assert!(!merkle::verify_inclusion(m as u64 ^ 1, n as u64, &leaves[m], &p, &roots[n]));
+            assert!(
+                merkle::verify_inclusion(m as u64, n as u64, &leaves[m], &p, &roots[n]),
+                "inclusion {m}/{n}"
+            );
+            assert!(!merkle::verify_inclusion(
+                m as u64,
+                n as u64,
+                &bump(&leaves[m]),
+                &p,
+                &roots[n]
+            ));
+            assert!(!merkle::verify_inclusion(
+                m as u64 ^ 1,
+                n as u64,
+                &leaves[m],
+                &p,
+                &roots[n]
+            ));
             for k in 0..p.len() {
                 let mut q = p.clone();
                 q[k] = bump(&q[k]);
-                assert!(!merkle::verify_inclusion(m as u64, n as u64, &leaves[m], &q, &roots[n]));
+                assert!(!merkle::verify_inclusion(
+                    m as u64, n as u64, &leaves[m], &q, &roots[n]
+                ));
             }
             let c = merkle::consistency_proof(&leaves[..n], m).unwrap();
-            assert!(merkle::verify_consistency(m as u64, n as u64, &roots[m], &roots[n], &c), "consistency {m}->{n}");
+            assert!(
+                merkle::verify_consistency(m as u64, n as u64, &roots[m], &roots[n], &c),
+                "consistency {m}->{n}"
+            );
             if m > 0 {
-                assert!(!merkle::verify_consistency(m as u64, n as u64, &bump(&roots[m]), &roots[n], &c));
-                assert!(!merkle::verify_consistency(m as u64, n as u64, &roots[m], &bump(&roots[n]), &c));
+                assert!(!merkle::verify_consistency(
+                    m as u64,
+                    n as u64,
+                    &bump(&roots[m]),
+                    &roots[n],
+                    &c
+                ));
+                assert!(!merkle::verify_consistency(
+                    m as u64,
+                    n as u64,
+                    &roots[m],
+                    &bump(&roots[n]),
+                    &c
+                ));
                 for k in 0..c.len() {
                     let mut q = c.clone();
                     q[k] = bump(&q[k]);
-                    assert!(!merkle::verify_consistency(m as u64, n as u64, &roots[m], &roots[n], &q));
+                    assert!(!merkle::verify_consistency(
+                        m as u64, n as u64, &roots[m], &roots[n], &q
+                    ));
                 }
             }
         }

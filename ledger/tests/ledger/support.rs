@@ -36,7 +36,13 @@ impl Coop {
     pub fn new() -> Self {
         let key = key(1);
         let keys = KeyHistory::new(coop(), key.public_key());
-        Self { key, keys, encoded: vec![], leaves: vec![], heads: HashMap::new() }
+        Self {
+            key,
+            keys,
+            encoded: vec![],
+            leaves: vec![],
+            heads: HashMap::new(),
+        }
     }
 
     pub fn entry(&self, subject: &Subject, kind: Kind) -> Entry {
@@ -82,7 +88,11 @@ impl Coop {
     }
 
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint { origin: ORIGIN.into(), size: self.leaves.len() as u64, root: merkle::root(&self.leaves) }
+        Checkpoint {
+            origin: ORIGIN.into(),
+            size: self.leaves.len() as u64,
+            root: merkle::root(&self.leaves),
+        }
     }
 
     pub fn identity(&self, code: &str) -> SignedIdentity {
@@ -122,24 +132,46 @@ impl Coop {
 /// A log with two trees whose diaries interleave, plus zone and cooperative entries.
 pub fn orchard() -> Coop {
     let mut c = Coop::new();
-    c.append(&Subject::Zone(zone()), Kind::ZoneRegistered {
-        name: "Vùng na La Hiên".into(),
-        area_m2: 125_000,
-        crops: vec!["na".into()],
-    });
+    c.append(
+        &Subject::Zone(zone()),
+        Kind::ZoneRegistered {
+            name: "Vùng na La Hiên".into(),
+            area_m2: 125_000,
+            crops: vec!["na".into()],
+        },
+    );
     c.register("CC001");
     c.register("CC002");
     c.append(&tree("CC001"), Kind::Watered { litres: Some(40) });
-    c.append(&tree("CC002"), Kind::Pruned { note: "tỉa cành tăm".into() });
-    c.append(&tree("CC001"), Kind::Fertilised { product: "NPK 16-16-8".into(), amount_g: 500 });
-    c.append(&tree("CC001"), Kind::Sprayed {
-        product: "Radiant 60SC".into(),
-        active_ingredient: "Spinetoram".into(),
-        dose: "10 ml / 16 l".into(),
-        phi_days: 7,
-    });
+    c.append(
+        &tree("CC002"),
+        Kind::Pruned {
+            note: "tỉa cành tăm".into(),
+        },
+    );
+    c.append(
+        &tree("CC001"),
+        Kind::Fertilised {
+            product: "NPK 16-16-8".into(),
+            amount_g: 500,
+        },
+    );
+    c.append(
+        &tree("CC001"),
+        Kind::Sprayed {
+            product: "Radiant 60SC".into(),
+            active_ingredient: "Spinetoram".into(),
+            dose: "10 ml / 16 l".into(),
+            phi_days: 7,
+        },
+    );
     c.append(&tree("CC001"), Kind::Bagged { fruits: 35 });
-    c.append(&Subject::Cooperative, Kind::Note { text: "Họp xã viên".into() });
+    c.append(
+        &Subject::Cooperative,
+        Kind::Note {
+            text: "Họp xã viên".into(),
+        },
+    );
     c.append(&tree("CC001"), Kind::Harvested { grams: 18_500 });
     c
 }

@@ -5,7 +5,9 @@ use ledger::*;
 use crate::support::*;
 
 fn entry_hex(h: &TreeHistory, i: usize) -> Vec<u8> {
-    data_encoding::HEXLOWER.decode(h.entries[i].entry.as_bytes()).unwrap()
+    data_encoding::HEXLOWER
+        .decode(h.entries[i].entry.as_bytes())
+        .unwrap()
 }
 
 fn set_entry(h: &mut TreeHistory, i: usize, bytes: &[u8]) {
@@ -19,7 +21,10 @@ fn an_untouched_history_verifies_and_summarises_the_tree() {
     assert_eq!(s.subject, tree("CC001"));
     assert_eq!(s.entries.len(), 6);
     assert_eq!(s.checkpoint.size, 10);
-    assert!(matches!(s.entries.last().unwrap().kind, Kind::Harvested { grams: 18_500 }));
+    assert!(matches!(
+        s.entries.last().unwrap().kind,
+        Kind::Harvested { grams: 18_500 }
+    ));
     assert_eq!(s.identity.unwrap().identity.tree.as_str(), "CC001");
 }
 
@@ -55,14 +60,22 @@ fn a_re_encoded_edit_of_any_field_is_not_included_in_the_checkpoint() {
         |e| e.author.push('x'),
         |e| e.photos.clear(),
         |e| e.prev = None,
-        |e| e.kind = Kind::Note { text: "edited".into() },
+        |e| {
+            e.kind = Kind::Note {
+                text: "edited".into(),
+            }
+        },
     ];
     for (n, edit) in edits.iter().enumerate() {
         let mut t = h.clone();
         let mut e = Entry::decode(&entry_hex(&h, 3)).unwrap();
         edit(&mut e);
         set_entry(&mut t, 3, &e.encode());
-        assert_eq!(t.verify().unwrap_err(), VerifyError::NotIncluded { index: 3 }, "edit {n}");
+        assert_eq!(
+            t.verify().unwrap_err(),
+            VerifyError::NotIncluded { index: 3 },
+            "edit {n}"
+        );
     }
 }
 
@@ -71,7 +84,10 @@ fn dropping_an_entry_breaks_the_chain_where_it_was() {
     let c = orchard();
     let mut h = c.history("CC001");
     h.entries.remove(2);
-    assert_eq!(h.verify().unwrap_err(), VerifyError::BrokenLink { index: 2 });
+    assert_eq!(
+        h.verify().unwrap_err(),
+        VerifyError::BrokenLink { index: 2 }
+    );
     let mut h = c.history("CC001");
     h.entries.remove(0);
     assert_eq!(h.verify().unwrap_err(), VerifyError::MissingGenesis);
@@ -89,7 +105,10 @@ fn a_duplicated_entry_is_reported_as_a_duplicate() {
 fn reordered_entries_break_the_chain() {
     let mut h = orchard().history("CC001");
     h.entries.swap(2, 3);
-    assert_eq!(h.verify().unwrap_err(), VerifyError::BrokenLink { index: 2 });
+    assert_eq!(
+        h.verify().unwrap_err(),
+        VerifyError::BrokenLink { index: 2 }
+    );
 }
 
 #[test]
@@ -97,12 +116,20 @@ fn a_forked_chain_is_reported_as_a_fork() {
     let mut c = orchard();
     let chain = c.of_subject(&tree("CC002"));
     // The cooperative writes a second, different successor of the same entry.
-    let e = c.entry(&tree("CC002"), Kind::Note { text: "nhánh khác".into() });
+    let e = c.entry(
+        &tree("CC002"),
+        Kind::Note {
+            text: "nhánh khác".into(),
+        },
+    );
     let mut alt = e.clone();
     alt.prev = Entry::decode(&chain[0]).unwrap().hash().into();
     c.push(&alt);
     let forked = vec![chain[0].clone(), chain[1].clone(), alt.encode()];
-    assert_eq!(verify_chain(&forked).unwrap_err(), VerifyError::Fork { index: 2 });
+    assert_eq!(
+        verify_chain(&forked).unwrap_err(),
+        VerifyError::Fork { index: 2 }
+    );
 }
 
 #[test]
@@ -112,7 +139,10 @@ fn a_truncated_entry_is_malformed() {
     set_entry(&mut h, 1, &bytes[..bytes.len() - 1]);
     assert_eq!(
         h.verify().unwrap_err(),
-        VerifyError::Malformed { index: Some(1), error: DecodeError::UnexpectedEnd }
+        VerifyError::Malformed {
+            index: Some(1),
+            error: DecodeError::UnexpectedEnd
+        }
     );
 }
 
@@ -128,9 +158,15 @@ fn a_checkpoint_signed_by_another_key_is_refused() {
 fn a_checkpoint_whose_signature_bytes_were_swapped_is_refused() {
     let c = orchard();
     let mut h = c.history("CC001");
-    let other = Checkpoint { size: 9, ..c.checkpoint() }.sign(&c.key);
+    let other = Checkpoint {
+        size: 9,
+        ..c.checkpoint()
+    }
+    .sign(&c.key);
     let sig_line = |n: &str| n.split("\n\n").nth(1).unwrap().to_owned();
-    h.checkpoint = h.checkpoint.replace(&sig_line(&h.checkpoint), &sig_line(&other));
+    h.checkpoint = h
+        .checkpoint
+        .replace(&sig_line(&h.checkpoint), &sig_line(&other));
     assert_eq!(h.verify().unwrap_err(), VerifyError::BadSignature);
 }
 
@@ -163,12 +199,21 @@ fn a_replayed_old_checkpoint_is_stale_and_a_rewritten_log_is_inconsistent() {
     assert_eq!(verify_extends(&old, &new, &proof), Ok(()));
     assert_eq!(
         verify_extends(&new, &old, &[]),
-        Err(VerifyError::StaleCheckpoint { seen: new.size, given: old.size })
+        Err(VerifyError::StaleCheckpoint {
+            seen: new.size,
+            given: old.size
+        })
     );
     // Rewrite entry 4 and re-grow the log: the new root cannot extend the old one.
     let mut rewritten = c.leaves.clone();
     rewritten[4] = Digest::leaf(b"rewritten");
-    let forged = Checkpoint { root: merkle::root(&rewritten), ..new };
+    let forged = Checkpoint {
+        root: merkle::root(&rewritten),
+        ..new
+    };
     let proof = merkle::consistency_proof(&rewritten, old.size as usize).unwrap();
-    assert_eq!(verify_extends(&old, &forged, &proof), Err(VerifyError::Inconsistent));
+    assert_eq!(
+        verify_extends(&old, &forged, &proof),
+        Err(VerifyError::Inconsistent)
+    );
 }

@@ -33,7 +33,9 @@ fn entries() -> Value {
 
 fn merkle_vectors() -> Value {
     let leaves: Vec<Digest> = (0u8..8).map(|i| Digest::leaf(&[i])).collect();
-    let roots: Vec<Value> = (0..=8).map(|n| json!({ "size": n, "root": merkle::root(&leaves[..n]) })).collect();
+    let roots: Vec<Value> = (0..=8)
+        .map(|n| json!({ "size": n, "root": merkle::root(&leaves[..n]) }))
+        .collect();
     let mut inclusion = vec![];
     let mut consistency = vec![];
     for n in 1..=8 {

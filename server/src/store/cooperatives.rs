@@ -58,6 +58,8 @@ impl Store {
     }
 
     pub async fn count_cooperatives(&self) -> Result<i64> {
-        Ok(on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM cooperatives").fetch_one(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM cooperatives").fetch_one(p).await)?,
+        )
     }
 }

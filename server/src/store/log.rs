@@ -76,16 +76,20 @@ impl Store {
     pub async fn entries_of(&self, cooperative_id: i64, subject: &str) -> Result<Vec<EntryRow>> {
         const SQL: &str = "SELECT seq, subject, hash, bytes FROM ledger_entries \
                            WHERE cooperative_id = $1 AND subject = $2 ORDER BY seq";
-        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).bind(subject).fetch_all(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).bind(subject).fetch_all(p).await)?,
+        )
     }
 
     /// The leaf hashes of the first `size` entries, in order.
     pub async fn leaf_hashes(&self, cooperative_id: i64, size: i64) -> Result<Vec<Digest>> {
-        const SQL: &str = "SELECT hash FROM ledger_entries WHERE cooperative_id = $1 AND seq < $2 ORDER BY seq";
-        let rows: Vec<Vec<u8>> =
-            on_pool!(self, p => sqlx::query_scalar(SQL).bind(cooperative_id).bind(size).fetch_all(p).await)?;
+        const SQL: &str =
+            "SELECT hash FROM ledger_entries WHERE cooperative_id = $1 AND seq < $2 ORDER BY seq";
+        let rows: Vec<Vec<u8>> = on_pool!(self, p => sqlx::query_scalar(SQL).bind(cooperative_id).bind(size).fetch_all(p).await)?;
         if rows.len() as i64 != size {
-            return Err(Error::Internal(format!("log of cooperative {cooperative_id} has a gap")));
+            return Err(Error::Internal(format!(
+                "log of cooperative {cooperative_id} has a gap"
+            )));
         }
         rows.iter().map(|h| digest(h)).collect()
     }
@@ -98,7 +102,12 @@ impl Store {
 
     /// Stores a signed checkpoint; a concurrent writer may have stored the same size first,
     /// which is fine: both signed the same root.
-    pub async fn insert_checkpoint(&self, cooperative_id: i64, row: &CheckpointRow, at: i64) -> Result<()> {
+    pub async fn insert_checkpoint(
+        &self,
+        cooperative_id: i64,
+        row: &CheckpointRow,
+        at: i64,
+    ) -> Result<()> {
         const SQL: &str = "INSERT INTO checkpoints (cooperative_id, size, root, note, created_at) \
                            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
         on_pool!(self, p => sqlx::query(SQL)

@@ -8,7 +8,12 @@ use crate::error::{Error, Result};
 
 impl Store {
     /// Inserts a tree and appends its registration entry, in one transaction.
-    pub async fn insert_tree(&self, t: &TreeInsert, subject: &str, make: impl MakeEntry) -> Result<(i64, Entry)> {
+    pub async fn insert_tree(
+        &self,
+        t: &TreeInsert,
+        subject: &str,
+        make: impl MakeEntry,
+    ) -> Result<(i64, Entry)> {
         const SQL: &str = "INSERT INTO trees \
             (cooperative_id, zone_id, code, species, variety, planted_on, lat_micro, lon_micro, identity_path, created_at) \
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
@@ -24,7 +29,10 @@ impl Store {
         }.await);
         result.map_err(|e| {
             if e.is_unique_violation() {
-                Error::Conflict(format!("tree code {} is already used in this cooperative", t.code))
+                Error::Conflict(format!(
+                    "tree code {} is already used in this cooperative",
+                    t.code
+                ))
             } else {
                 e
             }
@@ -32,13 +40,19 @@ impl Store {
     }
 
     /// One tree with its zone and cooperative, by their codes.
-    pub async fn tree_detail(&self, coop_code: &str, tree_code: &str) -> Result<Option<TreeDetailRow>> {
+    pub async fn tree_detail(
+        &self,
+        coop_code: &str,
+        tree_code: &str,
+    ) -> Result<Option<TreeDetailRow>> {
         const SQL: &str = "SELECT t.code, t.species, t.variety, t.planted_on, t.status, t.lat_micro, t.lon_micro, \
               t.identity_path, z.name AS zone_name, z.code AS zone_code, z.boundary AS zone_boundary, \
               z.area_ha AS zone_area_ha, c.code AS coop_code, c.name AS coop_name, c.province, c.district, c.commune \
             FROM trees t JOIN zones z ON z.id = t.zone_id JOIN cooperatives c ON c.id = t.cooperative_id \
             WHERE c.code = $1 AND t.code = $2";
-        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(coop_code).bind(tree_code).fetch_optional(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_as(SQL).bind(coop_code).bind(tree_code).fetch_optional(p).await)?,
+        )
     }
 
     /// A cooperative's trees by code.

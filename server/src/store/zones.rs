@@ -8,7 +8,12 @@ use crate::error::{Error, Result};
 
 impl Store {
     /// Inserts a zone and appends its registration entry, in one transaction.
-    pub async fn insert_zone(&self, z: &ZoneInsert, subject: &str, make: impl MakeEntry) -> Result<(i64, Entry)> {
+    pub async fn insert_zone(
+        &self,
+        z: &ZoneInsert,
+        subject: &str,
+        make: impl MakeEntry,
+    ) -> Result<(i64, Entry)> {
         const SQL: &str = "INSERT INTO zones \
             (cooperative_id, code, name, crops, area_ha, households, boundary, created_at) \
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
@@ -23,9 +28,9 @@ impl Store {
             Ok((id, entry))
         }.await);
         result.map_err(|e| match (&e, &z.code) {
-            (e, Some(code)) if e.is_unique_violation() => {
-                Error::Conflict(format!("zone code {code} is already registered in this cooperative"))
-            }
+            (e, Some(code)) if e.is_unique_violation() => Error::Conflict(format!(
+                "zone code {code} is already registered in this cooperative"
+            )),
             _ => e,
         })
     }

@@ -11,19 +11,41 @@ use server::{demo, Error, Services};
 use support::{on_both, Db};
 
 async fn coop(s: &Services, code: &str) -> server::store::CooperativeRow {
-    let new = NewCooperative::parse(code, "HTX Thử", ("Thái Nguyên", "Võ Nhai", "La Hiên"), "", None).unwrap();
-    cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, new).await.unwrap();
+    let new = NewCooperative::parse(
+        code,
+        "HTX Thử",
+        ("Thái Nguyên", "Võ Nhai", "La Hiên"),
+        "",
+        None,
+    )
+    .unwrap();
+    cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, new)
+        .await
+        .unwrap();
     cooperatives::by_code(&s.store, code).await.unwrap()
 }
 
-async fn zone_and_tree(s: &Services, c: &server::store::CooperativeRow, tree: &str) -> ledger::SignedIdentity {
+async fn zone_and_tree(
+    s: &Services,
+    c: &server::store::CooperativeRow,
+    tree: &str,
+) -> ledger::SignedIdentity {
     let zone = NewZone::parse(Some("VN-TN-VNH-LHN-001-2023"), "Đồi na", &["na"], 2.0, 3).unwrap();
     if s.store.zones_of(c.id).await.unwrap().is_empty() {
         zones::create(&s.store, c, "t", zone).await.unwrap();
     }
     let z = s.store.zones_of(c.id).await.unwrap().remove(0);
-    let t = NewTree::parse(tree, "custard_apple", "Na dai", "2019-04-12", Some((21.72, 105.93))).unwrap();
-    trees::create(&s.store, &s.sealer, c, &z, "t", t).await.unwrap()
+    let t = NewTree::parse(
+        tree,
+        "custard_apple",
+        "Na dai",
+        "2019-04-12",
+        Some((21.72, 105.93)),
+    )
+    .unwrap();
+    trees::create(&s.store, &s.sealer, c, &z, "t", t)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -41,7 +63,9 @@ async fn a_cooperative_code_can_be_registered_only_once() {
         let s = &db.services;
         coop(s, "NA-LH").await;
         let again = NewCooperative::parse("NA-LH", "Khác", ("a", "b", "c"), "", None).unwrap();
-        let err = cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, again).await.unwrap_err();
+        let err = cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, again)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
         assert_eq!(s.store.count_cooperatives().await.unwrap(), 1);
     })
@@ -56,7 +80,10 @@ async fn a_registered_tree_is_read_back_with_a_verified_identity() {
         let id = zone_and_tree(s, &c, "CC001").await;
         let view = trees::view(&s.store, "NA-LH", "CC001", None).await.unwrap();
         assert_eq!(view.tree.variety, "Na dai");
-        assert_eq!(view.tree.zone_code.as_deref(), Some("VN-TN-VNH-LHN-001-2023"));
+        assert_eq!(
+            view.tree.zone_code.as_deref(),
+            Some("VN-TN-VNH-LHN-001-2023")
+        );
         assert_eq!(view.tree.identity_path, id.path());
         assert!(matches!(view.verdict, Verdict::Verified { .. }));
         let list = s.store.list_cooperatives().await.unwrap();
@@ -73,10 +100,24 @@ async fn a_tampered_or_foreign_identity_fails_verification() {
         let one = zone_and_tree(s, &c, "CC001").await;
         let two = zone_and_tree(s, &c, "CC002").await;
         let tampered = one.path().replace("/CC001/", "/CC002/");
-        let v = trees::view(&s.store, "NA-LH", "CC002", Some(&tampered)).await.unwrap();
-        assert_eq!(v.verdict, Verdict::Failed { reason: ledger::VerifyError::BadSignature });
-        let foreign = trees::view(&s.store, "NA-LH", "CC001", Some(&two.path())).await.unwrap();
-        assert_eq!(foreign.verdict, Verdict::Failed { reason: ledger::VerifyError::IdentityMismatch });
+        let v = trees::view(&s.store, "NA-LH", "CC002", Some(&tampered))
+            .await
+            .unwrap();
+        assert_eq!(
+            v.verdict,
+            Verdict::Failed {
+                reason: ledger::VerifyError::BadSignature
+            }
+        );
+        let foreign = trees::view(&s.store, "NA-LH", "CC001", Some(&two.path()))
+            .await
+            .unwrap();
+        assert_eq!(
+            foreign.verdict,
+            Verdict::Failed {
+                reason: ledger::VerifyError::IdentityMismatch
+            }
+        );
     })
     .await;
 }
@@ -89,7 +130,9 @@ async fn a_tree_code_is_unique_within_its_cooperative_and_a_clash_changes_nothin
         zone_and_tree(s, &c, "CC001").await;
         let z = s.store.zones_of(c.id).await.unwrap().remove(0);
         let t = NewTree::parse("CC001", "mango", "Xoài cát chu", "2020-01-01", None).unwrap();
-        let err = trees::create(&s.store, &s.sealer, &c, &z, "t", t).await.unwrap_err();
+        let err = trees::create(&s.store, &s.sealer, &c, &z, "t", t)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
         // The failed registration appended nothing to the log.
         let c = cooperatives::by_code(&s.store, "NA-LH").await.unwrap();
@@ -145,9 +188,15 @@ async fn the_ledger_table_refuses_updates_and_deletes() {
         let s = &db.services;
         let c = coop(s, "NA-LH").await;
         zone_and_tree(s, &c, "CC001").await;
-        assert!(db.raw_execute("UPDATE ledger_entries SET kind = 99").await.is_err());
+        assert!(db
+            .raw_execute("UPDATE ledger_entries SET kind = 99")
+            .await
+            .is_err());
         assert!(db.raw_execute("DELETE FROM ledger_entries").await.is_err());
-        assert_eq!(s.store.entries_of(c.id, "tree:CC001").await.unwrap().len(), 1);
+        assert_eq!(
+            s.store.entries_of(c.id, "tree:CC001").await.unwrap().len(),
+            1
+        );
     })
     .await;
 }
@@ -158,15 +207,24 @@ async fn an_exported_history_verifies_offline_and_later_checkpoints_extend_earli
         let s = &db.services;
         let c = coop(s, "NA-LH").await;
         zone_and_tree(s, &c, "CC001").await;
-        let first = server::log::export_tree(&s.store, &s.sealer, "https://goc.example", "NA-LH", "CC001").await.unwrap();
+        let first =
+            server::log::export_tree(&s.store, &s.sealer, "https://goc.example", "NA-LH", "CC001")
+                .await
+                .unwrap();
         let json = serde_json::to_string(&first).unwrap();
         let summary = TreeHistory::from_json(&json).unwrap().verify().unwrap();
         assert_eq!(summary.entries.len(), 1);
         zone_and_tree(s, &c, "CC002").await;
         let c = cooperatives::by_code(&s.store, "NA-LH").await.unwrap();
-        let (cp, leaves) = server::log::checkpoint(&s.store, &s.sealer, &c).await.unwrap();
+        let (cp, leaves) = server::log::checkpoint(&s.store, &s.sealer, &c)
+            .await
+            .unwrap();
         let old = summary.checkpoint;
-        let new = ledger::Checkpoint { origin: old.origin.clone(), size: cp.size as u64, root: ledger::Digest::from_slice(&cp.root).unwrap() };
+        let new = ledger::Checkpoint {
+            origin: old.origin.clone(),
+            size: cp.size as u64,
+            root: ledger::Digest::from_slice(&cp.root).unwrap(),
+        };
         let proof = ledger::merkle::consistency_proof(&leaves, old.size as usize).unwrap();
         assert_eq!(ledger::verify_extends(&old, &new, &proof), Ok(()));
     })
@@ -182,7 +240,9 @@ async fn the_demo_set_loads_into_an_empty_database_only() {
         assert_eq!(list.len(), 2);
         assert_eq!(list.iter().map(|c| c.trees).sum::<i64>(), 44);
         assert!(matches!(demo::load(s).await, Err(Error::Conflict(_))));
-        let v = trees::view(&s.store, "XOAI-MX", "XM001", None).await.unwrap();
+        let v = trees::view(&s.store, "XOAI-MX", "XM001", None)
+            .await
+            .unwrap();
         assert!(matches!(v.verdict, Verdict::Verified { .. }));
     })
     .await;
@@ -190,15 +250,45 @@ async fn the_demo_set_loads_into_an_empty_database_only() {
 
 #[tokio::test]
 async fn bad_input_is_refused_with_a_reason() {
-    assert!(matches!(NewCooperative::parse("x", "a", ("a", "b", "c"), "", None), Err(Error::Invalid(_))));
-    assert!(matches!(NewCooperative::parse("NA", " ", ("a", "b", "c"), "", None), Err(Error::Invalid(_))));
-    assert!(matches!(NewCooperative::parse("NA", "a", ("a", "b", "c"), "", Some("12ab")), Err(Error::Invalid(_))));
-    assert!(matches!(NewZone::parse(Some("vn tn"), "z", &["na"], 1.0, 0), Err(Error::Invalid(_))));
-    assert!(matches!(NewZone::parse(None, "z", &["na"], -1.0, 0), Err(Error::Invalid(_))));
-    assert!(matches!(NewZone::parse(None, "z", &[" "], 1.0, 0), Err(Error::Invalid(_))));
-    assert!(matches!(NewTree::parse("CC1", "durian", "x", "2020-01-01", None), Err(Error::Invalid(_))));
-    assert!(matches!(NewTree::parse("CC1", "mango", "x", "2020-02-30", None), Err(Error::Invalid(_))));
-    assert!(matches!(NewTree::parse("CC1", "mango", "x", "2999-01-01", None), Err(Error::Invalid(_))));
-    assert!(matches!(NewTree::parse("CC1", "mango", "x", "2020-01-01", Some((95.0, 0.0))), Err(Error::Invalid(_))));
+    assert!(matches!(
+        NewCooperative::parse("x", "a", ("a", "b", "c"), "", None),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        NewCooperative::parse("NA", " ", ("a", "b", "c"), "", None),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        NewCooperative::parse("NA", "a", ("a", "b", "c"), "", Some("12ab")),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        NewZone::parse(Some("vn tn"), "z", &["na"], 1.0, 0),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        NewZone::parse(None, "z", &["na"], -1.0, 0),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        NewZone::parse(None, "z", &[" "], 1.0, 0),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        NewTree::parse("CC1", "durian", "x", "2020-01-01", None),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        NewTree::parse("CC1", "mango", "x", "2020-02-30", None),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        NewTree::parse("CC1", "mango", "x", "2999-01-01", None),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        NewTree::parse("CC1", "mango", "x", "2020-01-01", Some((95.0, 0.0))),
+        Err(Error::Invalid(_))
+    ));
     assert!(NewTree::parse("cc1", "mango", "Xoài cát chu", "2020-01-01", None).is_ok());
 }

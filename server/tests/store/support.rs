@@ -28,8 +28,15 @@ impl Db {
 fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    format!("{prefix}_{}_{}_{nanos}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 async fn services(url: &str) -> Services {
@@ -39,12 +46,15 @@ async fn services(url: &str) -> Services {
         base_url: "https://goc.example".into(),
         secret: SecretString::from("test-secret-".repeat(4)),
     };
-    Services::start(&config).await.unwrap_or_else(|e| panic!("starting on {url}: {e}"))
+    Services::start(&config)
+        .await
+        .unwrap_or_else(|e| panic!("starting on {url}: {e}"))
 }
 
 /// The PostgreSQL server the suite uses; never skipped: an unreachable server fails.
 fn pg_admin_url() -> String {
-    std::env::var("GOC_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("GOC_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// Runs `test` on a fresh SQLite file and then on a fresh PostgreSQL database.
@@ -55,7 +65,11 @@ where
 {
     let dir = std::env::temp_dir().join(unique("goc_store"));
     let url = format!("sqlite://{}/test.db", dir.display());
-    test(Db { services: services(&url).await, url: url.clone() }).await;
+    test(Db {
+        services: services(&url).await,
+        url: url.clone(),
+    })
+    .await;
     let _ = std::fs::remove_dir_all(&dir);
 
     use sqlx::Connection;
@@ -64,10 +78,23 @@ where
     let mut conn = sqlx::PgConnection::connect(&format!("{admin}/postgres"))
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for the Store suite: {e}"));
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let url = format!("{admin}/{name}");
-    let db = Db { services: services(&url).await, url };
-    test(Db { services: db.services.clone(), url: db.url.clone() }).await;
+    let db = Db {
+        services: services(&url).await,
+        url,
+    };
+    test(Db {
+        services: db.services.clone(),
+        url: db.url.clone(),
+    })
+    .await;
     db.services.store.close().await;
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
 }

@@ -1,0 +1,121 @@
+//! End to end: the real `goc` binary on a free port with a fresh database, over HTTP and
+//! in headless Chromium at phone size.
+
+mod support;
+
+use support::{Browser, Goc};
+
+#[tokio::test]
+async fn health_answers_when_the_database_does() {
+    let goc = Goc::start().await;
+    let r = goc.get("/healthz").await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn the_home_page_lists_the_demo_cooperatives_server_rendered() {
+    let goc = Goc::start().await;
+    let html = goc.text("/").await;
+    assert!(html.contains("<html lang=\"vi\""));
+    assert!(html.contains("HTX Na La Hiên"), "{html}");
+    assert!(html.contains("HTX Xoài Mỹ Xương"));
+    assert!(
+        !html.contains("Đang tải"),
+        "the page must be complete without JavaScript"
+    );
+}
+
+#[tokio::test]
+async fn the_tree_page_shows_a_verified_badge_for_its_own_qr_url_and_a_warning_for_a_tampered_one()
+{
+    let goc = Goc::start().await;
+    let html = goc.text("/t/NA-LH/CC001").await;
+    assert!(html.contains("Xác thực: do HTX Na La Hiên cấp"), "{html}");
+    let url = goc.identity_url("NA-LH", "CC001").await;
+    assert!(url.starts_with(&goc.base));
+    let scanned = goc.text(&url[goc.base.len()..]).await;
+    assert!(scanned.contains("Xác thực: do HTX Na La Hiên cấp"));
+    // Same signature, another tree's code: a forged label.
+    let forged = url[goc.base.len()..].replace("/CC001/", "/CC002/");
+    let warned = goc.text(&forged).await;
+    assert!(
+        warned.contains("Cảnh báo: không xác thực được tem QR này"),
+        "{warned}"
+    );
+    assert!(!warned.contains("Xác thực: do"));
+}
+
+#[tokio::test]
+async fn an_unknown_tree_is_a_404_with_a_readable_message() {
+    let goc = Goc::start().await;
+    let r = goc.get("/t/NA-LH/ZZ999").await;
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("Không tìm thấy cây này."));
+    assert_eq!(goc.get("/no/such/page").await.status(), 404);
+}
+
+#[tokio::test]
+async fn the_exported_history_and_published_keys_verify_offline() {
+    let goc = Goc::start().await;
+    let json = goc.text("/api/trees/NA-LH/CC001/history").await;
+    let summary = ledger::TreeHistory::from_json(&json)
+        .unwrap()
+        .verify()
+        .unwrap();
+    assert_eq!(
+        summary.entries.len(),
+        4,
+        "registration and three diary entries"
+    );
+    let keys: ledger::KeyHistory =
+        serde_json::from_str(&goc.text("/.well-known/goc/keys/NA-LH").await).unwrap();
+    assert_eq!(keys, ledger::TreeHistory::from_json(&json).unwrap().keys);
+    let note = goc.text("/api/cooperatives/NA-LH/checkpoint").await;
+    assert!(note.contains("\n\n\u{2014} "), "{note}");
+}
+
+#[tokio::test]
+async fn the_language_choice_is_remembered_and_never_redirects_off_site() {
+    let goc = Goc::start().await;
+    let r = goc.get("/lang/en?next=/t/NA-LH/CC001").await;
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("goc_lang=en;") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert_eq!(r.headers()["location"], "/t/NA-LH/CC001");
+    let english = goc.text_with_cookie("/t/NA-LH/CC001", "goc_lang=en").await;
+    assert!(
+        english.contains("Verified: issued by HTX Na La Hiên"),
+        "{english}"
+    );
+    assert!(english.contains("<html lang=\"en\""));
+    let evil = goc.get("/lang/en?next=//evil.example/").await;
+    assert_eq!(evil.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn in_chromium_a_visitor_reads_vietnamese_switches_to_english_and_the_page_hydrates() {
+    let goc = Goc::start().await;
+    let b = Browser::start().await;
+    b.open(&format!("{}/t/NA-LH/CC001", goc.base)).await;
+    assert_eq!(b.text(".badge").await, "✔ Xác thực: do HTX Na La Hiên cấp");
+    b.click("a.lang").await;
+    b.wait_for_text(".badge", "Verified: issued by HTX Na La Hiên")
+        .await;
+    // The signature panel opens only once the wasm has hydrated the page: before that the
+    // button does nothing, so the panel opening proves hydration.
+    assert_eq!(
+        b.attr("#signature-details", "hidden").await.as_deref(),
+        Some("true")
+    );
+    b.click_until("#toggle-signature", "aria-expanded", "true")
+        .await;
+    assert_eq!(b.attr("#signature-details", "hidden").await, None);
+    assert_eq!(
+        b.text("#toggle-signature").await,
+        "Hide the digital signature"
+    );
+    b.close().await;
+}

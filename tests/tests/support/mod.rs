@@ -1,0 +1,224 @@
+//! The app under test and a browser to drive it.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+fn target_dir() -> PathBuf {
+    // .../target/debug/deps/e2e-<hash> → .../target
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).unwrap().to_path_buf()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "goc-e2e-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A running `goc serve --demo-if-empty` on a fresh SQLite database and a free port.
+pub struct Goc {
+    pub base: String,
+    client: reqwest::Client,
+    _child: Child,
+}
+
+impl Goc {
+    pub async fn start() -> Self {
+        let dir = scratch("db");
+        let bin = target_dir().join("debug/goc");
+        assert!(
+            bin.exists(),
+            "{} missing: run `cargo build -p app --bin goc` first",
+            bin.display()
+        );
+        let mut child = Command::new(&bin)
+            .args(["serve", "--demo-if-empty"])
+            .env("DATABASE_URL", format!("sqlite://{}/goc.db", dir.display()))
+            .env("GOC_LISTEN", "127.0.0.1:0")
+            .env("GOC_SECRET", "e2e-secret-that-is-long-enough-0123456789")
+            .env("LEPTOS_SITE_ROOT", target_dir().join("site"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(url) = line.strip_prefix("Gốc is serving on ") {
+                    return url.to_owned();
+                }
+            }
+            panic!("goc exited before serving");
+        })
+        .await
+        .expect("goc did not start within 60 s");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            base: addr,
+            client,
+            _child: child,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn text(&self, path: &str) -> String {
+        let r = self.get(path).await;
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.text().await.unwrap()
+    }
+
+    pub async fn text_with_cookie(&self, path: &str, cookie: &str) -> String {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        r.text().await.unwrap()
+    }
+
+    /// The signed QR URL of a tree, as its history export states it.
+    pub async fn identity_url(&self, coop: &str, tree: &str) -> String {
+        let json = self
+            .text(&format!("/api/trees/{coop}/{tree}/history"))
+            .await;
+        let h = ledger::TreeHistory::from_json(&json).unwrap();
+        let path = ledger::SignedIdentity::parse(h.identity.as_deref().unwrap())
+            .unwrap()
+            .path();
+        format!("{}{path}", self.base)
+    }
+}
+
+/// Headless Chromium at phone size, driven over chromedriver.
+pub struct Browser {
+    client: fantoccini::Client,
+    _driver: Child,
+}
+
+impl Browser {
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver not found: run `make tools`");
+        let profile = scratch("chromium");
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--window-size=360,740", format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        });
+        let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        for _ in 0..50 {
+            match fantoccini::ClientBuilder::new(
+                hyper_util::client::legacy::connect::HttpConnector::new(),
+            )
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+            {
+                Ok(client) => {
+                    return Self {
+                        client,
+                        _driver: driver,
+                    }
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("cannot start Chromium: {last:?}");
+    }
+
+    pub async fn open(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(fantoccini::Locator::Css(css))
+            .await
+            .unwrap()
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css).await.attr(name).await.unwrap()
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    pub async fn wait_for_text(&self, css: &str, want: &str) {
+        for _ in 0..100 {
+            if let Ok(e) = self.client.find(fantoccini::Locator::Css(css)).await {
+                if e.text().await.map(|t| t.contains(want)).unwrap_or(false) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("{css} never showed {want:?}");
+    }
+
+    /// Clicks until the attribute takes the value: the first clicks may land before
+    /// hydration, when the button does nothing yet.
+    pub async fn click_until(&self, css: &str, attr: &str, want: &str) {
+        for _ in 0..60 {
+            self.click(css).await;
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if self.attr(css, attr).await.as_deref() == Some(want) {
+                return;
+            }
+        }
+        panic!("{css} never got {attr}={want}: the page did not hydrate");
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

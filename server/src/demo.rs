@@ -1,11 +1,12 @@
 //! The demo data set: two real-world-like cooperatives, their zones and a few dozen trees,
 //! in Vietnamese. Loaded by `goc demo` and by the run command into an empty database.
 
-use ledger::{Entry, Kind, Subject, TreeCode};
+use ledger::{Kind, Subject, TreeCode};
 
 use crate::clock::now_ms;
 use crate::cooperatives::{self, NewCooperative};
 use crate::error::{Error, Result};
+use crate::log::entry_now;
 use crate::services::Services;
 use crate::trees::{self, NewTree};
 use crate::zones::{self, subject_key, NewZone};
@@ -158,24 +159,11 @@ pub async fn load(s: &Services) -> Result<()> {
                 Kind::Watered { litres: Some(60) },
             ] {
                 let subject = Subject::Tree(code.clone());
-                let now = now_ms();
                 s.store
                     .append_entry(
                         coop.id,
                         &subject_key(&subject),
-                        move |coop_code, seq, prev| {
-                            Ok(Entry {
-                                cooperative: ledger::CoopCode::parse(coop_code)?,
-                                seq,
-                                subject,
-                                prev,
-                                recorded_at: now,
-                                received_at: now,
-                                author: "demo".into(),
-                                photos: vec![],
-                                kind,
-                            })
-                        },
+                        entry_now(subject, "demo", now_ms(), kind),
                     )
                     .await?;
             }

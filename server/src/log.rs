@@ -1,12 +1,14 @@
 //! Checkpoints and exported histories of a cooperative's log.
 
-use ledger::{merkle::Frontier, Checkpoint, Digest, TreeCode, TreeHistory};
+use ledger::{
+    merkle::Frontier, Checkpoint, CoopCode, Digest, Entry, Kind, Subject, TreeCode, TreeHistory,
+};
 
 use crate::clock::now_ms;
 use crate::cooperatives;
 use crate::error::{Error, Result};
 use crate::sealing::Sealer;
-use crate::store::{CheckpointRow, CooperativeRow, Store};
+use crate::store::{CheckpointRow, CooperativeRow, MakeEntry, Store};
 
 /// The latest checkpoint of the cooperative's log, signing a new one if entries were
 /// appended since the last.
@@ -81,4 +83,23 @@ pub async fn export_tree(
             "history of {coop_code}/{tree_code} lies outside its checkpoint"
         ))
     })
+}
+
+/// The entry the server records now for `subject`: the store fills in the cooperative's
+/// code, the sequence number and the link to the subject's previous entry.
+pub fn entry_now(subject: Subject, author: &str, at: i64, kind: Kind) -> impl MakeEntry {
+    let author = author.to_owned();
+    move |code: &str, seq: u64, prev: Option<Digest>| {
+        Ok(Entry {
+            cooperative: CoopCode::parse(code)?,
+            seq,
+            subject,
+            prev,
+            recorded_at: at,
+            received_at: at,
+            author,
+            photos: vec![],
+            kind,
+        })
+    }
 }

@@ -1,11 +1,12 @@
 //! Registering trees, issuing their signed QR identities, and reading a tree back with
 //! its identity verified.
 
-use ledger::{Date, Entry, GeoPoint, Identity, Kind, SignedIdentity, Subject, TreeCode, ZoneCode};
+use ledger::{Date, GeoPoint, Identity, Kind, SignedIdentity, Subject, TreeCode, ZoneCode};
 
 use crate::clock::now_ms;
 use crate::cooperatives::{self, required};
 use crate::error::{Error, Result};
+use crate::log::entry_now;
 use crate::sealing::Sealer;
 use crate::store::{CooperativeRow, Store, TreeDetailRow, TreeInsert, ZoneRow};
 use crate::zones::subject_key;
@@ -122,27 +123,19 @@ pub async fn create(
         created_at: now,
     };
     let subject = Subject::Tree(tree.code.clone());
-    let author = author.to_owned();
+    let kind = Kind::TreeRegistered {
+        species: tree.species.scientific().to_owned(),
+        variety: tree.variety,
+        zone: zone_code,
+        planted_on: tree.planted_on,
+        location: tree.location,
+    };
     store
-        .insert_tree(&insert, &subject_key(&subject), move |code, seq, prev| {
-            Ok(Entry {
-                cooperative: ledger::CoopCode::parse(code)?,
-                seq,
-                subject,
-                prev,
-                recorded_at: now,
-                received_at: now,
-                author,
-                photos: vec![],
-                kind: Kind::TreeRegistered {
-                    species: tree.species.scientific().to_owned(),
-                    variety: tree.variety,
-                    zone: zone_code,
-                    planted_on: tree.planted_on,
-                    location: tree.location,
-                },
-            })
-        })
+        .insert_tree(
+            &insert,
+            &subject_key(&subject),
+            entry_now(subject, author, now, kind),
+        )
         .await?;
     Ok(identity)
 }

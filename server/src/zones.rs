@@ -1,10 +1,11 @@
 //! Registering growing zones (vùng trồng).
 
-use ledger::{Entry, Kind, Subject, ZoneCode};
+use ledger::{Kind, Subject, ZoneCode};
 
 use crate::clock::now_ms;
 use crate::cooperatives::required;
 use crate::error::{Error, Result};
+use crate::log::entry_now;
 use crate::store::{CooperativeRow, Store, ZoneInsert};
 
 /// A zone as a manager registers it. Built only through [`NewZone::parse`].
@@ -97,21 +98,12 @@ pub async fn create(
         boundary: zone.boundary,
         created_at: now,
     };
-    let author = author.to_owned();
     let (id, _) = store
-        .insert_zone(&insert, &subject_key(&subject), move |code, seq, prev| {
-            Ok(Entry {
-                cooperative: ledger::CoopCode::parse(code)?,
-                seq,
-                subject,
-                prev,
-                recorded_at: now,
-                received_at: now,
-                author,
-                photos: vec![],
-                kind,
-            })
-        })
+        .insert_zone(
+            &insert,
+            &subject_key(&subject),
+            entry_now(subject, author, now, kind),
+        )
         .await?;
     Ok(id)
 }

@@ -12,5 +12,4 @@ wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name goc target
 .tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals "$PKG/goc_bg.wasm" -o "$PKG/goc.wasm"
 rm -f "$PKG/goc_bg.wasm"
 cp assets/goc.css "$PKG/goc.css"
-cp -r assets/static/. "$SITE/" 2>/dev/null || true
 echo "site built: $(du -h "$PKG/goc.wasm" | cut -f1) wasm"

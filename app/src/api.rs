@@ -103,10 +103,8 @@ pub async fn get_cooperative(code: String) -> Result<Option<CoopPage>, ServerFnE
         let coop = server::cooperatives::by_code(&s.store, &code).await?;
         let card = s
             .store
-            .list_cooperatives()
+            .cooperative_summary(&coop.code)
             .await?
-            .into_iter()
-            .find(|c| c.code == coop.code)
             .ok_or(server::Error::NotFound("cooperative"))?;
         let trees = s.store.trees_of(coop.id).await?;
         Ok(CoopPage {

@@ -99,7 +99,6 @@ impl Opts {
         };
         Ok(Config {
             database_url: self.database_url.clone(),
-            listen: self.listen,
             base_url: self
                 .base_url
                 .clone()

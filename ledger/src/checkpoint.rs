@@ -6,7 +6,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::digest::Digest;
 use crate::error::{DecodeError, VerifyError};
-use crate::keys::{KeyHistory, PublicKey, Signature, SigningKey};
+use crate::keys::{pick, KeyHistory, PublicKey, Signature, SigningKey};
 use crate::merkle;
 
 /// C2SP signed-note signature type byte for Ed25519.
@@ -125,7 +125,7 @@ pub fn verify_checkpoint(
         };
         let sig = Signature::from_slice(&blob[4..])?;
         period.key.verify(body.as_bytes(), &sig)?;
-        keys.key_for_log_size(platform, period.id, checkpoint.size)?;
+        pick(&periods, period.id, |p| p.covers_size(checkpoint.size))?;
         result = Ok(checkpoint.clone());
         break;
     }

@@ -11,7 +11,7 @@ use crate::code::{CoopCode, TreeCode, ZoneCode};
 use crate::codec::Writer;
 use crate::date::Date;
 use crate::error::{DecodeError, VerifyError};
-use crate::keys::{KeyHistory, KeyId, PublicKey, Signature, SigningKey};
+use crate::keys::{pick, KeyHistory, KeyId, PublicKey, Signature, SigningKey};
 
 /// Domain separation for identity signatures.
 pub const IDENTITY_CONTEXT: &str = "goc tree identity v1";
@@ -126,16 +126,12 @@ impl SignedIdentity {
         if keys.cooperative != self.identity.cooperative {
             return Err(VerifyError::IdentityMismatch);
         }
-        // Any moment of the issue day counts: the rotation may fall within the day.
-        let day_start = self.identity.issued_on.start_ms();
-        let key = keys
-            .key_at_time(platform, self.identity.key, day_start)
-            .or_else(|e| match e {
-                VerifyError::RetiredKey(_) => {
-                    keys.key_at_time(platform, self.identity.key, day_start + 86_400_000 - 1)
-                }
-                e => Err(e),
-            })?;
+        // Any moment of the issue day counts: a rotation may fall within the day.
+        let start = self.identity.issued_on.start_ms();
+        let periods = keys.periods(platform)?;
+        let key = pick(&periods, self.identity.key, |p| {
+            p.overlaps(start, start + 86_400_000 - 1)
+        })?;
         key.verify(&self.identity.signed_bytes(), &self.signature)?;
         Ok(key)
     }

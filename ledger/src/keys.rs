@@ -309,6 +309,17 @@ pub struct KeyPeriod {
     pub until_size: Option<u64>,
 }
 
+impl KeyPeriod {
+    /// Whether the key was current at some moment of `[start, end]` (unix ms, inclusive).
+    pub fn overlaps(&self, start: i64, end: i64) -> bool {
+        self.from_time <= end && self.until_time.is_none_or(|u| start < u)
+    }
+    /// Whether the key may sign a checkpoint of a log of `size` entries.
+    pub fn covers_size(&self, size: u64) -> bool {
+        self.from_size <= size && self.until_size.is_none_or(|u| size <= u)
+    }
+}
+
 /// A cooperative's keys from its first (genesis) key through every rotation: what a
 /// verifier needs to know which key was valid when. Published at the well-known URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -370,30 +381,6 @@ impl KeyHistory {
         Ok(periods)
     }
 
-    /// The key with ID `id`, if it was the signing key at `time` (unix ms).
-    pub fn key_at_time(
-        &self,
-        platform: Option<&PublicKey>,
-        id: KeyId,
-        time: i64,
-    ) -> Result<PublicKey, VerifyError> {
-        pick(self.periods(platform)?, id, |p| {
-            p.from_time <= time && p.until_time.is_none_or(|u| time < u)
-        })
-    }
-
-    /// The key with ID `id`, if it may sign a checkpoint of a log of `size` entries.
-    pub fn key_for_log_size(
-        &self,
-        platform: Option<&PublicKey>,
-        id: KeyId,
-        size: u64,
-    ) -> Result<PublicKey, VerifyError> {
-        pick(self.periods(platform)?, id, |p| {
-            p.from_size <= size && p.until_size.is_none_or(|u| size <= u)
-        })
-    }
-
     /// The key signing now.
     pub fn current(&self) -> PublicKey {
         self.rotations
@@ -402,17 +389,18 @@ impl KeyHistory {
     }
 }
 
-fn pick(
-    periods: Vec<KeyPeriod>,
+/// The key with ID `id` from verified `periods`, if one of its periods is `valid`:
+/// `UnknownKey` if the history never had it, `RetiredKey` if it was not valid then.
+pub fn pick(
+    periods: &[KeyPeriod],
     id: KeyId,
     valid: impl Fn(&KeyPeriod) -> bool,
 ) -> Result<PublicKey, VerifyError> {
-    let mine: Vec<_> = periods.into_iter().filter(|p| p.id == id).collect();
-    if mine.is_empty() {
+    let mut mine = periods.iter().filter(|p| p.id == id).peekable();
+    if mine.peek().is_none() {
         return Err(VerifyError::UnknownKey(id));
     }
-    mine.into_iter()
-        .find(valid)
+    mine.find(|p| valid(p))
         .map(|p| p.key)
         .ok_or(VerifyError::RetiredKey(id))
 }

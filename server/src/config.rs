@@ -1,19 +1,17 @@
 //! Typed configuration. The binary fills it from flags and environment variables (every
 //! one documented in `.env.sample`); the secret is wrapped so it never reaches a log.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
 
-/// Where the server listens and what it connects to.
+/// What the server connects to and how it presents itself.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `sqlite://path/to/file.db` (created if missing) or `postgres://...`.
     pub database_url: String,
-    pub listen: SocketAddr,
     /// Public base URL printed into QR codes, without trailing slash.
     pub base_url: String,
     /// Server secret that seals cooperatives' signing keys at rest.
@@ -71,9 +69,4 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
         .map_err(|e| Error::io("creating the secret file", e))?;
     f.write_all(text.as_bytes())
         .map_err(|e| Error::io("writing the secret file", e))
-}
-
-/// The default secret file, beside the default SQLite database.
-pub fn default_secret_path() -> PathBuf {
-    PathBuf::from("data/secret.key")
 }

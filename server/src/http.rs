@@ -46,7 +46,7 @@ async fn checkpoint(
     Path(coop): Path<String>,
 ) -> Result<impl IntoResponse> {
     let coop = cooperatives::by_code(&s.store, &coop).await?;
-    let (cp, _) = log::checkpoint(&s.store, &s.sealer, &coop).await?;
+    let cp = log::checkpoint(&s.store, &s.sealer, &coop).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         cp.note,

@@ -11,19 +11,18 @@ use crate::sealing::Sealer;
 use crate::store::{CheckpointRow, CooperativeRow, MakeEntry, Store};
 
 /// The latest checkpoint of the cooperative's log, signing a new one if entries were
-/// appended since the last.
+/// appended since the last. `coop` must be freshly read: its `log_size` is the size signed.
 pub async fn checkpoint(
     store: &Store,
     sealer: &Sealer,
     coop: &CooperativeRow,
-) -> Result<(CheckpointRow, Vec<Digest>)> {
-    let coop = cooperatives::by_code(store, &coop.code).await?;
-    let leaves = store.leaf_hashes(coop.id, coop.log_size).await?;
+) -> Result<CheckpointRow> {
     if let Some(row) = store.latest_checkpoint(coop.id).await? {
         if row.size == coop.log_size {
-            return Ok((row, leaves));
+            return Ok(row);
         }
     }
+    let leaves = store.leaf_hashes(coop.id, coop.log_size).await?;
     let mut frontier = Frontier::new();
     leaves.iter().for_each(|l| frontier.push(*l));
     let cp = Checkpoint {
@@ -31,14 +30,14 @@ pub async fn checkpoint(
         size: frontier.size(),
         root: frontier.root(),
     };
-    let key = cooperatives::signing_key(store, sealer, &coop).await?;
+    let key = cooperatives::signing_key(store, sealer, coop).await?;
     let row = CheckpointRow {
         size: coop.log_size,
         root: cp.root.0.to_vec(),
         note: cp.sign(&key),
     };
     store.insert_checkpoint(coop.id, &row, now_ms()).await?;
-    Ok((row, leaves))
+    Ok(row)
 }
 
 /// A tree's whole history with proofs against a fresh checkpoint: the document
@@ -56,7 +55,8 @@ pub async fn export_tree(
         .await?
         .ok_or(Error::NotFound("tree"))?;
     let code = TreeCode::parse(&tree.code)?;
-    let (cp, leaves) = checkpoint(store, sealer, &coop).await?;
+    let cp = checkpoint(store, sealer, &coop).await?;
+    let leaves = store.leaf_hashes(coop.id, cp.size).await?;
     let entries: Vec<Vec<u8>> = store
         .entries_of(coop.id, &format!("tree:{code}"))
         .await?

@@ -3,6 +3,12 @@
 use super::{on_pool, CooperativeInsert, CooperativeRow, CooperativeSummaryRow, KeyRow, Store};
 use crate::error::{Error, Result};
 
+/// A cooperative with its zone and tree counts; callers add WHERE / ORDER BY.
+const SUMMARY: &str = "SELECT c.code, c.name, c.province, c.district, c.commune, \
+      (SELECT COUNT(*) FROM zones z WHERE z.cooperative_id = c.id) AS zones, \
+      (SELECT COUNT(*) FROM trees t WHERE t.cooperative_id = c.id) AS trees \
+    FROM cooperatives c";
+
 const COOPERATIVE_COLUMNS: &str =
     "id, code, name, province, district, commune, contact, gs1_prefix, origin, log_size, created_at";
 
@@ -38,11 +44,14 @@ impl Store {
 
     /// All cooperatives with their zone and tree counts, by name.
     pub async fn list_cooperatives(&self) -> Result<Vec<CooperativeSummaryRow>> {
-        const SQL: &str = "SELECT c.code, c.name, c.province, c.district, c.commune, \
-              (SELECT COUNT(*) FROM zones z WHERE z.cooperative_id = c.id) AS zones, \
-              (SELECT COUNT(*) FROM trees t WHERE t.cooperative_id = c.id) AS trees \
-            FROM cooperatives c ORDER BY c.name";
-        Ok(on_pool!(self, p => sqlx::query_as(SQL).fetch_all(p).await)?)
+        let sql = format!("{SUMMARY} ORDER BY c.name");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+    }
+
+    /// One cooperative with its counts, by code.
+    pub async fn cooperative_summary(&self, code: &str) -> Result<Option<CooperativeSummaryRow>> {
+        let sql = format!("{SUMMARY} WHERE c.code = $1");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(code).fetch_optional(p).await)?)
     }
 
     pub async fn cooperative_by_code(&self, code: &str) -> Result<Option<CooperativeRow>> {

@@ -46,13 +46,6 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
-/// Which engine a store runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
-
 impl Store {
     /// Connects to `url`. A SQLite file (and its folder) is created if missing and opened in
     /// WAL mode with foreign keys on and a busy timeout, so concurrent writers wait their
@@ -95,13 +88,6 @@ impl Store {
         Ok(Self {
             backend: Backend::Sqlite(pool),
         })
-    }
-
-    pub fn engine(&self) -> Engine {
-        match self.backend {
-            Backend::Sqlite(_) => Engine::Sqlite,
-            Backend::Postgres(_) => Engine::Postgres,
-        }
     }
 
     /// Applies the engine's migrations from `migrations/sqlite` or `migrations/postgres`.

@@ -42,7 +42,6 @@ fn unique(prefix: &str) -> String {
 async fn services(url: &str) -> Services {
     let config = Config {
         database_url: url.to_owned(),
-        listen: "127.0.0.1:0".parse().unwrap(),
         base_url: "https://goc.example".into(),
         secret: SecretString::from("test-secret-".repeat(4)),
     };

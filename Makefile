@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing and are idempotent.
-.PHONY: run test tools site lint unit e2e
+.PHONY: run test tools site lint unit e2e fuzz
 
 # Set everything up, load the demo data into an empty SQLite database, serve on :3000.
 run: tools site
@@ -7,7 +7,7 @@ run: tools site
 	./target/release/goc serve --demo-if-empty
 
 # Set everything up and run every check and test, on SQLite and PostgreSQL, and in Chromium.
-test: tools site lint unit e2e
+test: tools site lint unit e2e fuzz
 
 tools:
 	scripts/tools.sh --browser
@@ -28,3 +28,7 @@ unit:
 e2e:
 	cargo build -p app --bin goc
 	cargo test -p e2e
+
+# Every ledger decoder under libFuzzer for a few seconds each, so the targets never rot.
+fuzz:
+	scripts/fuzz.sh 10

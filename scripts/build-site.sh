@@ -12,4 +12,5 @@ wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name goc target
 .tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals "$PKG/goc_bg.wasm" -o "$PKG/goc.wasm"
 rm -f "$PKG/goc_bg.wasm"
 cp assets/goc.css "$PKG/goc.css"
+cp assets/manage.js "$PKG/manage.js"
 echo "site built: $(du -h "$PKG/goc.wasm" | cut -f1) wasm"

@@ -18,8 +18,10 @@ if [ ! -x .tools/node_modules/.bin/wasm-opt ] || ! .tools/node_modules/.bin/wasm
   npm install --silent --prefix .tools --no-save --no-audit --no-fund "binaryen@$BINARYEN_VERSION"
 fi
 if [ "${1:-}" = "--browser" ]; then
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  # Chromium for the browser tests; poppler-utils (pdftoppm, pdftotext, pdfinfo) so label
+  # tests see PDFs the way a printer does.
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftoppm >/dev/null; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null
   fi
 fi

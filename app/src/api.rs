@@ -2,8 +2,9 @@
 //! "not found" (`Ok(None)`) or a generic failure; database text never leaves the server.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 
-use crate::model::{CoopCard, CoopPage, TreePage};
+use crate::model::{CoopCard, CoopPage, ManagePage, Me, TreePage};
 
 #[cfg(feature = "ssr")]
 mod backend {
@@ -34,6 +35,17 @@ mod backend {
             }
             Err(e) => Err(internal(e)),
         }
+    }
+
+    /// The signed-in person making this request, if any.
+    pub async fn actor() -> Result<Option<server::access::Actor>, ServerFnError> {
+        let s = services()?;
+        let Some(parts) = use_context::<axum::http::request::Parts>() else {
+            return Ok(None);
+        };
+        server::http::session::actor(&s, &parts.headers)
+            .await
+            .map_err(internal)
     }
 
     pub fn card(c: server::store::CooperativeSummaryRow) -> CoopCard {
@@ -85,7 +97,7 @@ mod backend {
     }
 }
 
-#[server]
+#[server(input = GetUrl)]
 pub async fn list_cooperatives() -> Result<Vec<CoopCard>, ServerFnError> {
     let s = backend::services()?;
     let rows = s
@@ -96,7 +108,7 @@ pub async fn list_cooperatives() -> Result<Vec<CoopCard>, ServerFnError> {
     Ok(rows.into_iter().map(backend::card).collect())
 }
 
-#[server]
+#[server(input = GetUrl)]
 pub async fn get_cooperative(code: String) -> Result<Option<CoopPage>, ServerFnError> {
     let s = backend::services()?;
     let page = async {
@@ -125,7 +137,7 @@ pub async fn get_cooperative(code: String) -> Result<Option<CoopPage>, ServerFnE
 
 /// A tree, with the identity it was reached by verified: `scanned` is the path of a
 /// scanned QR URL, or `None` for the tree's own identity.
-#[server]
+#[server(input = GetUrl)]
 pub async fn get_tree(
     coop: String,
     tree: String,
@@ -134,4 +146,98 @@ pub async fn get_tree(
     let s = backend::services()?;
     let view = server::trees::view(&s.store, &coop, &tree, scanned.as_deref()).await;
     backend::found(view.map(|v| backend::tree_page(v, &s.base_url)))
+}
+
+/// The signed-in person and their cooperatives; `None` for a visitor.
+#[server(input = GetUrl)]
+pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
+    Ok(backend::actor().await?.map(|a| Me {
+        name: a.name,
+        is_admin: a.is_admin,
+        coops: a
+            .memberships
+            .into_iter()
+            .map(|m| crate::model::MyCoop {
+                code: m.code,
+                name: m.name,
+                role: m.role.key().to_owned(),
+            })
+            .collect(),
+    }))
+}
+
+/// Whether a page may be shown: the data, or why not.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Gate<T> {
+    Ok(T),
+    SignInFirst,
+    Forbidden,
+    NotFound,
+}
+
+/// A cooperative's working page, for its members and platform admins.
+#[server(input = GetUrl)]
+pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnError> {
+    use server::access::Action;
+    let s = backend::services()?;
+    let Some(actor) = backend::actor().await? else {
+        return Ok(Gate::SignInFirst);
+    };
+    let coop = match server::cooperatives::by_code(&s.store, &code).await {
+        Ok(c) => c,
+        Err(server::Error::NotFound(_)) => return Ok(Gate::NotFound),
+        Err(e) => return Err(backend::internal(e)),
+    };
+    if !actor.may(coop.id, Action::View) {
+        return Ok(Gate::Forbidden);
+    }
+    let page = async {
+        let zones = s.store.zones_of(coop.id).await?;
+        let trees = s.store.trees_of(coop.id).await?;
+        let members = server::accounts::members(&s.store, &actor, &coop).await?;
+        let keys = s.store.keys_of(coop.id).await?;
+        Ok::<_, server::Error>(ManagePage {
+            place: format!("{}, {}, {}", coop.commune, coop.district, coop.province),
+            key_id: keys.last().map(|k| k.key_id.clone()).unwrap_or_default(),
+            can_manage: actor.may(coop.id, Action::Register),
+            zones: zones
+                .into_iter()
+                .map(|z| crate::model::ZoneItem {
+                    id: z.id,
+                    under_minimum: z.area_ha < 1.0,
+                    outline: z
+                        .boundary
+                        .as_deref()
+                        .and_then(server::zones::outline_svg_path),
+                    code: z.code,
+                    name: z.name,
+                    crops: z.crops,
+                    area_ha: z.area_ha,
+                    households: z.households,
+                })
+                .collect(),
+            trees: trees
+                .into_iter()
+                .map(|t| crate::model::TreeCard {
+                    code: t.code,
+                    species: t.species,
+                    variety: t.variety,
+                    zone_name: t.zone_name,
+                })
+                .collect(),
+            members: members
+                .into_iter()
+                .map(|m| crate::model::MemberItem {
+                    name: m.name,
+                    phone: m.phone,
+                    email: m.email,
+                    role: m.role,
+                    pending: m.pending,
+                })
+                .collect(),
+            code: coop.code,
+            name: coop.name,
+        })
+    };
+    page.await.map(Gate::Ok).map_err(backend::internal)
 }

@@ -1,7 +1,10 @@
 //! Gốc's Leptos application: pages, components and server functions, rendered on the
 //! server (feature `ssr`) and hydrated in the browser (feature `hydrate`, wasm).
 
+#[cfg(feature = "ssr")]
+pub mod actions;
 pub mod api;
+pub mod forms;
 pub mod i18n;
 pub mod model;
 pub mod pages;
@@ -12,12 +15,18 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::i18n::{use_locale, Locale, Msg};
-use crate::pages::{CooperativePage, HomePage, NotFound, TreePage};
+use crate::pages::{
+    AccountPage, CooperativePage, HomePage, JoinPage, LogInPage, ManageCoopPage, ManageHomePage,
+    NotFound, SignUpPage, TreePage,
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let locale = request_locale();
     provide_context(locale);
+    // A form refused by the server is rendered again as plain HTML, without the wasm: the
+    // page works fully without it, and hydration would not know the refused input.
+    let hydrate = use_context::<forms::FormState>().is_none();
     view! {
         <!DOCTYPE html>
         <html lang=locale.code()>
@@ -25,7 +34,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#2f5d3a"/>
-                <HydrationScripts options/>
+                <meta name="csrf-token" content=forms::csrf_token()/>
+                {hydrate.then(|| view! { <HydrationScripts options/> })}
                 <leptos_meta::MetaTags/>
             </head>
             <body>
@@ -80,6 +90,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/c/:coop") view=CooperativePage ssr=SsrMode::Async/>
                     <Route path=path!("/t/:coop/:tree") view=TreePage ssr=SsrMode::Async/>
                     <Route path=path!("/t/:coop/:tree/:zone/:date/:key/:sig") view=TreePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=SignUpPage/>
+                    <Route path=path!("/login") view=LogInPage/>
+                    <Route path=path!("/join") view=JoinPage/>
+                    <Route path=path!("/account") view=AccountPage/>
+                    <Route path=path!("/manage") view=ManageHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/:coop") view=ManageCoopPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
@@ -87,7 +103,8 @@ pub fn App() -> impl IntoView {
 }
 
 /// The top bar: the name, and the language switch (a plain link, so it works before and
-/// without JavaScript).
+/// without JavaScript; `rel="external"` keeps the hydrated router from swallowing it, since
+/// `/lang/…` is a server route that sets a cookie, not a page).
 #[component]
 fn Header() -> impl IntoView {
     let l = use_locale();
@@ -96,10 +113,26 @@ fn Header() -> impl IntoView {
         let here = location.pathname.get();
         format!("/lang/{}?next={}", l.other().code(), here)
     };
+    let me = Resource::new(|| (), |_| crate::api::get_me());
     view! {
         <header class="top">
             <a class="brand" href="/">"Gốc"</a>
-            <a class="lang" href=switch_href rel="nofollow" aria-label=Msg::SwitchLanguageLabel.text(l)
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(_)) => view! {
+                            <a href="/manage">{Msg::Manage.text(l)}</a>
+                            <a href="/account">{Msg::Account.text(l)}</a>
+                            <form method="post" action="/logout" class="inline">
+                                <input type="hidden" name="csrf" value=forms::csrf_token()/>
+                                <button type="submit" class="link">{Msg::LogOut.text(l)}</button>
+                            </form>
+                        }.into_any(),
+                        _ => view! { <a href="/login">{Msg::LogIn.text(l)}</a> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <a class="lang" href=switch_href rel="external nofollow" aria-label=Msg::SwitchLanguageLabel.text(l)
                hreflang=l.other().code() lang=l.other().code()>
                 {Msg::SwitchLanguage.text(l)}
             </a>

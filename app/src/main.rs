@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use app::actions::AppState;
 use app::{shell, App};
-use axum::extract::{FromRef, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -84,11 +85,43 @@ enum Command {
     Migrate,
     /// Load the demo data set into an empty database.
     Demo,
+    /// Print QR labels: a PDF of the selected trees, or one tree's label as PNG or SVG.
+    Labels(LabelsArgs),
+    /// Make an existing account a platform administrator.
+    MakeAdmin {
+        /// The account's phone number or email.
+        identifier: String,
+    },
     /// Verify an exported tree history offline and print what it proves.
     VerifyFile {
         /// The JSON file downloaded from a tree page.
         path: PathBuf,
     },
+}
+
+#[derive(Args)]
+struct LabelsArgs {
+    /// The cooperative's code.
+    #[arg(long)]
+    coop: String,
+    /// a4-3x8 (63.5 × 33.9 mm), a4-4x10 (45.7 × 25.4 mm) or roll-50x30.
+    #[arg(long, default_value = "a4-3x8")]
+    format: String,
+    /// Only the trees of this zone (its id).
+    #[arg(long)]
+    zone: Option<i64>,
+    /// Only trees of this species (custard_apple, mango).
+    #[arg(long)]
+    species: Option<String>,
+    /// Only these trees, comma-separated codes.
+    #[arg(long, value_delimiter = ',')]
+    trees: Vec<String>,
+    /// Also print labels of removed trees.
+    #[arg(long)]
+    include_removed: bool,
+    /// Output file; .pdf for a batch, .png or .svg for a single tree's label.
+    #[arg(long, short)]
+    out: PathBuf,
 }
 
 impl Opts {
@@ -130,6 +163,16 @@ async fn main() -> ExitCode {
                 .map(|()| println!("demo data loaded")),
             Err(e) => Err(e),
         },
+        Command::Labels(args) => match start(&cli.opts).await {
+            Ok(s) => print_labels(&s, &args).await,
+            Err(e) => Err(e),
+        },
+        Command::MakeAdmin { identifier } => match start(&cli.opts).await {
+            Ok(s) => server::accounts::make_admin(&s.store, &identifier)
+                .await
+                .map(|()| println!("{identifier} is now a platform administrator")),
+            Err(e) => Err(e),
+        },
         Command::Serve { demo_if_empty } => serve(&cli.opts, demo_if_empty).await,
     };
     match result {
@@ -143,19 +186,6 @@ async fn main() -> ExitCode {
 
 async fn start(opts: &Opts) -> Result<Services, server::Error> {
     Services::start(&opts.config()?).await
-}
-
-/// The state the whole router shares: Leptos' options for pages, services for the rest.
-#[derive(Clone)]
-struct AppState {
-    leptos: LeptosOptions,
-    services: Services,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(s: &AppState) -> Self {
-        s.leptos.clone()
-    }
 }
 
 async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
@@ -185,10 +215,18 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
             move || shell(o.clone())
         })
         .route("/lang/{code}", get(set_language))
+        .merge(app::actions::routes())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state);
+    // Outermost first on the way in: compression, localised errors, then CSRF
+    // protection before any handler runs.
     let app = pages
-        .merge(server::http::router().with_state(services))
+        .merge(server::http::router().with_state(services.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            services,
+            server::http::csrf::protect,
+        ))
+        .layer(axum::middleware::from_fn(server::http::localize::localize))
         .layer(tower_http::compression::CompressionLayer::new());
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
@@ -240,6 +278,54 @@ async fn set_language(
         [(header::SET_COOKIE, cookie), (header::LOCATION, next)],
     )
         .into_response()
+}
+
+/// The same rendering the label page uses, for admins at a terminal.
+async fn print_labels(s: &Services, args: &LabelsArgs) -> Result<(), server::Error> {
+    use server::labels::{self, Format, Selection};
+    let format = Format::parse(&args.format)?;
+    let coop = server::cooperatives::by_code(&s.store, &args.coop).await?;
+    let selection = Selection {
+        zone_id: args.zone,
+        species: args.species.clone(),
+        codes: args.trees.clone(),
+        include_removed: args.include_removed,
+    };
+    let chosen = labels::collect(
+        &s.store,
+        &s.base_url,
+        &server::access::Actor::system(),
+        &coop,
+        &selection,
+    )
+    .await?;
+    let ext = args.out.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let bytes =
+        match (ext, chosen.as_slice()) {
+            ("pdf", _) => labels::render_pdf(format, &chosen, &mut |_| ())?,
+            ("png", [one]) => labels::render_png(format, one, 300)?,
+            ("svg", [one]) => labels::render_svg(format, one)?.into_bytes(),
+            ("png" | "svg", _) => return Err(server::Error::invalid(
+                format!(
+                    "Tệp .{ext} chứa một tem, nhưng đã chọn {} cây; chọn một cây bằng --trees",
+                    chosen.len()
+                ),
+                format!(
+                    "a .{ext} holds one label, but {} trees were selected; pick one with --trees",
+                    chosen.len()
+                ),
+            )),
+            _ => {
+                return Err(server::Error::invalid(
+                    "Tệp kết quả phải có đuôi .pdf, .png hoặc .svg",
+                    "the output file must end in .pdf, .png or .svg",
+                ))
+            }
+        };
+    std::fs::write(&args.out, bytes)
+        .map_err(|e| server::Error::io(&format!("writing {}", args.out.display()), e))?;
+    println!("{} labels written to {}", chosen.len(), args.out.display());
+    Ok(())
 }
 
 fn verify_file(path: &std::path::Path) -> ExitCode {

@@ -52,3 +52,54 @@ pub struct TreePage {
     pub identity_url: String,
     pub verification: Verification,
 }
+
+/// The signed-in person, for the header and the manager's home.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub is_admin: bool,
+    pub coops: Vec<MyCoop>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyCoop {
+    pub code: String,
+    pub name: String,
+    /// "manager" or "farmer".
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneItem {
+    pub id: i64,
+    pub code: Option<String>,
+    pub name: String,
+    pub crops: String,
+    pub area_ha: f64,
+    pub households: i64,
+    /// Perennial-crop zones must be at least 1 ha to be registered.
+    pub under_minimum: bool,
+    pub outline: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberItem {
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub role: String,
+    pub pending: bool,
+}
+
+/// A cooperative's working page, as its manager or farmer sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManagePage {
+    pub code: String,
+    pub name: String,
+    pub place: String,
+    pub key_id: String,
+    pub can_manage: bool,
+    pub zones: Vec<ZoneItem>,
+    pub trees: Vec<TreeCard>,
+    pub members: Vec<MemberItem>,
+}

@@ -1,11 +1,16 @@
 //! Creating cooperatives, their key history, and their current signing key.
 
-use ledger::{CoopCode, KeyHistory, PublicKey, SignedRotation, SigningKey};
+use ledger::{
+    CoopCode, KeyHistory, Kind, PublicKey, RotationReason, RotationStatement, SignedRotation,
+    SigningKey, Subject,
+};
 
+use crate::access::{Action, Actor};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
+use crate::log::entry_now;
 use crate::sealing::{random_seed, Sealer};
-use crate::store::{CooperativeInsert, CooperativeRow, Store};
+use crate::store::{CooperativeInsert, CooperativeRow, KeyInsert, Store};
 
 /// A cooperative as a manager registers it. Built only through [`NewCooperative::parse`].
 #[derive(Debug, Clone)]
@@ -19,16 +24,20 @@ pub struct NewCooperative {
     gs1_prefix: Option<String>,
 }
 
-/// Trims and bounds a required piece of text.
-pub(crate) fn required(field: &str, value: &str, max: usize) -> Result<String> {
+/// Trims and bounds a required piece of text; `field` names it in Vietnamese and English.
+pub(crate) fn required((vi, en): (&str, &str), value: &str, max: usize) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(Error::Invalid(format!("{field} is required")));
+        return Err(Error::invalid(
+            format!("Cần nhập {vi}"),
+            format!("{en} is required"),
+        ));
     }
     if v.chars().count() > max {
-        return Err(Error::Invalid(format!(
-            "{field} is longer than {max} characters"
-        )));
+        return Err(Error::invalid(
+            format!("{vi} dài quá {max} ký tự"),
+            format!("{en} is longer than {max} characters"),
+        ));
     }
     Ok(v.to_owned())
 }
@@ -42,8 +51,9 @@ impl NewCooperative {
         gs1_prefix: Option<&str>,
     ) -> Result<Self> {
         let code = CoopCode::parse(code.trim()).map_err(|_| {
-            Error::Invalid(
-                "cooperative code must be 2–16 characters A–Z, 0–9 and inner hyphens".into(),
+            Error::invalid(
+                "Mã hợp tác xã gồm 2–16 ký tự A–Z, 0–9 và dấu gạch ngang ở giữa",
+                "cooperative code must be 2–16 characters A–Z, 0–9 and inner hyphens",
             )
         })?;
         let gs1_prefix = match gs1_prefix.map(str::trim).filter(|s| !s.is_empty()) {
@@ -53,28 +63,31 @@ impl NewCooperative {
                 Some(p.to_owned())
             }
             Some(_) => {
-                return Err(Error::Invalid(
-                    "GS1 company prefix must be 6–12 digits".into(),
+                return Err(Error::invalid(
+                    "Mã doanh nghiệp GS1 gồm 6–12 chữ số",
+                    "GS1 company prefix must be 6–12 digits",
                 ))
             }
         };
         Ok(Self {
             code,
-            name: required("name", name, 200)?,
-            province: required("province", province, 100)?,
-            district: required("district", district, 100)?,
-            commune: required("commune", commune, 100)?,
+            name: required(("tên", "name"), name, 200)?,
+            province: required(("tỉnh/thành phố", "province"), province, 100)?,
+            district: required(("quận/huyện", "district"), district, 100)?,
+            commune: required(("xã/phường", "commune"), commune, 100)?,
             contact: contact.trim().chars().take(200).collect(),
             gs1_prefix,
         })
     }
 }
 
-/// Registers a cooperative with a freshly generated signing key, sealed at rest.
+/// Registers a cooperative with a freshly generated signing key, sealed at rest. Anyone
+/// signed in may; the person who does becomes its manager.
 pub async fn create(
     store: &Store,
     sealer: &Sealer,
     origin_prefix: &str,
+    actor: &Actor,
     new: NewCooperative,
 ) -> Result<i64> {
     let key = SigningKey::from_seed(&random_seed()?);
@@ -93,6 +106,7 @@ pub async fn create(
             public_key: public.to_bytes().to_vec(),
             secret_sealed: sealer.seal(&key.to_seed(), new.code.as_str())?,
             created_at: now_ms(),
+            manager: (actor.user_id > 0).then_some(actor.user_id),
         })
         .await
 }
@@ -127,6 +141,52 @@ pub async fn key_history(store: &Store, coop: &CooperativeRow) -> Result<KeyHist
         genesis,
         rotations,
     })
+}
+
+/// Replaces the cooperative's signing key (a scheduled rotation): the old key signs a
+/// statement introducing the new one, which is recorded in the log as a key-rotation
+/// entry in the same transaction. Identities issued before stay valid; later ones and
+/// later checkpoints are signed by the new key. Returns the new key's ID.
+pub async fn rotate_key(
+    store: &Store,
+    sealer: &Sealer,
+    actor: &Actor,
+    coop: &CooperativeRow,
+) -> Result<String> {
+    actor.require(coop.id, Action::ManageCooperative)?;
+    let old = signing_key(store, sealer, coop).await?;
+    let new = SigningKey::from_seed(&random_seed()?);
+    let public = new.public_key();
+    let now = now_ms();
+    let code = CoopCode::parse(&coop.code)?;
+    let author = actor.author();
+    let key = KeyInsert {
+        key_id: public.key_id().to_string(),
+        public_key: public.to_bytes().to_vec(),
+        secret_sealed: sealer.seal(&new.to_seed(), &coop.code)?,
+        created_at: now,
+    };
+    let old_id = old.key_id().to_string();
+    store
+        .insert_key_rotation(coop.id, &old_id, &key, move |c, seq, prev| {
+            let statement = RotationStatement {
+                cooperative: code,
+                old_key: old.key_id(),
+                new_key: public,
+                effective_at: now,
+                log_size: seq,
+                reason: RotationReason::Scheduled,
+            };
+            let rotation = SignedRotation::sign(statement, &old);
+            let bytes = rotation.encode();
+            let kind = Kind::KeyRotated {
+                rotation: Box::new(rotation),
+            };
+            let entry = entry_now(Subject::Cooperative, &author, now, kind)(c, seq, prev)?;
+            Ok((entry, bytes))
+        })
+        .await?;
+    Ok(key.key_id)
 }
 
 /// The cooperative's current signing key, unsealed for one use.

@@ -3,6 +3,7 @@
 
 use ledger::{Kind, Subject, TreeCode};
 
+use crate::access::Actor;
 use crate::clock::now_ms;
 use crate::cooperatives::{self, NewCooperative};
 use crate::error::{Error, Result};
@@ -114,18 +115,20 @@ fn outline((lat, lon): (f64, f64), area_ha: f64) -> String {
 /// Loads the demo set. Refuses a database that already holds cooperatives.
 pub async fn load(s: &Services) -> Result<()> {
     if s.store.count_cooperatives().await? > 0 {
-        return Err(Error::Conflict(
-            "the database is not empty; demo data goes only into an empty one".into(),
+        return Err(Error::conflict(
+            "Cơ sở dữ liệu đã có dữ liệu; dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống",
+            "the database is not empty; demo data goes only into an empty one",
         ));
     }
+    let system = Actor::system();
     for c in COOPS {
         let new = NewCooperative::parse(c.code, c.name, c.place, c.contact, None)?;
-        cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, new).await?;
+        cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, &system, new).await?;
         let coop = cooperatives::by_code(&s.store, c.code).await?;
         for z in c.zones {
             let mut zone = NewZone::parse(z.code, z.name, &[c.crop], z.area_ha, z.households)?;
             zone.boundary = Some(outline(z.centre, z.area_ha));
-            zones::create(&s.store, &coop, "demo", zone).await?;
+            zones::create(&s.store, &system, &coop, zone).await?;
         }
         let zone_rows = s.store.zones_of(coop.id).await?;
         for n in 1..=c.trees {
@@ -143,7 +146,7 @@ pub async fn load(s: &Services) -> Result<()> {
                 &format!("{}-{:02}-{:02}", 2015 + n % 7, 1 + n % 12, 1 + n % 28),
                 Some((z.centre.0 + offset, z.centre.1 - offset)),
             )?;
-            trees::create(&s.store, &s.sealer, &coop, &zone_rows[zi], "demo", tree).await?;
+            trees::create(&s.store, &s.sealer, &system, &coop, &zone_rows[zi], tree).await?;
         }
         // A few diary entries so the first trees have a story to verify.
         for n in 1..=3 {
@@ -163,7 +166,7 @@ pub async fn load(s: &Services) -> Result<()> {
                     .append_entry(
                         coop.id,
                         &subject_key(&subject),
-                        entry_now(subject, "demo", now_ms(), kind),
+                        entry_now(subject, &system.author(), now_ms(), kind),
                     )
                     .await?;
             }

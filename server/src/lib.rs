@@ -4,12 +4,16 @@
 //!
 //! Pages and server functions live in the `app` crate and call into this one.
 
+pub mod access;
+pub mod accounts;
+pub mod boundary;
 pub mod clock;
 pub mod config;
 pub mod cooperatives;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod labels;
 pub mod log;
 pub mod sealing;
 pub mod services;

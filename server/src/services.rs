@@ -1,7 +1,10 @@
 //! What every request handler and server function needs, built once at start-up.
 
+use secrecy::ExposeSecret;
+
 use crate::config::Config;
 use crate::error::Result;
+use crate::http::csrf::CsrfKey;
 use crate::sealing::Sealer;
 use crate::store::Store;
 
@@ -14,6 +17,10 @@ pub struct Services {
     pub base_url: String,
     /// Host and path prefix of every log origin (`goc.example/log/CODE`).
     pub origin_prefix: String,
+    /// Signs CSRF tokens.
+    pub csrf: CsrfKey,
+    /// Cookies get `Secure` (and the session cookie its `__Host-` name) on https.
+    pub secure_cookies: bool,
 }
 
 impl Services {
@@ -27,6 +34,8 @@ impl Services {
             sealer: Sealer::new(&config.secret),
             base_url: config.base_url.trim_end_matches('/').to_owned(),
             origin_prefix: config.origin_prefix(),
+            csrf: CsrfKey::derive(config.secret.expose_secret().as_bytes()),
+            secure_cookies: config.base_url.starts_with("https://"),
         })
     }
 }

@@ -3,6 +3,7 @@
 
 use ledger::{Date, GeoPoint, Identity, Kind, SignedIdentity, Subject, TreeCode, ZoneCode};
 
+use crate::access::{Action, Actor};
 use crate::clock::now_ms;
 use crate::cooperatives::{self, required};
 use crate::error::{Error, Result};
@@ -34,11 +35,23 @@ impl Species {
             Self::Mango => "Mangifera indica",
         }
     }
+    /// The Vietnamese name, as printed on labels.
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            Self::CustardApple => "Na",
+            Self::Mango => "Xoài",
+        }
+    }
     pub fn from_key(key: &str) -> Result<Self> {
         Self::ALL
             .into_iter()
             .find(|s| s.key() == key)
-            .ok_or_else(|| Error::Invalid(format!("unknown species {key:?}")))
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("Không có loài cây {key:?}"),
+                    format!("unknown species {key:?}"),
+                )
+            })
     }
 }
 
@@ -61,25 +74,36 @@ impl NewTree {
         location: Option<(f64, f64)>,
     ) -> Result<Self> {
         let code = TreeCode::parse(&code.trim().to_uppercase()).map_err(|_| {
-            Error::Invalid("tree code must be 1–16 characters A–Z, 0–9 and inner hyphens".into())
+            Error::invalid(
+                "Mã cây gồm 1–16 ký tự A–Z, 0–9 và dấu gạch ngang ở giữa",
+                "tree code must be 1–16 characters A–Z, 0–9 and inner hyphens",
+            )
         })?;
-        let planted_on = Date::parse_iso(planted_on.trim())
-            .map_err(|_| Error::Invalid("planting date must be a real date, YYYY-MM-DD".into()))?;
+        let planted_on = Date::parse_iso(planted_on.trim()).map_err(|_| {
+            Error::invalid(
+                "Ngày trồng phải là ngày có thật, dạng YYYY-MM-DD",
+                "planting date must be a real date, YYYY-MM-DD",
+            )
+        })?;
         if planted_on > Date::from_unix_ms(now_ms()) {
-            return Err(Error::Invalid("planting date is in the future".into()));
+            return Err(Error::invalid(
+                "Ngày trồng không thể ở tương lai",
+                "planting date is in the future",
+            ));
         }
         let location = location
             .map(|(lat, lon)| GeoPoint::from_degrees(lat, lon))
             .transpose()
             .map_err(|_| {
-                Error::Invalid(
-                    "GPS point must be a latitude in −90…90 and a longitude in −180…180".into(),
+                Error::invalid(
+                    "Toạ độ GPS: vĩ độ trong −90…90 và kinh độ trong −180…180",
+                    "GPS point must be a latitude in −90…90 and a longitude in −180…180",
                 )
             })?;
         Ok(Self {
             code,
             species: Species::from_key(species)?,
-            variety: required("variety", variety, 100)?,
+            variety: required(("giống", "variety"), variety, 100)?,
             planted_on,
             location,
         })
@@ -91,11 +115,13 @@ impl NewTree {
 pub async fn create(
     store: &Store,
     sealer: &Sealer,
+    actor: &Actor,
     coop: &CooperativeRow,
     zone: &ZoneRow,
-    author: &str,
     tree: NewTree,
 ) -> Result<SignedIdentity> {
+    actor.require(coop.id, Action::Register)?;
+    let author = actor.author();
     if zone.cooperative_id != coop.id {
         return Err(Error::NotFound("zone"));
     }
@@ -134,10 +160,23 @@ pub async fn create(
         .insert_tree(
             &insert,
             &subject_key(&subject),
-            entry_now(subject, author, now, kind),
+            entry_now(subject, &author, now, kind),
         )
         .await?;
     Ok(identity)
+}
+
+/// The next generated tree code: `CC` and a number one above the highest such code in
+/// the cooperative, at least three digits (CC001, CC024, CC1000).
+pub async fn next_code(store: &Store, coop: &CooperativeRow) -> Result<String> {
+    let highest = store
+        .trees_of(coop.id)
+        .await?
+        .iter()
+        .filter_map(|t| t.code.strip_prefix("CC")?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0);
+    Ok(format!("CC{:03}", highest + 1))
 }
 
 /// Whether a QR identity checks out against the cooperative's published keys.

@@ -2,6 +2,7 @@
 
 use ledger::{Kind, Subject, ZoneCode};
 
+use crate::access::{Action, Actor};
 use crate::clock::now_ms;
 use crate::cooperatives::required;
 use crate::error::{Error, Result};
@@ -30,12 +31,16 @@ impl NewZone {
         let code = match code.map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
             Some(c) => Some(ZoneCode::parse(&c.to_uppercase()).map_err(|_| {
-                Error::Invalid("zone code must look like VN-TN-VNH-LHN-001-2023".into())
+                Error::invalid(
+                    "Mã số vùng trồng có dạng VN-TN-VNH-LHN-001-2023",
+                    "zone code must look like VN-TN-VNH-LHN-001-2023",
+                )
             })?),
         };
         if !(area_ha.is_finite() && area_ha > 0.0 && area_ha < 100_000.0) {
-            return Err(Error::Invalid(
-                "area must be a positive number of hectares".into(),
+            return Err(Error::invalid(
+                "Diện tích phải là số héc-ta lớn hơn 0",
+                "area must be a positive number of hectares",
             ));
         }
         let crops: Vec<String> = crops
@@ -44,11 +49,14 @@ impl NewZone {
             .filter(|c| !c.is_empty())
             .collect();
         if crops.is_empty() {
-            return Err(Error::Invalid("a zone grows at least one crop".into()));
+            return Err(Error::invalid(
+                "Vùng trồng phải có ít nhất một loại cây",
+                "a zone grows at least one crop",
+            ));
         }
         Ok(Self {
             code,
-            name: required("zone name", name, 200)?,
+            name: required(("tên vùng trồng", "zone name"), name, 200)?,
             crops,
             area_ha,
             households,
@@ -77,10 +85,12 @@ pub fn subject_key(subject: &Subject) -> String {
 /// Registers a zone and logs its registration.
 pub async fn create(
     store: &Store,
+    actor: &Actor,
     coop: &CooperativeRow,
-    author: &str,
     zone: NewZone,
 ) -> Result<i64> {
+    actor.require(coop.id, Action::Register)?;
+    let author = actor.author();
     let now = now_ms();
     let subject = zone.subject();
     let kind = Kind::ZoneRegistered {
@@ -102,7 +112,7 @@ pub async fn create(
         .insert_zone(
             &insert,
             &subject_key(&subject),
-            entry_now(subject, author, now, kind),
+            entry_now(subject, &author, now, kind),
         )
         .await?;
     Ok(id)

@@ -1,11 +1,15 @@
 //! One module per page.
 
+mod auth;
 mod cooperative;
 mod home;
+mod manage;
 mod tree;
 
+pub use auth::{AccountPage, JoinPage, LogInPage, SignUpPage};
 pub use cooperative::CooperativePage;
 pub use home::HomePage;
+pub use manage::{ManageCoopPage, ManageHomePage};
 pub use tree::TreePage;
 
 use leptos::prelude::*;

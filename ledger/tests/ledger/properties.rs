@@ -132,8 +132,8 @@ proptest! {
 }
 
 #[test]
-fn every_inclusion_and_consistency_proof_up_to_160_leaves_verifies_and_every_altered_one_fails() {
-    const N: usize = 160;
+fn every_inclusion_and_consistency_proof_up_to_300_leaves_verifies_and_every_altered_one_fails() {
+    const N: usize = 300;
     let leaves: Vec<Digest> = (0..N)
         .map(|i| Digest::leaf(&(i as u64).to_be_bytes()))
         .collect();

@@ -1,6 +1,11 @@
 //! Cooperatives and their keys.
 
-use super::{on_pool, CooperativeInsert, CooperativeRow, CooperativeSummaryRow, KeyRow, Store};
+use ledger::{Digest, Entry};
+
+use super::log::append_in_tx;
+use super::{
+    on_pool, CooperativeInsert, CooperativeRow, CooperativeSummaryRow, KeyInsert, KeyRow, Store,
+};
 use crate::error::{Error, Result};
 
 /// A cooperative with its zone and tree counts; callers add WHERE / ORDER BY.
@@ -30,12 +35,19 @@ impl Store {
             sqlx::query(KEY)
                 .bind(id).bind(&c.key_id).bind(&c.public_key).bind(&c.secret_sealed).bind(c.created_at)
                 .execute(&mut *tx).await?;
+            if let Some(user) = c.manager {
+                sqlx::query("INSERT INTO memberships (user_id, cooperative_id, role, created_at) VALUES ($1, $2, 'manager', $3)")
+                    .bind(user).bind(id).bind(c.created_at).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
             Ok(id)
         }.await);
         result.map_err(|e| {
             if e.is_unique_violation() {
-                Error::Conflict(format!("cooperative code {} is already taken", c.code))
+                Error::conflict(
+                    format!("Mã hợp tác xã {} đã được dùng", c.code),
+                    format!("cooperative code {} is already taken", c.code),
+                )
             } else {
                 e
             }
@@ -57,6 +69,46 @@ impl Store {
     pub async fn cooperative_by_code(&self, code: &str) -> Result<Option<CooperativeRow>> {
         let sql = format!("SELECT {COOPERATIVE_COLUMNS} FROM cooperatives WHERE code = $1");
         Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(code).fetch_optional(p).await)?)
+    }
+
+    /// Stores a new key and appends the key-rotation entry that introduces it, in one
+    /// transaction. `make` builds the entry and the encoded rotation statement from the
+    /// log size; `old_key_id` must still be the current key, so two rotations racing
+    /// cannot both start from the same old key.
+    pub async fn insert_key_rotation(
+        &self,
+        cooperative_id: i64,
+        old_key_id: &str,
+        key: &KeyInsert,
+        make: impl FnOnce(&str, u64, Option<Digest>) -> Result<(Entry, Vec<u8>)>,
+    ) -> Result<()> {
+        const CURRENT: &str = "SELECT key_id FROM cooperative_keys WHERE cooperative_id = $1 ORDER BY id DESC LIMIT 1";
+        const KEY: &str = "INSERT INTO cooperative_keys \
+            (cooperative_id, key_id, public_key, secret_sealed, rotation, created_at) \
+            VALUES ($1, $2, $3, $4, $5, $6)";
+        on_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            let mut rotation = None;
+            let make = |code: &str, seq: u64, prev: Option<Digest>| {
+                let (entry, bytes) = make(code, seq, prev)?;
+                rotation = Some(bytes);
+                Ok::<_, Error>(entry)
+            };
+            append_in_tx!(tx, cooperative_id, "cooperative", make);
+            let current: String = sqlx::query_scalar(CURRENT).bind(cooperative_id).fetch_one(&mut *tx).await?;
+            if current != old_key_id {
+                return Err(Error::conflict(
+                    "Khoá vừa được đổi bởi người khác; hãy tải lại trang",
+                    "The key was just rotated by someone else; reload the page",
+                ));
+            }
+            sqlx::query(KEY)
+                .bind(cooperative_id).bind(&key.key_id).bind(&key.public_key).bind(&key.secret_sealed)
+                .bind(rotation).bind(key.created_at)
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        }.await)
     }
 
     /// The cooperative's keys, oldest first.

@@ -4,6 +4,7 @@
 //! accept, and [`on_pool!`] compiles the same body for each pool type. No `sqlx` type
 //! leaves this module tree: callers get row structs and [`crate::Error`].
 
+mod accounts;
 mod cooperatives;
 mod log;
 mod rows;

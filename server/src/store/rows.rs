@@ -115,6 +115,8 @@ pub struct CooperativeInsert {
     pub public_key: Vec<u8>,
     pub secret_sealed: Vec<u8>,
     pub created_at: i64,
+    /// The account that registers it, made its manager in the same transaction.
+    pub manager: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -141,4 +143,75 @@ pub struct TreeInsert {
     pub lon_micro: Option<i64>,
     pub identity_path: String,
     pub created_at: i64,
+}
+
+/// What a tree's label shows, and what a selection filters on.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TreeLabelRow {
+    pub code: String,
+    pub species: String,
+    pub variety: String,
+    pub status: String,
+    pub zone_id: i64,
+    pub zone_code: Option<String>,
+    pub identity_path: String,
+}
+
+/// A cooperative's new key, as a rotation stores it.
+#[derive(Debug, Clone)]
+pub struct KeyInsert {
+    pub key_id: String,
+    pub public_key: Vec<u8>,
+    pub secret_sealed: Vec<u8>,
+    pub created_at: i64,
+}
+
+/// A person's account.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub is_admin: bool,
+}
+
+/// One of a person's cooperatives, with their role there.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MembershipRow {
+    pub cooperative_id: i64,
+    pub code: String,
+    pub name: String,
+    pub role: String,
+}
+
+/// A member as the cooperative's members page lists them.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MemberRow {
+    pub user_id: i64,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub role: String,
+    /// True until an invited member has chosen a password.
+    pub pending: bool,
+}
+
+/// A new account; `password_hash` is `None` for a member invited by a manager.
+#[derive(Debug, Clone)]
+pub struct UserInsert {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+/// An unused invitation.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct InviteRow {
+    pub user_id: i64,
+    pub cooperative_id: i64,
+    pub expires_at: i64,
 }

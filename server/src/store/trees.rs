@@ -3,7 +3,7 @@
 use ledger::Entry;
 
 use super::log::{append_in_tx, MakeEntry};
-use super::{on_pool, Store, TreeDetailRow, TreeInsert, TreeListRow};
+use super::{on_pool, Store, TreeDetailRow, TreeInsert, TreeLabelRow, TreeListRow};
 use crate::error::{Error, Result};
 
 impl Store {
@@ -29,10 +29,10 @@ impl Store {
         }.await);
         result.map_err(|e| {
             if e.is_unique_violation() {
-                Error::Conflict(format!(
-                    "tree code {} is already used in this cooperative",
-                    t.code
-                ))
+                Error::conflict(
+                    format!("Mã cây {} đã có trong hợp tác xã này", t.code),
+                    format!("tree code {} is already used in this cooperative", t.code),
+                )
             } else {
                 e
             }
@@ -58,6 +58,13 @@ impl Store {
     /// A cooperative's trees by code.
     pub async fn trees_of(&self, cooperative_id: i64) -> Result<Vec<TreeListRow>> {
         const SQL: &str = "SELECT t.code, t.species, t.variety, z.name AS zone_name, t.status \
+            FROM trees t JOIN zones z ON z.id = t.zone_id WHERE t.cooperative_id = $1 ORDER BY t.code";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
+    }
+
+    /// A cooperative's trees with what their labels show, by code.
+    pub async fn tree_labels(&self, cooperative_id: i64) -> Result<Vec<TreeLabelRow>> {
+        const SQL: &str = "SELECT t.code, t.species, t.variety, t.status, t.zone_id, z.code AS zone_code, t.identity_path \
             FROM trees t JOIN zones z ON z.id = t.zone_id WHERE t.cooperative_id = $1 ORDER BY t.code";
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
     }

@@ -28,9 +28,10 @@ impl Store {
             Ok((id, entry))
         }.await);
         result.map_err(|e| match (&e, &z.code) {
-            (e, Some(code)) if e.is_unique_violation() => Error::Conflict(format!(
-                "zone code {code} is already registered in this cooperative"
-            )),
+            (e, Some(code)) if e.is_unique_violation() => Error::conflict(
+                format!("Mã số vùng trồng {code} đã đăng ký trong hợp tác xã này"),
+                format!("zone code {code} is already registered in this cooperative"),
+            ),
             _ => e,
         })
     }

@@ -1,8 +1,11 @@
 //! The Store suite: every test runs on SQLite and on PostgreSQL, each on a fresh database.
 
+mod accounts;
+mod labels;
 mod support;
 
 use ledger::{Kind, Subject, TreeCode, TreeHistory};
+use server::access::Actor;
 use server::cooperatives::{self, NewCooperative};
 use server::trees::{self, NewTree, Verdict};
 use server::zones::{self, subject_key, NewZone};
@@ -19,7 +22,7 @@ async fn coop(s: &Services, code: &str) -> server::store::CooperativeRow {
         None,
     )
     .unwrap();
-    cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, new)
+    cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, &Actor::system(), new)
         .await
         .unwrap();
     cooperatives::by_code(&s.store, code).await.unwrap()
@@ -32,7 +35,9 @@ async fn zone_and_tree(
 ) -> ledger::SignedIdentity {
     let zone = NewZone::parse(Some("VN-TN-VNH-LHN-001-2023"), "Đồi na", &["na"], 2.0, 3).unwrap();
     if s.store.zones_of(c.id).await.unwrap().is_empty() {
-        zones::create(&s.store, c, "t", zone).await.unwrap();
+        zones::create(&s.store, &Actor::system(), c, zone)
+            .await
+            .unwrap();
     }
     let z = s.store.zones_of(c.id).await.unwrap().remove(0);
     let t = NewTree::parse(
@@ -43,7 +48,7 @@ async fn zone_and_tree(
         Some((21.72, 105.93)),
     )
     .unwrap();
-    trees::create(&s.store, &s.sealer, c, &z, "t", t)
+    trees::create(&s.store, &s.sealer, &Actor::system(), c, &z, t)
         .await
         .unwrap()
 }
@@ -63,9 +68,15 @@ async fn a_cooperative_code_can_be_registered_only_once() {
         let s = &db.services;
         coop(s, "NA-LH").await;
         let again = NewCooperative::parse("NA-LH", "Khác", ("a", "b", "c"), "", None).unwrap();
-        let err = cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, again)
-            .await
-            .unwrap_err();
+        let err = cooperatives::create(
+            &s.store,
+            &s.sealer,
+            &s.origin_prefix,
+            &Actor::system(),
+            again,
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
         assert_eq!(s.store.count_cooperatives().await.unwrap(), 1);
     })
@@ -130,7 +141,7 @@ async fn a_tree_code_is_unique_within_its_cooperative_and_a_clash_changes_nothin
         zone_and_tree(s, &c, "CC001").await;
         let z = s.store.zones_of(c.id).await.unwrap().remove(0);
         let t = NewTree::parse("CC001", "mango", "Xoài cát chu", "2020-01-01", None).unwrap();
-        let err = trees::create(&s.store, &s.sealer, &c, &z, "t", t)
+        let err = trees::create(&s.store, &s.sealer, &Actor::system(), &c, &z, t)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
@@ -292,4 +303,56 @@ async fn bad_input_is_refused_with_a_reason() {
         Err(Error::Invalid(_))
     ));
     assert!(NewTree::parse("cc1", "mango", "Xoài cát chu", "2020-01-01", None).is_ok());
+}
+
+#[tokio::test]
+async fn a_rotated_key_signs_from_then_on_and_every_earlier_identity_still_verifies() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        zone_and_tree(s, &c, "CC001").await;
+        let first_key = cooperatives::key_history(&s.store, &c)
+            .await
+            .unwrap()
+            .genesis
+            .key_id();
+        let c = cooperatives::by_code(&s.store, "NA-LH").await.unwrap();
+        let new_key = cooperatives::rotate_key(&s.store, &s.sealer, &Actor::system(), &c)
+            .await
+            .unwrap();
+        assert_ne!(new_key, first_key.to_string());
+        let c = cooperatives::by_code(&s.store, "NA-LH").await.unwrap();
+        let later = zone_and_tree(s, &c, "CC002").await;
+        assert_eq!(later.identity.key.to_string(), new_key);
+        for tree in ["CC001", "CC002"] {
+            let v = trees::view(&s.store, "NA-LH", tree, None).await.unwrap();
+            assert!(
+                matches!(v.verdict, Verdict::Verified { .. }),
+                "{tree}: {:?}",
+                v.verdict
+            );
+            // Each history, with its checkpoint now signed by the new key, verifies.
+            let h =
+                server::log::export_tree(&s.store, &s.sealer, "https://goc.example", "NA-LH", tree)
+                    .await
+                    .unwrap();
+            let json = serde_json::to_string(&h).unwrap();
+            TreeHistory::from_json(&json).unwrap().verify().unwrap();
+        }
+        let history = cooperatives::key_history(&s.store, &c).await.unwrap();
+        assert_eq!(history.rotations.len(), 1);
+        let log = s.store.entries_of(c.id, "cooperative").await.unwrap();
+        let rotated = ledger::Entry::decode(&log.last().unwrap().bytes).unwrap();
+        assert!(matches!(rotated.kind, Kind::KeyRotated { .. }));
+        // Signed by the old key, so replaying it from a stale page is refused.
+        let farmer = Actor {
+            is_admin: false,
+            ..Actor::system()
+        };
+        let e = cooperatives::rotate_key(&s.store, &s.sealer, &farmer, &c)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Forbidden));
+    })
+    .await;
 }

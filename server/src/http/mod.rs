@@ -1,4 +1,10 @@
-//! The non-page HTTP routes: health, published keys, checkpoints and history downloads.
+//! The non-page HTTP routes (health, published keys, checkpoints, history downloads) and
+//! the layers every request passes: CSRF protection, sessions, localised errors.
+
+pub mod cookies;
+pub mod csrf;
+pub mod localize;
+pub mod session;
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};

@@ -1,0 +1,450 @@
+//! What the pages' forms post to. Each handler does one domain operation; on success it
+//! redirects (so reloading never posts twice), on refusal it renders the same page again
+//! with the message in the reader's language and what they typed.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::{FromRef, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use leptos::prelude::*;
+use server::access::{Actor, Role};
+use server::error::Lang;
+use server::http::{cookies, csrf, session};
+use server::{accounts, cooperatives, trees, zones, Error, Services};
+
+use crate::forms::FormState;
+use crate::i18n::{Locale, Msg};
+use crate::shell;
+
+/// The state the whole router shares: Leptos' options for pages, services for the rest.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub services: Services,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos.clone()
+    }
+}
+
+type Fields = HashMap<String, String>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/signup", post(signup))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/join", post(join))
+        .route("/account", post(change_password))
+        .route("/manage", post(create_cooperative))
+        .route("/manage/{coop}/zones", post(add_zone))
+        .route("/manage/{coop}/trees", post(add_tree))
+        .route("/manage/{coop}/members", post(add_member))
+        .route("/manage/{coop}/key", post(rotate_key))
+        .route("/manage/{coop}/labels.pdf", get(labels_pdf))
+}
+
+/// One submission: who sent it, from which page, with what.
+struct Submission {
+    state: AppState,
+    headers: HeaderMap,
+    /// The page the form is on (handlers post to `page + suffix`).
+    page: String,
+    fields: Fields,
+}
+
+impl Submission {
+    fn new(state: AppState, headers: HeaderMap, page: impl Into<String>, fields: Fields) -> Self {
+        Self {
+            state,
+            headers,
+            page: page.into(),
+            fields,
+        }
+    }
+
+    fn s(&self) -> &Services {
+        &self.state.services
+    }
+
+    fn get(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+
+    fn lang(&self) -> Lang {
+        Lang::of(&self.headers)
+    }
+
+    fn locale(&self) -> Locale {
+        match self.lang() {
+            Lang::Vi => Locale::Vi,
+            Lang::En => Locale::En,
+        }
+    }
+
+    async fn actor(&self) -> Result<Actor, Error> {
+        session::actor(self.s(), &self.headers)
+            .await?
+            .ok_or(Error::Unauthorized)
+    }
+
+    /// The page again, with the refusal and the typed values.
+    async fn refuse(self, err: Error) -> Response {
+        let status = err.status();
+        if status.is_server_error() {
+            tracing::error!(error = %err, "form failed");
+        }
+        let state = FormState {
+            form: self.get("form").to_owned(),
+            error: Some(err.public_text().get(self.lang()).to_owned()),
+            values: self.fields.clone(),
+            notice: None,
+        };
+        self.render(state, status).await
+    }
+
+    /// The page again with a one-time message (an invite code).
+    async fn notice(self, text: String) -> Response {
+        let state = FormState {
+            form: self.get("form").to_owned(),
+            notice: Some(text),
+            ..FormState::default()
+        };
+        self.render(state, StatusCode::OK).await
+    }
+
+    async fn render(self, state: FormState, status: StatusCode) -> Response {
+        let mut req = Request::new(Body::empty());
+        *req.method_mut() = Method::GET;
+        *req.uri_mut() = self.page.parse().unwrap_or_else(|_| Uri::from_static("/"));
+        *req.headers_mut() = self.headers.clone();
+        req.headers_mut().remove(header::CONTENT_TYPE);
+        req.headers_mut().remove(header::CONTENT_LENGTH);
+        if let Some(nonce) = cookies::get(&self.headers, csrf::COOKIE) {
+            let token = self.s().csrf.token(nonce);
+            req.extensions_mut().insert(csrf::CsrfToken(token));
+        }
+        let services = self.state.services.clone();
+        let options = self.state.leptos.clone();
+        let handler = leptos_axum::render_app_async_with_context(
+            move || {
+                provide_context(services.clone());
+                provide_context(state.clone());
+            },
+            move || shell(options.clone()),
+        );
+        let mut res = handler(req).await;
+        *res.status_mut() = status;
+        res
+    }
+}
+
+fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
+    if let Some(c) = cookie {
+        res.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    res
+}
+
+/// Runs `op`; a refusal renders the form's page again.
+macro_rules! attempt {
+    ($sub:expr, $op:expr) => {
+        match $op {
+            Ok(v) => v,
+            Err(e) => return $sub.refuse(e).await,
+        }
+    };
+}
+
+async fn signup(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    let sub = Submission::new(st, headers, "/signup", f);
+    let session = attempt!(
+        sub,
+        accounts::sign_up(
+            &sub.s().store,
+            sub.get("identifier"),
+            sub.get("name"),
+            sub.get("password")
+        )
+        .await
+    );
+    see_other("/manage", Some(session::start(sub.s(), &session)))
+}
+
+async fn login(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    let sub = Submission::new(st, headers, "/login", f);
+    let session = attempt!(
+        sub,
+        accounts::log_in(&sub.s().store, sub.get("identifier"), sub.get("password")).await
+    );
+    see_other("/manage", Some(session::start(sub.s(), &session)))
+}
+
+async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session::token(&st.services, &headers) {
+        if let Err(e) = accounts::log_out(&st.services.store, token).await {
+            return e.into_response();
+        }
+    }
+    see_other("/", Some(session::end(&st.services)))
+}
+
+async fn join(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    let sub = Submission::new(st, headers, "/join", f);
+    let session = attempt!(
+        sub,
+        accounts::accept_invite(
+            &sub.s().store,
+            sub.get("phone"),
+            sub.get("code"),
+            sub.get("password")
+        )
+        .await
+    );
+    see_other("/manage", Some(session::start(sub.s(), &session)))
+}
+
+async fn change_password(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, "/account", f);
+    let actor = attempt!(sub, sub.actor().await);
+    let token = session::token(sub.s(), &sub.headers)
+        .unwrap_or_default()
+        .to_owned();
+    attempt!(
+        sub,
+        accounts::change_password(
+            &sub.s().store,
+            &actor,
+            &token,
+            sub.get("current"),
+            sub.get("new")
+        )
+        .await
+    );
+    let done = Msg::PasswordChanged.text(sub.locale()).to_owned();
+    sub.notice(done).await
+}
+
+async fn create_cooperative(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, "/manage", f);
+    let actor = attempt!(sub, sub.actor().await);
+    let new = attempt!(
+        sub,
+        cooperatives::NewCooperative::parse(
+            sub.get("code"),
+            sub.get("name"),
+            (sub.get("province"), sub.get("district"), sub.get("commune")),
+            sub.get("contact"),
+            Some(sub.get("gs1")),
+        )
+    );
+    let s = sub.s();
+    attempt!(
+        sub,
+        cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, &actor, new).await
+    );
+    see_other(&format!("/manage/{}", sub.get("code").trim()), None)
+}
+
+/// The cooperative a manage form is about, and the person submitting it.
+async fn context(
+    sub: &Submission,
+    coop: &str,
+) -> Result<(Actor, server::store::CooperativeRow), Error> {
+    let actor = sub.actor().await?;
+    let coop = cooperatives::by_code(&sub.s().store, coop).await?;
+    Ok((actor, coop))
+}
+
+fn number<T: std::str::FromStr>(value: &str, vi: &str, en: &str) -> Result<T, Error> {
+    value.trim().replace(',', ".").parse().map_err(|_| {
+        Error::invalid(
+            format!("{vi} phải là một số"),
+            format!("{en} must be a number"),
+        )
+    })
+}
+
+async fn add_zone(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let area: f64 = attempt!(sub, number(sub.get("area_ha"), "Diện tích", "Area"));
+    let households = if sub.get("households").trim().is_empty() {
+        0
+    } else {
+        attempt!(sub, number(sub.get("households"), "Số hộ", "Households"))
+    };
+    let crops: Vec<&str> = sub.get("crops").split(',').collect();
+    let code_in = Some(sub.get("code"));
+    let mut zone = attempt!(
+        sub,
+        zones::NewZone::parse(code_in, sub.get("name"), &crops, area, households)
+    );
+    if !sub.get("boundary").trim().is_empty() {
+        zone.boundary = Some(attempt!(sub, server::boundary::parse(sub.get("boundary"))));
+    }
+    attempt!(
+        sub,
+        zones::create(&sub.s().store, &actor, &coop, zone).await
+    );
+    see_other(&format!("/manage/{code}#zones"), None)
+}
+
+async fn add_tree(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let zone_id: i64 = attempt!(sub, number(sub.get("zone"), "Vùng trồng", "Zone"));
+    let zones = attempt!(sub, sub.s().store.zones_of(coop.id).await);
+    let Some(zone) = zones.into_iter().find(|z| z.id == zone_id) else {
+        return sub.refuse(Error::NotFound("zone")).await;
+    };
+    let location = match (sub.get("lat").trim(), sub.get("lon").trim()) {
+        ("", "") => None,
+        (lat, lon) => Some((
+            attempt!(sub, number(lat, "Vĩ độ", "Latitude")),
+            attempt!(sub, number(lon, "Kinh độ", "Longitude")),
+        )),
+    };
+    let tree_code = match sub.get("code").trim() {
+        "" => attempt!(sub, trees::next_code(&sub.s().store, &coop).await),
+        given => given.to_owned(),
+    };
+    let tree = attempt!(
+        sub,
+        trees::NewTree::parse(
+            &tree_code,
+            sub.get("species"),
+            sub.get("variety"),
+            sub.get("planted_on"),
+            location
+        )
+    );
+    attempt!(
+        sub,
+        trees::create(&sub.s().store, &sub.s().sealer, &actor, &coop, &zone, tree).await
+    );
+    see_other(&format!("/manage/{code}#trees"), None)
+}
+
+async fn add_member(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let role = attempt!(sub, Role::parse(sub.get("role")));
+    let added = attempt!(
+        sub,
+        accounts::add_member(
+            &sub.s().store,
+            &actor,
+            &coop,
+            sub.get("phone"),
+            sub.get("name"),
+            role
+        )
+        .await
+    );
+    let l = sub.locale();
+    let text = match added.invite_code {
+        Some(c) => format!(
+            "{} {c} — {}/join?code={c}",
+            Msg::InviteGiven.text(l),
+            sub.s().base_url
+        ),
+        None => Msg::MemberAdded.text(l).to_owned(),
+    };
+    sub.notice(text).await
+}
+
+async fn rotate_key(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    attempt!(
+        sub,
+        cooperatives::rotate_key(&sub.s().store, &sub.s().sealer, &actor, &coop).await
+    );
+    see_other(&format!("/manage/{code}"), None)
+}
+
+/// A PDF of the selected trees' labels, rendered off the async threads so a large batch
+/// does not hold up other requests.
+async fn labels_pdf(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<Fields>,
+) -> Result<Response, Error> {
+    use server::labels::{self, Format, Selection};
+    let s = &st.services;
+    let actor = session::actor(s, &headers)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let coop = cooperatives::by_code(&s.store, &code).await?;
+    let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let format = Format::parse(get("format").unwrap_or("a4-3x8"))?;
+    let selection = Selection {
+        zone_id: get("zone")
+            .map(|z| number(z, "Vùng trồng", "Zone"))
+            .transpose()?,
+        species: get("species").map(str::to_owned),
+        codes: get("trees")
+            .map(|t| {
+                t.split(',')
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        include_removed: false,
+    };
+    let chosen = labels::collect(&s.store, &s.base_url, &actor, &coop, &selection).await?;
+    let pdf = tokio::task::spawn_blocking(move || labels::render_pdf(format, &chosen, &mut |_| ()))
+        .await
+        .map_err(|e| Error::Internal(format!("label task: {e}")))??;
+    let name = format!(
+        "attachment; filename=\"{}-labels-{}.pdf\"",
+        coop.code,
+        format.key()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        pdf,
+    )
+        .into_response())
+}

@@ -1,0 +1,120 @@
+//! Forms that work without JavaScript: each posts to its own page, carries the CSRF
+//! token, and when the server refuses it the page is rendered again with the message
+//! and what the person typed (never the password), from [`FormState`].
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+
+/// A refused submission, provided as context when a form's page is rendered again.
+#[derive(Debug, Clone, Default)]
+pub struct FormState {
+    /// The `form` field of the submission: which form on the page it was.
+    pub form: String,
+    pub values: HashMap<String, String>,
+    pub error: Option<String>,
+    /// A one-time message after success (an invite code to hand over).
+    pub notice: Option<String>,
+}
+
+pub fn form_state() -> FormState {
+    use_context::<FormState>().unwrap_or_default()
+}
+
+/// The CSRF token forms of this page carry.
+pub fn csrf_token() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>()
+            .and_then(|p| {
+                p.extensions
+                    .get::<server::http::csrf::CsrfToken>()
+                    .map(|t| t.0.clone())
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .query_selector("meta[name=csrf-token]")
+            .ok()
+            .flatten()
+            .and_then(|m| m.get_attribute("content"))
+            .unwrap_or_default()
+    }
+}
+
+/// A POST form with its CSRF token, its name, and the server's message if it was refused.
+#[component]
+pub fn PostForm(
+    id: &'static str,
+    #[prop(into)] action: String,
+    #[prop(optional)] multipart: bool,
+    children: Children,
+) -> impl IntoView {
+    let st = form_state();
+    let mine = st.form == id;
+    let error = st.error.filter(|_| mine);
+    let notice = st.notice.filter(|_| mine);
+    view! {
+        <form method="post" action=action id=id class="form"
+              enctype=if multipart { "multipart/form-data" } else { "application/x-www-form-urlencoded" }>
+            <input type="hidden" name="csrf" value=csrf_token()/>
+            <input type="hidden" name="form" value=id/>
+            {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {notice.map(|n| view! { <p class="notice-ok" role="status">{n}</p> })}
+            {children()}
+        </form>
+    }
+}
+
+/// A labelled input, refilled after a refused submission.
+#[component]
+pub fn Field(
+    form: &'static str,
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional)] step: Option<&'static str>,
+) -> impl IntoView {
+    let st = form_state();
+    let typed = (st.form == form && kind != "password")
+        .then(|| st.values.get(name).cloned())
+        .flatten();
+    let id = format!("{form}-{name}");
+    let hint_id = format!("{id}-hint");
+    view! {
+        <label for=id.clone()>{label}</label>
+        <input id=id name=name type=kind value=typed.or(value).unwrap_or_default() required=required
+               autocomplete=autocomplete step=step aria-describedby=hint.map(|_| hint_id.clone())/>
+        {hint.map(|h| view! { <small id=hint_id class="muted">{h}</small> })}
+    }
+}
+
+/// A labelled choice among `options` (value, label).
+#[component]
+pub fn Choice(
+    form: &'static str,
+    name: &'static str,
+    label: &'static str,
+    options: Vec<(String, String)>,
+) -> impl IntoView {
+    let st = form_state();
+    let chosen = (st.form == form)
+        .then(|| st.values.get(name).cloned())
+        .flatten();
+    let id = format!("{form}-{name}");
+    view! {
+        <label for=id.clone()>{label}</label>
+        <select id=id name=name>
+            {options.into_iter().map(|(v, l)| {
+                let selected = chosen.as_deref() == Some(v.as_str());
+                view! { <option value=v selected=selected>{l}</option> }
+            }).collect_view()}
+        </select>
+    }
+}

@@ -1,0 +1,253 @@
+//! The manager's pages: their cooperatives, and one cooperative's zones, trees, labels,
+//! members and key.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{get_manage_page, get_me, Gate};
+use crate::forms::{Choice, Field, PostForm};
+use crate::i18n::{species_name, use_locale, Locale, Msg};
+use crate::model::{ManagePage, ZoneItem};
+use crate::pages::message;
+
+fn role_name(role: &str, l: Locale) -> &'static str {
+    if role == "manager" {
+        Msg::RoleManager.text(l)
+    } else {
+        Msg::RoleFarmer.text(l)
+    }
+}
+
+/// A notice asking to log in, linking back here afterwards.
+fn sign_in_first(l: Locale) -> AnyView {
+    view! {
+        <section class="notice" role="status">
+            <p>{Msg::SignInFirst.text(l)}</p>
+            <p><a href="/login">{Msg::LogIn.text(l)}</a> " · " <a href="/signup">{Msg::SignUp.text(l)}</a></p>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn ManageHomePage() -> impl IntoView {
+    let l = use_locale();
+    let me = Resource::new(|| (), |_| get_me());
+    view! {
+        <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Err(_) => message(Msg::ServerError).into_any(),
+                    Ok(None) => sign_in_first(l),
+                    Ok(Some(me)) => view! {
+                        <h1>{Msg::MyCooperatives.text(l)}</h1>
+                        {me.coops.is_empty().then(|| view! { <p class="muted">{Msg::NoMemberships.text(l)}</p> })}
+                        <ul class="cards">
+                            {me.coops.into_iter().map(|c| view! {
+                                <li class="card"><a href=format!("/manage/{}", c.code)>
+                                    <strong>{c.name}</strong>
+                                    <span class="muted">{format!("{} · {}", c.code, role_name(&c.role, l))}</span>
+                                </a></li>
+                            }).collect_view()}
+                        </ul>
+                        <h2>{Msg::CreateCooperative.text(l)}</h2>
+                        <PostForm id="coop" action="/manage">
+                            <Field form="coop" name="code" label=Msg::CoopCode.text(l) required=true hint=Msg::CoopCodeHint.text(l)/>
+                            <Field form="coop" name="name" label=Msg::CoopName.text(l) required=true/>
+                            <Field form="coop" name="province" label=Msg::Province.text(l) required=true/>
+                            <Field form="coop" name="district" label=Msg::District.text(l) required=true/>
+                            <Field form="coop" name="commune" label=Msg::Commune.text(l) required=true/>
+                            <Field form="coop" name="contact" label=Msg::Contact.text(l)/>
+                            <Field form="coop" name="gs1" label=Msg::Gs1Prefix.text(l)/>
+                            <button type="submit" class="primary">{Msg::Create.text(l)}</button>
+                        </PostForm>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ManageCoopPage() -> impl IntoView {
+    let l = use_locale();
+    let params = use_params_map();
+    let page = Resource::new(
+        move || params.read().get("coop").unwrap_or_default(),
+        get_manage_page,
+    );
+    view! {
+        <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(_) => message(Msg::ServerError).into_any(),
+                    Ok(Gate::SignInFirst) => sign_in_first(l),
+                    Ok(Gate::Forbidden) => message(Msg::Forbidden).into_any(),
+                    Ok(Gate::NotFound) => message(Msg::CoopNotFound).into_any(),
+                    Ok(Gate::Ok(p)) => view! { <CoopWork p/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CoopWork(p: ManagePage) -> impl IntoView {
+    let l = use_locale();
+    let base = format!("/manage/{}", p.code);
+    let zone_options: Vec<(String, String)> = p
+        .zones
+        .iter()
+        .map(|z| {
+            (
+                z.id.to_string(),
+                format!(
+                    "{} ({})",
+                    z.name,
+                    z.code
+                        .clone()
+                        .unwrap_or_else(|| Msg::NotRegistered.text(l).into())
+                ),
+            )
+        })
+        .collect();
+    let species = vec![
+        ("custard_apple".to_owned(), species_name("custard_apple", l)),
+        ("mango".to_owned(), species_name("mango", l)),
+    ];
+    let manage = p.can_manage;
+    let (zone_choice, species_choice) = (zone_options.clone(), species.clone());
+    let (zone_action, tree_action) = (format!("{base}/zones"), format!("{base}/trees"));
+    let (labels_action, member_action, key_action) = (
+        format!("{base}/labels.pdf"),
+        format!("{base}/members"),
+        format!("{base}/key"),
+    );
+    view! {
+        <h1>{p.name.clone()}</h1>
+        <p class="muted">{format!("{} · {}", p.code, p.place)}</p>
+        <nav class="jump">
+            <a href="#zones">{Msg::Zone.text(l)}</a> <a href="#trees">{Msg::TreesOf.text(l)}</a>
+            <a href="#labels">{Msg::Labels.text(l)}</a> <a href="#members">{Msg::Members.text(l)}</a>
+        </nav>
+
+        <h2 id="zones">{Msg::Zone.text(l)}</h2>
+        {p.zones.is_empty().then(|| view! { <p class="muted">{Msg::NoZones.text(l)}</p> })}
+        <ul class="zones">{p.zones.into_iter().map(|z| view! { <ZoneRow z/> }).collect_view()}</ul>
+        {manage.then(move || view! {
+            <details open=false>
+                <summary>{Msg::AddZone.text(l)}</summary>
+                <PostForm id="zone" action=zone_action>
+                    <Field form="zone" name="name" label=Msg::ZoneName.text(l) required=true/>
+                    <Field form="zone" name="code" label=Msg::ZoneCode.text(l) hint=Msg::ZoneCodeHint.text(l)/>
+                    <Field form="zone" name="crops" label=Msg::Crops.text(l) required=true/>
+                    <Field form="zone" name="area_ha" label=Msg::AreaHa.text(l) kind="number" step="0.01" required=true/>
+                    <Field form="zone" name="households" label=Msg::Households.text(l) kind="number" value="0"/>
+                    <label for="zone-boundary">{Msg::Boundary.text(l)}</label>
+                    <textarea id="zone-boundary" name="boundary" rows="4"></textarea>
+                    <input type="file" accept=".geojson,.json,.kml,application/geo+json,application/vnd.google-earth.kml+xml"
+                           data-fill="zone-boundary" aria-label=Msg::Boundary.text(l)/>
+                    <button type="submit" class="primary">{Msg::Add.text(l)}</button>
+                </PostForm>
+            </details>
+        })}
+
+        <h2 id="trees">{Msg::TreesOf.text(l)}</h2>
+        {p.trees.is_empty().then(|| view! { <p class="muted">{Msg::NoTrees.text(l)}</p> })}
+        <ul class="trees">
+            {p.trees.into_iter().map(|t| view! {
+                <li><a href=format!("/t/{}/{}", p.code, t.code)>
+                    <strong>{t.code.clone()}</strong>
+                    {format!(" · {} {} · {}", species_name(&t.species, l), t.variety, t.zone_name)}
+                </a></li>
+            }).collect_view()}
+        </ul>
+        {(manage && !zone_options.is_empty()).then(move || view! {
+            <details>
+                <summary>{Msg::AddTree.text(l)}</summary>
+                <PostForm id="tree" action=tree_action>
+                    <Field form="tree" name="code" label=Msg::TreeCode.text(l) hint=Msg::TreeCodeHint.text(l)/>
+                    <Choice form="tree" name="species" label=Msg::Species.text(l) options=species_choice/>
+                    <Field form="tree" name="variety" label=Msg::Variety.text(l) required=true/>
+                    <Field form="tree" name="planted_on" label=Msg::Planted.text(l) kind="date" required=true/>
+                    <Choice form="tree" name="zone" label=Msg::Zone.text(l) options=zone_choice/>
+                    <Field form="tree" name="lat" label=Msg::Latitude.text(l) kind="number" step="any"/>
+                    <Field form="tree" name="lon" label=Msg::Longitude.text(l) kind="number" step="any"/>
+                    <button type="button" class="locate" data-lat="tree-lat" data-lon="tree-lon" hidden=true>
+                        {Msg::UseMyLocation.text(l)}
+                    </button>
+                    <button type="submit" class="primary">{Msg::Add.text(l)}</button>
+                </PostForm>
+            </details>
+        })}
+
+        {manage.then(move || {
+            let mut zones = vec![(String::new(), Msg::AllZones.text(l).to_owned())];
+            zones.extend(zone_options);
+            let mut all_species = vec![(String::new(), Msg::AllSpecies.text(l).to_owned())];
+            all_species.extend(species);
+            view! {
+                <h2 id="labels">{Msg::Labels.text(l)}</h2>
+                <form method="get" action=labels_action class="form">
+                    <Choice form="labels" name="format" label=Msg::LabelFormat.text(l) options=vec![
+                        ("a4-3x8".into(), "A4 · 3 × 8 (63,5 × 33,9 mm)".into()),
+                        ("a4-4x10".into(), "A4 · 4 × 10 (45,7 × 25,4 mm)".into()),
+                        ("roll-50x30".into(), "Cuộn / roll 50 × 30 mm".into()),
+                    ]/>
+                    <Choice form="labels" name="zone" label=Msg::Zone.text(l) options=zones/>
+                    <Choice form="labels" name="species" label=Msg::Species.text(l) options=all_species/>
+                    <Field form="labels" name="trees" label=Msg::PickedTrees.text(l)/>
+                    <button type="submit" class="primary">{Msg::DownloadPdf.text(l)}</button>
+                </form>
+            }
+        })}
+
+        <h2 id="members">{Msg::Members.text(l)}</h2>
+        <ul class="members">
+            {p.members.into_iter().map(|m| view! {
+                <li>
+                    <strong>{m.name}</strong>
+                    {format!(" · {} · {}", m.phone.or(m.email).unwrap_or_default(), role_name(&m.role, l))}
+                    {m.pending.then(|| view! { <span class="muted">{format!(" · {}", Msg::PendingInvite.text(l))}</span> })}
+                </li>
+            }).collect_view()}
+        </ul>
+        {manage.then(move || view! {
+            <PostForm id="member" action=member_action>
+                <h3>{Msg::AddMember.text(l)}</h3>
+                <Field form="member" name="phone" label=Msg::Phone.text(l) kind="tel" required=true/>
+                <Field form="member" name="name" label=Msg::FullName.text(l)/>
+                <Choice form="member" name="role" label=Msg::Role.text(l) options=vec![
+                    ("farmer".into(), Msg::RoleFarmer.text(l).into()),
+                    ("manager".into(), Msg::RoleManager.text(l).into()),
+                ]/>
+                <button type="submit" class="primary">{Msg::Add.text(l)}</button>
+            </PostForm>
+            <h2>{Msg::SigningKey.text(l)}</h2>
+            <p>{Msg::KeyId.text(l)} ": " <code class="code">{p.key_id.clone()}</code></p>
+            <PostForm id="key" action=key_action>
+                <p class="muted">{Msg::RotateKeyHint.text(l)}</p>
+                <button type="submit">{Msg::RotateKey.text(l)}</button>
+            </PostForm>
+        })}
+        <script src="/pkg/manage.js" defer=true></script>
+    }
+}
+
+#[component]
+fn ZoneRow(z: ZoneItem) -> impl IntoView {
+    let l = use_locale();
+    view! {
+        <li class="zone">
+            {z.outline.map(|d| view! {
+                <svg viewBox="0 0 100 100" class="mini" role="img" aria-label=Msg::ZoneOutline.text(l)><path d=d/></svg>
+            })}
+            <div>
+                <strong>{z.name}</strong>
+                <span class="code">{z.code.unwrap_or_else(|| Msg::NotRegistered.text(l).into())}</span>
+                <span class="muted">{format!(" · {} · {} ha · {} {}", z.crops, z.area_ha, z.households, Msg::Households.text(l).to_lowercase())}</span>
+                {z.under_minimum.then(|| view! { <p class="warn" role="note">{Msg::UnderOneHa.text(l)}</p> })}
+            </div>
+        </li>
+    }
+}

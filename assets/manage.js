@@ -1,0 +1,22 @@
+// Small helpers for the manager's forms; every form also works without them.
+"use strict";
+// A file picked for a boundary is read into its textarea (GeoJSON and KML are text).
+document.querySelectorAll("input[type=file][data-fill]").forEach((input) => {
+  input.addEventListener("change", () => {
+    const file = input.files && input.files[0];
+    const target = document.getElementById(input.dataset.fill);
+    if (file && target) file.text().then((t) => { target.value = t; });
+  });
+});
+// "Use my location" fills latitude and longitude from the phone's GPS.
+if ("geolocation" in navigator) {
+  document.querySelectorAll("button.locate").forEach((b) => {
+    b.hidden = false;
+    b.addEventListener("click", () => {
+      navigator.geolocation.getCurrentPosition((pos) => {
+        document.getElementById(b.dataset.lat).value = pos.coords.latitude.toFixed(6);
+        document.getElementById(b.dataset.lon).value = pos.coords.longitude.toFixed(6);
+      }, () => { b.disabled = true; }, { enableHighAccuracy: true, timeout: 15000 });
+    });
+  });
+}

@@ -1,0 +1,169 @@
+//! Who may do what. Every domain operation that reads a cooperative's private data or
+//! changes anything takes the [`Actor`] and asks [`Actor::require`] first, so no route or
+//! server function can forget the check.
+
+use crate::error::{Error, Result};
+
+/// A person's role in one cooperative. Buyers have none: any account may adopt trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Manager,
+    Farmer,
+}
+
+impl Role {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Manager => "manager",
+            Self::Farmer => "farmer",
+        }
+    }
+
+    pub fn parse(key: &str) -> Result<Self> {
+        match key {
+            "manager" => Ok(Self::Manager),
+            "farmer" => Ok(Self::Farmer),
+            _ => Err(Error::invalid(
+                "Vai trò phải là quản lý hoặc nông dân",
+                "role must be manager or farmer",
+            )),
+        }
+    }
+}
+
+/// What someone wants to do within a cooperative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See the cooperative's working pages: zones, trees, members, import reports.
+    View,
+    /// Register or change zones and trees, import, upload photos.
+    Register,
+    /// Download QR labels.
+    PrintLabels,
+    /// Add members and hand out invitations.
+    ManageMembers,
+    /// Change the cooperative's details or rotate its signing key.
+    ManageCooperative,
+}
+
+impl Action {
+    pub const ALL: [Self; 5] = [
+        Self::View,
+        Self::Register,
+        Self::PrintLabels,
+        Self::ManageMembers,
+        Self::ManageCooperative,
+    ];
+
+    fn allowed_to(self, role: Role) -> bool {
+        match role {
+            Role::Manager => true,
+            Role::Farmer => self == Self::View,
+        }
+    }
+}
+
+/// A cooperative someone belongs to, with their role in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub cooperative_id: i64,
+    pub code: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// The person making a request, as their session identifies them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub name: String,
+    pub is_admin: bool,
+    pub memberships: Vec<Membership>,
+}
+
+impl Actor {
+    /// The operator at the server's command line (demo data, `goc labels`): the
+    /// platform's own administrator, who has no account row.
+    pub fn system() -> Self {
+        Self {
+            user_id: 0,
+            name: "system".into(),
+            is_admin: true,
+            memberships: Vec::new(),
+        }
+    }
+
+    /// The author recorded in ledger entries: a stable account number, never a name
+    /// (names change, the log does not).
+    pub fn author(&self) -> String {
+        if self.user_id == 0 {
+            "system".into()
+        } else {
+            format!("user:{}", self.user_id)
+        }
+    }
+
+    pub fn role_in(&self, cooperative_id: i64) -> Option<Role> {
+        self.memberships
+            .iter()
+            .find(|m| m.cooperative_id == cooperative_id)
+            .map(|m| m.role)
+    }
+
+    pub fn may(&self, cooperative_id: i64, action: Action) -> bool {
+        self.is_admin
+            || self
+                .role_in(cooperative_id)
+                .is_some_and(|r| action.allowed_to(r))
+    }
+
+    /// `Forbidden` unless the actor may do `action` in the cooperative.
+    pub fn require(&self, cooperative_id: i64, action: Action) -> Result<()> {
+        if self.may(cooperative_id, action) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+}
+
+/// `Unauthorized` for a visitor who is not signed in.
+pub fn signed_in(actor: Option<&Actor>) -> Result<&Actor> {
+    actor.ok_or(Error::Unauthorized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(role: Role) -> Actor {
+        Actor {
+            user_id: 7,
+            name: "Lan".into(),
+            is_admin: false,
+            memberships: vec![Membership {
+                cooperative_id: 1,
+                code: "NA-LH".into(),
+                name: "HTX".into(),
+                role,
+            }],
+        }
+    }
+
+    #[test]
+    fn roles_grant_within_their_cooperative_only() {
+        for a in Action::ALL {
+            assert!(member(Role::Manager).may(1, a));
+            assert!(!member(Role::Manager).may(2, a));
+            assert_eq!(member(Role::Farmer).may(1, a), a == Action::View);
+            assert!(!member(Role::Farmer).may(2, a));
+            assert!(Actor::system().may(2, a));
+        }
+        assert!(matches!(
+            member(Role::Farmer).require(1, Action::Register),
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(signed_in(None), Err(Error::Unauthorized)));
+        assert!(matches!(Role::parse("buyer"), Err(Error::Invalid(_))));
+    }
+}

@@ -1,0 +1,59 @@
+//! Which trees a batch of labels is for, and what each label says.
+
+use super::LabelData;
+use crate::access::{Action, Actor};
+use crate::error::{Error, Result};
+use crate::store::{CooperativeRow, Store};
+use crate::trees::Species;
+
+/// A manager's choice of trees: a zone, a filter, or a hand-picked set (all optional;
+/// nothing chosen means every active tree of the cooperative).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    pub zone_id: Option<i64>,
+    pub species: Option<String>,
+    /// Tree codes picked by hand; unknown codes are an error, not silently skipped.
+    pub codes: Vec<String>,
+    /// Include trees marked removed (their labels still verify; normally not wanted).
+    pub include_removed: bool,
+}
+
+/// The labels of the selected trees of `coop`, by tree code.
+pub async fn collect(
+    store: &Store,
+    base_url: &str,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    selection: &Selection,
+) -> Result<Vec<LabelData>> {
+    actor.require(coop.id, Action::PrintLabels)?;
+    let rows = store.tree_labels(coop.id).await?;
+    let picked: Vec<String> = selection
+        .codes
+        .iter()
+        .map(|c| c.trim().to_uppercase())
+        .collect();
+    if let Some(missing) = picked.iter().find(|c| !rows.iter().any(|r| &r.code == *c)) {
+        return Err(Error::invalid(
+            format!("Cây {missing} không thuộc hợp tác xã này"),
+            format!("tree {missing} is not in this cooperative"),
+        ));
+    }
+    rows.into_iter()
+        .filter(|r| selection.zone_id.is_none_or(|z| r.zone_id == z))
+        .filter(|r| selection.species.as_ref().is_none_or(|s| &r.species == s))
+        .filter(|r| picked.is_empty() || picked.contains(&r.code))
+        .filter(|r| selection.include_removed || r.status == "active")
+        .map(|r| {
+            let species =
+                Species::from_key(&r.species).map_or(r.species.clone(), |s| s.name_vi().to_owned());
+            Ok(LabelData {
+                url: format!("{}{}", base_url.trim_end_matches('/'), r.identity_path),
+                tree_code: r.code,
+                species: format!("{species} · {}", r.variety),
+                zone: r.zone_code.unwrap_or_else(|| "Vùng chưa cấp mã".into()),
+                cooperative: coop.name.clone(),
+            })
+        })
+        .collect()
+}

@@ -300,12 +300,12 @@ async fn print_labels(s: &Services, args: &LabelsArgs) -> Result<(), server::Err
     )
     .await?;
     let ext = args.out.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let bytes =
-        match (ext, chosen.as_slice()) {
-            ("pdf", _) => labels::render_pdf(format, &chosen, &mut |_| ())?,
-            ("png", [one]) => labels::render_png(format, one, 300)?,
-            ("svg", [one]) => labels::render_svg(format, one)?.into_bytes(),
-            ("png" | "svg", _) => return Err(server::Error::invalid(
+    let bytes = match (ext, chosen.as_slice()) {
+        ("pdf", _) => labels::render_pdf(format, &chosen, &mut |_| ())?,
+        ("png", [one]) => labels::render_png(format, one, 300)?,
+        ("svg", [one]) => labels::render_svg(format, one)?.into_bytes(),
+        ("png" | "svg", _) => {
+            return Err(server::Error::invalid(
                 format!(
                     "Tệp .{ext} chứa một tem, nhưng đã chọn {} cây; chọn một cây bằng --trees",
                     chosen.len()
@@ -314,14 +314,15 @@ async fn print_labels(s: &Services, args: &LabelsArgs) -> Result<(), server::Err
                     "a .{ext} holds one label, but {} trees were selected; pick one with --trees",
                     chosen.len()
                 ),
-            )),
-            _ => {
-                return Err(server::Error::invalid(
-                    "Tệp kết quả phải có đuôi .pdf, .png hoặc .svg",
-                    "the output file must end in .pdf, .png or .svg",
-                ))
-            }
-        };
+            ))
+        }
+        _ => {
+            return Err(server::Error::invalid(
+                "Tệp kết quả phải có đuôi .pdf, .png hoặc .svg",
+                "the output file must end in .pdf, .png or .svg",
+            ))
+        }
+    };
     std::fs::write(&args.out, bytes)
         .map_err(|e| server::Error::io(&format!("writing {}", args.out.display()), e))?;
     println!("{} labels written to {}", chosen.len(), args.out.display());

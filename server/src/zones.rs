@@ -30,12 +30,7 @@ impl NewZone {
     ) -> Result<Self> {
         let code = match code.map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
-            Some(c) => Some(ZoneCode::parse(&c.to_uppercase()).map_err(|_| {
-                Error::invalid(
-                    "Mã số vùng trồng có dạng VN-TN-VNH-LHN-001-2023",
-                    "zone code must look like VN-TN-VNH-LHN-001-2023",
-                )
-            })?),
+            Some(c) => Some(official_code(&c.to_uppercase())?),
         };
         if !(area_ha.is_finite() && area_ha > 0.0 && area_ha < 100_000.0) {
             return Err(Error::invalid(
@@ -71,6 +66,57 @@ impl NewZone {
             .clone()
             .map_or(Subject::Cooperative, Subject::Zone)
     }
+}
+
+/// Checks an official growing-area code part by part:
+/// `VN-<province>-<district>-<commune>-<facility>-<year>`, e.g. `VN-TN-VNH-LHN-001-2023`:
+/// letter abbreviations of 2–4 letters, a 3-digit facility number, the year of issue.
+fn official_code(code: &str) -> Result<ZoneCode> {
+    let parts: Vec<&str> = code.split('-').collect();
+    let letters = |p: &str| (2..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_uppercase());
+    let this_year = i64::from(ledger::Date::from_unix_ms(now_ms()).year());
+    let wrong = match parts.as_slice() {
+        [vn, ..] if *vn != "VN" => Some(("phần đầu phải là VN", "it must start with VN")),
+        [_, p, d, c, f, y] => {
+            if !letters(p) {
+                Some((
+                    "mã tỉnh phải là 2–4 chữ cái",
+                    "the province must be 2–4 letters",
+                ))
+            } else if !letters(d) {
+                Some((
+                    "mã huyện phải là 2–4 chữ cái",
+                    "the district must be 2–4 letters",
+                ))
+            } else if !letters(c) {
+                Some((
+                    "mã xã phải là 2–4 chữ cái",
+                    "the commune must be 2–4 letters",
+                ))
+            } else if !(f.len() == 3 && f.bytes().all(|b| b.is_ascii_digit())) {
+                Some((
+                    "số cơ sở phải có 3 chữ số",
+                    "the facility number must be 3 digits",
+                ))
+            } else if y.len() != 4
+                || !y
+                    .parse::<i64>()
+                    .is_ok_and(|y| (2000..=this_year).contains(&y))
+            {
+                Some(("năm cấp không hợp lệ", "the year of issue is not valid"))
+            } else {
+                None
+            }
+        }
+        _ => Some(("cần đủ 6 phần", "it needs all 6 parts")),
+    };
+    if let Some((vi, en)) = wrong {
+        return Err(Error::invalid(
+            format!("Mã số vùng trồng {code} sai: {vi} (dạng VN-tỉnh-huyện-xã-số-năm, ví dụ VN-TN-VNH-LHN-001-2023)"),
+            format!("Zone code {code} is wrong: {en} (VN-province-district-commune-number-year, e.g. VN-TN-VNH-LHN-001-2023)"),
+        ));
+    }
+    ZoneCode::parse(code).map_err(Error::from)
 }
 
 /// The store's key for a subject's chain.
@@ -158,6 +204,21 @@ pub fn outline_svg_path(geojson: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn official_codes_are_checked_part_by_part() {
+        assert!(official_code("VN-TN-VNH-LHN-001-2023").is_ok());
+        assert!(official_code("VN-SL-YC-CK-012-2024").is_ok());
+        let en = |c: &str| official_code(c).unwrap_err().public_text().en;
+        assert!(en("VN-XX").contains("all 6 parts"));
+        assert!(en("LA-TN-VNH-LHN-001-2023").contains("start with VN"));
+        assert!(en("VN-T1-VNH-LHN-001-2023").contains("province"));
+        assert!(en("VN-TN-VNHXX-LHN-001-2023").contains("district"));
+        assert!(en("VN-TN-VNH-L-001-2023").contains("commune"));
+        assert!(en("VN-TN-VNH-LHN-01-2023").contains("facility"));
+        assert!(en("VN-TN-VNH-LHN-001-1999").contains("year"));
+        assert!(en("VN-TN-VNH-LHN-001-2999").contains("year"));
+    }
 
     #[test]
     fn an_outline_fits_the_box_with_north_up() {

@@ -113,6 +113,81 @@ impl Goc {
     }
 }
 
+/// A person at a browser without JavaScript: keeps cookies, reads each form's CSRF token
+/// from the page it is on, and does not follow redirects (tests look at them).
+pub struct Agent {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Agent {
+    pub fn new(goc: &Goc) -> Self {
+        Self {
+            base: goc.base.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The CSRF token the page at `path` gives its forms.
+    pub async fn token(&self, path: &str) -> String {
+        let html = self.get(path).await.text().await.unwrap();
+        let pat = "name=\"csrf-token\" content=\"";
+        let at = html.find(pat).expect("no CSRF token on the page") + pat.len();
+        html[at..at + 64].to_owned()
+    }
+
+    /// Submits a form of the page `page` to `action`, with the page's token.
+    pub async fn submit(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.token(page).await;
+        let mut all = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    /// Posts exactly `fields` (no token added).
+    pub async fn post(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{action}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_up(&self, phone: &str, name: &str) {
+        let r = self
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("form", "signup"),
+                    ("identifier", phone),
+                    ("name", name),
+                    ("password", "a long password"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    }
+}
+
 /// Headless Chromium at phone size, driven over chromedriver.
 pub struct Browser {
     client: fantoccini::Client,
@@ -216,6 +291,24 @@ impl Browser {
             }
         }
         panic!("{css} never got {attr}={want}: the page did not hydrate");
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    pub async fn current_path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_owned()
+    }
+
+    /// Saves what the screen shows to `target/screenshots/<name>.png`, to look at.
+    pub async fn screenshot(&self, name: &str) {
+        let dir = target_dir().join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
     pub async fn close(self) {

@@ -1,0 +1,317 @@
+//! Accounts, CSRF, access control and the manager's journey, over HTTP and in Chromium.
+
+use crate::support::{Agent, Browser, Goc};
+
+const SQUARE: &str = r#"{"type":"Polygon","coordinates":[[[105.9,21.7],[105.912,21.7],[105.912,21.709],[105.9,21.709],[105.9,21.7]]]}"#;
+
+#[tokio::test]
+async fn state_changing_requests_need_the_csrf_token_and_the_same_site() {
+    let goc = Goc::start().await;
+    let a = Agent::new(&goc);
+    let token = a.token("/login").await;
+    let fields = [
+        ("identifier", "0912345678"),
+        ("password", "a long password"),
+    ];
+    let r = a.post("/login", &fields).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Biểu mẫu đã hết hạn"));
+    let r = a
+        .post(
+            "/signup",
+            &[
+                ("csrf", "0".repeat(64).as_str()),
+                ("identifier", "0912345678"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 403, "a made-up token");
+    // A real token, sent from another site's page.
+    let r = reqwest::Client::new()
+        .post(format!("{}/logout", goc.base))
+        .header("origin", "https://evil.example")
+        .header("cookie", "goc_csrf=whatever")
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // And in English for an English reader.
+    a.get("/lang/en?next=/").await;
+    let r = a.post("/logout", &[]).await;
+    assert!(r.text().await.unwrap().contains("This form expired"));
+}
+
+#[tokio::test]
+async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out() {
+    let goc = Goc::start().await;
+    let boss = Agent::new(&goc);
+    boss.sign_up("0912345678", "Lò Văn Quản").await;
+    let r = boss
+        .submit(
+            "/manage",
+            "/manage",
+            &[
+                ("form", "coop"),
+                ("code", "NA-YC"),
+                ("name", "HTX Na Yên Châu"),
+                ("province", "Sơn La"),
+                ("district", "Yên Châu"),
+                ("commune", "Chiềng Khoi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/manage/NA-YC");
+    let page = "/manage/NA-YC";
+    // A refused zone keeps what was typed and says why, in Vietnamese.
+    let zone = |code: &'static str| {
+        [
+            ("form", "zone"),
+            ("name", "Đồi na Chiềng Khoi"),
+            ("code", code),
+            ("crops", "na"),
+            ("area_ha", "2,5"),
+            ("households", "7"),
+            ("boundary", SQUARE),
+        ]
+    };
+    let r = boss
+        .submit(page, "/manage/NA-YC/zones", &zone("VN-SL-YC-01"))
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Mã số vùng trồng VN-SL-YC-01 sai: cần đủ 6 phần"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Đồi na Chiềng Khoi\""));
+    let r = boss
+        .submit(page, "/manage/NA-YC/zones", &zone("VN-SL-YC-CK-001-2024"))
+        .await;
+    assert_eq!(r.status(), 303);
+    let html = boss.get(page).await.text().await.unwrap();
+    assert!(
+        html.contains("VN-SL-YC-CK-001-2024") && html.contains("<path d=\"M"),
+        "the outline is drawn"
+    );
+    let zone_id = html
+        .split("option value=\"")
+        .map(|o| o.split('"').next().unwrap())
+        .find(|v| v.parse::<i64>().is_ok())
+        .unwrap()
+        .to_owned();
+    let tree = [
+        ("form", "tree"),
+        ("code", ""),
+        ("species", "custard_apple"),
+        ("variety", "Na dai"),
+        ("planted_on", "2019-04-12"),
+        ("zone", zone_id.as_str()),
+        ("lat", "21.7041"),
+        ("lon", "105.9063"),
+    ];
+    for _ in 0..2 {
+        assert_eq!(
+            boss.submit(page, "/manage/NA-YC/trees", &tree)
+                .await
+                .status(),
+            303
+        );
+    }
+    let html = boss.get(page).await.text().await.unwrap();
+    assert!(
+        html.contains("/t/NA-YC/CC001") && html.contains("/t/NA-YC/CC002"),
+        "codes are generated"
+    );
+    let tree_page = goc.text("/t/NA-YC/CC002").await;
+    assert!(tree_page.contains("Xác thực: do HTX Na Yên Châu cấp"));
+
+    let pdf = boss
+        .get("/manage/NA-YC/labels.pdf?format=a4-4x10&zone=&species=&trees=")
+        .await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+
+    // A member added by phone joins with the code from the notice, once.
+    let r = boss
+        .submit(
+            page,
+            "/manage/NA-YC/members",
+            &[
+                ("form", "member"),
+                ("phone", "0977 123 456"),
+                ("name", "Bà Tư"),
+                ("role", "farmer"),
+            ],
+        )
+        .await;
+    let html = r.text().await.unwrap();
+    let code = html.split("/join?code=").nth(1).unwrap()[..9].to_owned();
+    let farmer = Agent::new(&goc);
+    let join = [
+        ("form", "join"),
+        ("phone", "0977123456"),
+        ("code", code.as_str()),
+        ("password", "farmer password"),
+    ];
+    assert_eq!(farmer.submit("/join", "/join", &join).await.status(), 303);
+    assert_eq!(
+        Agent::new(&goc)
+            .submit("/join", "/join", &join)
+            .await
+            .status(),
+        422,
+        "single use"
+    );
+
+    // The farmer sees the cooperative but changes nothing; a stranger and a visitor
+    // see and change nothing.
+    assert!(farmer
+        .get(page)
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("HTX Na Yên Châu"));
+    let r = farmer
+        .submit(page, "/manage/NA-YC/zones", &zone("VN-SL-YC-CK-002-2024"))
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(farmer.get("/manage/NA-YC/labels.pdf").await.status(), 403);
+    let stranger = Agent::new(&goc);
+    stranger.sign_up("lan@example.vn", "Lan").await;
+    let html = stranger.get(page).await.text().await.unwrap();
+    assert!(html.contains("Bạn không có quyền xem trang này") && !html.contains("Bà Tư"));
+    assert_eq!(
+        stranger
+            .submit(page, "/manage/NA-YC/key", &[("form", "key")])
+            .await
+            .status(),
+        403
+    );
+    let visitor = Agent::new(&goc);
+    assert_eq!(visitor.get("/manage/NA-YC/labels.pdf").await.status(), 401);
+    assert!(visitor
+        .get(page)
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Vui lòng đăng nhập"));
+    let r = visitor.submit(page, "/manage/NA-YC/trees", &tree).await;
+    assert_eq!(r.status(), 401);
+    let html = boss.get(page).await.text().await.unwrap();
+    assert_eq!(
+        html.matches("/t/NA-YC/CC0").count(),
+        2,
+        "refused requests added no tree"
+    );
+}
+
+#[tokio::test]
+async fn logins_are_throttled_and_logout_ends_the_session() {
+    let goc = Goc::start().await;
+    let a = Agent::new(&goc);
+    a.sign_up("0912345678", "Lan").await;
+    assert_eq!(a.submit("/", "/logout", &[]).await.status(), 303);
+    assert!(a
+        .get("/manage")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Vui lòng đăng nhập"));
+    let wrong = [
+        ("form", "login"),
+        ("identifier", "0912 345 678"),
+        ("password", "not the password"),
+    ];
+    for _ in 0..4 {
+        let r = a.submit("/login", "/login", &wrong).await;
+        assert_eq!(r.status(), 422);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("Sai số điện thoại/email hoặc mật khẩu"));
+    }
+    let r = a.submit("/login", "/login", &wrong).await;
+    assert_eq!(r.status(), 429);
+    let right = [
+        ("form", "login"),
+        ("identifier", "0912345678"),
+        ("password", "a long password"),
+    ];
+    let r = a.submit("/login", "/login", &right).await;
+    assert_eq!(r.status(), 429, "locked even for the right password");
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Vui lòng thử lại sau 1 phút"));
+    let other = Agent::new(&goc);
+    other.sign_up("0987654321", "Tư").await;
+    let r = other
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("form", "login"),
+                ("identifier", "0987654321"),
+                ("password", "a long password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "one account's lock does not touch another");
+}
+
+/// The manager's journey in a phone-sized Chromium, with a screenshot of every page.
+#[tokio::test]
+async fn in_chromium_a_manager_signs_up_creates_a_cooperative_a_zone_and_a_tree() {
+    let goc = Goc::start().await;
+    let b = Browser::start().await;
+    b.open(&format!("{}/signup", goc.base)).await;
+    b.screenshot("signup").await;
+    b.fill("#signup-identifier", "0912 345 678").await;
+    b.fill("#signup-name", "Lò Văn Quản").await;
+    b.fill("#signup-password", "short").await;
+    b.click("#signup button[type=submit]").await;
+    b.wait_for_text(".error", "Mật khẩu cần ít nhất 8 ký tự")
+        .await;
+    b.screenshot("signup-refused").await;
+    b.fill("#signup-password", "a long password").await;
+    b.click("#signup button[type=submit]").await;
+    b.wait_for_text("h1", "Hợp tác xã của tôi").await;
+    b.fill("#coop-code", "NA-YC").await;
+    b.fill("#coop-name", "HTX Na Yên Châu").await;
+    b.fill("#coop-province", "Sơn La").await;
+    b.fill("#coop-district", "Yên Châu").await;
+    b.fill("#coop-commune", "Chiềng Khoi").await;
+    b.screenshot("manage-home").await;
+    b.click("#coop button[type=submit]").await;
+    b.wait_for_text("h1", "HTX Na Yên Châu").await;
+    b.click("#zones ~ details summary").await;
+    b.fill("#zone-name", "Đồi na").await;
+    b.fill("#zone-code", "VN-SL-YC-CK-001-2024").await;
+    b.fill("#zone-crops", "na").await;
+    b.fill("#zone-area_ha", "0.8").await;
+    b.fill("#zone-boundary", SQUARE).await;
+    b.click("#zone button[type=submit]").await;
+    b.wait_for_text(".zone", "VN-SL-YC-CK-001-2024").await;
+    assert!(b.text(".zone .warn").await.contains("Dưới 1 ha"));
+    b.click("#trees ~ details summary").await;
+    b.fill("#tree-variety", "Na dai").await;
+    b.fill("#tree-planted_on", "04/12/2019").await;
+    b.screenshot("manage-add-tree").await;
+    b.click("#tree button[type=submit]").await;
+    b.wait_for_text(".trees", "CC001").await;
+    b.screenshot("manage-cooperative").await;
+    b.click(".trees a").await;
+    b.wait_for_text(".badge", "Xác thực: do HTX Na Yên Châu cấp")
+        .await;
+    assert_eq!(b.current_path().await, "/t/NA-YC/CC001");
+    b.screenshot("tree-page").await;
+    b.close().await;
+}

@@ -47,6 +47,11 @@ pub fn routes() -> Router<AppState> {
         .route("/manage/{coop}/trees", post(add_tree))
         .route("/manage/{coop}/members", post(add_member))
         .route("/manage/{coop}/key", post(rotate_key))
+        .route(
+            "/manage/{coop}/import",
+            // 20,000 rows of CSV fit well inside 16 MiB.
+            post(import_trees).layer(axum::extract::DefaultBodyLimit::max(16 << 20)),
+        )
         .route("/manage/{coop}/labels.pdf", get(labels_pdf))
 }
 
@@ -104,7 +109,7 @@ impl Submission {
             form: self.get("form").to_owned(),
             error: Some(err.public_text().get(self.lang()).to_owned()),
             values: self.fields.clone(),
-            notice: None,
+            ..FormState::default()
         };
         self.render(state, status).await
     }
@@ -397,6 +402,69 @@ async fn rotate_key(
         cooperatives::rotate_key(&sub.s().store, &sub.s().sealer, &actor, &coop).await
     );
     see_other(&format!("/manage/{code}"), None)
+}
+
+/// Checks an uploaded CSV; with errors (and no choice to skip them) shows the report and
+/// stores nothing, otherwise starts the import and shows its progress.
+async fn import_trees(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let mut fields = Fields::from([("form".to_owned(), "import".to_owned())]);
+    let mut file = Vec::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.bytes().await {
+            Ok(b) if name == "file" => file = b.to_vec(),
+            Ok(b) => {
+                fields.insert(name, String::from_utf8_lossy(&b).into_owned());
+            }
+            Err(e) => {
+                let sub = Submission::new(st, headers, format!("/manage/{code}"), fields);
+                let text = format!("upload interrupted: {e}");
+                return sub.refuse(Error::invalid(text.clone(), text)).await;
+            }
+        }
+    }
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), fields);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let plan = attempt!(
+        sub,
+        server::import::plan(&sub.s().store, &actor, &coop, &file).await
+    );
+    let l = sub.locale();
+    if !plan.errors.is_empty() && sub.get("skip_errors").is_empty() {
+        let lang = sub.lang();
+        let state = FormState {
+            form: "import".into(),
+            error: Some(format!(
+                "{} {}",
+                plan.errors.len(),
+                Msg::ImportErrors.text(l)
+            )),
+            report: plan
+                .errors
+                .iter()
+                .take(500)
+                .map(|e| format!("{} {}: {}", Msg::Line.text(l), e.line, e.text.get(lang)))
+                .collect(),
+            ..FormState::default()
+        };
+        return sub.render(state, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let s = sub.s().clone();
+    let total = plan.trees.len();
+    let job = attempt!(
+        sub,
+        s.jobs
+            .clone()
+            .spawn(coop.id, total, move |progress| async move {
+                server::import::run(&s.store, &s.sealer, &actor, &coop, plan.trees, progress).await
+            })
+    );
+    see_other(&format!("/manage/{code}/jobs/{job}"), None)
 }
 
 /// A PDF of the selected trees' labels, rendered off the async threads so a large batch

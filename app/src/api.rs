@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use crate::model::{CoopCard, CoopPage, ManagePage, Me, TreePage};
+use crate::model::{CoopCard, CoopPage, JobView, ManagePage, Me, TreePage};
 
 #[cfg(feature = "ssr")]
 mod backend {
@@ -240,4 +240,29 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
         })
     };
     page.await.map(Gate::Ok).map_err(backend::internal)
+}
+
+/// Where a background import stands, for members of its cooperative.
+#[server(input = GetUrl)]
+pub async fn get_job(coop: String, job: String) -> Result<Gate<JobView>, ServerFnError> {
+    use server::jobs::Status;
+    let s = backend::services()?;
+    let Some(actor) = backend::actor().await? else {
+        return Ok(Gate::SignInFirst);
+    };
+    let Ok(coop) = server::cooperatives::by_code(&s.store, &coop).await else {
+        return Ok(Gate::NotFound);
+    };
+    let lang = use_context::<axum::http::request::Parts>()
+        .map(|p| server::error::Lang::of(&p.headers))
+        .unwrap_or_default();
+    Ok(match s.jobs.status(&actor, coop.id, &job) {
+        Ok(Status::Running { done, total }) => Gate::Ok(JobView::Running { done, total }),
+        Ok(Status::Finished { count }) => Gate::Ok(JobView::Finished { count }),
+        Ok(Status::Failed(t)) => Gate::Ok(JobView::Failed {
+            message: t.get(lang).to_owned(),
+        }),
+        Err(server::Error::Forbidden) => Gate::Forbidden,
+        Err(_) => Gate::NotFound,
+    })
 }

@@ -15,6 +15,8 @@ pub struct FormState {
     pub error: Option<String>,
     /// A one-time message after success (an invite code to hand over).
     pub notice: Option<String>,
+    /// Row-by-row problems of an uploaded file.
+    pub report: Vec<String>,
 }
 
 pub fn form_state() -> FormState {
@@ -56,13 +58,23 @@ pub fn PostForm(
     let mine = st.form == id;
     let error = st.error.filter(|_| mine);
     let notice = st.notice.filter(|_| mine);
+    let report = if mine { st.report } else { Vec::new() };
+    // A file upload's body is not read before the handler, so its token rides in the URL.
+    let action = if multipart {
+        format!("{action}?csrf={}", csrf_token())
+    } else {
+        action
+    };
     view! {
         <form method="post" action=action id=id class="form"
               enctype=if multipart { "multipart/form-data" } else { "application/x-www-form-urlencoded" }>
             <input type="hidden" name="csrf" value=csrf_token()/>
             <input type="hidden" name="form" value=id/>
-            {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {error.map(|e| view! { <p class="error" role="alert" tabindex="-1" autofocus=true>{e}</p> })}
             {notice.map(|n| view! { <p class="notice-ok" role="status">{n}</p> })}
+            {(!report.is_empty()).then(|| view! {
+                <ul class="report">{report.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+            })}
             {children()}
         </form>
     }

@@ -180,6 +180,17 @@ messages! {
     PendingInvite => "chưa nhận lời mời", "invitation not yet accepted";
     InviteGiven => "Đưa mã mời này cho thành viên (dùng một lần, hạn 14 ngày):", "Give the member this invite code (single use, valid 14 days):";
     MemberAdded => "Đã thêm thành viên.", "Member added.";
+    ImportTrees => "Nhập cây từ tệp CSV", "Import trees from a CSV file";
+    ImportHint => "Cột: ma_cay (có thể để trống), loai, giong, ngay_trong, vung (mã số hoặc tên), vi_do, kinh_do", "Columns: code (may be empty), species, variety, planted_on, zone (code or name), lat, lon";
+    CsvFile => "Tệp CSV", "CSV file";
+    SkipErrors => "Bỏ qua các dòng lỗi và nhập các dòng đúng", "Skip the rows in error and import the rest";
+    Import => "Nhập", "Import";
+    ImportErrors => "dòng có lỗi; chưa nhập cây nào. Sửa tệp rồi tải lên lại, hoặc chọn bỏ qua các dòng lỗi.", "rows have errors; nothing was imported. Fix the file and upload it again, or choose to skip the rows in error.";
+    Line => "Dòng", "Line";
+    Importing => "Đang nhập cây…", "Importing trees…";
+    Imported => "Đã nhập xong", "Import finished:";
+    ImportFailed => "Nhập không thành công; không cây nào được thêm:", "The import failed; no tree was added:";
+    BackToCooperative => "Về trang hợp tác xã", "Back to the cooperative";
 }
 
 /// The display name of a species key.

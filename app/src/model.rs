@@ -103,3 +103,11 @@ pub struct ManagePage {
     pub trees: Vec<TreeCard>,
     pub members: Vec<MemberItem>,
 }
+
+/// A background import as its page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum JobView {
+    Running { done: usize, total: usize },
+    Finished { count: usize },
+    Failed { message: String },
+}

@@ -13,6 +13,8 @@ pub mod cooperatives;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod import;
+pub mod jobs;
 pub mod labels;
 pub mod log;
 pub mod sealing;

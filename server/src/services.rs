@@ -5,6 +5,7 @@ use secrecy::ExposeSecret;
 use crate::config::Config;
 use crate::error::Result;
 use crate::http::csrf::CsrfKey;
+use crate::jobs::Jobs;
 use crate::sealing::Sealer;
 use crate::store::Store;
 
@@ -21,6 +22,8 @@ pub struct Services {
     pub csrf: CsrfKey,
     /// Cookies get `Secure` (and the session cookie its `__Host-` name) on https.
     pub secure_cookies: bool,
+    /// Background work (bulk imports) and its progress.
+    pub jobs: Jobs,
 }
 
 impl Services {
@@ -36,6 +39,7 @@ impl Services {
             origin_prefix: config.origin_prefix(),
             csrf: CsrfKey::derive(config.secret.expose_secret().as_bytes()),
             secure_cookies: config.base_url.starts_with("https://"),
+            jobs: Jobs::default(),
         })
     }
 }

@@ -9,7 +9,7 @@ use crate::cooperatives::{self, required};
 use crate::error::{Error, Result};
 use crate::log::entry_now;
 use crate::sealing::Sealer;
-use crate::store::{CooperativeRow, Store, TreeDetailRow, TreeInsert, ZoneRow};
+use crate::store::{BoxedEntry, CooperativeRow, Store, TreeDetailRow, TreeInsert, ZoneRow};
 use crate::zones::subject_key;
 
 /// Species the platform knows; stored by key, named in the UI's language.
@@ -121,12 +121,33 @@ pub async fn create(
     tree: NewTree,
 ) -> Result<SignedIdentity> {
     actor.require(coop.id, Action::Register)?;
-    let author = actor.author();
+    let key = cooperatives::signing_key(store, sealer, coop).await?;
+    let p = prepare(&key, coop, zone, &actor.author(), now_ms(), tree)?;
+    store.insert_tree(&p.insert, &p.subject, p.entry).await?;
+    Ok(p.identity)
+}
+
+/// A tree ready to store: its row, its signed identity and its registration entry.
+pub struct Prepared {
+    pub insert: TreeInsert,
+    pub subject: String,
+    pub entry: BoxedEntry,
+    pub identity: SignedIdentity,
+}
+
+/// Signs a new tree's identity and builds its row and registration entry, without
+/// touching the store (one tree or a whole import share this).
+pub fn prepare(
+    key: &ledger::SigningKey,
+    coop: &CooperativeRow,
+    zone: &ZoneRow,
+    author: &str,
+    now: i64,
+    tree: NewTree,
+) -> Result<Prepared> {
     if zone.cooperative_id != coop.id {
         return Err(Error::NotFound("zone"));
     }
-    let key = cooperatives::signing_key(store, sealer, coop).await?;
-    let now = now_ms();
     let zone_code = zone.code.as_deref().map(ZoneCode::parse).transpose()?;
     let identity = Identity {
         cooperative: ledger::CoopCode::parse(&coop.code)?,
@@ -135,7 +156,7 @@ pub async fn create(
         issued_on: Date::from_unix_ms(now),
         key: key.key_id(),
     }
-    .sign(&key);
+    .sign(key);
     let insert = TreeInsert {
         cooperative_id: coop.id,
         zone_id: zone.id,
@@ -156,14 +177,12 @@ pub async fn create(
         planted_on: tree.planted_on,
         location: tree.location,
     };
-    store
-        .insert_tree(
-            &insert,
-            &subject_key(&subject),
-            entry_now(subject, &author, now, kind),
-        )
-        .await?;
-    Ok(identity)
+    Ok(Prepared {
+        insert,
+        subject: subject_key(&subject),
+        entry: Box::new(entry_now(subject, author, now, kind)),
+        identity,
+    })
 }
 
 /// The next generated tree code: `CC` and a number one above the highest such code in

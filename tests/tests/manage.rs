@@ -308,6 +308,41 @@ async fn in_chromium_a_manager_signs_up_creates_a_cooperative_a_zone_and_a_tree(
     b.click("#tree button[type=submit]").await;
     b.wait_for_text(".trees", "CC001").await;
     b.screenshot("manage-cooperative").await;
+    // Fifty trees from a spreadsheet, one row of which is wrong: refused with the report,
+    // then imported without it.
+    let mut csv = String::from("ma_cay;loai;giong;ngay_trong;vung\n");
+    for i in 0..50 {
+        let date = if i == 7 { "31/02/2020" } else { "12/04/2019" };
+        csv.push_str(&format!(";na;Na dai;{date};Đồi na\n"));
+    }
+    let file = b.downloads.join("cay.csv");
+    std::fs::write(&file, csv).unwrap();
+    b.click("#trees ~ details ~ details summary").await;
+    b.upload("#import-file", &file).await;
+    b.click("#import button[type=submit]").await;
+    b.wait_for_text(".error", "1 dòng có lỗi").await;
+    assert!(b.text(".report").await.contains("Dòng 9"));
+    b.screenshot("import-report").await;
+    b.upload("#import-file", &file).await;
+    b.click("#import input[name=skip_errors]").await;
+    b.click("#import button[type=submit]").await;
+    b.wait_for_text(".notice-ok", "Đã nhập xong 49 cây").await;
+    b.screenshot("import-done").await;
+    b.click("main p:last-child a").await;
+    b.wait_for_text(".trees", "CC050").await;
+    b.fill("#labels-trees", "CC001, CC050").await;
+    b.click("#labels ~ form button[type=submit]").await;
+    let pdf = b.downloads.join("NA-YC-labels-a4-3x8.pdf");
+    for _ in 0..100 {
+        if pdf.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"),
+        "the labels were downloaded"
+    );
     b.click(".trees a").await;
     b.wait_for_text(".badge", "Xác thực: do HTX Na Yên Châu cấp")
         .await;

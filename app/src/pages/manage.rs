@@ -118,6 +118,8 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
     let manage = p.can_manage;
     let (zone_choice, species_choice) = (zone_options.clone(), species.clone());
     let (zone_action, tree_action) = (format!("{base}/zones"), format!("{base}/trees"));
+    let import_action = format!("{base}/import");
+    let import_open = crate::forms::form_state().form == "import";
     let (labels_action, member_action, key_action) = (
         format!("{base}/labels.pdf"),
         format!("{base}/members"),
@@ -177,6 +179,19 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                         {Msg::UseMyLocation.text(l)}
                     </button>
                     <button type="submit" class="primary">{Msg::Add.text(l)}</button>
+                </PostForm>
+            </details>
+        })}
+
+        {manage.then(|| view! {
+            <details open=import_open>
+                <summary>{Msg::ImportTrees.text(l)}</summary>
+                <PostForm id="import" action=import_action multipart=true>
+                    <p class="muted">{Msg::ImportHint.text(l)}</p>
+                    <label for="import-file">{Msg::CsvFile.text(l)}</label>
+                    <input id="import-file" type="file" name="file" accept=".csv,text/csv" required=true/>
+                    <label class="check"><input type="checkbox" name="skip_errors" value="1"/> {Msg::SkipErrors.text(l)}</label>
+                    <button type="submit" class="primary">{Msg::Import.text(l)}</button>
                 </PostForm>
             </details>
         })}
@@ -249,5 +264,55 @@ fn ZoneRow(z: ZoneItem) -> impl IntoView {
                 {z.under_minimum.then(|| view! { <p class="warn" role="note">{Msg::UnderOneHa.text(l)}</p> })}
             </div>
         </li>
+    }
+}
+
+/// The progress of a background import; refreshes itself until it is done.
+#[component]
+pub fn JobPage() -> impl IntoView {
+    use crate::model::JobView;
+    let l = use_locale();
+    let params = use_params_map();
+    let job = Resource::new(
+        move || {
+            let p = params.read();
+            (
+                p.get("coop").unwrap_or_default(),
+                p.get("job").unwrap_or_default(),
+            )
+        },
+        |(coop, job)| crate::api::get_job(coop, job),
+    );
+    let back = move || {
+        format!(
+            "/manage/{}#trees",
+            params.read().get("coop").unwrap_or_default()
+        )
+    };
+    view! {
+        <h1>{Msg::ImportTrees.text(l)}</h1>
+        <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
+            {move || Suspend::new(async move {
+                match job.await {
+                    Err(_) => message(Msg::ServerError).into_any(),
+                    Ok(Gate::SignInFirst) => sign_in_first(l),
+                    Ok(Gate::Forbidden) => message(Msg::Forbidden).into_any(),
+                    Ok(Gate::NotFound) => message(Msg::PageNotFound).into_any(),
+                    Ok(Gate::Ok(JobView::Running { done, total })) => view! {
+                        <leptos_meta::Meta http_equiv="refresh" content="1"/>
+                        <p role="status">{Msg::Importing.text(l)}</p>
+                        <progress max=total value=done aria-label=Msg::Importing.text(l)></progress>
+                        <p class="muted">{format!("{done} / {total}")}</p>
+                    }.into_any(),
+                    Ok(Gate::Ok(JobView::Finished { count })) => view! {
+                        <p class="notice-ok" role="status">{format!("{} {count} {}", Msg::Imported.text(l), Msg::Trees.text(l))}</p>
+                    }.into_any(),
+                    Ok(Gate::Ok(JobView::Failed { message })) => view! {
+                        <p class="error" role="alert">{format!("{} {message}", Msg::ImportFailed.text(l))}</p>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+        <p><a href=back>{Msg::BackToCooperative.text(l)}</a></p>
     }
 }

@@ -20,6 +20,9 @@ pub(super) const INSERT_ENTRY: &str = "INSERT INTO ledger_entries \
 pub trait MakeEntry: FnOnce(&str, u64, Option<Digest>) -> Result<Entry> {}
 impl<F: FnOnce(&str, u64, Option<Digest>) -> Result<Entry>> MakeEntry for F {}
 
+/// An entry builder chosen at run time (a batch holds one per tree).
+pub type BoxedEntry = Box<dyn FnOnce(&str, u64, Option<Digest>) -> Result<Entry> + Send>;
+
 /// Appends one entry inside the open transaction `$tx`; evaluates to the entry and its hash.
 macro_rules! append_in_tx {
     ($tx:expr, $coop:expr, $subject:expr, $make:expr) => {{

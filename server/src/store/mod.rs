@@ -19,7 +19,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use log::MakeEntry;
+pub use log::{BoxedEntry, MakeEntry};
 pub use rows::*;
 
 use crate::error::{Error, Result};

@@ -2,9 +2,13 @@
 
 use ledger::Entry;
 
-use super::log::{append_in_tx, MakeEntry};
+use super::log::{append_in_tx, BoxedEntry, MakeEntry};
 use super::{on_pool, Store, TreeDetailRow, TreeInsert, TreeLabelRow, TreeListRow};
 use crate::error::{Error, Result};
+
+const INSERT_TREE: &str = "INSERT INTO trees \
+    (cooperative_id, zone_id, code, species, variety, planted_on, lat_micro, lon_micro, identity_path, created_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 impl Store {
     /// Inserts a tree and appends its registration entry, in one transaction.
@@ -14,12 +18,9 @@ impl Store {
         subject: &str,
         make: impl MakeEntry,
     ) -> Result<(i64, Entry)> {
-        const SQL: &str = "INSERT INTO trees \
-            (cooperative_id, zone_id, code, species, variety, planted_on, lat_micro, lon_micro, identity_path, created_at) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
         let result: Result<(i64, Entry)> = on_pool!(self, p => async {
             let mut tx = p.begin().await?;
-            let id: i64 = sqlx::query_scalar(SQL)
+            let id: i64 = sqlx::query_scalar(&format!("{INSERT_TREE} RETURNING id"))
                 .bind(t.cooperative_id).bind(t.zone_id).bind(&t.code).bind(&t.species).bind(&t.variety)
                 .bind(&t.planted_on).bind(t.lat_micro).bind(t.lon_micro).bind(&t.identity_path).bind(t.created_at)
                 .fetch_one(&mut *tx).await?;
@@ -32,6 +33,49 @@ impl Store {
                 Error::conflict(
                     format!("Mã cây {} đã có trong hợp tác xã này", t.code),
                     format!("tree code {} is already used in this cooperative", t.code),
+                )
+            } else {
+                e
+            }
+        })
+    }
+
+    /// Inserts many trees with their registration entries in one transaction: all or
+    /// none. `progress` hears how many are done.
+    pub async fn insert_trees(
+        &self,
+        cooperative_id: i64,
+        trees: Vec<(TreeInsert, String, BoxedEntry)>,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<usize> {
+        let n = trees.len();
+        let mut last_code = String::new();
+        let result: Result<usize> = on_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            for (i, (t, subject, make)) in trees.into_iter().enumerate() {
+                last_code.clone_from(&t.code);
+                sqlx::query(INSERT_TREE)
+                    .bind(t.cooperative_id).bind(t.zone_id).bind(&t.code).bind(&t.species).bind(&t.variety)
+                    .bind(&t.planted_on).bind(t.lat_micro).bind(t.lon_micro).bind(&t.identity_path).bind(t.created_at)
+                    .execute(&mut *tx).await?;
+                append_in_tx!(tx, cooperative_id, &subject, make);
+                if i % 50 == 49 {
+                    progress(i + 1);
+                }
+            }
+            tx.commit().await?;
+            progress(n);
+            Ok(n)
+        }.await);
+        result.map_err(|e| {
+            if e.is_unique_violation() {
+                Error::conflict(
+                    format!(
+                        "Mã cây {last_code} vừa được dùng; không cây nào được nhập, hãy thử lại"
+                    ),
+                    format!(
+                        "tree code {last_code} was just taken; nothing was imported, try again"
+                    ),
                 )
             } else {
                 e

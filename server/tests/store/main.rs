@@ -1,6 +1,7 @@
 //! The Store suite: every test runs on SQLite and on PostgreSQL, each on a fresh database.
 
 mod accounts;
+mod import;
 mod labels;
 mod support;
 
@@ -13,7 +14,7 @@ use server::{demo, Error, Services};
 
 use support::{on_both, Db};
 
-async fn coop(s: &Services, code: &str) -> server::store::CooperativeRow {
+pub(crate) async fn coop(s: &Services, code: &str) -> server::store::CooperativeRow {
     let new = NewCooperative::parse(
         code,
         "HTX Thử",
@@ -28,7 +29,7 @@ async fn coop(s: &Services, code: &str) -> server::store::CooperativeRow {
     cooperatives::by_code(&s.store, code).await.unwrap()
 }
 
-async fn zone_and_tree(
+pub(crate) async fn zone_and_tree(
     s: &Services,
     c: &server::store::CooperativeRow,
     tree: &str,

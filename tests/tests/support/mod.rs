@@ -192,6 +192,8 @@ impl Agent {
 pub struct Browser {
     client: fantoccini::Client,
     _driver: Child,
+    /// Where downloads land.
+    pub downloads: PathBuf,
 }
 
 impl Browser {
@@ -209,6 +211,7 @@ impl Browser {
             .spawn()
             .expect("chromedriver not found: run `make tools`");
         let profile = scratch("chromium");
+        let downloads = scratch("downloads");
         let caps = serde_json::json!({
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
@@ -216,7 +219,11 @@ impl Browser {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--window-size=360,740", format!("--user-data-dir={}", profile.display()),
-                ]
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false
+                }
             }
         });
         let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
@@ -234,6 +241,7 @@ impl Browser {
                     return Self {
                         client,
                         _driver: driver,
+                        downloads,
                     }
                 }
                 Err(e) => last = Some(e),
@@ -291,6 +299,15 @@ impl Browser {
             }
         }
         panic!("{css} never got {attr}={want}: the page did not hydrate");
+    }
+
+    /// Chooses a file for a file input.
+    pub async fn upload(&self, css: &str, path: &std::path::Path) {
+        self.find(css)
+            .await
+            .send_keys(path.to_str().unwrap())
+            .await
+            .unwrap();
     }
 
     pub async fn fill(&self, css: &str, text: &str) {

@@ -1,0 +1,80 @@
+//! Bulk import on both engines: thousands of rows in one transaction, with progress.
+
+use server::access::Actor;
+use server::import;
+use server::jobs::Status;
+use server::zones::{self, NewZone};
+
+use crate::support::{on_both, Db};
+
+#[tokio::test]
+async fn two_thousand_rows_import_as_one_unit_while_another_tree_is_registered() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let c = crate::coop(s, "NA-LH").await;
+        crate::zone_and_tree(s, &c, "X1").await;
+        let other = NewZone::parse(None, "Bãi xoài", &["xoài"], 3.0, 2).unwrap();
+        zones::create(&s.store, &Actor::system(), &c, other)
+            .await
+            .unwrap();
+        let mut csv = String::from("species,variety,planted_on,zone,lat,lon\n");
+        for i in 0..2000 {
+            let zone = if i % 2 == 0 {
+                "VN-TN-VNH-LHN-001-2023"
+            } else {
+                "bãi xoài"
+            };
+            csv.push_str(&format!("na,Na dai,2019-04-12,{zone},21.{i:04},105.9\n"));
+        }
+        let me = Actor::system();
+        let plan = import::plan(&s.store, &me, &c, csv.as_bytes())
+            .await
+            .unwrap();
+        assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+        let (store, sealer, coop) = (s.store.clone(), s.sealer.clone(), c.clone());
+        let id = s
+            .jobs
+            .spawn(c.id, plan.trees.len(), move |progress| async move {
+                import::run(
+                    &store,
+                    &sealer,
+                    &Actor::system(),
+                    &coop,
+                    plan.trees,
+                    progress,
+                )
+                .await
+            })
+            .unwrap();
+        // A tree registered by hand meanwhile waits its turn instead of failing.
+        crate::zone_and_tree(s, &c, "X2").await;
+        let count = loop {
+            match s.jobs.status(&me, c.id, &id).unwrap() {
+                Status::Running { done, total } => assert!(done <= total && total == 2000),
+                Status::Finished { count } => break count,
+                Status::Failed(t) => panic!("{t}"),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        assert_eq!(count, 2000);
+        let trees = s.store.trees_of(c.id).await.unwrap();
+        assert_eq!(trees.len(), 2002);
+        assert!(trees.iter().any(|t| t.code == "CC2000"));
+        let c = server::cooperatives::by_code(&s.store, "NA-LH")
+            .await
+            .unwrap();
+        assert_eq!(c.log_size, 2 + 2 + 2000, "two zones, two trees, the import");
+        let v = server::trees::view(&s.store, "NA-LH", "CC1234", None)
+            .await
+            .unwrap();
+        assert!(matches!(v.verdict, server::trees::Verdict::Verified { .. }));
+        // Another cooperative's member cannot see the job.
+        let stranger = Actor {
+            user_id: 99,
+            is_admin: false,
+            ..Actor::system()
+        };
+        assert!(s.jobs.status(&stranger, c.id, &id).is_err());
+    })
+    .await;
+}

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use axum::body::Body;
-use axum::extract::{FromRef, Path, Query, Request, State};
+use axum::extract::{FromRef, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -52,7 +52,8 @@ pub fn routes() -> Router<AppState> {
             // 20,000 rows of CSV fit well inside 16 MiB.
             post(import_trees).layer(axum::extract::DefaultBodyLimit::max(16 << 20)),
         )
-        .route("/manage/{coop}/labels.pdf", get(labels_pdf))
+        .route("/manage/{coop}/labels.pdf", post(labels_pdf))
+        .route("/manage/{coop}/jobs/{job}/file", get(job_file))
 }
 
 /// One submission: who sent it, from which page, with what.
@@ -461,32 +462,37 @@ async fn import_trees(
         s.jobs
             .clone()
             .spawn(coop.id, total, move |progress| async move {
-                server::import::run(&s.store, &s.sealer, &actor, &coop, plan.trees, progress).await
+                server::import::run(&s.store, &s.sealer, &actor, &coop, plan.trees, progress)
+                    .await
+                    .map(Into::into)
             })
     );
     see_other(&format!("/manage/{code}/jobs/{job}"), None)
 }
 
-/// A PDF of the selected trees' labels, rendered off the async threads so a large batch
-/// does not hold up other requests.
+/// Up to this many labels are rendered while the browser waits (well under a second);
+/// more become a background job with a progress page.
+const LABELS_INLINE: usize = 300;
+
+/// A PDF of the selected trees' labels. Rendering runs off the async threads, so even a
+/// large batch does not hold up other requests.
 async fn labels_pdf(
     State(st): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
-    Query(q): Query<Fields>,
-) -> Result<Response, Error> {
+    Form(f): Form<Fields>,
+) -> Response {
     use server::labels::{self, Format, Selection};
-    let s = &st.services;
-    let actor = session::actor(s, &headers)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-    let coop = cooperatives::by_code(&s.store, &code).await?;
-    let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let format = Format::parse(get("format").unwrap_or("a4-3x8"))?;
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let get = |k: &str| Some(sub.get(k).trim()).filter(|v| !v.is_empty());
+    let format = attempt!(sub, Format::parse(get("format").unwrap_or("a4-3x8")));
+    let zone_id = match get("zone") {
+        Some(z) => Some(attempt!(sub, number(z, "Vùng trồng", "Zone"))),
+        None => None,
+    };
     let selection = Selection {
-        zone_id: get("zone")
-            .map(|z| number(z, "Vùng trồng", "Zone"))
-            .transpose()?,
+        zone_id,
         species: get("species").map(str::to_owned),
         codes: get("trees")
             .map(|t| {
@@ -498,21 +504,71 @@ async fn labels_pdf(
             .unwrap_or_default(),
         include_removed: false,
     };
-    let chosen = labels::collect(&s.store, &s.base_url, &actor, &coop, &selection).await?;
-    let pdf = tokio::task::spawn_blocking(move || labels::render_pdf(format, &chosen, &mut |_| ()))
-        .await
-        .map_err(|e| Error::Internal(format!("label task: {e}")))??;
-    let name = format!(
-        "attachment; filename=\"{}-labels-{}.pdf\"",
-        coop.code,
-        format.key()
+    let s = sub.s().clone();
+    let chosen = attempt!(
+        sub,
+        labels::collect(&s.store, &s.base_url, &actor, &coop, &selection).await
     );
-    Ok((
+    let name = format!("{}-labels-{}.pdf", coop.code, format.key());
+    if chosen.len() <= LABELS_INLINE {
+        let pdf =
+            tokio::task::spawn_blocking(move || labels::render_pdf(format, &chosen, &mut |_| ()))
+                .await
+                .map_err(|e| Error::Internal(format!("label task: {e}")));
+        let pdf = attempt!(sub, pdf.and_then(|r| r));
+        return download(&name, pdf);
+    }
+    let total = chosen.len();
+    let job = attempt!(
+        sub,
+        s.jobs.spawn(coop.id, total, move |progress| async move {
+            let bytes = tokio::task::spawn_blocking(move || {
+                labels::render_pdf(format, &chosen, &mut |n| progress.set(n))
+            })
+            .await
+            .map_err(|e| Error::Internal(format!("label task: {e}")))??;
+            Ok(server::jobs::Done {
+                count: total,
+                file: Some(std::sync::Arc::new(server::jobs::File {
+                    name,
+                    content_type: "application/pdf",
+                    bytes,
+                })),
+            })
+        })
+    );
+    see_other(&format!("/manage/{code}/jobs/{job}"), None)
+}
+
+fn download(name: &str, bytes: Vec<u8>) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, name),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
         ],
-        pdf,
+        bytes,
     )
-        .into_response())
+        .into_response()
+}
+
+/// The file a finished job produced.
+async fn job_file(
+    State(st): State<AppState>,
+    Path((code, job)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let s = &st.services;
+    let actor = session::actor(s, &headers)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let coop = cooperatives::by_code(&s.store, &code).await?;
+    match s.jobs.status(&actor, coop.id, &job)? {
+        server::jobs::Status::Finished(server::jobs::Done { file: Some(f), .. }) => {
+            Ok(download(&f.name, f.bytes.clone()))
+        }
+        _ => Err(Error::NotFound("file")),
+    }
 }

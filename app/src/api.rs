@@ -258,7 +258,10 @@ pub async fn get_job(coop: String, job: String) -> Result<Gate<JobView>, ServerF
         .unwrap_or_default();
     Ok(match s.jobs.status(&actor, coop.id, &job) {
         Ok(Status::Running { done, total }) => Gate::Ok(JobView::Running { done, total }),
-        Ok(Status::Finished { count }) => Gate::Ok(JobView::Finished { count }),
+        Ok(Status::Finished(done)) => Gate::Ok(JobView::Finished {
+            count: done.count,
+            file: done.file.is_some(),
+        }),
         Ok(Status::Failed(t)) => Gate::Ok(JobView::Failed {
             message: t.get(lang).to_owned(),
         }),

@@ -187,9 +187,12 @@ messages! {
     Import => "Nhập", "Import";
     ImportErrors => "dòng có lỗi; chưa nhập cây nào. Sửa tệp rồi tải lên lại, hoặc chọn bỏ qua các dòng lỗi.", "rows have errors; nothing was imported. Fix the file and upload it again, or choose to skip the rows in error.";
     Line => "Dòng", "Line";
-    Importing => "Đang nhập cây…", "Importing trees…";
+    Working => "Đang xử lý…", "Working…";
+    Progress => "Tiến độ", "Progress";
+    LabelsReady => "Tem đã sẵn sàng:", "Labels ready:";
+    LabelsWord => "tem", "labels";
     Imported => "Đã nhập xong", "Import finished:";
-    ImportFailed => "Nhập không thành công; không cây nào được thêm:", "The import failed; no tree was added:";
+    JobFailed => "Không thành công; không có gì thay đổi:", "It failed; nothing was changed:";
     BackToCooperative => "Về trang hợp tác xã", "Back to the cooperative";
 }
 

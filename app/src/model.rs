@@ -107,7 +107,16 @@ pub struct ManagePage {
 /// A background import as its page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum JobView {
-    Running { done: usize, total: usize },
-    Finished { count: usize },
-    Failed { message: String },
+    Running {
+        done: usize,
+        total: usize,
+    },
+    /// `file`: a download is ready (a label PDF).
+    Finished {
+        count: usize,
+        file: bool,
+    },
+    Failed {
+        message: String,
+    },
 }

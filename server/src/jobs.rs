@@ -1,4 +1,4 @@
-//! Work too long for one request (bulk imports): it runs in the background while the
+//! Work too long for one request (bulk imports, large label batches): it runs in the background while the
 //! person watches its progress on a page that refreshes itself. Jobs live in this
 //! server's memory, are visible only to the cooperative's members, and are forgotten an
 //! hour after they finish.
@@ -14,11 +14,32 @@ use crate::error::{Error, Result, Text};
 
 const KEEP_MS: i64 = 60 * 60 * 1000;
 
+/// A file a job produced, to download once it is done.
+#[derive(Debug, PartialEq)]
+pub struct File {
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// What a finished job produced: how many things, and maybe a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Done {
+    pub count: usize,
+    pub file: Option<Arc<File>>,
+}
+
+impl From<usize> for Done {
+    fn from(count: usize) -> Self {
+        Self { count, file: None }
+    }
+}
+
 /// Where a job stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
     Running { done: usize, total: usize },
-    Finished { count: usize },
+    Finished(Done),
     Failed(Text),
 }
 
@@ -26,7 +47,7 @@ struct Job {
     cooperative_id: i64,
     total: usize,
     done: AtomicUsize,
-    outcome: Mutex<Option<(i64, Result<usize, Text>)>>,
+    outcome: Mutex<Option<(i64, Result<Done, Text>)>>,
 }
 
 /// Reports how much of a job is done.
@@ -54,7 +75,7 @@ impl Jobs {
     pub fn spawn<F, Fut>(&self, cooperative_id: i64, total: usize, work: F) -> Result<String>
     where
         F: FnOnce(Progress) -> Fut,
-        Fut: Future<Output = Result<usize>> + Send + 'static,
+        Fut: Future<Output = Result<Done>> + Send + 'static,
     {
         let id = crate::accounts::random_token()?[..22].to_owned();
         let job = Arc::new(Job {
@@ -106,7 +127,7 @@ impl Jobs {
                 done: job.done.load(Ordering::Relaxed),
                 total: job.total,
             },
-            Some((_, Ok(count))) => Status::Finished { count: *count },
+            Some((_, Ok(done))) => Status::Finished(done.clone()),
             Some((_, Err(text))) => Status::Failed(text.clone()),
         })
     }

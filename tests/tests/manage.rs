@@ -127,9 +127,14 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
     let tree_page = goc.text("/t/NA-YC/CC002").await;
     assert!(tree_page.contains("Xác thực: do HTX Na Yên Châu cấp"));
 
-    let pdf = boss
-        .get("/manage/NA-YC/labels.pdf?format=a4-4x10&zone=&species=&trees=")
-        .await;
+    let labels = [
+        ("form", "labels"),
+        ("format", "a4-4x10"),
+        ("zone", ""),
+        ("species", ""),
+        ("trees", ""),
+    ];
+    let pdf = boss.submit(page, "/manage/NA-YC/labels.pdf", &labels).await;
     assert_eq!(pdf.status(), 200);
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
@@ -179,7 +184,13 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
         .submit(page, "/manage/NA-YC/zones", &zone("VN-SL-YC-CK-002-2024"))
         .await;
     assert_eq!(r.status(), 403);
-    assert_eq!(farmer.get("/manage/NA-YC/labels.pdf").await.status(), 403);
+    assert_eq!(
+        farmer
+            .submit(page, "/manage/NA-YC/labels.pdf", &labels)
+            .await
+            .status(),
+        403
+    );
     let stranger = Agent::new(&goc);
     stranger.sign_up("lan@example.vn", "Lan").await;
     let html = stranger.get(page).await.text().await.unwrap();
@@ -192,7 +203,13 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
         403
     );
     let visitor = Agent::new(&goc);
-    assert_eq!(visitor.get("/manage/NA-YC/labels.pdf").await.status(), 401);
+    assert_eq!(
+        visitor
+            .submit(page, "/manage/NA-YC/labels.pdf", &labels)
+            .await
+            .status(),
+        401
+    );
     assert!(visitor
         .get(page)
         .await
@@ -331,7 +348,7 @@ async fn in_chromium_a_manager_signs_up_creates_a_cooperative_a_zone_and_a_tree(
     b.click("main p:last-child a").await;
     b.wait_for_text(".trees", "CC050").await;
     b.fill("#labels-trees", "CC001, CC050").await;
-    b.click("#labels ~ form button[type=submit]").await;
+    b.click("#labels button[type=submit]").await;
     let pdf = b.downloads.join("NA-YC-labels-a4-3x8.pdf");
     for _ in 0..100 {
         if pdf.exists() {
@@ -349,4 +366,74 @@ async fn in_chromium_a_manager_signs_up_creates_a_cooperative_a_zone_and_a_tree(
     assert_eq!(b.current_path().await, "/t/NA-YC/CC001");
     b.screenshot("tree-page").await;
     b.close().await;
+}
+
+/// A batch of more labels than a request should wait for becomes a job: a progress page,
+/// then a download. The trees come from a CSV upload, as a browser sends it.
+#[tokio::test]
+async fn a_large_label_batch_renders_in_the_background_with_progress() {
+    let goc = Goc::start().await;
+    let boss = Agent::new(&goc);
+    boss.sign_up("0912345678", "Quản").await;
+    let coop = [
+        ("form", "coop"),
+        ("code", "XOAI-CL"),
+        ("name", "HTX Xoài Cao Lãnh"),
+        ("province", "Đồng Tháp"),
+        ("district", "Cao Lãnh"),
+        ("commune", "Mỹ Xương"),
+    ];
+    boss.submit("/manage", "/manage", &coop).await;
+    let page = "/manage/XOAI-CL";
+    let zone = [
+        ("form", "zone"),
+        ("name", "Vườn xoài"),
+        ("code", ""),
+        ("crops", "xoài"),
+        ("area_ha", "12"),
+    ];
+    assert_eq!(
+        boss.submit(page, "/manage/XOAI-CL/zones", &zone)
+            .await
+            .status(),
+        303
+    );
+    let mut csv = String::from("species,variety,planted_on,zone\n");
+    for _ in 0..320 {
+        csv.push_str("xoài,Cát Hòa Lộc,2015-06-01,Vườn xoài\n");
+    }
+    let token = boss.token(page).await;
+    let form = reqwest::multipart::Form::new().text("form", "import").part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("xoai.csv"),
+    );
+    let r = boss
+        .post_multipart(&format!("/manage/XOAI-CL/import?csrf={token}"), form)
+        .await;
+    assert_eq!(r.status(), 303);
+    let job = r.headers()["location"].to_str().unwrap().to_owned();
+    boss.wait_for(&job, "Đã nhập xong 320 cây").await;
+
+    let labels = [
+        ("form", "labels"),
+        ("format", "a4-3x8"),
+        ("zone", ""),
+        ("species", "mango"),
+        ("trees", ""),
+    ];
+    let r = boss
+        .submit(page, "/manage/XOAI-CL/labels.pdf", &labels)
+        .await;
+    assert_eq!(r.status(), 303, "320 labels are a job");
+    let job = r.headers()["location"].to_str().unwrap().to_owned();
+    let html = boss.wait_for(&job, "Tem đã sẵn sàng: 320 tem").await;
+    assert!(html.contains(&format!("{job}/file")));
+    let pdf = boss.get(&format!("{job}/file")).await;
+    assert_eq!(pdf.status(), 200);
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    // Nobody else can fetch it.
+    let stranger = Agent::new(&goc);
+    stranger.sign_up("0987654321", "Lạ").await;
+    assert_eq!(stranger.get(&format!("{job}/file")).await.status(), 403);
 }

@@ -130,7 +130,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
         <p class="muted">{format!("{} · {}", p.code, p.place)}</p>
         <nav class="jump">
             <a href="#zones">{Msg::Zone.text(l)}</a> <a href="#trees">{Msg::TreesOf.text(l)}</a>
-            <a href="#labels">{Msg::Labels.text(l)}</a> <a href="#members">{Msg::Members.text(l)}</a>
+            <a href="#print">{Msg::Labels.text(l)}</a> <a href="#members">{Msg::Members.text(l)}</a>
         </nav>
 
         <h2 id="zones">{Msg::Zone.text(l)}</h2>
@@ -202,8 +202,8 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
             let mut all_species = vec![(String::new(), Msg::AllSpecies.text(l).to_owned())];
             all_species.extend(species);
             view! {
-                <h2 id="labels">{Msg::Labels.text(l)}</h2>
-                <form method="get" action=labels_action class="form">
+                <h2 id="print">{Msg::Labels.text(l)}</h2>
+                <PostForm id="labels" action=labels_action>
                     <Choice form="labels" name="format" label=Msg::LabelFormat.text(l) options=vec![
                         ("a4-3x8".into(), "A4 · 3 × 8 (63,5 × 33,9 mm)".into()),
                         ("a4-4x10".into(), "A4 · 4 × 10 (45,7 × 25,4 mm)".into()),
@@ -213,7 +213,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                     <Choice form="labels" name="species" label=Msg::Species.text(l) options=all_species/>
                     <Field form="labels" name="trees" label=Msg::PickedTrees.text(l)/>
                     <button type="submit" class="primary">{Msg::DownloadPdf.text(l)}</button>
-                </form>
+                </PostForm>
             }
         })}
 
@@ -289,8 +289,16 @@ pub fn JobPage() -> impl IntoView {
             params.read().get("coop").unwrap_or_default()
         )
     };
+    let file = move || {
+        let p = params.read();
+        format!(
+            "/manage/{}/jobs/{}/file",
+            p.get("coop").unwrap_or_default(),
+            p.get("job").unwrap_or_default()
+        )
+    };
     view! {
-        <h1>{Msg::ImportTrees.text(l)}</h1>
+        <h1>{Msg::Progress.text(l)}</h1>
         <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
             {move || Suspend::new(async move {
                 match job.await {
@@ -300,15 +308,19 @@ pub fn JobPage() -> impl IntoView {
                     Ok(Gate::NotFound) => message(Msg::PageNotFound).into_any(),
                     Ok(Gate::Ok(JobView::Running { done, total })) => view! {
                         <leptos_meta::Meta http_equiv="refresh" content="1"/>
-                        <p role="status">{Msg::Importing.text(l)}</p>
-                        <progress max=total value=done aria-label=Msg::Importing.text(l)></progress>
+                        <p role="status">{Msg::Working.text(l)}</p>
+                        <progress max=total value=done aria-label=Msg::Working.text(l)></progress>
                         <p class="muted">{format!("{done} / {total}")}</p>
                     }.into_any(),
-                    Ok(Gate::Ok(JobView::Finished { count })) => view! {
+                    Ok(Gate::Ok(JobView::Finished { count, file: true })) => view! {
+                        <p class="notice-ok" role="status">{format!("{} {count} {}", Msg::LabelsReady.text(l), Msg::LabelsWord.text(l))}</p>
+                        <p><a class="button primary" href=file download="">{Msg::DownloadPdf.text(l)}</a></p>
+                    }.into_any(),
+                    Ok(Gate::Ok(JobView::Finished { count, file: false })) => view! {
                         <p class="notice-ok" role="status">{format!("{} {count} {}", Msg::Imported.text(l), Msg::Trees.text(l))}</p>
                     }.into_any(),
                     Ok(Gate::Ok(JobView::Failed { message })) => view! {
-                        <p class="error" role="alert">{format!("{} {message}", Msg::ImportFailed.text(l))}</p>
+                        <p class="error" role="alert">{format!("{} {message}", Msg::JobFailed.text(l))}</p>
                     }.into_any(),
                 }
             })}

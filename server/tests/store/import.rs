@@ -44,6 +44,7 @@ async fn two_thousand_rows_import_as_one_unit_while_another_tree_is_registered()
                     progress,
                 )
                 .await
+                .map(Into::into)
             })
             .unwrap();
         // A tree registered by hand meanwhile waits its turn instead of failing.
@@ -51,7 +52,7 @@ async fn two_thousand_rows_import_as_one_unit_while_another_tree_is_registered()
         let count = loop {
             match s.jobs.status(&me, c.id, &id).unwrap() {
                 Status::Running { done, total } => assert!(done <= total && total == 2000),
-                Status::Finished { count } => break count,
+                Status::Finished(done) => break done.count,
                 Status::Failed(t) => panic!("{t}"),
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;

@@ -171,6 +171,31 @@ impl Agent {
             .unwrap()
     }
 
+    pub async fn post_multipart(
+        &self,
+        action: &str,
+        form: reqwest::multipart::Form,
+    ) -> reqwest::Response {
+        self.client
+            .post(format!("{}{action}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Reloads `path` (as its refresh tag would) until it shows `text`; returns the page.
+    pub async fn wait_for(&self, path: &str, text: &str) -> String {
+        for _ in 0..300 {
+            let html = self.get(path).await.text().await.unwrap();
+            if html.contains(text) {
+                return html;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{path} never showed {text:?}");
+    }
+
     pub async fn sign_up(&self, phone: &str, name: &str) {
         let r = self
             .submit(

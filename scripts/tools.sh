@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
 BINARYEN_VERSION=132.0.0       # npm's binaryen; Debian's 108 breaks hydration
+LEAFLET_VERSION=1.9.4          # the web map of zone and tree pages, served from /pkg
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
@@ -14,8 +15,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   # Without --locked: its lockfile pins a crate version this registry lacks.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
-if [ ! -x .tools/node_modules/.bin/wasm-opt ] || ! .tools/node_modules/.bin/wasm-opt --version | grep -q "${BINARYEN_VERSION%%.*}"; then
-  npm install --silent --prefix .tools --no-save --no-audit --no-fund "binaryen@$BINARYEN_VERSION"
+# Both in one install: npm prunes whatever a --no-save install does not name.
+if [ ! -x .tools/node_modules/.bin/wasm-opt ] || ! .tools/node_modules/.bin/wasm-opt --version | grep -q "${BINARYEN_VERSION%%.*}" \
+   || ! grep -q "\"version\": \"$LEAFLET_VERSION\"" .tools/node_modules/leaflet/package.json 2>/dev/null; then
+  npm install --silent --prefix .tools --no-save --no-audit --no-fund "binaryen@$BINARYEN_VERSION" "leaflet@$LEAFLET_VERSION"
 fi
 if [ "${1:-}" = "--browser" ]; then
   # Chromium for the browser tests; poppler-utils (pdftoppm, pdftotext, pdfinfo) so label

@@ -82,6 +82,7 @@ mod backend {
                 .zone_boundary
                 .as_deref()
                 .and_then(server::zones::outline_svg_path),
+            zone_geojson: t.zone_boundary.clone().filter(|g| g.len() <= 6_000),
             location: t
                 .lat_micro
                 .zip(t.lon_micro)

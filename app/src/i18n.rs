@@ -111,6 +111,9 @@ messages! {
     Loading => "Đang tải…", "Loading…";
     Home => "Trang chủ", "Home";
     ZoneOutline => "Ranh giới vùng trồng", "Zone boundary";
+    Map => "Bản đồ", "Map";
+    DrawHint => "Chạm lên bản đồ để đặt từng góc của vùng trồng.", "Tap the map to place each corner of the zone.";
+    UndoCorner => "Bỏ góc vừa đặt", "Remove the last corner";
     CustardApple => "Na (mãng cầu ta)", "Custard apple";
     Mango => "Xoài", "Mango";
     SignUp => "Đăng ký", "Sign up";

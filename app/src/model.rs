@@ -48,6 +48,8 @@ pub struct TreePage {
     pub zone_area_ha: f64,
     /// The zone's outline as an SVG path in a 100×100 box, drawn without any map tiles.
     pub zone_outline: Option<String>,
+    /// The boundary for the web map, when small enough for the page's byte budget.
+    pub zone_geojson: Option<String>,
     pub location: Option<(f64, f64)>,
     pub identity_url: String,
     pub verification: Verification,

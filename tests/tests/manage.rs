@@ -314,7 +314,22 @@ async fn in_chromium_a_manager_signs_up_creates_a_cooperative_a_zone_and_a_tree(
     b.fill("#zone-code", "VN-SL-YC-CK-001-2024").await;
     b.fill("#zone-crops", "na").await;
     b.fill("#zone-area_ha", "0.8").await;
-    b.fill("#zone-boundary", SQUARE).await;
+    // The boundary is drawn on the map: three taps, three corners, a polygon in the form.
+    // (No tiles load here, as on a phone offline: the map still takes taps.)
+    b.find_css("#zone-map[data-ready]").await;
+    for (x, y) in [(-60.0, -40.0), (60.0, -40.0), (0.0, 50.0)] {
+        b.tap_at("#zone-map", x, y).await;
+    }
+    assert_eq!(
+        b.attr("#zone-map", "data-corners").await.as_deref(),
+        Some("3")
+    );
+    let drawn = b.property("#zone-boundary", "value").await;
+    assert!(
+        drawn.starts_with(r#"{"type":"Polygon","coordinates":[[["#),
+        "{drawn}"
+    );
+    b.screenshot("manage-draw-zone").await;
     b.click("#zone button[type=submit]").await;
     b.wait_for_text(".zone", "VN-SL-YC-CK-001-2024").await;
     assert!(b.text(".zone .warn").await.contains("Dưới 1 ha"));
@@ -363,6 +378,9 @@ async fn in_chromium_a_manager_signs_up_creates_a_cooperative_a_zone_and_a_tree(
     b.click(".trees a").await;
     b.wait_for_text(".badge", "Xác thực: do HTX Na Yên Châu cấp")
         .await;
+    // The web map comes up; without tiles the server-drawn outline stays in view.
+    b.find_css(".map[data-ready]").await;
+    assert_eq!(b.attr("#zone-outline", "hidden").await, None);
     assert_eq!(b.current_path().await, "/t/NA-YC/CC001");
     b.screenshot("tree-page").await;
     b.close().await;

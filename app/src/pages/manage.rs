@@ -145,6 +145,9 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                     <Field form="zone" name="crops" label=Msg::Crops.text(l) required=true/>
                     <Field form="zone" name="area_ha" label=Msg::AreaHa.text(l) kind="number" step="0.01" required=true/>
                     <Field form="zone" name="households" label=Msg::Households.text(l) kind="number" value="0"/>
+                    <div id="zone-map" class="map" data-map="" data-draw="zone-boundary" data-undo="zone-undo"
+                         hidden=true role="application" aria-label=Msg::DrawHint.text(l)></div>
+                    <button type="button" id="zone-undo" hidden=true>{Msg::UndoCorner.text(l)}</button>
                     <label for="zone-boundary">{Msg::Boundary.text(l)}</label>
                     <textarea id="zone-boundary" name="boundary" rows="4"></textarea>
                     <input type="file" accept=".geojson,.json,.kml,application/geo+json,application/vnd.google-earth.kml+xml"
@@ -246,6 +249,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
             </PostForm>
         })}
         <script src="/pkg/manage.js" defer=true></script>
+        <script src="/pkg/map.js" defer=true></script>
     }
 }
 

@@ -73,8 +73,15 @@ fn TreeDetails(t: Tree) -> impl IntoView {
                     <dd><a href=format!("geo:{lat:.6},{lon:.6}")>{format!("{lat:.5}, {lon:.5}")}</a></dd>
                 })}
             </dl>
+            {(t.zone_geojson.is_some() || t.location.is_some()).then(|| view! {
+                <div class="map" data-map="" data-fallback="zone-outline" hidden=true
+                     data-geojson=t.zone_geojson.clone()
+                     data-point=t.location.map(|(lat, lon)| format!("{lat},{lon}"))
+                     role="region" aria-label=Msg::Map.text(l)></div>
+                <script src="/pkg/map.js" defer=true></script>
+            })}
             {t.zone_outline.clone().map(|d| view! {
-                <figure class="outline">
+                <figure class="outline" id="zone-outline">
                     <svg viewBox="0 0 100 100" role="img" aria-label=Msg::ZoneOutline.text(l)>
                         <path d=d/>
                     </svg>

@@ -289,6 +289,21 @@ impl Browser {
             .unwrap()
     }
 
+    /// Waits for an element to exist.
+    pub async fn find_css(&self, css: &str) {
+        self.find(css).await;
+    }
+
+    /// A DOM property (what a form field holds now, say).
+    pub async fn property(&self, css: &str, name: &str) -> String {
+        self.find(css)
+            .await
+            .prop(name)
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.unwrap()
     }
@@ -324,6 +339,33 @@ impl Browser {
             }
         }
         panic!("{css} never got {attr}={want}: the page did not hydrate");
+    }
+
+    /// Clicks inside an element, `(x, y)` pixels from its centre, like a finger would.
+    pub async fn tap_at(&self, css: &str, x: f64, y: f64) {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+        let element = self.find(css).await;
+        let arg = serde_json::to_value(&element).unwrap();
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+            .await
+            .unwrap();
+        let tap = MouseActions::new("finger".into())
+            .then(PointerAction::MoveToElement {
+                element,
+                duration: None,
+                x,
+                y,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        self.client.perform_actions(tap).await.unwrap();
+        // Apart enough not to be a double tap (which zooms).
+        tokio::time::sleep(Duration::from_millis(400)).await;
     }
 
     /// Chooses a file for a file input.

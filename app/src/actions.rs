@@ -54,6 +54,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/manage/{coop}/labels.pdf", post(labels_pdf))
         .route("/manage/{coop}/jobs/{job}/file", get(job_file))
+        .route("/manage/{coop}/t/{tree}/status", post(tree_status))
+        .route(
+            "/manage/{coop}/t/{tree}/photos",
+            post(add_photo).layer(axum::extract::DefaultBodyLimit::max(16 << 20)),
+        )
+        .route("/manage/{coop}/t/{tree}/label.png", get(tree_label))
+        .route("/manage/{coop}/t/{tree}/label.svg", get(tree_label))
 }
 
 /// One submission: who sent it, from which page, with what.
@@ -571,4 +578,113 @@ async fn job_file(
         }
         _ => Err(Error::NotFound("file")),
     }
+}
+
+async fn tree_status(
+    State(st): State<AppState>,
+    Path((code, tree)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}/t/{tree}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let active = sub.get("active") == "1";
+    attempt!(
+        sub,
+        trees::set_status(
+            &sub.s().store,
+            &actor,
+            &coop,
+            &tree,
+            active,
+            sub.get("reason")
+        )
+        .await
+    );
+    see_other(&format!("/manage/{code}/t/{tree}"), None)
+}
+
+async fn add_photo(
+    State(st): State<AppState>,
+    Path((code, tree)): Path<(String, String)>,
+    headers: HeaderMap,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let mut upload = Vec::new();
+    let mut failed = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("photo") => match field.bytes().await {
+                Ok(b) => upload = b.to_vec(),
+                Err(e) => failed = Some(e.to_string()),
+            },
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                failed = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let fields = Fields::from([("form".to_owned(), "photo".to_owned())]);
+    let sub = Submission::new(st, headers, format!("/manage/{code}/t/{tree}"), fields);
+    if let Some(e) = failed {
+        return sub
+            .refuse(Error::invalid(
+                format!("Tải lên bị gián đoạn: {e}"),
+                format!("The upload was interrupted: {e}"),
+            ))
+            .await;
+    }
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    attempt!(
+        sub,
+        server::photos::add(&sub.s().store, &actor, &coop, &tree, upload).await
+    );
+    see_other(&format!("/manage/{code}/t/{tree}"), None)
+}
+
+/// One tree's label as PNG (300 dpi) or SVG, in the roll size.
+async fn tree_label(
+    State(st): State<AppState>,
+    Path((code, tree)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    use server::labels::{self, Format, Selection};
+    let s = &st.services;
+    let actor = session::actor(s, &headers)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let coop = cooperatives::by_code(&s.store, &code).await?;
+    let selection = Selection {
+        codes: vec![tree.clone()],
+        include_removed: true,
+        ..Selection::default()
+    };
+    let chosen = labels::collect(&s.store, &s.base_url, &actor, &coop, &selection).await?;
+    let one = chosen.into_iter().next().ok_or(Error::NotFound("tree"))?;
+    let format = Format::Roll50x30;
+    let svg = uri.path().ends_with(".svg");
+    let (bytes, content_type, ext) = if svg {
+        (
+            labels::render_svg(format, &one)?.into_bytes(),
+            "image/svg+xml",
+            "svg",
+        )
+    } else {
+        let png = tokio::task::spawn_blocking(move || labels::render_png(format, &one, 300))
+            .await
+            .map_err(|e| Error::Internal(format!("label task: {e}")))??;
+        (png, "image/png", "png")
+    };
+    let name = format!("attachment; filename=\"{code}-{tree}.{ext}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use crate::model::{CoopCard, CoopPage, JobView, ManagePage, Me, TreePage};
+use crate::model::{CoopCard, CoopPage, JobView, ManagePage, ManageTree, Me, TreePage};
 
 #[cfg(feature = "ssr")]
 mod backend {
@@ -58,7 +58,21 @@ mod backend {
         }
     }
 
-    pub fn tree_page(v: server::trees::TreeView, base_url: &str) -> TreePage {
+    pub fn photos(rows: Vec<server::store::PhotoRow>) -> Vec<crate::model::Photo> {
+        rows.into_iter()
+            .map(|p| crate::model::Photo {
+                hash: p.hash.iter().map(|b| format!("{b:02x}")).collect(),
+                width: p.width,
+                height: p.height,
+            })
+            .collect()
+    }
+
+    pub fn tree_page(
+        v: server::trees::TreeView,
+        base_url: &str,
+        photos: Vec<crate::model::Photo>,
+    ) -> TreePage {
         let t = v.tree;
         let today = ledger::Date::from_unix_ms(server::clock::now_ms());
         let age_years = ledger::Date::parse_iso(&t.planted_on).map_or(0, |p| {
@@ -88,6 +102,7 @@ mod backend {
                 .zip(t.lon_micro)
                 .map(|(a, b)| (a as f64 / 1e6, b as f64 / 1e6)),
             identity_url: format!("{base_url}{}", t.identity_path),
+            photos,
             verification: match v.verdict {
                 server::trees::Verdict::Verified { key_id } => Verification::Verified { key_id },
                 server::trees::Verdict::Failed { reason } => Verification::Failed {
@@ -145,8 +160,12 @@ pub async fn get_tree(
     scanned: Option<String>,
 ) -> Result<Option<TreePage>, ServerFnError> {
     let s = backend::services()?;
-    let view = server::trees::view(&s.store, &coop, &tree, scanned.as_deref()).await;
-    backend::found(view.map(|v| backend::tree_page(v, &s.base_url)))
+    let page = async {
+        let v = server::trees::view(&s.store, &coop, &tree, scanned.as_deref()).await?;
+        let photos = backend::photos(s.store.photos_of(v.tree.id).await?);
+        Ok(backend::tree_page(v, &s.base_url, photos))
+    };
+    backend::found(page.await)
 }
 
 /// The signed-in person and their cooperatives; `None` for a visitor.
@@ -269,4 +288,38 @@ pub async fn get_job(coop: String, job: String) -> Result<Gate<JobView>, ServerF
         Err(server::Error::Forbidden) => Gate::Forbidden,
         Err(_) => Gate::NotFound,
     })
+}
+
+/// One tree's management page, for members of its cooperative.
+#[server(input = GetUrl)]
+pub async fn get_manage_tree(
+    coop: String,
+    tree: String,
+) -> Result<Gate<ManageTree>, ServerFnError> {
+    use server::access::Action;
+    let s = backend::services()?;
+    let Some(actor) = backend::actor().await? else {
+        return Ok(Gate::SignInFirst);
+    };
+    let Ok(c) = server::cooperatives::by_code(&s.store, &coop).await else {
+        return Ok(Gate::NotFound);
+    };
+    if !actor.may(c.id, Action::View) {
+        return Ok(Gate::Forbidden);
+    }
+    let page = async {
+        let Some(t) = s.store.tree_detail(&coop, &tree).await? else {
+            return Ok(Gate::NotFound);
+        };
+        let photos = backend::photos(s.store.photos_of(t.id).await?);
+        Ok::<_, server::Error>(Gate::Ok(ManageTree {
+            coop_code: t.coop_code,
+            code: t.code,
+            species: t.species,
+            variety: t.variety,
+            active: t.status == "active",
+            photos,
+        }))
+    };
+    page.await.map_err(backend::internal)
 }

@@ -112,6 +112,17 @@ messages! {
     Home => "Trang chủ", "Home";
     ZoneOutline => "Ranh giới vùng trồng", "Zone boundary";
     Map => "Bản đồ", "Map";
+    Photos => "Ảnh", "Photos";
+    PhotoOf => "Ảnh cây", "Photo of tree";
+    AddPhoto => "Thêm ảnh", "Add a photo";
+    PhotoFile => "Ảnh (chụp bằng điện thoại hoặc chọn tệp)", "Photo (take one or pick a file)";
+    Upload => "Tải lên", "Upload";
+    TreeStatus => "Trạng thái cây", "Tree status";
+    Reason => "Lý do", "Reason";
+    MarkRemoved => "Đánh dấu đã loại bỏ", "Mark as removed";
+    MarkActive => "Đưa cây trở lại", "Put the tree back";
+    PublicPage => "Xem trang công khai của cây", "See the tree's public page";
+    OneLabel => "Tem của cây này", "This tree's label";
     DrawHint => "Chạm lên bản đồ để đặt từng góc của vùng trồng.", "Tap the map to place each corner of the zone.";
     UndoCorner => "Bỏ góc vừa đặt", "Remove the last corner";
     CustardApple => "Na (mãng cầu ta)", "Custard apple";

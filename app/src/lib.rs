@@ -17,7 +17,7 @@ use leptos_router::{path, SsrMode};
 use crate::i18n::{use_locale, Locale, Msg};
 use crate::pages::{
     AccountPage, CooperativePage, HomePage, JobPage, JoinPage, LogInPage, ManageCoopPage,
-    ManageHomePage, NotFound, SignUpPage, TreePage,
+    ManageHomePage, ManageTreePage, NotFound, SignUpPage, TreePage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/manage") view=ManageHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/:coop") view=ManageCoopPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/:coop/jobs/:job") view=JobPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/:coop/t/:tree") view=ManageTreePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -53,6 +53,35 @@ pub struct TreePage {
     pub location: Option<(f64, f64)>,
     pub identity_url: String,
     pub verification: Verification,
+    pub photos: Vec<Photo>,
+}
+
+/// A tree photo, by its content hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Photo {
+    pub hash: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+impl Photo {
+    pub fn thumb(&self) -> String {
+        format!("/photos/{}/thumb.jpg", self.hash)
+    }
+    pub fn full(&self) -> String {
+        format!("/photos/{}/full.jpg", self.hash)
+    }
+}
+
+/// One tree on its manager's page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManageTree {
+    pub coop_code: String,
+    pub code: String,
+    pub species: String,
+    pub variety: String,
+    pub active: bool,
+    pub photos: Vec<Photo>,
 }
 
 /// The signed-in person, for the header and the manager's home.

@@ -101,6 +101,9 @@ pub enum Kind {
         planted_on: Date,
         location: Option<GeoPoint>,
     },
+    /// Tag 3: the tree leaves the register (`active` false: died, cut down) or returns to
+    /// it (`active` true), with the reason.
+    StatusChanged { active: bool, reason: String },
     /// Tag 10 (tưới).
     Watered { litres: Option<u32> },
     /// Tag 11 (bón phân); amount in grams.
@@ -144,6 +147,7 @@ impl Kind {
         match self {
             Self::ZoneRegistered { .. } => 1,
             Self::TreeRegistered { .. } => 2,
+            Self::StatusChanged { .. } => 3,
             Self::Watered { .. } => 10,
             Self::Fertilised { .. } => 11,
             Self::Pruned { .. } => 12,
@@ -202,6 +206,9 @@ impl Kind {
             }
             Self::Note { text } => {
                 w.str(text);
+            }
+            Self::StatusChanged { active, reason } => {
+                w.u8(u8::from(*active)).str(reason);
             }
             Self::Sprayed {
                 product,
@@ -294,6 +301,14 @@ impl Kind {
             }
             17 => Self::Harvested { grams: r.u64()? },
             18 => Self::Note { text: r.string()? },
+            3 => Self::StatusChanged {
+                active: match r.u8()? {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(DecodeError::OutOfRange),
+                },
+                reason: r.string()?,
+            },
             30 => Self::Correction {
                 corrects: Digest(r.array()?),
                 reason: r.string()?,

@@ -87,3 +87,5 @@ CREATE TABLE tree_photos (
     created_at BIGINT NOT NULL,
     UNIQUE (tree_id, hash)
 );
+-- Photos are served by their hash.
+CREATE INDEX tree_photos_by_hash ON tree_photos (hash);

@@ -17,6 +17,7 @@ pub mod import;
 pub mod jobs;
 pub mod labels;
 pub mod log;
+pub mod photos;
 pub mod sealing;
 pub mod services;
 pub mod store;

@@ -88,6 +88,17 @@ pub async fn export_tree(
 /// The entry the server records now for `subject`: the store fills in the cooperative's
 /// code, the sequence number and the link to the subject's previous entry.
 pub fn entry_now(subject: Subject, author: &str, at: i64, kind: Kind) -> impl MakeEntry {
+    entry_with_photos(subject, author, at, kind, Vec::new())
+}
+
+/// [`entry_now`] citing photos by their content hashes.
+pub fn entry_with_photos(
+    subject: Subject,
+    author: &str,
+    at: i64,
+    kind: Kind,
+    photos: Vec<Digest>,
+) -> impl MakeEntry {
     let author = author.to_owned();
     move |code: &str, seq: u64, prev: Option<Digest>| {
         Ok(Entry {
@@ -98,7 +109,7 @@ pub fn entry_now(subject: Subject, author: &str, at: i64, kind: Kind) -> impl Ma
             recorded_at: at,
             received_at: at,
             author,
-            photos: vec![],
+            photos,
             kind,
         })
     }

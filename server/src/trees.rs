@@ -185,6 +185,38 @@ pub fn prepare(
     })
 }
 
+/// Takes a tree out of the register (died, cut down) or puts it back, logging why in its
+/// diary. Its QR label keeps verifying; the tree page shows the status.
+pub async fn set_status(
+    store: &Store,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    code: &str,
+    active: bool,
+    reason: &str,
+) -> Result<()> {
+    actor.require(coop.id, Action::Register)?;
+    let reason = required(("lý do", "reason"), reason, 300)?;
+    let tree = store
+        .tree_row(coop.id, code)
+        .await?
+        .ok_or(Error::NotFound("tree"))?;
+    let status = if active { "active" } else { "removed" };
+    if tree.status == status {
+        return Err(Error::conflict(
+            "Cây đã ở trạng thái này",
+            "The tree already has this status",
+        ));
+    }
+    let subject = Subject::Tree(TreeCode::parse(&tree.code)?);
+    let key = subject_key(&subject);
+    let kind = Kind::StatusChanged { active, reason };
+    let make = entry_now(subject, &actor.author(), now_ms(), kind);
+    store
+        .set_tree_status(&tree, coop.id, status, &key, make)
+        .await
+}
+
 /// The next generated tree code: `CC` and a number one above the highest such code in
 /// the cooperative, at least three digits (CC001, CC024, CC1000).
 pub async fn next_code(store: &Store, coop: &CooperativeRow) -> Result<String> {

@@ -121,7 +121,7 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
     }
     let html = boss.get(page).await.text().await.unwrap();
     assert!(
-        html.contains("/t/NA-YC/CC001") && html.contains("/t/NA-YC/CC002"),
+        html.contains("/manage/NA-YC/t/CC001") && html.contains("/manage/NA-YC/t/CC002"),
         "codes are generated"
     );
     let tree_page = goc.text("/t/NA-YC/CC002").await;
@@ -138,6 +138,73 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
     assert_eq!(pdf.status(), 200);
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+
+    // A photo, a status change, and one label as PNG and SVG.
+    let token = boss.token("/manage/NA-YC/t/CC002").await;
+    let form = reqwest::multipart::Form::new().part(
+        "photo",
+        reqwest::multipart::Part::bytes(crate::support::png(2000, 1500)).file_name("cay.png"),
+    );
+    let r = boss
+        .post_multipart(&format!("/manage/NA-YC/t/CC002/photos?csrf={token}"), form)
+        .await;
+    assert_eq!(r.status(), 303);
+    let public = goc.text("/t/NA-YC/CC002").await;
+    let thumb = public
+        .split("src=\"/photos/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(thumb.ends_with("/thumb.jpg") && public.contains("loading=\"lazy\""));
+    let img = goc.get(&format!("/photos/{thumb}")).await;
+    assert_eq!(
+        img.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(img.bytes().await.unwrap().starts_with(&[0xFF, 0xD8]));
+    let bad = reqwest::multipart::Form::new().part(
+        "photo",
+        reqwest::multipart::Part::bytes(b"GIF89a nope".to_vec()),
+    );
+    let r = boss
+        .post_multipart(&format!("/manage/NA-YC/t/CC002/photos?csrf={token}"), bad)
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Tệp không phải ảnh"));
+    let removed = [
+        ("form", "status"),
+        ("active", "0"),
+        ("reason", "Cây bị sâu đục thân"),
+    ];
+    assert_eq!(
+        boss.submit(
+            "/manage/NA-YC/t/CC002",
+            "/manage/NA-YC/t/CC002/status",
+            &removed
+        )
+        .await
+        .status(),
+        303
+    );
+    assert!(goc.text("/t/NA-YC/CC002").await.contains("Đã loại bỏ"));
+    let png = boss.get("/manage/NA-YC/t/CC002/label.png").await;
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let label = image::load_from_memory(&png.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        (label.width(), label.height()),
+        (591, 354),
+        "50 × 30 mm at 300 dpi"
+    );
+    let svg = boss
+        .get("/manage/NA-YC/t/CC002/label.svg")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(svg.contains("<svg") && svg.contains("CC002"));
 
     // A member added by phone joins with the code from the notice, once.
     let r = boss
@@ -221,7 +288,7 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
     assert_eq!(r.status(), 401);
     let html = boss.get(page).await.text().await.unwrap();
     assert_eq!(
-        html.matches("/t/NA-YC/CC0").count(),
+        html.matches("/manage/NA-YC/t/CC0").count(),
         2,
         "refused requests added no tree"
     );
@@ -376,6 +443,14 @@ async fn in_chromium_a_manager_signs_up_creates_a_cooperative_a_zone_and_a_tree(
         "the labels were downloaded"
     );
     b.click(".trees a").await;
+    b.wait_for_text("h1", "CC001").await;
+    let photo = b.downloads.join("cay.png");
+    std::fs::write(&photo, crate::support::png(1600, 1200)).unwrap();
+    b.upload("#photo-file", &photo).await;
+    b.click("#photo button[type=submit]").await;
+    b.find_css(".photos img").await;
+    b.screenshot("manage-tree").await;
+    b.click("a[href='/t/NA-YC/CC001']").await;
     b.wait_for_text(".badge", "Xác thực: do HTX Na Yên Châu cấp")
         .await;
     // The web map comes up; without tiles the server-drawn outline stays in view.

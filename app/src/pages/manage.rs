@@ -161,7 +161,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
         {p.trees.is_empty().then(|| view! { <p class="muted">{Msg::NoTrees.text(l)}</p> })}
         <ul class="trees">
             {p.trees.into_iter().map(|t| view! {
-                <li><a href=format!("/t/{}/{}", p.code, t.code)>
+                <li><a href=format!("/manage/{}/t/{}", p.code, t.code)>
                     <strong>{t.code.clone()}</strong>
                     {format!(" · {} {} · {}", species_name(&t.species, l), t.variety, t.zone_name)}
                 </a></li>
@@ -330,5 +330,74 @@ pub fn JobPage() -> impl IntoView {
             })}
         </Suspense>
         <p><a href=back>{Msg::BackToCooperative.text(l)}</a></p>
+    }
+}
+
+/// One tree: its status, photos and label, for the cooperative's managers.
+#[component]
+pub fn ManageTreePage() -> impl IntoView {
+    let l = use_locale();
+    let params = use_params_map();
+    let tree = Resource::new(
+        move || {
+            let p = params.read();
+            (
+                p.get("coop").unwrap_or_default(),
+                p.get("tree").unwrap_or_default(),
+            )
+        },
+        |(coop, tree)| crate::api::get_manage_tree(coop, tree),
+    );
+    view! {
+        <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
+            {move || Suspend::new(async move {
+                match tree.await {
+                    Err(_) => message(Msg::ServerError).into_any(),
+                    Ok(Gate::SignInFirst) => sign_in_first(l),
+                    Ok(Gate::Forbidden) => message(Msg::Forbidden).into_any(),
+                    Ok(Gate::NotFound) => message(Msg::TreeNotFound).into_any(),
+                    Ok(Gate::Ok(t)) => view! { <TreeWork t/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TreeWork(t: crate::model::ManageTree) -> impl IntoView {
+    let l = use_locale();
+    let base = format!("/manage/{}/t/{}", t.coop_code, t.code);
+    let (status_action, photo_action) = (format!("{base}/status"), format!("{base}/photos"));
+    let label = |ext: &str| format!("{base}/label.{ext}");
+    view! {
+        <p><a href=format!("/manage/{}#trees", t.coop_code)>{Msg::BackToCooperative.text(l)}</a></p>
+        <h1><span class="code">{t.code.clone()}</span> " " {species_name(&t.species, l)} " · " {t.variety.clone()}</h1>
+        <p><a href=format!("/t/{}/{}", t.coop_code, t.code)>{Msg::PublicPage.text(l)}</a></p>
+
+        <h2>{Msg::OneLabel.text(l)}</h2>
+        <p class="jump">
+            <a href=label("png") download="">"PNG (50 × 30 mm, 300 dpi)"</a>
+            <a href=label("svg") download="">"SVG"</a>
+        </p>
+
+        <h2>{Msg::Photos.text(l)}</h2>
+        <ul class="photos">
+            {t.photos.into_iter().map(|p| view! {
+                <li><a href=p.full()><img src=p.thumb() loading="lazy" alt=Msg::PhotoOf.text(l)/></a></li>
+            }).collect_view()}
+        </ul>
+        <PostForm id="photo" action=photo_action multipart=true>
+            <label for="photo-file">{Msg::PhotoFile.text(l)}</label>
+            <input id="photo-file" type="file" name="photo" accept="image/jpeg,image/png,image/webp" capture="environment" required=true/>
+            <button type="submit" class="primary">{Msg::Upload.text(l)}</button>
+        </PostForm>
+
+        <h2>{Msg::TreeStatus.text(l)}</h2>
+        <p>{if t.active { Msg::Active.text(l) } else { Msg::Removed.text(l) }}</p>
+        <PostForm id="status" action=status_action>
+            <input type="hidden" name="active" value=if t.active { "0" } else { "1" }/>
+            <Field form="status" name="reason" label=Msg::Reason.text(l) required=true/>
+            <button type="submit">{if t.active { Msg::MarkRemoved.text(l) } else { Msg::MarkActive.text(l) }}</button>
+        </PostForm>
     }
 }

@@ -9,7 +9,7 @@ mod tree;
 pub use auth::{AccountPage, JoinPage, LogInPage, SignUpPage};
 pub use cooperative::CooperativePage;
 pub use home::HomePage;
-pub use manage::{JobPage, ManageCoopPage, ManageHomePage};
+pub use manage::{JobPage, ManageCoopPage, ManageHomePage, ManageTreePage};
 pub use tree::TreePage;
 
 use leptos::prelude::*;

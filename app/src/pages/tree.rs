@@ -88,6 +88,16 @@ fn TreeDetails(t: Tree) -> impl IntoView {
                     <figcaption>{Msg::ZoneOutline.text(l)}</figcaption>
                 </figure>
             })}
+            {(!t.photos.is_empty()).then(|| view! {
+                <ul class="photos" aria-label=Msg::Photos.text(l)>
+                    {t.photos.iter().map(|p| view! {
+                        <li><a href=p.full()>
+                            <img src=p.thumb() loading="lazy" decoding="async" alt=format!("{} {}", Msg::PhotoOf.text(l), t.code)
+                                 width=p.width.min(360 * p.width / p.width.max(p.height)) height=p.height.min(360 * p.height / p.width.max(p.height))/>
+                        </a></li>
+                    }).collect_view()}
+                </ul>
+            })}
             <section class="diary" aria-label="diary">
                 <p class="muted">{Msg::DiaryComing.text(l)}</p>
             </section>

@@ -61,6 +61,7 @@ fn kind() -> impl Strategy<Value = Kind> {
             note
         }),
         any::<u64>().prop_map(|grams| Kind::Harvested { grams }),
+        (any::<bool>(), text()).prop_map(|(active, reason)| Kind::StatusChanged { active, reason }),
         (digest(), text()).prop_map(|(corrects, reason)| Kind::Correction { corrects, reason }),
         (text(), text()).prop_map(|(adoption, season)| Kind::Adopted { adoption, season }),
         (1000u16..u16::MAX, prop::collection::vec(any::<u8>(), 0..40))

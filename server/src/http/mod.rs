@@ -23,6 +23,7 @@ pub fn router() -> Router<Services> {
         .route("/.well-known/goc/keys/{coop}", get(key_history))
         .route("/api/cooperatives/{coop}/checkpoint", get(checkpoint))
         .route("/api/trees/{coop}/{tree}/history", get(tree_history))
+        .route("/photos/{hash}/{size}", get(photo))
 }
 
 /// 200 when the database answers, 503 otherwise.
@@ -67,4 +68,32 @@ async fn tree_history(
     let history = log::export_tree(&s.store, &s.sealer, &s.base_url, &coop, &tree).await?;
     let name = format!("attachment; filename=\"{coop}-{tree}-history.json\"");
     Ok(([(header::CONTENT_DISPOSITION, name)], Json(history)))
+}
+
+/// A tree photo by its content hash (`full.jpg` or `thumb.jpg`). The hash names the
+/// bytes, so the response never changes and may be cached for good.
+async fn photo(
+    State(s): State<Services>,
+    Path((hash, size)): Path<(String, String)>,
+) -> Result<impl IntoResponse> {
+    let thumb = match size.as_str() {
+        "full.jpg" => false,
+        "thumb.jpg" => true,
+        _ => return Err(crate::Error::NotFound("photo")),
+    };
+    let hash = data_encoding::HEXLOWER
+        .decode(hash.as_bytes())
+        .map_err(|_| crate::Error::NotFound("photo"))?;
+    let bytes = s
+        .store
+        .photo_bytes(&hash, thumb)
+        .await?
+        .ok_or(crate::Error::NotFound("photo"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        bytes,
+    ))
 }

@@ -55,6 +55,7 @@ pub struct ZoneRow {
 /// Everything the public tree page shows, in one row.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TreeDetailRow {
+    pub id: i64,
     pub code: String,
     pub species: String,
     pub variety: String,
@@ -163,6 +164,33 @@ pub struct KeyInsert {
     pub key_id: String,
     pub public_key: Vec<u8>,
     pub secret_sealed: Vec<u8>,
+    pub created_at: i64,
+}
+
+/// A tree as its own management page needs it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TreeRow {
+    pub id: i64,
+    pub code: String,
+    pub status: String,
+}
+
+/// A stored photo, without its bytes.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PhotoRow {
+    pub hash: Vec<u8>,
+    pub width: i64,
+    pub height: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PhotoInsert {
+    pub tree_id: i64,
+    pub hash: Vec<u8>,
+    pub width: i64,
+    pub height: i64,
+    pub image: Vec<u8>,
+    pub thumb: Vec<u8>,
     pub created_at: i64,
 }
 

@@ -3,7 +3,10 @@
 use ledger::Entry;
 
 use super::log::{append_in_tx, BoxedEntry, MakeEntry};
-use super::{on_pool, Store, TreeDetailRow, TreeInsert, TreeLabelRow, TreeListRow};
+use super::{
+    on_pool, PhotoInsert, PhotoRow, Store, TreeDetailRow, TreeInsert, TreeLabelRow, TreeListRow,
+    TreeRow,
+};
 use crate::error::{Error, Result};
 
 const INSERT_TREE: &str = "INSERT INTO trees \
@@ -83,13 +86,89 @@ impl Store {
         })
     }
 
+    pub async fn tree_row(&self, cooperative_id: i64, code: &str) -> Result<Option<TreeRow>> {
+        const SQL: &str =
+            "SELECT id, code, status FROM trees WHERE cooperative_id = $1 AND code = $2";
+        Ok(
+            on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).bind(code).fetch_optional(p).await)?,
+        )
+    }
+
+    /// Changes a tree's status and logs why, in one transaction.
+    pub async fn set_tree_status(
+        &self,
+        tree: &TreeRow,
+        cooperative_id: i64,
+        status: &str,
+        subject: &str,
+        make: impl MakeEntry,
+    ) -> Result<()> {
+        on_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE trees SET status = $2 WHERE id = $1")
+                .bind(tree.id).bind(status).execute(&mut *tx).await?;
+            append_in_tx!(tx, cooperative_id, subject, make);
+            tx.commit().await?;
+            Ok(())
+        }.await)
+    }
+
+    /// Stores a photo and logs it in the tree's diary, in one transaction.
+    pub async fn insert_photo(
+        &self,
+        photo: &PhotoInsert,
+        cooperative_id: i64,
+        subject: &str,
+        make: impl MakeEntry,
+    ) -> Result<()> {
+        const SQL: &str =
+            "INSERT INTO tree_photos (tree_id, hash, width, height, image, thumb, created_at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let r: Result<()> = on_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query(SQL)
+                .bind(photo.tree_id).bind(&photo.hash).bind(photo.width).bind(photo.height)
+                .bind(&photo.image).bind(&photo.thumb).bind(photo.created_at)
+                .execute(&mut *tx).await?;
+            append_in_tx!(tx, cooperative_id, subject, make);
+            tx.commit().await?;
+            Ok(())
+        }.await);
+        r.map_err(|e| {
+            if e.is_unique_violation() {
+                Error::conflict(
+                    "Ảnh này đã có trong hồ sơ cây",
+                    "This photo is already on the tree's record",
+                )
+            } else {
+                e
+            }
+        })
+    }
+
+    /// A tree's photos, newest first.
+    pub async fn photos_of(&self, tree_id: i64) -> Result<Vec<PhotoRow>> {
+        const SQL: &str =
+            "SELECT hash, width, height FROM tree_photos WHERE tree_id = $1 ORDER BY id DESC";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(tree_id).fetch_all(p).await)?)
+    }
+
+    /// A photo's bytes (or its thumbnail's) by its hash.
+    pub async fn photo_bytes(&self, hash: &[u8], thumb: bool) -> Result<Option<Vec<u8>>> {
+        let sql = format!(
+            "SELECT {} FROM tree_photos WHERE hash = $1 LIMIT 1",
+            if thumb { "thumb" } else { "image" }
+        );
+        Ok(on_pool!(self, p => sqlx::query_scalar(&sql).bind(hash).fetch_optional(p).await)?)
+    }
+
     /// One tree with its zone and cooperative, by their codes.
     pub async fn tree_detail(
         &self,
         coop_code: &str,
         tree_code: &str,
     ) -> Result<Option<TreeDetailRow>> {
-        const SQL: &str = "SELECT t.code, t.species, t.variety, t.planted_on, t.status, t.lat_micro, t.lon_micro, \
+        const SQL: &str = "SELECT t.id, t.code, t.species, t.variety, t.planted_on, t.status, t.lat_micro, t.lon_micro, \
               t.identity_path, z.name AS zone_name, z.code AS zone_code, z.boundary AS zone_boundary, \
               z.area_ha AS zone_area_ha, c.code AS coop_code, c.name AS coop_name, c.province, c.district, c.commune \
             FROM trees t JOIN zones z ON z.id = t.zone_id JOIN cooperatives c ON c.id = t.cooperative_id \

@@ -357,3 +357,46 @@ async fn a_rotated_key_signs_from_then_on_and_every_earlier_identity_still_verif
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_tree_leaves_and_returns_to_the_register_and_its_photos_are_logged_by_hash() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        zone_and_tree(s, &c, "CC001").await;
+        let me = Actor::system();
+        trees::set_status(&s.store, &me, &c, "CC001", false, "Cây chết do lũ").await.unwrap();
+        let again = trees::set_status(&s.store, &me, &c, "CC001", false, "lần nữa").await.unwrap_err();
+        assert!(matches!(again, Error::Conflict(_)));
+        assert!(matches!(
+            trees::set_status(&s.store, &me, &c, "CC001", true, " ").await,
+            Err(Error::Invalid(_))
+        ));
+        let mut png = Vec::new();
+        image::DynamicImage::new_rgb8(640, 480)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let hash = server::photos::add(&s.store, &me, &c, "CC001", png.clone()).await.unwrap();
+        let dup = server::photos::add(&s.store, &me, &c, "CC001", png).await.unwrap_err();
+        assert!(matches!(dup, Error::Conflict(_)), "the same photo twice");
+        let raw = data_encoding::HEXLOWER.decode(hash.as_bytes()).unwrap();
+        let full = s.store.photo_bytes(&raw, false).await.unwrap().unwrap();
+        assert_eq!(blake3::hash(&full).to_hex().to_string(), hash);
+        assert!(s.store.photo_bytes(&raw, true).await.unwrap().unwrap().len() < full.len());
+
+        let entries = s.store.entries_of(c.id, "tree:CC001").await.unwrap();
+        let kinds: Vec<Kind> = entries.iter().map(|e| ledger::Entry::decode(&e.bytes).unwrap().kind).collect();
+        assert!(matches!(&kinds[1], Kind::StatusChanged { active: false, reason } if reason == "Cây chết do lũ"));
+        let photo_entry = ledger::Entry::decode(&entries[2].bytes).unwrap();
+        assert_eq!(photo_entry.photos, vec![ledger::Digest(raw.try_into().unwrap())]);
+        let h = server::log::export_tree(&s.store, &s.sealer, "https://goc.example", "NA-LH", "CC001").await.unwrap();
+        let summary = TreeHistory::from_json(&serde_json::to_string(&h).unwrap()).unwrap().verify().unwrap();
+        assert_eq!(summary.entries.len(), 3);
+        let farmer = Actor { is_admin: false, ..Actor::system() };
+        assert!(matches!(
+            trees::set_status(&s.store, &farmer, &c, "CC001", true, "x").await,
+            Err(Error::Forbidden)
+        ));
+    })
+    .await;
+}

@@ -1,0 +1,171 @@
+//! Tree photos: decoded with limits (a hostile file cannot exhaust memory), turned upright
+//! by their EXIF orientation, resized, and re-encoded as JPEG, which also drops EXIF
+//! metadata such as the phone's GPS trail. Each photo is logged in the tree's diary by
+//! its blake3 hash, so the picture a buyer sees is the one that was recorded.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+use ledger::{Kind, Subject, TreeCode};
+
+use crate::access::{Action, Actor};
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::log::entry_with_photos;
+use crate::store::{CooperativeRow, PhotoInsert, Store};
+use crate::zones::subject_key;
+
+/// The long side of a stored photo: sharp on any phone, about 150–300 KB.
+pub const FULL_PX: u32 = 1280;
+/// The long side of the thumbnail the tree page shows first.
+pub const THUMB_PX: u32 = 360;
+/// Uploads above this are refused before decoding.
+pub const MAX_UPLOAD: usize = 15 << 20;
+
+/// A photo ready to store.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    pub image: Vec<u8>,
+    pub thumb: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub hash: [u8; 32],
+}
+
+fn not_an_image() -> Error {
+    Error::invalid(
+        "Tệp không phải ảnh JPEG, PNG hay WebP đọc được",
+        "The file is not a readable JPEG, PNG or WebP image",
+    )
+}
+
+fn jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
+    img.to_rgb8()
+        .write_with_encoder(encoder)
+        .map_err(|e| Error::Internal(format!("encoding a photo: {e}")))?;
+    Ok(out)
+}
+
+/// Decodes, orients, resizes and re-encodes an upload (CPU work: call it off the async
+/// threads).
+pub fn process(bytes: &[u8]) -> Result<Processed> {
+    if bytes.len() > MAX_UPLOAD {
+        return Err(Error::invalid(
+            "Ảnh lớn quá 15 MB",
+            "The photo is larger than 15 MB",
+        ));
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| not_an_image())?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(12_000);
+    limits.max_image_height = Some(12_000);
+    limits.max_alloc = Some(512 << 20);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|_| not_an_image())?;
+    let orientation = decoder.orientation().map_err(|_| not_an_image())?;
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| not_an_image())?;
+    img.apply_orientation(orientation);
+    let full = if img.width().max(img.height()) > FULL_PX {
+        img.resize(FULL_PX, FULL_PX, image::imageops::FilterType::Triangle)
+    } else {
+        img
+    };
+    let image = jpeg(&full, 82)?;
+    let thumb = jpeg(&full.thumbnail(THUMB_PX, THUMB_PX), 75)?;
+    Ok(Processed {
+        hash: *blake3::hash(&image).as_bytes(),
+        width: full.width(),
+        height: full.height(),
+        image,
+        thumb,
+    })
+}
+
+/// Adds a photo to a tree and logs it in the tree's diary, in one transaction.
+pub async fn add(
+    store: &Store,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    tree_code: &str,
+    upload: Vec<u8>,
+) -> Result<String> {
+    actor.require(coop.id, Action::Register)?;
+    let tree = store
+        .tree_row(coop.id, tree_code)
+        .await?
+        .ok_or(Error::NotFound("tree"))?;
+    let p = tokio::task::spawn_blocking(move || process(&upload))
+        .await
+        .map_err(|e| Error::Internal(format!("photo task: {e}")))??;
+    let hash_hex = data_encoding::HEXLOWER.encode(&p.hash);
+    let now = now_ms();
+    let subject = Subject::Tree(TreeCode::parse(&tree.code)?);
+    let key = subject_key(&subject);
+    let kind = Kind::Note {
+        text: "Ảnh cây / tree photo".into(),
+    };
+    let make = entry_with_photos(
+        subject,
+        &actor.author(),
+        now,
+        kind,
+        vec![ledger::Digest(p.hash)],
+    );
+    store
+        .insert_photo(
+            &PhotoInsert {
+                tree_id: tree.id,
+                hash: p.hash.to_vec(),
+                width: i64::from(p.width),
+                height: i64::from(p.height),
+                image: p.image,
+                thumb: p.thumb,
+                created_at: now,
+            },
+            coop.id,
+            &key,
+            make,
+        )
+        .await?;
+    Ok(hash_hex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, _| {
+            image::Rgb([(x % 255) as u8, 120, 40])
+        }));
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_large_photo_is_resized_with_its_thumbnail_and_hashed() {
+        let p = process(&png(3000, 2000)).unwrap();
+        assert_eq!((p.width, p.height), (1280, 853));
+        let thumb = image::load_from_memory(&p.thumb).unwrap();
+        assert_eq!(thumb.width().max(thumb.height()), THUMB_PX);
+        assert_eq!(p.hash, *blake3::hash(&p.image).as_bytes());
+        assert!(p.image.starts_with(&[0xFF, 0xD8]), "stored as JPEG");
+        let small = process(&png(400, 300)).unwrap();
+        assert_eq!((small.width, small.height), (400, 300), "never enlarged");
+    }
+
+    #[test]
+    fn what_is_not_an_image_is_refused_with_a_reason() {
+        let e = process(b"not an image at all").unwrap_err();
+        assert!(e.public_text().en.contains("not a readable JPEG"));
+        let mut truncated = png(50, 50);
+        truncated.truncate(60);
+        assert!(process(&truncated).is_err());
+    }
+}

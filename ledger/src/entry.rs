@@ -59,7 +59,8 @@ pub struct GeoPoint {
 
 impl GeoPoint {
     pub fn new(lat_micro: i32, lon_micro: i32) -> Result<Self, DecodeError> {
-        if lat_micro.abs() > 90_000_000 || lon_micro.abs() > 180_000_000 {
+        // unsigned_abs: i32::MIN has no positive counterpart (found by the fuzzer).
+        if lat_micro.unsigned_abs() > 90_000_000 || lon_micro.unsigned_abs() > 180_000_000 {
             return Err(DecodeError::OutOfRange);
         }
         Ok(Self {

@@ -230,6 +230,9 @@ fn each_decode_error_is_reachable() {
         Err(DecodeError::OutOfRange)
     );
     assert_eq!(Date::new(2025, 2, 30), Err(DecodeError::OutOfRange));
+    // The one i32 whose absolute value overflows (a fuzzer find).
+    assert_eq!(GeoPoint::new(i32::MIN, 0), Err(DecodeError::OutOfRange));
+    assert_eq!(GeoPoint::new(0, i32::MIN), Err(DecodeError::OutOfRange));
 }
 
 #[test]

@@ -120,3 +120,29 @@ async fn in_chromium_a_visitor_reads_vietnamese_switches_to_english_and_the_page
     );
     b.close().await;
 }
+
+/// The page a phone gets after a scan: HTML and CSS within 30 KB gzip, before photos
+/// (which are lazy) and the wasm (which the page does not need to be read).
+#[tokio::test]
+async fn the_tree_page_fits_its_byte_budget_before_photos() {
+    let goc = Goc::start().await;
+    let gzipped = |path: &'static str| {
+        let goc = &goc;
+        async move {
+            let r = reqwest::Client::new()
+                .get(format!("{}{path}", goc.base))
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            assert_eq!(r.headers()["content-encoding"], "gzip", "{path}");
+            r.bytes().await.unwrap().len()
+        }
+    };
+    let url = goc.identity_url("NA-LH", "CC001").await;
+    let html = gzipped(Box::leak(url[goc.base.len()..].to_owned().into_boxed_str())).await;
+    let css = gzipped("/pkg/goc.css").await;
+    println!("tree page: HTML {html} B + CSS {css} B gzip");
+    assert!(html + css <= 30 * 1024, "HTML {html} B + CSS {css} B");
+}

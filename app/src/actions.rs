@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/join", post(join))
         .route("/account", post(change_password))
         .route("/manage", post(create_cooperative))
+        .route("/admin/species", post(add_species))
         .route("/manage/{coop}/zones", post(add_zone))
         .route("/manage/{coop}/trees", post(add_tree))
         .route("/manage/{coop}/members", post(add_member))
@@ -687,4 +688,27 @@ async fn tree_label(
         bytes,
     )
         .into_response())
+}
+
+async fn add_species(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, "/manage", f);
+    let actor = attempt!(sub, sub.actor().await);
+    attempt!(
+        sub,
+        server::species::add(
+            &sub.s().store,
+            &actor,
+            sub.get("key"),
+            sub.get("name_vi"),
+            sub.get("name_en"),
+            sub.get("scientific"),
+        )
+        .await
+    );
+    let done = Msg::SpeciesAdded.text(sub.locale()).to_owned();
+    sub.notice(done).await
 }

@@ -58,6 +58,16 @@ mod backend {
         }
     }
 
+    /// The species catalogue and the reader's language, to name species on a page.
+    pub async fn species_names(
+        s: &Services,
+    ) -> Result<(server::species::Catalogue, server::error::Lang), server::Error> {
+        let lang = use_context::<axum::http::request::Parts>()
+            .map(|p| server::error::Lang::of(&p.headers))
+            .unwrap_or_default();
+        Ok((server::species::Catalogue::load(&s.store).await?, lang))
+    }
+
     pub fn photos(rows: Vec<server::store::PhotoRow>) -> Vec<crate::model::Photo> {
         rows.into_iter()
             .map(|p| crate::model::Photo {
@@ -135,13 +145,14 @@ pub async fn get_cooperative(code: String) -> Result<Option<CoopPage>, ServerFnE
             .await?
             .ok_or(server::Error::NotFound("cooperative"))?;
         let trees = s.store.trees_of(coop.id).await?;
+        let (names, lang) = backend::species_names(&s).await?;
         Ok(CoopPage {
             card: backend::card(card),
             trees: trees
                 .into_iter()
                 .map(|t| crate::model::TreeCard {
                     code: t.code,
-                    species: t.species,
+                    species: names.name(&t.species, lang),
                     variety: t.variety,
                     zone_name: t.zone_name,
                 })
@@ -163,7 +174,10 @@ pub async fn get_tree(
     let page = async {
         let v = server::trees::view(&s.store, &coop, &tree, scanned.as_deref()).await?;
         let photos = backend::photos(s.store.photos_of(v.tree.id).await?);
-        Ok(backend::tree_page(v, &s.base_url, photos))
+        let (names, lang) = backend::species_names(&s).await?;
+        let mut page = backend::tree_page(v, &s.base_url, photos);
+        page.species = names.name(&page.species, lang);
+        Ok(page)
     };
     backend::found(page.await)
 }
@@ -213,6 +227,7 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
     }
     let page = async {
         let zones = s.store.zones_of(coop.id).await?;
+        let (names, lang) = backend::species_names(&s).await?;
         let trees = s.store.trees_of(coop.id).await?;
         let members = server::accounts::members(&s.store, &actor, &coop).await?;
         let keys = s.store.keys_of(coop.id).await?;
@@ -220,6 +235,11 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
             place: format!("{}, {}, {}", coop.commune, coop.district, coop.province),
             key_id: keys.last().map(|k| k.key_id.clone()).unwrap_or_default(),
             can_manage: actor.may(coop.id, Action::Register),
+            species: names
+                .0
+                .iter()
+                .map(|sp| (sp.key.clone(), names.name(&sp.key, lang)))
+                .collect(),
             zones: zones
                 .into_iter()
                 .map(|z| crate::model::ZoneItem {
@@ -240,7 +260,7 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
                 .into_iter()
                 .map(|t| crate::model::TreeCard {
                     code: t.code,
-                    species: t.species,
+                    species: names.name(&t.species, lang),
                     variety: t.variety,
                     zone_name: t.zone_name,
                 })
@@ -312,10 +332,11 @@ pub async fn get_manage_tree(
             return Ok(Gate::NotFound);
         };
         let photos = backend::photos(s.store.photos_of(t.id).await?);
+        let (names, lang) = backend::species_names(&s).await?;
         Ok::<_, server::Error>(Gate::Ok(ManageTree {
             coop_code: t.coop_code,
             code: t.code,
-            species: t.species,
+            species: names.name(&t.species, lang),
             variety: t.variety,
             active: t.status == "active",
             photos,

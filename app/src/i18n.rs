@@ -112,6 +112,12 @@ messages! {
     Home => "Trang chủ", "Home";
     ZoneOutline => "Ranh giới vùng trồng", "Zone boundary";
     Map => "Bản đồ", "Map";
+    AddSpecies => "Thêm loài cây (quản trị nền tảng)", "Add a species (platform admin)";
+    SpeciesKey => "Mã loài (chữ thường, ví dụ durian)", "Species key (lower case, e.g. durian)";
+    NameVi => "Tên tiếng Việt", "Vietnamese name";
+    NameEn => "Tên tiếng Anh", "English name";
+    Scientific => "Tên khoa học", "Botanical name";
+    SpeciesAdded => "Đã thêm loài cây.", "Species added.";
     Photos => "Ảnh", "Photos";
     PhotoOf => "Ảnh cây", "Photo of tree";
     AddPhoto => "Thêm ảnh", "Add a photo";
@@ -125,8 +131,6 @@ messages! {
     OneLabel => "Tem của cây này", "This tree's label";
     DrawHint => "Chạm lên bản đồ để đặt từng góc của vùng trồng.", "Tap the map to place each corner of the zone.";
     UndoCorner => "Bỏ góc vừa đặt", "Remove the last corner";
-    CustardApple => "Na (mãng cầu ta)", "Custard apple";
-    Mango => "Xoài", "Mango";
     SignUp => "Đăng ký", "Sign up";
     LogIn => "Đăng nhập", "Log in";
     LogOut => "Đăng xuất", "Log out";
@@ -208,15 +212,6 @@ messages! {
     Imported => "Đã nhập xong", "Import finished:";
     JobFailed => "Không thành công; không có gì thay đổi:", "It failed; nothing was changed:";
     BackToCooperative => "Về trang hợp tác xã", "Back to the cooperative";
-}
-
-/// The display name of a species key.
-pub fn species_name(key: &str, l: Locale) -> String {
-    match key {
-        "custard_apple" => Msg::CustardApple.text(l).to_owned(),
-        "mango" => Msg::Mango.text(l).to_owned(),
-        other => other.to_owned(),
-    }
 }
 
 #[cfg(test)]

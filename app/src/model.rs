@@ -130,6 +130,8 @@ pub struct ManagePage {
     pub place: String,
     pub key_id: String,
     pub can_manage: bool,
+    /// Every species, as (key, name in the reader's language).
+    pub species: Vec<(String, String)>,
     pub zones: Vec<ZoneItem>,
     pub trees: Vec<TreeCard>,
     pub members: Vec<MemberItem>,

@@ -15,6 +15,7 @@ use crate::cooperatives;
 use crate::error::{Error, Result, Text};
 use crate::jobs::Progress;
 use crate::sealing::Sealer;
+use crate::species::Catalogue;
 use crate::store::{CooperativeRow, Store, ZoneRow};
 use crate::trees::{self, NewTree};
 
@@ -65,15 +66,16 @@ fn column(header: &str) -> Option<Column> {
     })
 }
 
-/// Species as people write them in a spreadsheet.
-fn species_key(s: &str) -> &str {
-    match s.trim().to_lowercase().as_str() {
-        "na" | "mãng cầu" | "mang cau" | "mãng cầu ta" | "custard apple" | "custard_apple" => {
-            "custard_apple"
-        }
-        "xoài" | "xoai" | "mango" => "mango",
-        _ => s.trim(),
-    }
+/// Species as people write them in a spreadsheet: the catalogue's keys and names (or the
+/// name before its parenthesis), plus unaccented spellings from keyboards without
+/// Vietnamese input.
+fn species_key(catalogue: &Catalogue, s: &str) -> String {
+    let alias = match s.trim().to_lowercase().as_str() {
+        "mang cau" | "mãng cầu" | "mãng cầu ta" => "custard_apple".to_owned(),
+        "xoai" => "mango".to_owned(),
+        other => other.to_owned(),
+    };
+    catalogue.resolve(&alias).map_or(alias, |sp| sp.key.clone())
 }
 
 /// `DD/MM/YYYY` (how Vietnamese spreadsheets show dates) becomes ISO; ISO stays.
@@ -111,10 +113,15 @@ pub async fn plan(
         .into_iter()
         .map(|t| t.code)
         .collect();
-    check(csv_bytes, &zones, &existing)
+    check(csv_bytes, &zones, &existing, &Catalogue::load(store).await?)
 }
 
-fn check(csv_bytes: &[u8], zones: &[ZoneRow], existing: &HashSet<String>) -> Result<Plan> {
+fn check(
+    csv_bytes: &[u8],
+    zones: &[ZoneRow],
+    existing: &HashSet<String>,
+    catalogue: &Catalogue,
+) -> Result<Plan> {
     // Spreadsheets exported in Vietnam use commas or semicolons; the header tells which.
     let first_line = csv_bytes.split(|&b| b == b'\n').next().unwrap_or_default();
     let delimiter = if first_line.iter().filter(|&&b| b == b';').count()
@@ -226,13 +233,15 @@ fn check(csv_bytes: &[u8], zones: &[ZoneRow], existing: &HashSet<String>) -> Res
                 }
                 c => c.to_uppercase(),
             };
+            let species = species_key(catalogue, get(Column::Species));
             let tree = NewTree::parse(
                 &code,
-                species_key(get(Column::Species)),
+                &species,
                 get(Column::Variety),
                 &iso_date(get(Column::Planted)),
                 location,
             )
+            .and_then(|t| catalogue.get(&t.species).map(|_| t))
             .map_err(|e| RowError {
                 line,
                 text: e.public_text(),
@@ -290,11 +299,13 @@ pub async fn run(
         .map(|z| (z.id, z))
         .collect();
     let (author, now) = (actor.author(), now_ms());
+    let catalogue = Catalogue::load(store).await?;
     let rows = trees
         .into_iter()
         .map(|(zone_id, tree)| {
             let zone = zones.get(&zone_id).ok_or(Error::NotFound("zone"))?;
-            let p = trees::prepare(&key, coop, zone, &author, now, tree)?;
+            let scientific = catalogue.get(&tree.species)?.scientific.clone();
+            let p = trees::prepare(&key, coop, zone, &author, now, tree, &scientific)?;
             Ok((p.insert, p.subject, p.entry))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -306,6 +317,19 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn catalogue() -> Catalogue {
+        let row = |key: &str, vi: &str, en: &str| crate::store::SpeciesRow {
+            key: key.into(),
+            name_vi: vi.into(),
+            name_en: en.into(),
+            scientific: "Genus species".into(),
+        };
+        Catalogue(vec![
+            row("custard_apple", "Na (mãng cầu ta)", "Custard apple"),
+            row("mango", "Xoài", "Mango"),
+        ])
+    }
 
     fn zone(id: i64, code: Option<&str>, name: &str) -> ZoneRow {
         ZoneRow {
@@ -338,7 +362,7 @@ mod tests {
                    a5;mango;Cát Chu;2020-01-01;Bãi xoài;;\n\
                    A5;mango;Cát Chu;2020-01-01;Bãi xoài;;\n\
                    ;;;;;;\n";
-        let plan = check(csv.as_bytes(), &zones, &existing).unwrap();
+        let plan = check(csv.as_bytes(), &zones, &existing, &catalogue()).unwrap();
         let codes: Vec<String> = plan.trees.iter().map(|(_, t)| t.code.to_string()).collect();
         assert_eq!(codes, ["CC008", "A5"]);
         assert_eq!(plan.trees[0].1.planted_on.to_string(), "2019-04-12");
@@ -358,11 +382,17 @@ mod tests {
 
     #[test]
     fn a_file_without_the_needed_columns_is_refused_whole() {
-        let e = check(b"code,species\nA,na\n", &[], &HashSet::new()).unwrap_err();
+        let e = check(b"code,species\nA,na\n", &[], &HashSet::new(), &catalogue()).unwrap_err();
         assert!(e
             .public_text()
             .en
             .contains("variety/giong, planted_on/ngay_trong, zone/vung"));
-        assert!(check(b"species,variety,planted_on,zone\n", &[], &HashSet::new()).is_err());
+        assert!(check(
+            b"species,variety,planted_on,zone\n",
+            &[],
+            &HashSet::new(),
+            &catalogue()
+        )
+        .is_err());
     }
 }

@@ -20,6 +20,7 @@ pub mod log;
 pub mod photos;
 pub mod sealing;
 pub mod services;
+pub mod species;
 pub mod store;
 pub mod trees;
 pub mod zones;

@@ -9,57 +9,16 @@ use crate::cooperatives::{self, required};
 use crate::error::{Error, Result};
 use crate::log::entry_now;
 use crate::sealing::Sealer;
+use crate::species::Catalogue;
 use crate::store::{BoxedEntry, CooperativeRow, Store, TreeDetailRow, TreeInsert, ZoneRow};
 use crate::zones::subject_key;
-
-/// Species the platform knows; stored by key, named in the UI's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Species {
-    CustardApple,
-    Mango,
-}
-
-impl Species {
-    pub const ALL: [Species; 2] = [Species::CustardApple, Species::Mango];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::CustardApple => "custard_apple",
-            Self::Mango => "mango",
-        }
-    }
-    /// The botanical name: language-neutral, so it is what the ledger records.
-    pub fn scientific(self) -> &'static str {
-        match self {
-            Self::CustardApple => "Annona squamosa",
-            Self::Mango => "Mangifera indica",
-        }
-    }
-    /// The Vietnamese name, as printed on labels.
-    pub fn name_vi(self) -> &'static str {
-        match self {
-            Self::CustardApple => "Na",
-            Self::Mango => "Xoài",
-        }
-    }
-    pub fn from_key(key: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.key() == key)
-            .ok_or_else(|| {
-                Error::invalid(
-                    format!("Không có loài cây {key:?}"),
-                    format!("unknown species {key:?}"),
-                )
-            })
-    }
-}
 
 /// A tree as a manager registers it. Built only through [`NewTree::parse`].
 #[derive(Debug, Clone)]
 pub struct NewTree {
     pub code: TreeCode,
-    pub species: Species,
+    /// A key of the species table, checked against it when the tree is stored.
+    pub species: String,
     pub variety: String,
     pub planted_on: Date,
     pub location: Option<GeoPoint>,
@@ -102,11 +61,23 @@ impl NewTree {
             })?;
         Ok(Self {
             code,
-            species: Species::from_key(species)?,
+            species: species_key(species)?,
             variety: required(("giống", "variety"), variety, 100)?,
             planted_on,
             location,
         })
+    }
+}
+
+fn species_key(key: &str) -> Result<String> {
+    let k = key.trim();
+    if (2..=40).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        Ok(k.to_owned())
+    } else {
+        Err(Error::invalid(
+            format!("Không có loài cây {k:?}"),
+            format!("unknown species {k:?}"),
+        ))
     }
 }
 
@@ -121,8 +92,21 @@ pub async fn create(
     tree: NewTree,
 ) -> Result<SignedIdentity> {
     actor.require(coop.id, Action::Register)?;
+    let scientific = Catalogue::load(store)
+        .await?
+        .get(&tree.species)?
+        .scientific
+        .clone();
     let key = cooperatives::signing_key(store, sealer, coop).await?;
-    let p = prepare(&key, coop, zone, &actor.author(), now_ms(), tree)?;
+    let p = prepare(
+        &key,
+        coop,
+        zone,
+        &actor.author(),
+        now_ms(),
+        tree,
+        &scientific,
+    )?;
     store.insert_tree(&p.insert, &p.subject, p.entry).await?;
     Ok(p.identity)
 }
@@ -144,6 +128,7 @@ pub fn prepare(
     author: &str,
     now: i64,
     tree: NewTree,
+    scientific: &str,
 ) -> Result<Prepared> {
     if zone.cooperative_id != coop.id {
         return Err(Error::NotFound("zone"));
@@ -161,7 +146,7 @@ pub fn prepare(
         cooperative_id: coop.id,
         zone_id: zone.id,
         code: tree.code.to_string(),
-        species: tree.species.key().to_owned(),
+        species: tree.species.clone(),
         variety: tree.variety.clone(),
         planted_on: tree.planted_on.to_string(),
         lat_micro: tree.location.map(|p| i64::from(p.lat_micro)),
@@ -171,7 +156,7 @@ pub fn prepare(
     };
     let subject = Subject::Tree(tree.code.clone());
     let kind = Kind::TreeRegistered {
-        species: tree.species.scientific().to_owned(),
+        species: scientific.to_owned(),
         variety: tree.variety,
         zone: zone_code,
         planted_on: tree.planted_on,

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::get_cooperative;
-use crate::i18n::{species_name, use_locale, Msg};
+use crate::i18n::{use_locale, Msg};
 use crate::pages::home::CoopItem;
 use crate::pages::message;
 
@@ -33,7 +33,7 @@ pub fn CooperativePage() -> impl IntoView {
                                     <li>
                                         <a href=format!("/t/{coop}/{}", &t.code)>
                                             <strong>{t.code.clone()}</strong>
-                                            {format!(" · {} {} · {}", species_name(&t.species, l), t.variety, t.zone_name)}
+                                            {format!(" · {} {} · {}", t.species.clone(), t.variety, t.zone_name)}
                                         </a>
                                     </li>
                                 }).collect_view()}

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_manage_page, get_me, Gate};
 use crate::forms::{Choice, Field, PostForm};
-use crate::i18n::{species_name, use_locale, Locale, Msg};
+use crate::i18n::{use_locale, Locale, Msg};
 use crate::model::{ManagePage, ZoneItem};
 use crate::pages::message;
 
@@ -61,6 +61,16 @@ pub fn ManageHomePage() -> impl IntoView {
                             <Field form="coop" name="gs1" label=Msg::Gs1Prefix.text(l)/>
                             <button type="submit" class="primary">{Msg::Create.text(l)}</button>
                         </PostForm>
+                        {me.is_admin.then(|| view! {
+                            <h2>{Msg::AddSpecies.text(l)}</h2>
+                            <PostForm id="species" action="/admin/species">
+                                <Field form="species" name="key" label=Msg::SpeciesKey.text(l) required=true/>
+                                <Field form="species" name="name_vi" label=Msg::NameVi.text(l) required=true/>
+                                <Field form="species" name="name_en" label=Msg::NameEn.text(l) required=true/>
+                                <Field form="species" name="scientific" label=Msg::Scientific.text(l) required=true/>
+                                <button type="submit" class="primary">{Msg::Add.text(l)}</button>
+                            </PostForm>
+                        })}
                     }.into_any(),
                 }
             })}
@@ -111,10 +121,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
             )
         })
         .collect();
-    let species = vec![
-        ("custard_apple".to_owned(), species_name("custard_apple", l)),
-        ("mango".to_owned(), species_name("mango", l)),
-    ];
+    let species = p.species.clone();
     let manage = p.can_manage;
     let (zone_choice, species_choice) = (zone_options.clone(), species.clone());
     let (zone_action, tree_action) = (format!("{base}/zones"), format!("{base}/trees"));
@@ -163,7 +170,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
             {p.trees.into_iter().map(|t| view! {
                 <li><a href=format!("/manage/{}/t/{}", p.code, t.code)>
                     <strong>{t.code.clone()}</strong>
-                    {format!(" · {} {} · {}", species_name(&t.species, l), t.variety, t.zone_name)}
+                    {format!(" · {} {} · {}", t.species.clone(), t.variety, t.zone_name)}
                 </a></li>
             }).collect_view()}
         </ul>
@@ -371,7 +378,7 @@ fn TreeWork(t: crate::model::ManageTree) -> impl IntoView {
     let label = |ext: &str| format!("{base}/label.{ext}");
     view! {
         <p><a href=format!("/manage/{}#trees", t.coop_code)>{Msg::BackToCooperative.text(l)}</a></p>
-        <h1><span class="code">{t.code.clone()}</span> " " {species_name(&t.species, l)} " · " {t.variety.clone()}</h1>
+        <h1><span class="code">{t.code.clone()}</span> " " {t.species.clone()} " · " {t.variety.clone()}</h1>
         <p><a href=format!("/t/{}/{}", t.coop_code, t.code)>{Msg::PublicPage.text(l)}</a></p>
 
         <h2>{Msg::OneLabel.text(l)}</h2>

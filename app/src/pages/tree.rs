@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map};
 
 use crate::api::get_tree;
-use crate::i18n::{species_name, use_locale, Msg};
+use crate::i18n::{use_locale, Msg};
 use crate::model::{TreePage as Tree, Verification};
 use crate::pages::message;
 
@@ -54,7 +54,7 @@ fn TreeDetails(t: Tree) -> impl IntoView {
             <h1>
                 <span class="code">{t.code.clone()}</span>
                 " "
-                {species_name(&t.species, l)}
+                {t.species.clone()}
             </h1>
             <dl class="facts">
                 <dt>{Msg::Variety.text(l)}</dt><dd>{t.variety.clone()}</dd>

@@ -3,8 +3,8 @@
 use super::LabelData;
 use crate::access::{Action, Actor};
 use crate::error::{Error, Result};
+use crate::species::Catalogue;
 use crate::store::{CooperativeRow, Store};
-use crate::trees::Species;
 
 /// A manager's choice of trees: a zone, a filter, or a hand-picked set (all optional;
 /// nothing chosen means every active tree of the cooperative).
@@ -28,6 +28,7 @@ pub async fn collect(
 ) -> Result<Vec<LabelData>> {
     actor.require(coop.id, Action::PrintLabels)?;
     let rows = store.tree_labels(coop.id).await?;
+    let catalogue = Catalogue::load(store).await?;
     let picked: Vec<String> = selection
         .codes
         .iter()
@@ -45,8 +46,7 @@ pub async fn collect(
         .filter(|r| picked.is_empty() || picked.contains(&r.code))
         .filter(|r| selection.include_removed || r.status == "active")
         .map(|r| {
-            let species =
-                Species::from_key(&r.species).map_or(r.species.clone(), |s| s.name_vi().to_owned());
+            let species = catalogue.label_name(&r.species);
             Ok(LabelData {
                 url: format!("{}{}", base_url.trim_end_matches('/'), r.identity_path),
                 tree_code: r.code,

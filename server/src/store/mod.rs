@@ -8,6 +8,7 @@ mod accounts;
 mod cooperatives;
 mod log;
 mod rows;
+mod species;
 mod trees;
 mod zones;
 

@@ -194,6 +194,15 @@ pub struct PhotoInsert {
     pub created_at: i64,
 }
 
+/// A species the platform knows.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SpeciesRow {
+    pub key: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub scientific: String,
+}
+
 /// A person's account.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct UserRow {

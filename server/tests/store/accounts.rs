@@ -365,3 +365,35 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_admin_adds_a_species_that_trees_then_use() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let boss = actor(s, &accounts::sign_up(&s.store, "0900000001", "Quản lý", "a long password").await.unwrap()).await;
+        let c = coop_of(s, &boss, "SR-CT").await;
+        let boss = actor(s, &accounts::log_in(&s.store, "0900000001", "a long password").await.unwrap()).await;
+        let add = |who: Actor, key: &'static str, sci: &'static str| async move {
+            server::species::add(&s.store, &who, key, "Sầu riêng", "Durian", sci).await
+        };
+        assert!(matches!(add(boss.clone(), "durian", "Durio zibethinus").await, Err(Error::Forbidden)));
+        assert!(matches!(add(Actor::system(), "Durian!", "Durio zibethinus").await, Err(Error::Invalid(_))));
+        assert!(matches!(add(Actor::system(), "durian", "durian").await, Err(Error::Invalid(_))));
+        add(Actor::system(), "durian", "Durio zibethinus").await.unwrap();
+        assert!(matches!(add(Actor::system(), "durian", "Durio zibethinus").await, Err(Error::Conflict(_))));
+
+        zones::create(&s.store, &boss, &c, NewZone::parse(None, "Vườn", &["sầu riêng"], 3.0, 1).unwrap()).await.unwrap();
+        let zone = s.store.zones_of(c.id).await.unwrap().remove(0);
+        let tree = NewTree::parse("SR001", "durian", "Ri6", "2018-05-01", None).unwrap();
+        trees::create(&s.store, &s.sealer, &boss, &c, &zone, tree).await.unwrap();
+        let unknown = NewTree::parse("SR002", "jackfruit", "Thái", "2018-05-01", None).unwrap();
+        let e = trees::create(&s.store, &s.sealer, &boss, &c, &zone, unknown).await.unwrap_err();
+        assert_eq!(e.public_text().en, "unknown species \"jackfruit\"");
+        let entry = s.store.entries_of(c.id, "tree:SR001").await.unwrap().remove(0);
+        let kind = ledger::Entry::decode(&entry.bytes).unwrap().kind;
+        assert!(matches!(kind, ledger::Kind::TreeRegistered { species, .. } if species == "Durio zibethinus"));
+        let label = labels::collect(&s.store, &s.base_url, &boss, &c, &Selection::default()).await.unwrap();
+        assert!(label[0].species.starts_with("Sầu riêng · Ri6"), "{}", label[0].species);
+    })
+    .await;
+}

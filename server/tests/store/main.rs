@@ -288,7 +288,7 @@ async fn bad_input_is_refused_with_a_reason() {
         Err(Error::Invalid(_))
     ));
     assert!(matches!(
-        NewTree::parse("CC1", "durian", "x", "2020-01-01", None),
+        NewTree::parse("CC1", "Sầu riêng", "x", "2020-01-01", None),
         Err(Error::Invalid(_))
     ));
     assert!(matches!(

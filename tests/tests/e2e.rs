@@ -118,6 +118,15 @@ async fn in_chromium_a_visitor_reads_vietnamese_switches_to_english_and_the_page
         b.text("#toggle-signature").await,
         "Hide the digital signature"
     );
+    // What a phone camera opens: the signed QR URL verifies; the same URL naming another
+    // tree (a label copied onto the wrong tree) shows the red warning.
+    let url = goc.identity_url("NA-LH", "CC001").await;
+    b.open(&url).await;
+    b.wait_for_text(".badge.ok", "Verified: issued by HTX Na La Hiên").await;
+    b.screenshot("tree-page-scanned").await;
+    b.open(&url.replace("/CC001/", "/CC002/")).await;
+    b.wait_for_text(".badge.bad", "Warning: this QR label could not be verified").await;
+    b.screenshot("tree-page-tampered").await;
     b.close().await;
 }
 

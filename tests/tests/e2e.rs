@@ -122,10 +122,12 @@ async fn in_chromium_a_visitor_reads_vietnamese_switches_to_english_and_the_page
     // tree (a label copied onto the wrong tree) shows the red warning.
     let url = goc.identity_url("NA-LH", "CC001").await;
     b.open(&url).await;
-    b.wait_for_text(".badge.ok", "Verified: issued by HTX Na La Hiên").await;
+    b.wait_for_text(".badge.ok", "Verified: issued by HTX Na La Hiên")
+        .await;
     b.screenshot("tree-page-scanned").await;
     b.open(&url.replace("/CC001/", "/CC002/")).await;
-    b.wait_for_text(".badge.bad", "Warning: this QR label could not be verified").await;
+    b.wait_for_text(".badge.bad", "Warning: this QR label could not be verified")
+        .await;
     b.screenshot("tree-page-tampered").await;
     b.close().await;
 }

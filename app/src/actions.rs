@@ -96,10 +96,7 @@ impl Submission {
     }
 
     fn locale(&self) -> Locale {
-        match self.lang() {
-            Lang::Vi => Locale::Vi,
-            Lang::En => Locale::En,
-        }
+        self.lang().into()
     }
 
     async fn actor(&self) -> Result<Actor, Error> {
@@ -280,8 +277,20 @@ async fn context(
     sub: &Submission,
     coop: &str,
 ) -> Result<(Actor, server::store::CooperativeRow), Error> {
-    let actor = sub.actor().await?;
-    let coop = cooperatives::by_code(&sub.s().store, coop).await?;
+    signed_in_at(sub.s(), &sub.headers, coop).await
+}
+
+/// The signed-in person and the cooperative `code` their request is about (what they may
+/// do there, each domain operation checks).
+async fn signed_in_at(
+    s: &Services,
+    headers: &HeaderMap,
+    code: &str,
+) -> Result<(Actor, server::store::CooperativeRow), Error> {
+    let actor = session::actor(s, headers)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let coop = cooperatives::by_code(&s.store, code).await?;
     Ok((actor, coop))
 }
 
@@ -569,10 +578,7 @@ async fn job_file(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let s = &st.services;
-    let actor = session::actor(s, &headers)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-    let coop = cooperatives::by_code(&s.store, &code).await?;
+    let (actor, coop) = signed_in_at(s, &headers, &code).await?;
     match s.jobs.status(&actor, coop.id, &job)? {
         server::jobs::Status::Finished(server::jobs::Done { file: Some(f), .. }) => {
             Ok(download(&f.name, f.bytes.clone()))
@@ -654,10 +660,7 @@ async fn tree_label(
 ) -> Result<Response, Error> {
     use server::labels::{self, Format, Selection};
     let s = &st.services;
-    let actor = session::actor(s, &headers)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-    let coop = cooperatives::by_code(&s.store, &code).await?;
+    let (actor, coop) = signed_in_at(s, &headers, &code).await?;
     let selection = Selection {
         codes: vec![tree.clone()],
         include_removed: true,

@@ -58,14 +58,42 @@ mod backend {
         }
     }
 
+    /// The signed-in member of cooperative `code` who may see its working pages, or the
+    /// gate that stops the request.
+    pub async fn member<T>(
+        s: &Services,
+        code: &str,
+    ) -> Result<
+        Result<(server::access::Actor, server::store::CooperativeRow), super::Gate<T>>,
+        ServerFnError,
+    > {
+        use super::Gate;
+        let Some(actor) = actor().await? else {
+            return Ok(Err(Gate::SignInFirst));
+        };
+        let coop = match server::cooperatives::by_code(&s.store, code).await {
+            Ok(c) => c,
+            Err(server::Error::NotFound(_)) => return Ok(Err(Gate::NotFound)),
+            Err(e) => return Err(internal(e)),
+        };
+        if !actor.may(coop.id, server::access::Action::View) {
+            return Ok(Err(Gate::Forbidden));
+        }
+        Ok(Ok((actor, coop)))
+    }
+
+    /// The reader's language, from the request's cookie.
+    pub fn lang() -> server::error::Lang {
+        use_context::<axum::http::request::Parts>()
+            .map(|p| server::error::Lang::of(&p.headers))
+            .unwrap_or_default()
+    }
+
     /// The species catalogue and the reader's language, to name species on a page.
     pub async fn species_names(
         s: &Services,
     ) -> Result<(server::species::Catalogue, server::error::Lang), server::Error> {
-        let lang = use_context::<axum::http::request::Parts>()
-            .map(|p| server::error::Lang::of(&p.headers))
-            .unwrap_or_default();
-        Ok((server::species::Catalogue::load(&s.store).await?, lang))
+        Ok((server::species::Catalogue::load(&s.store).await?, lang()))
     }
 
     pub fn photos(rows: Vec<server::store::PhotoRow>) -> Vec<crate::model::Photo> {
@@ -84,6 +112,7 @@ mod backend {
         photos: Vec<crate::model::Photo>,
     ) -> TreePage {
         let t = v.tree;
+        let species = t.species_name(lang());
         let today = ledger::Date::from_unix_ms(server::clock::now_ms());
         let age_years = ledger::Date::parse_iso(&t.planted_on).map_or(0, |p| {
             let years = i64::from(today.year()) - i64::from(p.year());
@@ -94,7 +123,7 @@ mod backend {
             coop_code: t.coop_code,
             coop_name: t.coop_name,
             code: t.code,
-            species: t.species,
+            species,
             variety: t.variety,
             planted_on: t.planted_on,
             age_years,
@@ -174,10 +203,7 @@ pub async fn get_tree(
     let page = async {
         let v = server::trees::view(&s.store, &coop, &tree, scanned.as_deref()).await?;
         let photos = backend::photos(s.store.photos_of(v.tree.id).await?);
-        let (names, lang) = backend::species_names(&s).await?;
-        let mut page = backend::tree_page(v, &s.base_url, photos);
-        page.species = names.name(&page.species, lang);
-        Ok(page)
+        Ok(backend::tree_page(v, &s.base_url, photos))
     };
     backend::found(page.await)
 }
@@ -214,17 +240,10 @@ pub enum Gate<T> {
 pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnError> {
     use server::access::Action;
     let s = backend::services()?;
-    let Some(actor) = backend::actor().await? else {
-        return Ok(Gate::SignInFirst);
+    let (actor, coop) = match backend::member(&s, &code).await? {
+        Ok(m) => m,
+        Err(gate) => return Ok(gate),
     };
-    let coop = match server::cooperatives::by_code(&s.store, &code).await {
-        Ok(c) => c,
-        Err(server::Error::NotFound(_)) => return Ok(Gate::NotFound),
-        Err(e) => return Err(backend::internal(e)),
-    };
-    if !actor.may(coop.id, Action::View) {
-        return Ok(Gate::Forbidden);
-    }
     let page = async {
         let zones = s.store.zones_of(coop.id).await?;
         let (names, lang) = backend::species_names(&s).await?;
@@ -287,15 +306,11 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
 pub async fn get_job(coop: String, job: String) -> Result<Gate<JobView>, ServerFnError> {
     use server::jobs::Status;
     let s = backend::services()?;
-    let Some(actor) = backend::actor().await? else {
-        return Ok(Gate::SignInFirst);
+    let (actor, coop) = match backend::member(&s, &coop).await? {
+        Ok(m) => m,
+        Err(gate) => return Ok(gate),
     };
-    let Ok(coop) = server::cooperatives::by_code(&s.store, &coop).await else {
-        return Ok(Gate::NotFound);
-    };
-    let lang = use_context::<axum::http::request::Parts>()
-        .map(|p| server::error::Lang::of(&p.headers))
-        .unwrap_or_default();
+    let lang = backend::lang();
     Ok(match s.jobs.status(&actor, coop.id, &job) {
         Ok(Status::Running { done, total }) => Gate::Ok(JobView::Running { done, total }),
         Ok(Status::Finished(done)) => Gate::Ok(JobView::Finished {
@@ -316,27 +331,19 @@ pub async fn get_manage_tree(
     coop: String,
     tree: String,
 ) -> Result<Gate<ManageTree>, ServerFnError> {
-    use server::access::Action;
     let s = backend::services()?;
-    let Some(actor) = backend::actor().await? else {
-        return Ok(Gate::SignInFirst);
-    };
-    let Ok(c) = server::cooperatives::by_code(&s.store, &coop).await else {
-        return Ok(Gate::NotFound);
-    };
-    if !actor.may(c.id, Action::View) {
-        return Ok(Gate::Forbidden);
+    if let Err(gate) = backend::member(&s, &coop).await? {
+        return Ok(gate);
     }
     let page = async {
         let Some(t) = s.store.tree_detail(&coop, &tree).await? else {
             return Ok(Gate::NotFound);
         };
         let photos = backend::photos(s.store.photos_of(t.id).await?);
-        let (names, lang) = backend::species_names(&s).await?;
         Ok::<_, server::Error>(Gate::Ok(ManageTree {
+            species: t.species_name(backend::lang()),
             coop_code: t.coop_code,
             code: t.code,
-            species: names.name(&t.species, lang),
             variety: t.variety,
             active: t.status == "active",
             photos,

@@ -7,9 +7,6 @@
 
 use leptos::prelude::*;
 
-/// Cookie remembering the visitor's language.
-pub const LANG_COOKIE: &str = "goc_lang";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Locale {
     #[default]
@@ -31,19 +28,21 @@ impl Locale {
             _ => None,
         }
     }
-    /// The language from a `Cookie` header, Vietnamese if none is set.
-    pub fn from_cookie_header(header: &str) -> Self {
-        header
-            .split(';')
-            .filter_map(|c| c.trim().split_once('='))
-            .find(|(k, _)| *k == LANG_COOKIE)
-            .and_then(|(_, v)| Self::from_code(v))
-            .unwrap_or_default()
-    }
     pub fn other(self) -> Self {
         match self {
             Self::Vi => Self::En,
             Self::En => Self::Vi,
+        }
+    }
+}
+
+/// The server reads the language from the request's cookie (`server::error::Lang`).
+#[cfg(feature = "ssr")]
+impl From<server::error::Lang> for Locale {
+    fn from(l: server::error::Lang) -> Self {
+        match l {
+            server::error::Lang::Vi => Self::Vi,
+            server::error::Lang::En => Self::En,
         }
     }
 }
@@ -219,10 +218,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_cookie_chooses_the_language_and_vietnamese_is_the_default() {
-        assert_eq!(Locale::from_cookie_header(""), Locale::Vi);
-        assert_eq!(Locale::from_cookie_header("a=b; goc_lang=en"), Locale::En);
-        assert_eq!(Locale::from_cookie_header("goc_lang=fr"), Locale::Vi);
+    fn messages_have_both_languages() {
         assert_eq!(Msg::Cooperatives.text(Locale::En), "Cooperatives");
     }
 }

@@ -50,13 +50,7 @@ fn request_locale() -> Locale {
     #[cfg(feature = "ssr")]
     {
         use_context::<axum::http::request::Parts>()
-            .and_then(|p| {
-                p.headers
-                    .get(axum::http::header::COOKIE)?
-                    .to_str()
-                    .ok()
-                    .map(Locale::from_cookie_header)
-            })
+            .map(|p| server::error::Lang::of(&p.headers).into())
             .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]

@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use secrecy::SecretString;
+use server::http::cookies;
 use server::{Config, Services};
 
 #[derive(Parser)]
@@ -263,21 +264,15 @@ async fn set_language(
         .next
         .filter(|n| n.starts_with('/') && !n.starts_with("//"))
         .unwrap_or_else(|| "/".into());
-    let secure = if s.services.base_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
-        app::i18n::LANG_COOKIE,
-        locale.code()
+    let cookie = cookies::set(
+        cookies::LANG,
+        locale.code(),
+        365 * 24 * 3600,
+        s.services.secure_cookies,
     );
-    (
-        StatusCode::SEE_OTHER,
-        [(header::SET_COOKIE, cookie), (header::LOCATION, next)],
-    )
-        .into_response()
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    res
 }
 
 /// The same rendering the label page uses, for admins at a terminal.

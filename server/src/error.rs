@@ -20,7 +20,7 @@ impl Lang {
     /// The language a request asks for: the `goc_lang` cookie the language switch sets,
     /// Vietnamese otherwise.
     pub fn of(headers: &HeaderMap) -> Self {
-        match crate::http::cookies::get(headers, "goc_lang") {
+        match crate::http::cookies::get(headers, crate::http::cookies::LANG) {
             Some("en") => Self::En,
             _ => Self::Vi,
         }

@@ -3,6 +3,9 @@
 
 use axum::http::{header, HeaderMap, HeaderValue};
 
+/// The reader's language (`vi` or `en`), set by the language switch.
+pub const LANG: &str = "goc_lang";
+
 /// The value of cookie `name` in the request, if sent.
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -52,5 +55,11 @@ mod tests {
             "goc_sid=abc; Path=/; Max-Age=60; HttpOnly; SameSite=Lax; Secure"
         );
         assert_eq!(session_name(true), "__Host-goc_sid");
+        use crate::error::Lang;
+        assert_eq!(Lang::of(&h), Lang::Vi, "Vietnamese by default");
+        h.insert(header::COOKIE, HeaderValue::from_static("a=b; goc_lang=en"));
+        assert_eq!(Lang::of(&h), Lang::En);
+        h.insert(header::COOKIE, HeaderValue::from_static("goc_lang=fr"));
+        assert_eq!(Lang::of(&h), Lang::Vi);
     }
 }

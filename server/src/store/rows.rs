@@ -73,6 +73,19 @@ pub struct TreeDetailRow {
     pub province: String,
     pub district: String,
     pub commune: String,
+    pub species_vi: Option<String>,
+    pub species_en: Option<String>,
+}
+
+impl TreeDetailRow {
+    /// The species' name in `lang` (read in the same query: the scan path makes one trip).
+    pub fn species_name(&self, lang: crate::error::Lang) -> String {
+        match lang {
+            crate::error::Lang::Vi => self.species_vi.clone(),
+            crate::error::Lang::En => self.species_en.clone(),
+        }
+        .unwrap_or_else(|| self.species.clone())
+    }
 }
 
 /// A tree as listed within its cooperative.

@@ -20,3 +20,20 @@ if ("geolocation" in navigator) {
     });
   });
 }
+// A one-time code: copy it, or share its link through the phone's share sheet.
+document.querySelectorAll("button[data-copy]").forEach((b) => {
+  if (!navigator.clipboard) return;
+  b.hidden = false;
+  b.addEventListener("click", () => {
+    navigator.clipboard.writeText(b.dataset.copy).then(() => { b.textContent = b.dataset.done; });
+  });
+});
+document.querySelectorAll("button[data-share]").forEach((b) => {
+  if (!navigator.share) return;
+  b.hidden = false;
+  b.addEventListener("click", () => { navigator.share({ url: b.dataset.share }).catch(() => {}); });
+});
+// Destructive buttons ask first.
+document.querySelectorAll("button[data-confirm]").forEach((b) => {
+  b.addEventListener("click", (e) => { if (!window.confirm(b.dataset.confirm + "?")) e.preventDefault(); });
+});

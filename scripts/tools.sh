@@ -22,9 +22,10 @@ if [ ! -x .tools/node_modules/.bin/wasm-opt ] || ! .tools/node_modules/.bin/wasm
 fi
 if [ "${1:-}" = "--browser" ]; then
   # Chromium for the browser tests; poppler-utils (pdftoppm, pdftotext, pdfinfo) so label
-  # tests see PDFs the way a printer does.
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftoppm >/dev/null; then
+  # tests see PDFs the way a printer does; zbar-tools (zbarimg), a second QR decoder.
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftoppm >/dev/null \
+     || ! command -v zbarimg >/dev/null; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils zbar-tools >/dev/null
   fi
 fi

@@ -41,24 +41,32 @@ pub fn routes() -> Router<AppState> {
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/join", post(join))
+        .route("/reset", post(reset_password))
         .route("/account", post(change_password))
         .route("/manage", post(create_cooperative))
         .route("/admin/species", post(add_species))
         .route("/manage/{coop}/zones", post(add_zone))
         .route("/manage/{coop}/trees", post(add_tree))
-        .route("/manage/{coop}/members", post(add_member))
+        .route("/manage/{coop}/members", post(invite_member))
+        .route(
+            "/manage/{coop}/members/{user}/{action}",
+            post(member_action),
+        )
+        .route(
+            "/manage/{coop}/invitations/{id}/{action}",
+            post(invitation_action),
+        )
         .route("/manage/{coop}/key", post(rotate_key))
         .route(
             "/manage/{coop}/import",
-            // 20,000 rows of CSV fit well inside 16 MiB.
-            post(import_trees).layer(axum::extract::DefaultBodyLimit::max(16 << 20)),
+            post(import_trees).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/manage/{coop}/labels.pdf", post(labels_pdf))
         .route("/manage/{coop}/jobs/{job}/file", get(job_file))
         .route("/manage/{coop}/t/{tree}/status", post(tree_status))
         .route(
             "/manage/{coop}/t/{tree}/photos",
-            post(add_photo).layer(axum::extract::DefaultBodyLimit::max(16 << 20)),
+            post(add_photo).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/manage/{coop}/t/{tree}/label.png", get(tree_label))
         .route("/manage/{coop}/t/{tree}/label.svg", get(tree_label))
@@ -111,16 +119,24 @@ impl Submission {
         if status.is_server_error() {
             tracing::error!(error = %err, "form failed");
         }
+        let retry_after = match err {
+            Error::TooManyRequests(s) => Some(HeaderValue::from(s)),
+            _ => None,
+        };
         let state = FormState {
             form: self.get("form").to_owned(),
             error: Some(err.public_text().get(self.lang()).to_owned()),
             values: self.fields.clone(),
             ..FormState::default()
         };
-        self.render(state, status).await
+        let mut res = self.render(state, status).await;
+        if let Some(v) = retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
     }
 
-    /// The page again with a one-time message (an invite code).
+    /// The page again with a message of success.
     async fn notice(self, text: String) -> Response {
         let state = FormState {
             form: self.get("form").to_owned(),
@@ -128,6 +144,21 @@ impl Submission {
             ..FormState::default()
         };
         self.render(state, StatusCode::OK).await
+    }
+
+    /// The page again with a one-time code to hand over (shown once: only its hash is
+    /// stored), with the link that carries it, if any.
+    async fn notice_code(self, text: String, code: String, link: Option<String>) -> Response {
+        let state = FormState {
+            form: self.get("form").to_owned(),
+            notice: Some(text),
+            code: Some((code, link)),
+            ..FormState::default()
+        };
+        let mut res = self.render(state, StatusCode::OK).await;
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
     }
 
     async fn render(self, state: FormState, status: StatusCode) -> Response {
@@ -195,7 +226,11 @@ async fn login(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<Fie
         sub,
         accounts::log_in(&sub.s().store, sub.get("identifier"), sub.get("password")).await
     );
-    see_other("/manage", Some(session::start(sub.s(), &session)))
+    let next = match sub.get("next") {
+        "" => "/manage".to_owned(),
+        n => server::http::redirect::same_site_path(Some(n)),
+    };
+    see_other(&next, Some(session::start(sub.s(), &session)))
 }
 
 async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Response {
@@ -207,13 +242,53 @@ async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Response {
     see_other("/", Some(session::end(&st.services)))
 }
 
+/// Accepts an invitation: with one tap when signed in, or by signing up with the invited
+/// phone number.
 async fn join(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
-    let sub = Submission::new(st, headers, "/join", f);
+    use accounts::invitations;
+    let code = f.get("code").cloned().unwrap_or_default();
+    let sub = Submission::new(
+        st,
+        headers,
+        format!("/join?code={}", crate::forms::urlencode(&code)),
+        f,
+    );
+    let store = &sub.s().store;
+    let me = attempt!(sub, session::actor(sub.s(), &sub.headers).await);
+    let cookie = match me {
+        Some(me) => {
+            attempt!(sub, invitations::accept(store, &me, &code).await);
+            None
+        }
+        None => {
+            let session = attempt!(
+                sub,
+                invitations::sign_up_and_accept(
+                    store,
+                    sub.get("phone"),
+                    sub.get("name"),
+                    sub.get("password"),
+                    &code
+                )
+                .await
+            );
+            Some(session::start(sub.s(), &session))
+        }
+    };
+    see_other("/manage?done=joined", cookie)
+}
+
+async fn reset_password(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, "/reset", f);
     let session = attempt!(
         sub,
-        accounts::accept_invite(
+        accounts::recovery::reset_password(
             &sub.s().store,
-            sub.get("phone"),
+            sub.get("identifier"),
             sub.get("code"),
             sub.get("password")
         )
@@ -330,7 +405,7 @@ async fn add_zone(
         sub,
         zones::create(&sub.s().store, &actor, &coop, zone).await
     );
-    see_other(&format!("/manage/{code}#zones"), None)
+    see_other(&format!("/manage/{code}?done=zone_added#zones"), None)
 }
 
 async fn add_tree(
@@ -371,10 +446,10 @@ async fn add_tree(
         sub,
         trees::create(&sub.s().store, &sub.s().sealer, &actor, &coop, &zone, tree).await
     );
-    see_other(&format!("/manage/{code}#trees"), None)
+    see_other(&format!("/manage/{code}?done=tree_added#trees"), None)
 }
 
-async fn add_member(
+async fn invite_member(
     State(st): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
@@ -383,9 +458,9 @@ async fn add_member(
     let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
     let (actor, coop) = attempt!(sub, context(&sub, &code).await);
     let role = attempt!(sub, Role::parse(sub.get("role")));
-    let added = attempt!(
+    let invited = attempt!(
         sub,
-        accounts::add_member(
+        accounts::invitations::invite(
             &sub.s().store,
             &actor,
             &coop,
@@ -395,16 +470,68 @@ async fn add_member(
         )
         .await
     );
-    let l = sub.locale();
-    let text = match added.invite_code {
-        Some(c) => format!(
-            "{} {c} — {}/join?code={c}",
-            Msg::InviteGiven.text(l),
-            sub.s().base_url
-        ),
-        None => Msg::MemberAdded.text(l).to_owned(),
-    };
-    sub.notice(text).await
+    let text = Msg::InviteGiven.text(sub.locale()).to_owned();
+    let link = format!("{}/join?code={}", sub.s().base_url, invited.code);
+    sub.notice_code(text, invited.code, Some(link)).await
+}
+
+/// Removing a member, or issuing their password reset code.
+async fn member_action(
+    State(st): State<AppState>,
+    Path((code, user, action)): Path<(String, i64, String)>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let store = &sub.s().store;
+    match action.as_str() {
+        "remove" => {
+            attempt!(
+                sub,
+                accounts::invitations::remove_member(store, &actor, &coop, user).await
+            );
+            see_other(&format!("/manage/{code}?done=member_removed#members"), None)
+        }
+        "reset" => {
+            let reset = attempt!(
+                sub,
+                accounts::recovery::issue_reset(store, &actor, &coop, user).await
+            );
+            let text = Msg::ResetGiven.text(sub.locale()).to_owned();
+            sub.notice_code(text, reset, None).await
+        }
+        _ => sub.refuse(Error::NotFound("action")).await,
+    }
+}
+
+/// A new code for an invitation, or withdrawing it.
+async fn invitation_action(
+    State(st): State<AppState>,
+    Path((code, id, action)): Path<(String, i64, String)>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    use accounts::invitations;
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let store = &sub.s().store;
+    match action.as_str() {
+        "reissue" => {
+            let invited = attempt!(sub, invitations::reissue(store, &actor, &coop, id).await);
+            let text = Msg::InviteGiven.text(sub.locale()).to_owned();
+            let link = format!("{}/join?code={}", sub.s().base_url, invited.code);
+            sub.notice_code(text, invited.code, Some(link)).await
+        }
+        "withdraw" => {
+            attempt!(sub, invitations::withdraw(store, &actor, &coop, id).await);
+            see_other(
+                &format!("/manage/{code}?done=invitation_withdrawn#members"),
+                None,
+            )
+        }
+        _ => sub.refuse(Error::NotFound("action")).await,
+    }
 }
 
 async fn rotate_key(
@@ -419,7 +546,7 @@ async fn rotate_key(
         sub,
         cooperatives::rotate_key(&sub.s().store, &sub.s().sealer, &actor, &coop).await
     );
-    see_other(&format!("/manage/{code}"), None)
+    see_other(&format!("/manage/{code}?done=key_rotated"), None)
 }
 
 /// Checks an uploaded CSV; with errors (and no choice to skip them) shows the report and
@@ -441,8 +568,7 @@ async fn import_trees(
             }
             Err(e) => {
                 let sub = Submission::new(st, headers, format!("/manage/{code}"), fields);
-                let text = format!("upload interrupted: {e}");
-                return sub.refuse(Error::invalid(text.clone(), text)).await;
+                return sub.refuse(upload_failed(&e)).await;
             }
         }
     }
@@ -485,6 +611,24 @@ async fn import_trees(
             })
     );
     see_other(&format!("/manage/{code}/jobs/{job}"), None)
+}
+
+/// Largest upload (a photo or a CSV of 20,000 rows fits well inside).
+const MAX_UPLOAD: usize = 16 << 20;
+
+/// Why an upload could not be read: too large (413), or cut off.
+fn upload_failed(e: &axum::extract::multipart::MultipartError) -> Error {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Error::too_large(
+            "Tệp lớn quá 16 MB; hãy chọn tệp nhỏ hơn",
+            "The file is larger than 16 MB; choose a smaller one",
+        )
+    } else {
+        Error::invalid(
+            format!("Tải lên bị gián đoạn: {e}"),
+            format!("The upload was interrupted: {e}"),
+        )
+    }
 }
 
 /// Up to this many labels are rendered while the browser waits (well under a second);
@@ -579,6 +723,8 @@ async fn job_file(
 ) -> Result<Response, Error> {
     let s = &st.services;
     let (actor, coop) = signed_in_at(s, &headers, &code).await?;
+    // Job files are label sheets: the same right as printing them.
+    actor.require(coop.id, server::access::Action::PrintLabels)?;
     match s.jobs.status(&actor, coop.id, &job)? {
         server::jobs::Status::Finished(server::jobs::Done { file: Some(f), .. }) => {
             Ok(download(&f.name, f.bytes.clone()))
@@ -608,7 +754,10 @@ async fn tree_status(
         )
         .await
     );
-    see_other(&format!("/manage/{code}/t/{tree}"), None)
+    see_other(
+        &format!("/manage/{code}/t/{tree}?done=status_changed"),
+        None,
+    )
 }
 
 async fn add_photo(
@@ -623,12 +772,12 @@ async fn add_photo(
         match multipart.next_field().await {
             Ok(Some(field)) if field.name() == Some("photo") => match field.bytes().await {
                 Ok(b) => upload = b.to_vec(),
-                Err(e) => failed = Some(e.to_string()),
+                Err(e) => failed = Some(upload_failed(&e)),
             },
             Ok(Some(_)) => {}
             Ok(None) => break,
             Err(e) => {
-                failed = Some(e.to_string());
+                failed = Some(upload_failed(&e));
                 break;
             }
         }
@@ -636,19 +785,14 @@ async fn add_photo(
     let fields = Fields::from([("form".to_owned(), "photo".to_owned())]);
     let sub = Submission::new(st, headers, format!("/manage/{code}/t/{tree}"), fields);
     if let Some(e) = failed {
-        return sub
-            .refuse(Error::invalid(
-                format!("Tải lên bị gián đoạn: {e}"),
-                format!("The upload was interrupted: {e}"),
-            ))
-            .await;
+        return sub.refuse(e).await;
     }
     let (actor, coop) = attempt!(sub, context(&sub, &code).await);
     attempt!(
         sub,
         server::photos::add(&sub.s().store, &actor, &coop, &tree, upload).await
     );
-    see_other(&format!("/manage/{code}/t/{tree}"), None)
+    see_other(&format!("/manage/{code}/t/{tree}?done=photo_added"), None)
 }
 
 /// One tree's label as PNG (300 dpi) or SVG, in the roll size.

@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use crate::model::{CoopCard, CoopPage, JobView, ManagePage, ManageTree, Me, TreePage};
+use crate::model::{
+    CoopCard, CoopPage, InvitationPreview, JobView, ManagePage, ManageTree, Me, TreePage,
+};
 
 #[cfg(feature = "ssr")]
 mod backend {
@@ -69,17 +71,33 @@ mod backend {
     > {
         use super::Gate;
         let Some(actor) = actor().await? else {
-            return Ok(Err(Gate::SignInFirst));
+            return Ok(Err(stopped(Gate::SignInFirst)));
         };
         let coop = match server::cooperatives::by_code(&s.store, code).await {
             Ok(c) => c,
-            Err(server::Error::NotFound(_)) => return Ok(Err(Gate::NotFound)),
+            Err(server::Error::NotFound(_)) => return Ok(Err(stopped(Gate::NotFound))),
             Err(e) => return Err(internal(e)),
         };
         if !actor.may(coop.id, server::access::Action::View) {
-            return Ok(Err(Gate::Forbidden));
+            return Ok(Err(stopped(Gate::Forbidden)));
         }
         Ok(Ok((actor, coop)))
+    }
+
+    /// A gate that stops a page, with its HTTP status set during server rendering (a
+    /// forbidden page must not answer 200).
+    pub fn stopped<T>(gate: super::Gate<T>) -> super::Gate<T> {
+        use axum::http::StatusCode;
+        let status = match &gate {
+            super::Gate::Ok(_) => StatusCode::OK,
+            super::Gate::SignInFirst => StatusCode::UNAUTHORIZED,
+            super::Gate::Forbidden => StatusCode::FORBIDDEN,
+            super::Gate::NotFound => StatusCode::NOT_FOUND,
+        };
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(status);
+        }
+        gate
     }
 
     /// The reader's language, from the request's cookie.
@@ -248,12 +266,21 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
         let zones = s.store.zones_of(coop.id).await?;
         let (names, lang) = backend::species_names(&s).await?;
         let trees = s.store.trees_of(coop.id).await?;
-        let members = server::accounts::members(&s.store, &actor, &coop).await?;
+        let members = server::accounts::invitations::members(&s.store, &actor, &coop).await?;
+        let can_manage_members = actor.may(coop.id, Action::ManageMembers);
+        let invitations = if can_manage_members {
+            server::accounts::invitations::pending(&s.store, &actor, &coop).await?
+        } else {
+            Vec::new()
+        };
+        let locale: crate::i18n::Locale = backend::lang().into();
+        let now = server::clock::now_ms();
         let keys = s.store.keys_of(coop.id).await?;
         Ok::<_, server::Error>(ManagePage {
             place: format!("{}, {}, {}", coop.commune, coop.district, coop.province),
             key_id: keys.last().map(|k| k.key_id.clone()).unwrap_or_default(),
             can_manage: actor.may(coop.id, Action::Register),
+            can_manage_members,
             species: names
                 .0
                 .iter()
@@ -287,11 +314,22 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
             members: members
                 .into_iter()
                 .map(|m| crate::model::MemberItem {
+                    user_id: m.user_id,
                     name: m.name,
                     phone: m.phone,
                     email: m.email,
                     role: m.role,
-                    pending: m.pending,
+                })
+                .collect(),
+            invitations: invitations
+                .into_iter()
+                .map(|i| crate::model::InvitationItem {
+                    id: i.id,
+                    expires_on: locale.date(ledger::Date::from_unix_ms(i.expires_at)),
+                    expired: i.expires_at <= now,
+                    name: i.name,
+                    phone: i.phone,
+                    role: i.role,
                 })
                 .collect(),
             code: coop.code,
@@ -299,6 +337,24 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
         })
     };
     page.await.map(Gate::Ok).map_err(backend::internal)
+}
+
+/// What an invitation code offers, for the join page; `None` for a code that does not
+/// work (unknown, used, withdrawn or expired).
+#[server(input = GetUrl)]
+pub async fn get_invitation(code: String) -> Result<Option<InvitationPreview>, ServerFnError> {
+    let s = backend::services()?;
+    let signed_in = backend::actor().await?.is_some();
+    let found = server::accounts::invitations::preview(&s.store, &code)
+        .await
+        .map_err(backend::internal)?;
+    Ok(found.map(|i| InvitationPreview {
+        phone_hint: format!("•••{}", &i.phone[i.phone.len().saturating_sub(3)..]),
+        coop_code: i.coop_code,
+        coop_name: i.coop_name,
+        role: i.role,
+        signed_in,
+    }))
 }
 
 /// Where a background import stands, for members of its cooperative.
@@ -320,8 +376,8 @@ pub async fn get_job(coop: String, job: String) -> Result<Gate<JobView>, ServerF
         Ok(Status::Failed(t)) => Gate::Ok(JobView::Failed {
             message: t.get(lang).to_owned(),
         }),
-        Err(server::Error::Forbidden) => Gate::Forbidden,
-        Err(_) => Gate::NotFound,
+        Err(server::Error::Forbidden) => backend::stopped(Gate::Forbidden),
+        Err(_) => backend::stopped(Gate::NotFound),
     })
 }
 
@@ -337,7 +393,7 @@ pub async fn get_manage_tree(
     }
     let page = async {
         let Some(t) = s.store.tree_detail(&coop, &tree).await? else {
-            return Ok(Gate::NotFound);
+            return Ok(backend::stopped(Gate::NotFound));
         };
         let photos = backend::photos(s.store.photos_of(t.id).await?);
         Ok::<_, server::Error>(Gate::Ok(ManageTree {

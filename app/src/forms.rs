@@ -13,8 +13,10 @@ pub struct FormState {
     pub form: String,
     pub values: HashMap<String, String>,
     pub error: Option<String>,
-    /// A one-time message after success (an invite code to hand over).
+    /// A message of success.
     pub notice: Option<String>,
+    /// A one-time code to hand over, and the link that carries it.
+    pub code: Option<(String, Option<String>)>,
     /// Row-by-row problems of an uploaded file.
     pub report: Vec<String>,
 }
@@ -46,6 +48,18 @@ pub fn csrf_token() -> String {
     }
 }
 
+/// Percent-encodes a query value (codes and paths are ASCII; this keeps them intact).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A POST form with its CSRF token, its name, and the server's message if it was refused.
 #[component]
 pub fn PostForm(
@@ -58,6 +72,7 @@ pub fn PostForm(
     let mine = st.form == id;
     let error = st.error.filter(|_| mine);
     let notice = st.notice.filter(|_| mine);
+    let code = st.code.filter(|_| mine);
     let report = if mine { st.report } else { Vec::new() };
     // A file upload's body is not read before the handler, so its token rides in the URL.
     let action = if multipart {
@@ -71,7 +86,8 @@ pub fn PostForm(
             <input type="hidden" name="csrf" value=csrf_token()/>
             <input type="hidden" name="form" value=id/>
             {error.map(|e| view! { <p class="error" role="alert" tabindex="-1" autofocus=true>{e}</p> })}
-            {notice.map(|n| view! { <p class="notice-ok" role="status">{n}</p> })}
+            {notice.map(|n| view! { <p class="notice-ok" role="status" tabindex="-1" autofocus=true>{n}</p> })}
+            {code.map(|(code, link)| view! { <HandOver code link/> })}
             {(!report.is_empty()).then(|| view! {
                 <ul class="report">{report.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
             })}
@@ -128,5 +144,26 @@ pub fn Choice(
                 view! { <option value=v selected=selected>{l}</option> }
             }).collect_view()}
         </select>
+    }
+}
+
+/// A one-time code, large enough to read aloud, with buttons to copy it or share its link
+/// (Zalo, SMS: whatever the phone offers). The buttons appear only with JavaScript.
+#[component]
+fn HandOver(code: String, link: Option<String>) -> impl IntoView {
+    let l = crate::i18n::use_locale();
+    use crate::i18n::Msg;
+    let copy_text = link.clone().unwrap_or_else(|| code.clone());
+    view! {
+        <div class="handover">
+            <output class="bigcode">{code.clone()}</output>
+            {link.clone().map(|href| { let shown = href.clone(); view! { <a class="wrap" href=href>{shown}</a> } })}
+            <div class="row-actions">
+                <button type="button" hidden=true data-copy=copy_text data-done=Msg::Copied.text(l)>{Msg::Copy.text(l)}</button>
+                {link.map(|href| view! {
+                    <button type="button" hidden=true data-share=href>{Msg::Share.text(l)}</button>
+                })}
+            </div>
+        </div>
     }
 }

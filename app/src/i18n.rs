@@ -36,6 +36,44 @@ impl Locale {
     }
 }
 
+impl Locale {
+    /// A calendar date the way the reader writes it: 02/02/2016 in Vietnamese, 2016-02-02
+    /// (unambiguous) in English.
+    pub fn date(self, d: ledger::Date) -> String {
+        match self {
+            Self::Vi => format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year()),
+            Self::En => d.to_string(),
+        }
+    }
+
+    /// A decimal number with at most `decimals` places, trailing zeros dropped: 12,5 and
+    /// 1.250,75 in Vietnamese; 12.5 and 1,250.75 in English.
+    pub fn number(self, value: f64, decimals: usize) -> String {
+        let (group, point) = match self {
+            Self::Vi => ('.', ','),
+            Self::En => (',', '.'),
+        };
+        let fixed = format!("{:.*}", decimals, value.abs());
+        let (int, frac) = fixed.split_once('.').unwrap_or((&fixed, ""));
+        let frac = frac.trim_end_matches('0');
+        let mut out = String::new();
+        if value < 0.0 && fixed.bytes().any(|b| matches!(b, b'1'..=b'9')) {
+            out.push('-');
+        }
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                out.push(group);
+            }
+            out.push(c);
+        }
+        if !frac.is_empty() {
+            out.push(point);
+            out.push_str(frac);
+        }
+        out
+    }
+}
+
 /// The server reads the language from the request's cookie (`server::error::Lang`).
 #[cfg(feature = "ssr")]
 impl From<server::error::Lang> for Locale {
@@ -192,11 +230,39 @@ messages! {
     PickedTrees => "Chỉ các cây (mã, cách nhau bởi dấu phẩy)", "Only these trees (codes, comma-separated)";
     DownloadPdf => "Tải PDF", "Download PDF";
     Members => "Thành viên", "Members";
-    AddMember => "Thêm thành viên theo số điện thoại", "Add a member by phone number";
+    AddMember => "Mời thành viên theo số điện thoại", "Invite a member by phone number";
+    AddMemberHint => "Người được mời nhận lời bằng chính số điện thoại này, với mã mời bạn đưa cho họ.", "The invited person accepts with this very phone number and the code you hand them.";
     Role => "Vai trò", "Role";
-    PendingInvite => "chưa nhận lời mời", "invitation not yet accepted";
-    InviteGiven => "Đưa mã mời này cho thành viên (dùng một lần, hạn 14 ngày):", "Give the member this invite code (single use, valid 14 days):";
-    MemberAdded => "Đã thêm thành viên.", "Member added.";
+    InviteGiven => "Đã tạo lời mời. Đưa mã này cho người được mời (dùng một lần, hạn 14 ngày, chỉ dùng được với số điện thoại đã mời):", "Invitation made. Give this code to the person invited (single use, valid 14 days, works only with the invited phone number):";
+    PendingInvitations => "Lời mời đang chờ", "Pending invitations";
+    ExpiresOn => "hết hạn", "expires";
+    Expired => "đã hết hạn", "expired";
+    NewCode => "Cấp mã mới", "New code";
+    Withdraw => "Huỷ lời mời", "Withdraw";
+    InvitationWithdrawn => "Đã huỷ lời mời; mã cũ không còn dùng được.", "Invitation withdrawn; its code no longer works.";
+    RemoveMember => "Xoá khỏi hợp tác xã", "Remove from the cooperative";
+    MemberRemoved => "Đã xoá thành viên.", "Member removed.";
+    IssueReset => "Cấp mã đặt lại mật khẩu", "Issue a password reset code";
+    ResetGiven => "Mã đặt lại mật khẩu (dùng một lần, hạn 24 giờ). Người đó nhập ở trang Quên mật khẩu:", "Password reset code (single use, valid 24 hours). They enter it on the Forgot password page:";
+    Copy => "Sao chép", "Copy";
+    Copied => "Đã sao chép", "Copied";
+    Share => "Chia sẻ", "Share";
+    InvitesYouAs => "mời bạn tham gia với vai trò", "invites you to join as";
+    InvitationFor => "Lời mời dành cho số điện thoại", "The invitation is for the phone number";
+    AcceptInvitation => "Nhận lời mời", "Accept the invitation";
+    InvitationInvalid => "Mã mời này không dùng được (sai, đã dùng, đã bị huỷ hoặc đã hết hạn). Hãy xin quản lý hợp tác xã một mã mới.", "This invite code does not work (wrong, used, withdrawn or expired). Ask the cooperative's manager for a new one.";
+    NewHere => "Chưa có tài khoản? Tạo tài khoản bằng số điện thoại được mời:", "No account yet? Create one with the invited phone number:";
+    LogInToAccept => "Đã có tài khoản? Đăng nhập rồi nhận lời mời", "Already have an account? Log in, then accept";
+    JoinedAs => "Bạn đã tham gia hợp tác xã.", "You have joined the cooperative.";
+    ZoneAdded => "Đã thêm vùng trồng.", "Zone added.";
+    TreeAdded => "Đã thêm cây và ký tem QR cho cây.", "Tree added, its QR identity signed.";
+    KeyRotated => "Đã đổi khoá ký số. Tem cũ vẫn hợp lệ.", "Signing key rotated. Earlier labels stay valid.";
+    StatusChanged => "Đã cập nhật trạng thái cây.", "Tree status updated.";
+    PhotoAdded => "Đã thêm ảnh.", "Photo added.";
+    ForgotPassword => "Quên mật khẩu?", "Forgot your password?";
+    ResetPassword => "Đặt lại mật khẩu", "Reset your password";
+    ResetHint => "Xin quản lý hợp tác xã của bạn một mã đặt lại mật khẩu rồi nhập vào đây. Mọi phiên đăng nhập cũ sẽ bị đăng xuất.", "Ask your cooperative's manager for a reset code and enter it here. Every earlier session will be logged out.";
+    ResetCode => "Mã đặt lại", "Reset code";
     ImportTrees => "Nhập cây từ tệp CSV", "Import trees from a CSV file";
     ImportHint => "Cột: ma_cay (có thể để trống), loai, giong, ngay_trong, vung (mã số hoặc tên), vi_do, kinh_do", "Columns: code (may be empty), species, variety, planted_on, zone (code or name), lat, lon";
     CsvFile => "Tệp CSV", "CSV file";
@@ -220,5 +286,18 @@ mod tests {
     #[test]
     fn messages_have_both_languages() {
         assert_eq!(Msg::Cooperatives.text(Locale::En), "Cooperatives");
+    }
+
+    #[test]
+    fn numbers_and_dates_read_the_way_each_language_writes_them() {
+        assert_eq!(Locale::Vi.number(12.5, 2), "12,5");
+        assert_eq!(Locale::En.number(12.5, 2), "12.5");
+        assert_eq!(Locale::Vi.number(5_500_000.0, 0), "5.500.000");
+        assert_eq!(Locale::En.number(1250.75, 2), "1,250.75");
+        assert_eq!(Locale::Vi.number(-0.001, 2), "0");
+        assert_eq!(Locale::Vi.number(-3.0, 0), "-3");
+        let d = ledger::Date::new(2016, 2, 2).unwrap();
+        assert_eq!(Locale::Vi.date(d), "02/02/2016");
+        assert_eq!(Locale::En.date(d), "2016-02-02");
     }
 }

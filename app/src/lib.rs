@@ -17,7 +17,7 @@ use leptos_router::{path, SsrMode};
 use crate::i18n::{use_locale, Locale, Msg};
 use crate::pages::{
     AccountPage, CooperativePage, HomePage, JobPage, JoinPage, LogInPage, ManageCoopPage,
-    ManageHomePage, ManageTreePage, NotFound, SignUpPage, TreePage,
+    ManageHomePage, ManageTreePage, NotFound, ResetPage, SignUpPage, TreePage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main id="main">
+                <pages::Flash/>
                 // Async: the whole page is rendered before it is sent, so it reads
                 // completely with JavaScript off or before the wasm arrives.
                 <Routes fallback=NotFound>
@@ -86,7 +87,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/t/:coop/:tree/:zone/:date/:key/:sig") view=TreePage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=SignUpPage/>
                     <Route path=path!("/login") view=LogInPage/>
-                    <Route path=path!("/join") view=JoinPage/>
+                    <Route path=path!("/join") view=JoinPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset") view=ResetPage/>
                     <Route path=path!("/account") view=AccountPage/>
                     <Route path=path!("/manage") view=ManageHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/:coop") view=ManageCoopPage ssr=SsrMode::Async/>

@@ -64,6 +64,10 @@ struct Opts {
         global = true
     )]
     secret_file: PathBuf,
+    /// Tests only: derive signing keys from this text, so runs reproduce. Refused with an
+    /// https base URL.
+    #[arg(long, env = "GOC_INSECURE_KEY_SEED", hide = true, global = true)]
+    insecure_key_seed: Option<String>,
     /// Folder with the built site (pkg/goc.js, pkg/goc.wasm, pkg/goc.css).
     #[arg(
         long,
@@ -131,13 +135,23 @@ impl Opts {
             Some(s) => SecretString::from(s.clone()),
             None => server::config::load_or_create_secret(&self.secret_file)?,
         };
+        let base_url = self
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen));
+        if self.insecure_key_seed.is_some() && base_url.starts_with("https://") {
+            return Err(server::Error::Config(
+                "GOC_INSECURE_KEY_SEED makes signing keys predictable: tests on http only".into(),
+            ));
+        }
         Ok(Config {
             database_url: self.database_url.clone(),
-            base_url: self
-                .base_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", self.listen)),
+            base_url,
             secret,
+            insecure_key_seed: self
+                .insecure_key_seed
+                .as_deref()
+                .map(server::config::key_seed),
         })
     }
 }
@@ -260,10 +274,7 @@ async fn set_language(
         return (StatusCode::NOT_FOUND, "unknown language").into_response();
     };
     // Only same-site paths: never an open redirect.
-    let next = q
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/".into());
+    let next = server::http::redirect::same_site_path(q.next.as_deref());
     let cookie = cookies::set(
         cookies::LANG,
         locale.code(),

@@ -115,11 +115,36 @@ pub struct ZoneItem {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberItem {
+    pub user_id: i64,
     pub name: String,
+    /// How to reach them: shown to managers only.
     pub phone: Option<String>,
     pub email: Option<String>,
     pub role: String,
-    pub pending: bool,
+}
+
+/// An invitation not yet accepted, for the cooperative's managers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationItem {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub role: String,
+    /// dd/mm/yyyy in Asia/Ho_Chi_Minh.
+    pub expires_on: String,
+    pub expired: bool,
+}
+
+/// What an invitation code offers, shown before it is accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationPreview {
+    pub coop_code: String,
+    pub coop_name: String,
+    pub role: String,
+    /// The number it is made out to, with all but the last three digits hidden.
+    pub phone_hint: String,
+    /// Whether a person is signed in (they accept with one tap).
+    pub signed_in: bool,
 }
 
 /// A cooperative's working page, as its manager or farmer sees it.
@@ -130,11 +155,14 @@ pub struct ManagePage {
     pub place: String,
     pub key_id: String,
     pub can_manage: bool,
+    /// May invite and remove members, and issue reset codes.
+    pub can_manage_members: bool,
     /// Every species, as (key, name in the reader's language).
     pub species: Vec<(String, String)>,
     pub zones: Vec<ZoneItem>,
     pub trees: Vec<TreeCard>,
     pub members: Vec<MemberItem>,
+    pub invitations: Vec<InvitationItem>,
 }
 
 /// A background import as its page shows it.

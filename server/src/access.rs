@@ -103,6 +103,11 @@ impl Actor {
         }
     }
 
+    /// The account behind the actor; `None` for the command-line operator.
+    pub fn account(&self) -> Option<i64> {
+        (self.user_id != 0).then_some(self.user_id)
+    }
+
     pub fn role_in(&self, cooperative_id: i64) -> Option<Role> {
         self.memberships
             .iter()

@@ -16,6 +16,11 @@ pub struct Config {
     pub base_url: String,
     /// Server secret that seals cooperatives' signing keys at rest.
     pub secret: SecretString,
+    /// Tests only: derive every new signing key from this seed instead of the operating
+    /// system's randomness, so a failing test reproduces with the same keys (and QR codes).
+    /// The binary refuses it with an https base URL: predictable keys must never sign
+    /// real labels.
+    pub insecure_key_seed: Option<[u8; 32]>,
 }
 
 impl Config {
@@ -69,4 +74,9 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
         .map_err(|e| Error::io("creating the secret file", e))?;
     f.write_all(text.as_bytes())
         .map_err(|e| Error::io("writing the secret file", e))
+}
+
+/// The seed of `GOC_INSECURE_KEY_SEED`: any text, hashed to 32 bytes.
+pub fn key_seed(text: &str) -> [u8; 32] {
+    blake3::derive_key("goc 2026 insecure test key seed", text.as_bytes())
 }

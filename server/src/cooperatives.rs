@@ -9,8 +9,9 @@ use crate::access::{Action, Actor};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::log::entry_now;
-use crate::sealing::{random_seed, Sealer};
+use crate::sealing::Sealer;
 use crate::store::{CooperativeInsert, CooperativeRow, KeyInsert, Store};
+use crate::text::{optional, required};
 
 /// A cooperative as a manager registers it. Built only through [`NewCooperative::parse`].
 #[derive(Debug, Clone)]
@@ -22,24 +23,6 @@ pub struct NewCooperative {
     commune: String,
     contact: String,
     gs1_prefix: Option<String>,
-}
-
-/// Trims and bounds a required piece of text; `field` names it in Vietnamese and English.
-pub(crate) fn required((vi, en): (&str, &str), value: &str, max: usize) -> Result<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(Error::invalid(
-            format!("Cần nhập {vi}"),
-            format!("{en} is required"),
-        ));
-    }
-    if v.chars().count() > max {
-        return Err(Error::invalid(
-            format!("{vi} dài quá {max} ký tự"),
-            format!("{en} is longer than {max} characters"),
-        ));
-    }
-    Ok(v.to_owned())
 }
 
 impl NewCooperative {
@@ -73,9 +56,10 @@ impl NewCooperative {
             code,
             name: required(("tên", "name"), name, 200)?,
             province: required(("tỉnh/thành phố", "province"), province, 100)?,
-            district: required(("quận/huyện", "district"), district, 100)?,
+            // Districts were abolished on 1 July 2025: older addresses still name one.
+            district: optional(("quận/huyện", "district"), district, 100)?,
             commune: required(("xã/phường", "commune"), commune, 100)?,
-            contact: contact.trim().chars().take(200).collect(),
+            contact: optional(("liên hệ", "contact"), contact, 200)?,
             gs1_prefix,
         })
     }
@@ -90,7 +74,7 @@ pub async fn create(
     actor: &Actor,
     new: NewCooperative,
 ) -> Result<i64> {
-    let key = SigningKey::from_seed(&random_seed()?);
+    let key = SigningKey::from_seed(&sealer.new_key_seed(new.code.as_str(), 0)?);
     let public = key.public_key();
     store
         .insert_cooperative(&CooperativeInsert {
@@ -155,7 +139,8 @@ pub async fn rotate_key(
 ) -> Result<String> {
     actor.require(coop.id, Action::ManageCooperative)?;
     let old = signing_key(store, sealer, coop).await?;
-    let new = SigningKey::from_seed(&random_seed()?);
+    let index = store.keys_of(coop.id).await?.len();
+    let new = SigningKey::from_seed(&sealer.new_key_seed(&coop.code, index)?);
     let public = new.public_key();
     let now = now_ms();
     let code = CoopCode::parse(&coop.code)?;

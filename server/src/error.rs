@@ -72,6 +72,9 @@ pub enum Error {
     /// The signed-in person may not do this.
     #[error("not allowed")]
     Forbidden,
+    /// The upload is larger than the server takes; the message says the limit.
+    #[error("{0}")]
+    TooLarge(Text),
     /// Too many failed attempts; the caller may try again after this many seconds.
     #[error("too many attempts, retry in {0} s")]
     TooManyRequests(u64),
@@ -94,6 +97,10 @@ impl Error {
         Self::Conflict(Text::new(vi, en))
     }
 
+    pub fn too_large(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::TooLarge(Text::new(vi, en))
+    }
+
     pub fn io(context: &str, e: std::io::Error) -> Self {
         Self::Internal(format!("{context}: {e}"))
     }
@@ -108,6 +115,7 @@ impl Error {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -119,7 +127,7 @@ impl Error {
     pub fn public_text(&self) -> Text {
         match self {
             Self::NotFound(_) => Text::new("Không tìm thấy.", "Not found."),
-            Self::Invalid(t) | Self::Conflict(t) => t.clone(),
+            Self::Invalid(t) | Self::Conflict(t) | Self::TooLarge(t) => t.clone(),
             Self::Unauthorized => Text::new("Vui lòng đăng nhập trước.", "Please sign in first."),
             Self::Forbidden => Text::new(
                 "Bạn không có quyền làm việc này.",

@@ -22,6 +22,7 @@ pub mod sealing;
 pub mod services;
 pub mod species;
 pub mod store;
+pub mod text;
 pub mod trees;
 pub mod zones;
 

@@ -21,6 +21,15 @@ pub const FULL_PX: u32 = 1280;
 pub const THUMB_PX: u32 = 360;
 /// Uploads above this are refused before decoding.
 pub const MAX_UPLOAD: usize = 15 << 20;
+/// Pixels a photo may declare: 40 MP covers every phone camera's normal output (12–24 MP;
+/// 50 MP sensors bin to 12.5 MP) and bounds a decode to 120 MB of RGB. A small file can
+/// declare a huge picture (a 420 KB PNG of 12,000² px), so this is checked from the header,
+/// before any pixel is decoded.
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// Photos decoded at once; further uploads wait their turn, so memory stays bounded under
+/// a burst (about 2 × 120 MB at worst).
+const DECODES_AT_ONCE: usize = 2;
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODES_AT_ONCE);
 
 /// A photo ready to store.
 #[derive(Debug, Clone)]
@@ -52,7 +61,7 @@ fn jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>> {
 /// threads).
 pub fn process(bytes: &[u8]) -> Result<Processed> {
     if bytes.len() > MAX_UPLOAD {
-        return Err(Error::invalid(
+        return Err(Error::too_large(
             "Ảnh lớn quá 15 MB",
             "The photo is larger than 15 MB",
         ));
@@ -61,11 +70,22 @@ pub fn process(bytes: &[u8]) -> Result<Processed> {
         .with_guessed_format()
         .map_err(|_| not_an_image())?;
     let mut limits = Limits::default();
-    limits.max_image_width = Some(12_000);
-    limits.max_image_height = Some(12_000);
-    limits.max_alloc = Some(512 << 20);
+    limits.max_image_width = Some(16_384);
+    limits.max_image_height = Some(16_384);
+    limits.max_alloc = Some(MAX_PIXELS * 4);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|_| not_an_image())?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(Error::too_large(
+            format!(
+                "Ảnh {w} × {h} điểm ảnh quá lớn (tối đa 40 triệu điểm ảnh); hãy gửi ảnh nhỏ hơn"
+            ),
+            format!(
+                "A {w} × {h} pixel photo is too large (at most 40 megapixels); send a smaller one"
+            ),
+        ));
+    }
     let orientation = decoder.orientation().map_err(|_| not_an_image())?;
     let mut img = DynamicImage::from_decoder(decoder).map_err(|_| not_an_image())?;
     img.apply_orientation(orientation);
@@ -98,9 +118,15 @@ pub async fn add(
         .tree_row(coop.id, tree_code)
         .await?
         .ok_or(Error::NotFound("tree"))?;
-    let p = tokio::task::spawn_blocking(move || process(&upload))
-        .await
-        .map_err(|e| Error::Internal(format!("photo task: {e}")))??;
+    let p = {
+        let _turn = DECODES
+            .acquire()
+            .await
+            .map_err(|e| Error::Internal(format!("photo queue: {e}")))?;
+        tokio::task::spawn_blocking(move || process(&upload))
+            .await
+            .map_err(|e| Error::Internal(format!("photo task: {e}")))??
+    };
     let hash_hex = data_encoding::HEXLOWER.encode(&p.hash);
     let now = now_ms();
     let subject = Subject::Tree(TreeCode::parse(&tree.code)?);
@@ -148,6 +174,22 @@ mod tests {
         out
     }
 
+    /// PNG's chunk checksum (ISO 3309 CRC-32), to forge a header that decoders accept.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
     #[test]
     fn a_large_photo_is_resized_with_its_thumbnail_and_hashed() {
         let p = process(&png(3000, 2000)).unwrap();
@@ -158,6 +200,26 @@ mod tests {
         assert!(p.image.starts_with(&[0xFF, 0xD8]), "stored as JPEG");
         let small = process(&png(400, 300)).unwrap();
         assert_eq!((small.width, small.height), (400, 300), "never enlarged");
+    }
+
+    #[test]
+    fn a_small_file_declaring_a_huge_picture_is_refused_before_decoding() {
+        // A valid PNG header and IHDR for 11999 × 11999 px, and nothing else: a decode
+        // would allocate ~430 MB; the header check refuses it at once.
+        let mut bomb = png(1, 1);
+        bomb[16..20].copy_from_slice(&11_999u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&11_999u32.to_be_bytes());
+        let crc = crc32(&bomb[12..29]);
+        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+        let e = process(&bomb).unwrap_err();
+        assert!(matches!(e, Error::TooLarge(_)), "{e:?}");
+        assert!(e.public_text().en.contains("11999 × 11999"), "{e:?}");
+        assert_eq!(e.status(), axum::http::StatusCode::PAYLOAD_TOO_LARGE);
+        let huge = vec![0u8; MAX_UPLOAD + 1];
+        assert_eq!(
+            process(&huge).unwrap_err().status(),
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE
+        );
     }
 
     #[test]

@@ -13,6 +13,8 @@ const KDF_CONTEXT: &str = "goc 2025 cooperative signing key sealing v1";
 #[derive(Clone)]
 pub struct Sealer {
     cipher: ChaCha20Poly1305,
+    /// Tests only: new keys derive from this seed (see `Config::insecure_key_seed`).
+    key_seed: Option<[u8; 32]>,
 }
 
 impl Sealer {
@@ -20,6 +22,28 @@ impl Sealer {
         let key = blake3::derive_key(KDF_CONTEXT, secret.expose_secret().as_bytes());
         Self {
             cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
+            key_seed: None,
+        }
+    }
+
+    /// A sealer whose new keys are reproducible (tests only).
+    pub fn with_key_seed(mut self, seed: Option<[u8; 32]>) -> Self {
+        self.key_seed = seed;
+        self
+    }
+
+    /// The seed of a cooperative's `index`-th signing key (0 at registration, then one
+    /// per rotation): fresh randomness, or under a test seed a value derived from the
+    /// seed, the cooperative and the index.
+    pub fn new_key_seed(&self, cooperative: &str, index: usize) -> Result<[u8; 32]> {
+        match &self.key_seed {
+            None => random_seed(),
+            Some(seed) => {
+                let mut h = blake3::Hasher::new_keyed(seed);
+                h.update(cooperative.as_bytes());
+                h.update(&(index as u64).to_le_bytes());
+                Ok(*h.finalize().as_bytes())
+            }
         }
     }
 
@@ -67,7 +91,7 @@ impl Sealer {
 }
 
 /// 32 fresh random bytes for a new signing key.
-pub fn random_seed() -> Result<[u8; 32]> {
+fn random_seed() -> Result<[u8; 32]> {
     let mut seed = [0u8; 32];
     getrandom::getrandom(&mut seed).map_err(|e| Error::Internal(format!("randomness: {e}")))?;
     Ok(seed)

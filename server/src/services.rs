@@ -30,11 +30,16 @@ impl Services {
     /// Connects to the configured database and runs pending migrations.
     pub async fn start(config: &Config) -> Result<Self> {
         config.validate()?;
+        if config.insecure_key_seed.is_some() {
+            tracing::warn!(
+                "GOC_INSECURE_KEY_SEED is set: signing keys are predictable (tests only)"
+            );
+        }
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         Ok(Self {
             store,
-            sealer: Sealer::new(&config.secret),
+            sealer: Sealer::new(&config.secret).with_key_seed(config.insecure_key_seed),
             base_url: config.base_url.trim_end_matches('/').to_owned(),
             origin_prefix: config.origin_prefix(),
             csrf: CsrfKey::derive(config.secret.expose_secret().as_bytes()),

@@ -4,9 +4,9 @@
 
 use crate::access::Actor;
 use crate::clock::now_ms;
-use crate::cooperatives::required;
 use crate::error::{Error, Lang, Result};
 use crate::store::{SpeciesRow, Store};
+use crate::text::required;
 
 /// Every species, loaded once per operation.
 #[derive(Debug, Clone)]

@@ -5,12 +5,13 @@ use ledger::{Date, GeoPoint, Identity, Kind, SignedIdentity, Subject, TreeCode, 
 
 use crate::access::{Action, Actor};
 use crate::clock::now_ms;
-use crate::cooperatives::{self, required};
+use crate::cooperatives;
 use crate::error::{Error, Result};
 use crate::log::entry_now;
 use crate::sealing::Sealer;
 use crate::species::Catalogue;
 use crate::store::{BoxedEntry, CooperativeRow, Store, TreeDetailRow, TreeInsert, ZoneRow};
+use crate::text::required;
 use crate::zones::subject_key;
 
 /// A tree as a manager registers it. Built only through [`NewTree::parse`].

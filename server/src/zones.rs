@@ -4,10 +4,10 @@ use ledger::{Kind, Subject, ZoneCode};
 
 use crate::access::{Action, Actor};
 use crate::clock::now_ms;
-use crate::cooperatives::required;
 use crate::error::{Error, Result};
 use crate::log::entry_now;
 use crate::store::{CooperativeRow, Store, ZoneInsert};
+use crate::text::required;
 
 /// A zone as a manager registers it. Built only through [`NewZone::parse`].
 #[derive(Debug, Clone)]

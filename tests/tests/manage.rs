@@ -206,7 +206,7 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
         .unwrap();
     assert!(svg.contains("<svg") && svg.contains("CC002"));
 
-    // A member added by phone joins with the code from the notice, once.
+    // A member invited by phone joins with the code from the notice, once.
     let r = boss
         .submit(
             page,
@@ -219,16 +219,34 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
             ],
         )
         .await;
+    assert_eq!(
+        r.headers()["cache-control"],
+        "no-store",
+        "a code is never cached"
+    );
     let html = r.text().await.unwrap();
     let code = html.split("/join?code=").nth(1).unwrap()[..9].to_owned();
     let farmer = Agent::new(&goc);
+    let offer = farmer
+        .get(&format!("/join?code={code}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        offer.contains("HTX Na Yên Châu") && offer.contains("•••456"),
+        "{offer}"
+    );
     let join = [
         ("form", "join"),
         ("phone", "0977123456"),
+        ("name", "Bà Tư"),
         ("code", code.as_str()),
         ("password", "farmer password"),
     ];
-    assert_eq!(farmer.submit("/join", "/join", &join).await.status(), 303);
+    let r = farmer.submit("/join", "/join", &join).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/manage?done=joined");
     assert_eq!(
         Agent::new(&goc)
             .submit("/join", "/join", &join)
@@ -236,6 +254,16 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
             .status(),
         422,
         "single use"
+    );
+    let farmer_home = farmer
+        .get("/manage?done=joined")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        farmer_home.contains("Bạn đã tham gia hợp tác xã"),
+        "{farmer_home}"
     );
 
     // The farmer sees the cooperative but changes nothing; a stranger and a visitor
@@ -260,7 +288,9 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
     );
     let stranger = Agent::new(&goc);
     stranger.sign_up("lan@example.vn", "Lan").await;
-    let html = stranger.get(page).await.text().await.unwrap();
+    let r = stranger.get(page).await;
+    assert_eq!(r.status(), 403, "a forbidden page says so in its status");
+    let html = r.text().await.unwrap();
     assert!(html.contains("Bạn không có quyền xem trang này") && !html.contains("Bà Tư"));
     assert_eq!(
         stranger
@@ -323,6 +353,12 @@ async fn logins_are_throttled_and_logout_ends_the_session() {
     }
     let r = a.submit("/login", "/login", &wrong).await;
     assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&wait), "Retry-After {wait}");
     let right = [
         ("form", "login"),
         ("identifier", "0912345678"),
@@ -525,8 +561,152 @@ async fn a_large_label_batch_renders_in_the_background_with_progress() {
     assert_eq!(pdf.status(), 200);
     let bytes = pdf.bytes().await.unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
-    // Nobody else can fetch it.
+    // Nobody else can fetch it: not a farmer of the cooperative, not a stranger.
+    let r = boss
+        .submit(
+            page,
+            "/manage/XOAI-CL/members",
+            &[
+                ("form", "member"),
+                ("phone", "0977000111"),
+                ("name", "Nông dân"),
+                ("role", "farmer"),
+            ],
+        )
+        .await;
+    let code = r.text().await.unwrap().split("/join?code=").nth(1).unwrap()[..9].to_owned();
+    let farmer = Agent::new(&goc);
+    let join = [
+        ("form", "join"),
+        ("phone", "0977000111"),
+        ("name", "Nông dân"),
+        ("code", code.as_str()),
+        ("password", "farmer password"),
+    ];
+    assert_eq!(farmer.submit("/join", "/join", &join).await.status(), 303);
+    assert_eq!(farmer.get(&format!("{job}/file")).await.status(), 403);
     let stranger = Agent::new(&goc);
     stranger.sign_up("0987654321", "Lạ").await;
     assert_eq!(stranger.get(&format!("{job}/file")).await.status(), 403);
+}
+
+/// The account takeover found by probing: manager B "adds" the phone of a person A has
+/// invited as a manager, gets a code, and tries to become A's manager with it.
+#[tokio::test]
+async fn another_cooperatives_manager_cannot_take_over_an_invited_manager_over_http() {
+    let goc = Goc::start().await;
+    let coop = |code: &'static str| {
+        [
+            ("form", "coop"),
+            ("code", code),
+            ("name", "HTX"),
+            ("province", "Sơn La"),
+            ("district", ""),
+            ("commune", "Chiềng Khoi"),
+        ]
+    };
+    let invite = |phone: &'static str, role: &'static str| {
+        [
+            ("form", "member"),
+            ("phone", phone),
+            ("name", "Chị Hoa"),
+            ("role", role),
+        ]
+    };
+    let code_in = |html: &str| html.split("/join?code=").nth(1).unwrap()[..9].to_owned();
+    let a = Agent::new(&goc);
+    a.sign_up("0900000001", "Quản lý A").await;
+    assert_eq!(
+        a.submit("/manage", "/manage", &coop("NA-A")).await.status(),
+        303
+    );
+    let to_a = a
+        .submit(
+            "/manage/NA-A",
+            "/manage/NA-A/members",
+            &invite("0911111111", "manager"),
+        )
+        .await;
+    let code_a = code_in(&to_a.text().await.unwrap());
+
+    let b = Agent::new(&goc);
+    b.sign_up("0900000002", "Quản lý B").await;
+    assert_eq!(
+        b.submit("/manage", "/manage", &coop("NA-B")).await.status(),
+        303
+    );
+    let to_b = b
+        .submit(
+            "/manage/NA-B",
+            "/manage/NA-B/members",
+            &invite("0911111111", "farmer"),
+        )
+        .await;
+    let code_b = code_in(&to_b.text().await.unwrap());
+    // B's own account cannot accept it (not the invited number)...
+    let r = b
+        .submit(
+            "/join",
+            "/join",
+            &[("form", "join"), ("code", code_b.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    // ...and signing up as the number with B's code grants B's farmer role only.
+    let attacker = Agent::new(&goc);
+    let join = [
+        ("form", "join"),
+        ("phone", "0911111111"),
+        ("name", "B"),
+        ("code", code_b.as_str()),
+        ("password", "attacker password"),
+    ];
+    assert_eq!(attacker.submit("/join", "/join", &join).await.status(), 303);
+    let zone = [
+        ("form", "zone"),
+        ("name", "Đồi"),
+        ("code", ""),
+        ("crops", "na"),
+        ("area_ha", "2"),
+    ];
+    let r = attacker
+        .submit("/manage/NA-A", "/manage/NA-A/zones", &zone)
+        .await;
+    assert_eq!(r.status(), 403, "no role in A");
+    // A's code cannot set the now-existing account's password either.
+    let mut again = join;
+    again[3] = ("code", code_a.as_str());
+    again[4] = ("password", "second attacker pw");
+    assert_eq!(
+        Agent::new(&goc)
+            .submit("/join", "/join", &again)
+            .await
+            .status(),
+        409
+    );
+    // A stranger learns nothing about numbers from the invitation form: not a manager, refused.
+    let stranger = Agent::new(&goc);
+    stranger.sign_up("0900000009", "Lạ").await;
+    let r = stranger
+        .submit(
+            "/manage/NA-A",
+            "/manage/NA-A/members",
+            &invite("0900000001", "farmer"),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    // Signing up no longer tells whether a number was invited.
+    let r = Agent::new(&goc)
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("form", "signup"),
+                ("identifier", "0911111112"),
+                ("name", "X"),
+                ("password", "a long password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
 }

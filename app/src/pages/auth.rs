@@ -3,8 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::forms::{Field, PostForm};
+use crate::api::get_invitation;
+use crate::forms::{form_state, urlencode, Field, PostForm};
 use crate::i18n::{use_locale, Msg};
+use crate::pages::{message, role_name};
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
@@ -25,34 +27,117 @@ pub fn SignUpPage() -> impl IntoView {
 #[component]
 pub fn LogInPage() -> impl IntoView {
     let l = use_locale();
+    // Where to go once signed in (checked on the server: same-site paths only).
+    let next = use_query_map()
+        .read_untracked()
+        .get("next")
+        .or_else(|| form_state().values.get("next").cloned())
+        .unwrap_or_default();
     view! {
         <h1>{Msg::LogIn.text(l)}</h1>
         <PostForm id="login" action="/login">
+            <input type="hidden" name="next" value=next/>
             <Field form="login" name="identifier" label=Msg::PhoneOrEmail.text(l) required=true autocomplete="username"/>
             <Field form="login" name="password" label=Msg::Password.text(l) kind="password" required=true
                    autocomplete="current-password"/>
             <button type="submit" class="primary">{Msg::LogIn.text(l)}</button>
         </PostForm>
         <p>{Msg::NoAccount.text(l)} " " <a href="/signup">{Msg::SignUp.text(l)}</a></p>
+        <p><a href="/reset">{Msg::ForgotPassword.text(l)}</a></p>
         <p><a href="/join">{Msg::Invited.text(l)}</a></p>
     }
 }
 
+/// Accepting an invitation: what the code offers, then one tap for a signed-in person, or
+/// an account made with the invited number.
 #[component]
 pub fn JoinPage() -> impl IntoView {
     let l = use_locale();
     let code = use_query_map()
         .read_untracked()
         .get("code")
+        .or_else(|| form_state().values.get("code").cloned())
         .unwrap_or_default();
+    let preview = Resource::new(
+        {
+            let code = code.clone();
+            move || code.clone()
+        },
+        get_invitation,
+    );
+    let enter_code = view! {
+        <form method="get" action="/join" class="form">
+            <label for="join-code">{Msg::InviteCode.text(l)}</label>
+            <input id="join-code" name="code" required=true autocomplete="one-time-code" autocapitalize="characters"/>
+            <button type="submit" class="primary">{Msg::Join.text(l)}</button>
+        </form>
+    };
+    let body = move || {
+        let code = code.clone();
+        Suspend::new(async move {
+            if code.trim().is_empty() {
+                return ().into_any();
+            }
+            match preview.await {
+                Err(_) => message(Msg::ServerError).into_any(),
+                Ok(None) => view! {
+                    <p class="error" role="alert">{Msg::InvitationInvalid.text(l)}</p>
+                }
+                .into_any(),
+                Ok(Some(i)) => {
+                    let next = format!("/join?code={}", urlencode(&code));
+                    view! {
+                        <section class="notice">
+                            <p><strong>{i.coop_name.clone()}</strong> {format!(" ({}) ", i.coop_code)}
+                               {Msg::InvitesYouAs.text(l)} " " <strong>{role_name(&i.role, l)}</strong></p>
+                            <p class="muted">{format!("{} {}", Msg::InvitationFor.text(l), i.phone_hint)}</p>
+                        </section>
+                        {if i.signed_in {
+                            view! {
+                                <PostForm id="join" action="/join">
+                                    <input type="hidden" name="code" value=code.clone()/>
+                                    <button type="submit" class="primary">{Msg::AcceptInvitation.text(l)}</button>
+                                </PostForm>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <p><a class="button primary" href=format!("/login?next={}", urlencode(&next))>{Msg::LogInToAccept.text(l)}</a></p>
+                                <h2>{Msg::NewHere.text(l)}</h2>
+                                <PostForm id="join" action="/join">
+                                    <input type="hidden" name="code" value=code.clone()/>
+                                    <Field form="join" name="phone" label=Msg::Phone.text(l) kind="tel" required=true autocomplete="tel"/>
+                                    <Field form="join" name="name" label=Msg::FullName.text(l) required=true autocomplete="name"/>
+                                    <Field form="join" name="password" label=Msg::NewPassword.text(l) kind="password" required=true
+                                           autocomplete="new-password" hint=Msg::PasswordHint.text(l)/>
+                                    <button type="submit" class="primary">{Msg::SignUp.text(l)}</button>
+                                </PostForm>
+                            }.into_any()
+                        }}
+                    }.into_any()
+                }
+            }
+        })
+    };
     view! {
         <h1>{Msg::Join.text(l)}</h1>
-        <PostForm id="join" action="/join">
-            <Field form="join" name="phone" label=Msg::Phone.text(l) kind="tel" required=true autocomplete="tel"/>
-            <Field form="join" name="code" label=Msg::InviteCode.text(l) required=true value=code/>
-            <Field form="join" name="password" label=Msg::NewPassword.text(l) kind="password" required=true
+        <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>{body}</Suspense>
+        {enter_code}
+    }
+}
+
+/// Setting a new password with a one-time code from a manager.
+#[component]
+pub fn ResetPage() -> impl IntoView {
+    let l = use_locale();
+    view! {
+        <h1>{Msg::ResetPassword.text(l)}</h1>
+        <p class="muted">{Msg::ResetHint.text(l)}</p>
+        <PostForm id="reset" action="/reset">
+            <Field form="reset" name="identifier" label=Msg::PhoneOrEmail.text(l) required=true autocomplete="username"/>
+            <Field form="reset" name="code" label=Msg::ResetCode.text(l) required=true autocomplete="one-time-code"/>
+            <Field form="reset" name="password" label=Msg::NewPassword.text(l) kind="password" required=true
                    autocomplete="new-password" hint=Msg::PasswordHint.text(l)/>
-            <button type="submit" class="primary">{Msg::Join.text(l)}</button>
+            <button type="submit" class="primary">{Msg::ResetPassword.text(l)}</button>
         </PostForm>
     }
 }

@@ -8,15 +8,7 @@ use crate::api::{get_manage_page, get_me, Gate};
 use crate::forms::{Choice, Field, PostForm};
 use crate::i18n::{use_locale, Locale, Msg};
 use crate::model::{ManagePage, ZoneItem};
-use crate::pages::message;
-
-fn role_name(role: &str, l: Locale) -> &'static str {
-    if role == "manager" {
-        Msg::RoleManager.text(l)
-    } else {
-        Msg::RoleFarmer.text(l)
-    }
-}
+use crate::pages::{message, role_name};
 
 /// A notice asking to log in, linking back here afterwards.
 fn sign_in_first(l: Locale) -> AnyView {
@@ -229,25 +221,70 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
 
         <h2 id="members">{Msg::Members.text(l)}</h2>
         <ul class="members">
-            {p.members.into_iter().map(|m| view! {
-                <li>
-                    <strong>{m.name}</strong>
-                    {format!(" · {} · {}", m.phone.or(m.email).unwrap_or_default(), role_name(&m.role, l))}
-                    {m.pending.then(|| view! { <span class="muted">{format!(" · {}", Msg::PendingInvite.text(l))}</span> })}
-                </li>
+            {p.members.into_iter().map(|m| {
+                let act = |what: &str| format!("{base}/members/{}/{what}", m.user_id);
+                let (remove, reset) = (act("remove"), act("reset"));
+                let reach = m.phone.or(m.email).map(|r| format!(" · {r}")).unwrap_or_default();
+                view! {
+                    <li>
+                        <strong>{m.name}</strong>
+                        {format!("{reach} · {}", role_name(&m.role, l))}
+                        {p.can_manage_members.then(|| view! {
+                            <div class="row-actions">
+                                <PostForm id="reset" action=reset>
+                                    <button type="submit">{Msg::IssueReset.text(l)}</button>
+                                </PostForm>
+                                <PostForm id="remove" action=remove>
+                                    <button type="submit" class="danger" data-confirm=Msg::RemoveMember.text(l)>{Msg::RemoveMember.text(l)}</button>
+                                </PostForm>
+                            </div>
+                        })}
+                    </li>
+                }
             }).collect_view()}
         </ul>
-        {manage.then(move || view! {
+        {(!p.invitations.is_empty()).then(|| view! {
+            <h3>{Msg::PendingInvitations.text(l)}</h3>
+            <ul class="members">
+                {p.invitations.into_iter().map(|i| {
+                    let act = |what: &str| format!("{base}/invitations/{}/{what}", i.id);
+                    let (reissue, withdraw) = (act("reissue"), act("withdraw"));
+                    let when = if i.expired {
+                        Msg::Expired.text(l).to_owned()
+                    } else {
+                        format!("{} {}", Msg::ExpiresOn.text(l), i.expires_on)
+                    };
+                    view! {
+                        <li>
+                            <strong>{i.name}</strong>
+                            {format!(" · {} · {} · {when}", i.phone, role_name(&i.role, l))}
+                            <div class="row-actions">
+                                <PostForm id="reissue" action=reissue>
+                                    <button type="submit">{Msg::NewCode.text(l)}</button>
+                                </PostForm>
+                                <PostForm id="withdraw" action=withdraw>
+                                    <button type="submit" class="danger">{Msg::Withdraw.text(l)}</button>
+                                </PostForm>
+                            </div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        })}
+        {p.can_manage_members.then(move || view! {
             <PostForm id="member" action=member_action>
                 <h3>{Msg::AddMember.text(l)}</h3>
+                <p class="muted">{Msg::AddMemberHint.text(l)}</p>
                 <Field form="member" name="phone" label=Msg::Phone.text(l) kind="tel" required=true/>
-                <Field form="member" name="name" label=Msg::FullName.text(l)/>
+                <Field form="member" name="name" label=Msg::FullName.text(l) required=true/>
                 <Choice form="member" name="role" label=Msg::Role.text(l) options=vec![
                     ("farmer".into(), Msg::RoleFarmer.text(l).into()),
                     ("manager".into(), Msg::RoleManager.text(l).into()),
                 ]/>
                 <button type="submit" class="primary">{Msg::Add.text(l)}</button>
             </PostForm>
+        })}
+        {manage.then(move || view! {
             <h2>{Msg::SigningKey.text(l)}</h2>
             <p>{Msg::KeyId.text(l)} ": " <code class="code">{p.key_id.clone()}</code></p>
             <PostForm id="key" action=key_action>

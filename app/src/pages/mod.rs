@@ -6,7 +6,7 @@ mod home;
 mod manage;
 mod tree;
 
-pub use auth::{AccountPage, JoinPage, LogInPage, SignUpPage};
+pub use auth::{AccountPage, JoinPage, LogInPage, ResetPage, SignUpPage};
 pub use cooperative::CooperativePage;
 pub use home::HomePage;
 pub use manage::{JobPage, ManageCoopPage, ManageHomePage, ManageTreePage};
@@ -14,7 +14,7 @@ pub use tree::TreePage;
 
 use leptos::prelude::*;
 
-use crate::i18n::{use_locale, Msg};
+use crate::i18n::{use_locale, Locale, Msg};
 
 /// Shown for unknown paths (and sets 404 during server rendering).
 #[component]
@@ -35,4 +35,36 @@ pub fn message(msg: Msg) -> impl IntoView {
             <p><a href="/">{Msg::Home.text(l)}</a></p>
         </section>
     }
+}
+
+/// A role's name in the reader's language.
+pub(crate) fn role_name(role: &str, l: Locale) -> &'static str {
+    if role == "manager" {
+        Msg::RoleManager.text(l)
+    } else {
+        Msg::RoleFarmer.text(l)
+    }
+}
+
+/// The confirmation of what the last form did, at the top of the page it redirected to
+/// (`?done=…` names one of a fixed set of messages; nothing from the URL is shown).
+#[component]
+pub fn Flash() -> impl IntoView {
+    let l = use_locale();
+    let done = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get("done")
+        .unwrap_or_default();
+    let msg = match done.as_str() {
+        "joined" => Some(Msg::JoinedAs),
+        "member_removed" => Some(Msg::MemberRemoved),
+        "invitation_withdrawn" => Some(Msg::InvitationWithdrawn),
+        "zone_added" => Some(Msg::ZoneAdded),
+        "tree_added" => Some(Msg::TreeAdded),
+        "key_rotated" => Some(Msg::KeyRotated),
+        "status_changed" => Some(Msg::StatusChanged),
+        "photo_added" => Some(Msg::PhotoAdded),
+        _ => None,
+    };
+    msg.map(|m| view! { <p class="notice-ok flash" role="status">{m.text(l)}</p> })
 }

@@ -4,6 +4,7 @@
 pub mod cookies;
 pub mod csrf;
 pub mod localize;
+pub mod redirect;
 pub mod session;
 
 use axum::extract::{Path, State};

@@ -33,17 +33,38 @@ pub struct Layout {
     pub qr_x: f32,
     pub qr_y: f32,
     pub qr_side: f32,
+    /// Side of one module: a whole number of dots at the printer's resolution.
+    pub module: f32,
     pub lines: Vec<Line>,
 }
 
 impl Layout {
-    pub fn new(format: Format, label: &LabelData) -> Result<Self> {
+    /// The layout for the format's own printers, for a label whose corner is at `origin`
+    /// (mm) on its page: the QR's corner lands on the page's dot grid.
+    pub fn placed(format: Format, label: &LabelData, origin: (f32, f32)) -> Result<Self> {
+        Self::at(format, label, format.printer_dpi(), origin)
+    }
+
+    /// The layout with QR modules of whole dots at `dpi` (a PNG's own resolution).
+    pub fn for_dpi(format: Format, label: &LabelData, dpi: u32) -> Result<Self> {
+        Self::at(format, label, dpi, (0.0, 0.0))
+    }
+
+    fn at(format: Format, label: &LabelData, dpi: u32, origin: (f32, f32)) -> Result<Self> {
         let sheet = format.sheet();
         let (width, height) = (sheet.label_w, sheet.label_h);
         let qr = QrMatrix::encode(&label.url)?;
-        let qr_side = height - 2.0 * EDGE;
-        // The quiet zone already separates the code from the text.
-        let text_x = EDGE + qr_side;
+        let square = height - 2.0 * EDGE;
+        let dot = 25.4 / dpi as f32;
+        let dots = ((square / dot) as usize / qr.outer_width()).max(1);
+        let module = dots as f32 * dot;
+        let qr_side = module * qr.outer_width() as f32;
+        // The code sits centred in its square, its corner on the dot grid; the quiet zone
+        // separates it from the text.
+        let inset = (square - qr_side) / 2.0 + EDGE;
+        let snap = |o: f32| ((o + inset) / dot).round() * dot - o;
+        let (qr_x, qr_y) = (snap(origin.0), snap(origin.1));
+        let text_x = EDGE + square;
         let text_w = width - text_x - EDGE;
         let wanted = [
             (label.tree_code.as_str(), Face::Bold, 18.0),
@@ -57,8 +78,8 @@ impl Layout {
         }
         // Too many lines for the height: shrink everything alike, keeping the proportions.
         let total: f32 = lines.iter().map(|l| l.2 * MM_PER_PT * LEADING).sum();
-        let scale = (qr_side / total).min(1.0);
-        let mut y = EDGE + (qr_side - total * scale) / 2.0;
+        let scale = (square / total).min(1.0);
+        let mut y = EDGE + (square - total * scale) / 2.0;
         let lines = lines
             .into_iter()
             .map(|(text, face, size)| {
@@ -79,21 +100,17 @@ impl Layout {
             width,
             height,
             qr,
-            qr_x: EDGE,
-            qr_y: EDGE,
+            qr_x,
+            qr_y,
             qr_side,
+            module,
             lines,
         })
     }
 
-    /// Side of one QR module in millimetres.
-    pub fn module(&self) -> f32 {
-        self.qr_side / self.qr.outer_width() as f32
-    }
-
     /// The dark runs of the QR as rectangles (x, y, w, h) in millimetres on the label.
     pub fn qr_rects(&self) -> impl Iterator<Item = (f32, f32, f32, f32)> + '_ {
-        let m = self.module();
+        let m = self.module;
         let origin_x = self.qr_x + QUIET_ZONE as f32 * m;
         let origin_y = self.qr_y + QUIET_ZONE as f32 * m;
         self.qr.runs.iter().map(move |&(row, col, len)| {
@@ -169,7 +186,7 @@ mod tests {
     #[test]
     fn every_format_keeps_qr_and_text_inside_the_label_and_apart() {
         for f in Format::ALL {
-            let l = Layout::new(f, &label()).unwrap();
+            let l = Layout::placed(f, &label(), (7.2, 12.9)).unwrap();
             assert!(
                 l.qr.version <= crate::labels::MAX_QR_VERSION,
                 "{f:?}: v{}",
@@ -195,6 +212,15 @@ mod tests {
                 );
             }
             assert_eq!(l.lines[0].text, "XM001");
+            // Whole printer dots per module, at least 0.3 mm (phone cameras at arm's length).
+            let dots = |mm: f32| mm * f.printer_dpi() as f32 / 25.4;
+            let on_grid = |v: f32| (v - v.round()).abs() < 1e-2;
+            assert!(on_grid(dots(l.module)), "{f:?}: {} dots", dots(l.module));
+            assert!(
+                on_grid(dots(7.2 + l.qr_x)) && on_grid(dots(12.9 + l.qr_y)),
+                "{f:?}: off the grid"
+            );
+            assert!(l.module >= 0.3, "{f:?}: module {} mm", l.module);
             assert!(
                 l.lines[0].size_pt > l.lines[1].size_pt,
                 "the code is the largest"

@@ -86,6 +86,17 @@ impl Format {
             })
     }
 
+    /// The resolution of the printers this stock goes through: thermal roll printers are
+    /// 203 dpi (8 dots/mm); office printers 300 or 600 dpi. QR modules are a whole number
+    /// of these dots, so every module prints the same width (a module of 3.4 dots prints
+    /// as 3 or 4, and uneven modules are what makes decoders miss codes).
+    pub fn printer_dpi(self) -> u32 {
+        match self {
+            Self::A4x24 | Self::A4x40 => 300,
+            Self::Roll50x30 => 203,
+        }
+    }
+
     /// The stock's geometry. Sheet figures are the manufacturers' published ones.
     pub fn sheet(self) -> Sheet {
         match self {

@@ -40,7 +40,7 @@ pub fn render_pdf(
         surface.set_fill(Some(Fill::default()));
         for (i, label) in batch.iter().enumerate() {
             let (_, x, y) = sheet.position(i);
-            let layout = Layout::new(format, label)?;
+            let layout = Layout::placed(format, label, (x, y))?;
             let mut qr = PathBuilder::new();
             for (rx, ry, rw, rh) in layout.qr_rects() {
                 if let Some(r) = Rect::from_xywh(pt(x + rx), pt(y + ry), pt(rw), pt(rh)) {

@@ -14,7 +14,7 @@ pub fn render_png(format: Format, label: &LabelData, dpi: u32) -> Result<Vec<u8>
             "resolution must be 72–1200 dpi",
         ));
     }
-    let l = Layout::new(format, label)?;
+    let l = Layout::for_dpi(format, label, dpi)?;
     let px = |mm: f32| mm / 25.4 * dpi as f32;
     let (w, h) = (px(l.width).round() as u32, px(l.height).round() as u32);
     let mut img = GrayImage::from_pixel(w, h, Luma([255]));

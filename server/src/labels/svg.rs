@@ -7,7 +7,7 @@ use super::{Format, LabelData, Layout};
 use crate::error::Result;
 
 pub fn render_svg(format: Format, label: &LabelData) -> Result<String> {
-    let l = Layout::new(format, label)?;
+    let l = Layout::placed(format, label, (0.0, 0.0))?;
     let mut s = String::with_capacity(8 * 1024);
     let _ = write!(
         s,

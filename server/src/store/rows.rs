@@ -244,24 +244,29 @@ pub struct MemberRow {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub role: String,
-    /// True until an invited member has chosen a password.
-    pub pending: bool,
 }
 
-/// A new account; `password_hash` is `None` for a member invited by a manager.
+/// A new account, with its argon2id password hash.
 #[derive(Debug, Clone)]
 pub struct UserInsert {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub name: String,
-    pub password_hash: Option<String>,
+    pub password_hash: String,
     pub created_at: i64,
 }
 
-/// An unused invitation.
+/// An invitation to a cooperative, with the cooperative it is for.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct InviteRow {
-    pub user_id: i64,
+pub struct InvitationRow {
+    pub id: i64,
     pub cooperative_id: i64,
+    pub coop_code: String,
+    pub coop_name: String,
+    pub phone: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: i64,
     pub expires_at: i64,
+    pub closed_at: Option<i64>,
 }

@@ -1,7 +1,7 @@
 //! Accounts, sessions, invitations, throttling and the access matrix, on both engines.
 
 use server::access::{Action, Actor, Role};
-use server::accounts::{self, Session};
+use server::accounts::{self, invitations, recovery, Session};
 use server::cooperatives::{self, NewCooperative};
 use server::labels::{self, Selection};
 use server::store::CooperativeRow;
@@ -170,28 +170,33 @@ async fn changing_the_password_needs_the_old_one_and_ends_other_sessions() {
     .await;
 }
 
+/// A manager and their cooperative, signed in again so the session sees the role.
+async fn manager_of(s: &Services, phone: &str, code: &str) -> (Actor, CooperativeRow) {
+    let me = actor(
+        s,
+        &accounts::sign_up(&s.store, phone, "Quản lý", "manager password")
+            .await
+            .unwrap(),
+    )
+    .await;
+    let coop = coop_of(s, &me, code).await;
+    let me = actor(
+        s,
+        &accounts::log_in(&s.store, phone, "manager password")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(me.role_in(coop.id), Some(Role::Manager));
+    (me, coop)
+}
+
 #[tokio::test]
-async fn a_manager_adds_a_farmer_by_phone_who_joins_once_with_the_invite_code() {
+async fn an_invited_farmer_signs_up_with_the_invited_number_and_the_code_works_once() {
     on_both(|db: Db| async move {
         let s = &db.services;
-        let boss = actor(
-            s,
-            &accounts::sign_up(&s.store, "0900000001", "Quản lý", "manager password")
-                .await
-                .unwrap(),
-        )
-        .await;
-        let coop = coop_of(s, &boss, "XOAI-MX").await;
-        let boss = actor(
-            s,
-            &accounts::log_in(&s.store, "0900000001", "manager password")
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(boss.role_in(coop.id), Some(Role::Manager));
-
-        let added = accounts::add_member(
+        let (boss, coop) = manager_of(s, "0900000001", "XOAI-MX").await;
+        let invited = invitations::invite(
             &s.store,
             &boss,
             &coop,
@@ -201,57 +206,392 @@ async fn a_manager_adds_a_farmer_by_phone_who_joins_once_with_the_invite_code() 
         )
         .await
         .unwrap();
-        let code = added.invite_code.clone().unwrap();
-        assert_eq!(added.phone, "+84977123456");
-        let members = accounts::members(&s.store, &boss, &coop).await.unwrap();
-        assert!(members
-            .iter()
-            .any(|m| m.name == "Bà Tư" && m.pending && m.role == "farmer"));
-        // Not a password account yet: neither logging in nor signing up takes the number.
-        assert!(accounts::log_in(&s.store, "0977123456", "anything at all")
+        assert_eq!(invited.phone, "+84977123456");
+        // Nothing about the number exists yet: no account, no member; one open invitation.
+        assert!(s
+            .store
+            .user_by_identifier("+84977123456")
             .await
-            .is_err());
-        let e = accounts::sign_up(&s.store, "0977123456", "X", "a password here")
-            .await
-            .unwrap_err();
-        assert!(e.public_text().en.contains("invite code"), "{e:?}");
-        let dup = accounts::add_member(&s.store, &boss, &coop, "0977123456", "Bà Tư", Role::Farmer)
-            .await
-            .unwrap_err();
-        assert!(matches!(dup, Error::Conflict(_)));
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            invitations::members(&s.store, &boss, &coop)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let open = invitations::pending(&s.store, &boss, &coop).await.unwrap();
+        assert_eq!(
+            (open.len(), open[0].name.as_str(), open[0].role.as_str()),
+            (1, "Bà Tư", "farmer")
+        );
 
-        let e = accounts::accept_invite(&s.store, "0977123456", "AAAA-AAAA", "farmer password")
+        // The code is bound to the number: another number cannot use it.
+        let e = invitations::sign_up_and_accept(
+            &s.store,
+            "0977000000",
+            "Kẻ lạ",
+            "a password here",
+            &invited.code,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+        assert!(s
+            .store
+            .user_by_identifier("+84977000000")
             .await
-            .unwrap_err();
-        assert!(matches!(e, Error::Invalid(_)));
-        let joined = accounts::accept_invite(
+            .unwrap()
+            .is_none());
+        let e = invitations::sign_up_and_accept(
             &s.store,
             "0977123456",
-            &code.to_lowercase(),
+            "Bà Tư",
             "farmer password",
+            "AAAA-AAAA",
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+
+        let joined = invitations::sign_up_and_accept(
+            &s.store,
+            "0977123456",
+            "Bà Tư",
+            "farmer password",
+            &invited.code.to_lowercase(),
         )
         .await
         .unwrap();
         let farmer = actor(s, &joined).await;
         assert_eq!(farmer.role_in(coop.id), Some(Role::Farmer));
-        let again = accounts::accept_invite(&s.store, "0977123456", &code, "other password")
+        assert!(invitations::pending(&s.store, &boss, &coop)
+            .await
+            .unwrap()
+            .is_empty());
+        let again = invitations::accept(&s.store, &farmer, &invited.code)
             .await
             .unwrap_err();
-        assert!(matches!(again, Error::Invalid(_)), "an invite works once");
+        assert!(
+            matches!(again, Error::Invalid(_)),
+            "an invitation works once: {again:?}"
+        );
         accounts::log_in(&s.store, "0977123456", "farmer password")
             .await
             .unwrap();
-        let members = accounts::members(&s.store, &boss, &coop).await.unwrap();
-        assert!(members.iter().all(|m| !m.pending));
 
-        // Someone who already has an account simply gains the role, no code.
-        accounts::sign_up(&s.store, "0966000000", "Anh Ba", "buyer password")
+        // Farmers see who is in the cooperative, not how to reach them.
+        let seen = invitations::members(&s.store, &farmer, &coop)
             .await
             .unwrap();
-        let plain = accounts::add_member(&s.store, &boss, &coop, "0966000000", "", Role::Manager)
+        assert!(
+            seen.iter().all(|m| m.phone.is_none() && m.email.is_none()),
+            "{seen:?}"
+        );
+        let managed = invitations::members(&s.store, &boss, &coop).await.unwrap();
+        assert!(managed
+            .iter()
+            .any(|m| m.phone.as_deref() == Some("+84977123456")));
+        // Inviting a member again is refused; the manager already sees them.
+        let dup = invitations::invite(&s.store, &boss, &coop, "0977123456", "Bà Tư", Role::Farmer)
+            .await
+            .unwrap_err();
+        assert!(matches!(dup, Error::Conflict(_)), "{dup:?}");
+    })
+    .await;
+}
+
+/// The attack that used to work: manager B invites the phone of someone who holds a role
+/// in A, and tries to use the code to get into that person's account or into A.
+#[tokio::test]
+async fn an_invitation_never_takes_over_an_account_nor_grants_more_than_its_one_role() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let (boss_a, a) = manager_of(s, "0900000001", "NA-A").await;
+        let (boss_b, b) = manager_of(s, "0900000002", "NA-B").await;
+        // A invites a second manager, who has not answered yet.
+        let to_a = invitations::invite(
+            &s.store,
+            &boss_a,
+            &a,
+            "0911111111",
+            "Chị Hoa",
+            Role::Manager,
+        )
+        .await
+        .unwrap();
+        // B invites the same number and holds B's code.
+        let to_b = invitations::invite(&s.store, &boss_b, &b, "0911111111", "Ai đó", Role::Farmer)
             .await
             .unwrap();
-        assert_eq!(plain.invite_code, None);
+        assert_ne!(to_a.code, to_b.code);
+        // B cannot redeem it for themselves: their account's number is not the invited one.
+        let e = invitations::accept(&s.store, &boss_b, &to_b.code)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+        // Nor sign up as the number with A's role: B's code grants only B's farmer role.
+        let taken = invitations::sign_up_and_accept(
+            &s.store,
+            "0911111111",
+            "B",
+            "attacker password",
+            &to_b.code,
+        )
+        .await
+        .unwrap();
+        let who = actor(s, &taken).await;
+        assert_eq!(who.role_in(b.id), Some(Role::Farmer));
+        assert_eq!(who.role_in(a.id), None, "A's role came with B's code");
+        let zone = NewZone::parse(None, "Đồi", &["na"], 2.0, 1).unwrap();
+        assert!(matches!(
+            zones::create(&s.store, &who, &a, zone).await,
+            Err(Error::Forbidden)
+        ));
+        // The number now has an account: A's invitation cannot be used to set its password
+        // or sign up again; only the account's owner, signed in, can accept it.
+        let e = invitations::sign_up_and_accept(
+            &s.store,
+            "0911111111",
+            "X",
+            "another password",
+            &to_a.code,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, Error::Conflict(_)), "{e:?}");
+        accounts::log_in(&s.store, "0911111111", "attacker password")
+            .await
+            .unwrap();
+
+        // An existing account is never added without its owner accepting.
+        let buyer = accounts::sign_up(&s.store, "0922222222", "Người mua", "buyer password")
+            .await
+            .unwrap();
+        let inv = invitations::invite(
+            &s.store,
+            &boss_a,
+            &a,
+            "0922222222",
+            "Người mua",
+            Role::Manager,
+        )
+        .await
+        .unwrap();
+        assert_eq!(actor(s, &buyer).await.role_in(a.id), None);
+        // The reply to the manager is the same shape whether or not the number has an account.
+        assert_eq!((inv.code.len(), inv.phone.as_str()), (9, "+84922222222"));
+        let buyer_now = actor(s, &buyer).await;
+        invitations::accept(&s.store, &buyer_now, &inv.code)
+            .await
+            .unwrap();
+        assert_eq!(actor(s, &buyer).await.role_in(a.id), Some(Role::Manager));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reissued_codes_replace_old_ones_and_withdrawn_or_expired_invitations_do_not_work() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let (boss, coop) = manager_of(s, "0900000001", "NA-LH").await;
+        let first =
+            invitations::invite(&s.store, &boss, &coop, "0933333333", "Anh Ba", Role::Farmer)
+                .await
+                .unwrap();
+        let id = invitations::pending(&s.store, &boss, &coop).await.unwrap()[0].id;
+        let second = invitations::reissue(&s.store, &boss, &coop, id)
+            .await
+            .unwrap();
+        assert_ne!(first.code, second.code);
+        assert!(invitations::preview(&s.store, &first.code)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(invitations::preview(&s.store, &second.code)
+            .await
+            .unwrap()
+            .is_some());
+        let open = invitations::pending(&s.store, &boss, &coop).await.unwrap();
+        assert_eq!(open.len(), 1, "one open invitation per number");
+        invitations::withdraw(&s.store, &boss, &coop, open[0].id)
+            .await
+            .unwrap();
+        assert!(invitations::preview(&s.store, &second.code)
+            .await
+            .unwrap()
+            .is_none());
+        let e = invitations::sign_up_and_accept(
+            &s.store,
+            "0933333333",
+            "Anh Ba",
+            "a long password",
+            &second.code,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)));
+        // A farmer may not invite, reissue or withdraw.
+        let third =
+            invitations::invite(&s.store, &boss, &coop, "0944444444", "Em Tư", Role::Farmer)
+                .await
+                .unwrap();
+        let farmer = invitations::sign_up_and_accept(
+            &s.store,
+            "0944444444",
+            "Em Tư",
+            "a long password",
+            &third.code,
+        )
+        .await
+        .unwrap();
+        let farmer = actor(s, &farmer).await;
+        let e =
+            invitations::invite(&s.store, &farmer, &coop, "0955555555", "X", Role::Manager).await;
+        assert!(matches!(e, Err(Error::Forbidden)));
+        // An expired code does not work: made to expire by the clock in the database.
+        let late = invitations::invite(
+            &s.store,
+            &boss,
+            &coop,
+            "0966666666",
+            "Chú Năm",
+            Role::Farmer,
+        )
+        .await
+        .unwrap();
+        db.raw_execute("UPDATE invitations SET expires_at = 1 WHERE phone = '+84966666666'")
+            .await
+            .unwrap();
+        assert!(invitations::preview(&s.store, &late.code)
+            .await
+            .unwrap()
+            .is_none());
+        let e = invitations::sign_up_and_accept(
+            &s.store,
+            "0966666666",
+            "Chú Năm",
+            "a long password",
+            &late.code,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)));
+        // Hostile names are refused before anything is stored.
+        let e = invitations::invite(
+            &s.store,
+            &boss,
+            &coop,
+            "0977777777",
+            "A\u{202E}B",
+            Role::Farmer,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn members_are_removed_but_never_the_last_manager_and_reset_codes_stay_within_reach() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let (boss, coop) = manager_of(s, "0900000001", "NA-LH").await;
+        let (boss_b, b) = manager_of(s, "0900000002", "NA-B").await;
+        let join = |boss: Actor, c: CooperativeRow, phone: &'static str, role: Role| async move {
+            let inv = invitations::invite(&s.store, &boss, &c, phone, "Thành viên", role)
+                .await
+                .unwrap();
+            match s.store.user_by_identifier(&inv.phone).await.unwrap() {
+                None => invitations::sign_up_and_accept(
+                    &s.store,
+                    phone,
+                    "Thành viên",
+                    "a long password",
+                    &inv.code,
+                )
+                .await
+                .unwrap(),
+                Some(_) => {
+                    let session = accounts::log_in(&s.store, phone, "a long password")
+                        .await
+                        .unwrap();
+                    invitations::accept(&s.store, &actor(s, &session).await, &inv.code)
+                        .await
+                        .unwrap();
+                    session
+                }
+            }
+        };
+        let farmer = join(boss.clone(), coop.clone(), "0911000001", Role::Farmer).await;
+        let farmer_id = actor(s, &farmer).await.user_id;
+        // Someone who farms here and manages B: A's manager cannot reset their password.
+        let both = join(boss.clone(), coop.clone(), "0911000002", Role::Farmer).await;
+        join(boss_b.clone(), b.clone(), "0911000002", Role::Manager).await;
+        let both_id = actor(s, &both).await.user_id;
+
+        let code = recovery::issue_reset(&s.store, &boss, &coop, farmer_id)
+            .await
+            .unwrap();
+        let e = recovery::issue_reset(&s.store, &boss, &coop, both_id)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+        let e = recovery::issue_reset(&s.store, &boss_b, &b, farmer_id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::NotFound(_)),
+            "B cannot reach A's farmer: {e:?}"
+        );
+        recovery::issue_reset(&s.store, &Actor::system(), &b, both_id)
+            .await
+            .unwrap();
+
+        let wrong =
+            recovery::reset_password(&s.store, "0911000001", "AAAA-AAAA", "brand new password")
+                .await
+                .unwrap_err();
+        assert!(matches!(wrong, Error::Invalid(_)));
+        let fresh = recovery::reset_password(&s.store, "0911000001", &code, "brand new password")
+            .await
+            .unwrap();
+        assert!(
+            accounts::actor(&s.store, &farmer.token)
+                .await
+                .unwrap()
+                .is_none(),
+            "old sessions end"
+        );
+        assert!(accounts::actor(&s.store, &fresh.token)
+            .await
+            .unwrap()
+            .is_some());
+        let e = recovery::reset_password(&s.store, "0911000001", &code, "third password!")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "a reset code works once");
+        accounts::log_in(&s.store, "0911000001", "brand new password")
+            .await
+            .unwrap();
+
+        invitations::remove_member(&s.store, &boss, &coop, farmer_id)
+            .await
+            .unwrap();
+        assert!(actor(s, &fresh).await.role_in(coop.id).is_none());
+        let e = invitations::remove_member(&s.store, &boss, &coop, boss.user_id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Conflict(_)),
+            "the last manager stays: {e:?}"
+        );
+        let e = invitations::remove_member(&s.store, &boss_b, &coop, both_id)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Forbidden));
     })
     .await;
 }
@@ -275,7 +615,7 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
         let a = coop_of(s, &actor(s, &manager_a).await, "NA-A").await;
         coop_of(s, &actor(s, &manager_b).await, "NA-B").await;
         accounts::make_admin(&s.store, "0900000003").await.unwrap();
-        let added = accounts::add_member(
+        let added = invitations::invite(
             &s.store,
             &actor(s, &manager_a).await,
             &a,
@@ -285,11 +625,12 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
         )
         .await
         .unwrap();
-        let farmer_a = accounts::accept_invite(
+        let farmer_a = invitations::sign_up_and_accept(
             &s.store,
             "0900000004",
-            &added.invite_code.unwrap(),
+            "Nông dân",
             "a long password",
+            &added.code,
         )
         .await
         .unwrap();
@@ -312,7 +653,7 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
             for (action, want) in Action::ALL.into_iter().zip(allowed) {
                 n += 1;
                 let got: Result<(), Error> = match action {
-                    Action::View => accounts::members(&s.store, &me, &a).await.map(|_| ()),
+                    Action::View => invitations::members(&s.store, &me, &a).await.map(|_| ()),
                     Action::Register => {
                         let z =
                             NewZone::parse(None, &format!("Vùng {n}"), &["na"], 1.5, 1).unwrap();
@@ -336,7 +677,7 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
                             .await
                             .map(|_| ())
                     }
-                    Action::ManageMembers => accounts::add_member(
+                    Action::ManageMembers => invitations::invite(
                         &s.store,
                         &me,
                         &a,

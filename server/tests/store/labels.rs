@@ -15,8 +15,6 @@ use server::Services;
 use crate::support::{on_both, Db};
 use crate::zone_and_tree;
 
-const DPI: f32 = 300.0;
-
 fn run(cmd: &mut Command) -> String {
     let out = cmd
         .output()
@@ -29,18 +27,43 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Reads the one QR code in a region of a greyscale page (mm).
-fn decode_region(page: &image::GrayImage, x: f32, y: f32, w: f32, h: f32) -> String {
-    let px = |mm: f32| (mm / 25.4 * DPI).round() as u32;
-    let region = image::imageops::crop_imm(page, px(x), px(y), px(w), px(h)).to_image();
+/// Cuts a region (mm) out of a page rasterised at `dpi`.
+fn crop(page: &image::GrayImage, dpi: u32, (x, y, w, h): (f32, f32, f32, f32)) -> image::GrayImage {
+    let px = |mm: f32| (mm / 25.4 * dpi as f32).round() as u32;
+    image::imageops::crop_imm(page, px(x), px(y), px(w), px(h)).to_image()
+}
+
+/// Reads the one QR code in an image with rqrr.
+fn decode_rqrr(region: &image::GrayImage, at: &str) -> String {
     let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
         region.width() as usize,
         region.height() as usize,
         |x, y| region.get_pixel(x as u32, y as u32).0[0],
     );
     let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code expected at ({x}, {y}) mm");
+    assert_eq!(grids.len(), 1, "one QR code expected at {at}");
     grids[0].decode().expect("the QR decodes").1
+}
+
+/// Reads every image with zbar (`zbarimg`, an independent decoder): what each file holds,
+/// in the order given; `None` where zbar found nothing.
+fn decode_zbar(files: &[std::path::PathBuf]) -> Vec<Option<String>> {
+    let out = Command::new("zbarimg")
+        .args(["--xml", "-q", "-Sdisable", "-Sqrcode.enable"])
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("zbarimg: {e} (install zbar-tools: make tools)"));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    files
+        .iter()
+        .map(|f| {
+            let source = xml
+                .split("<source href='")
+                .find(|s| s.starts_with(&*f.to_string_lossy()))?;
+            let data = source.split("<data><![CDATA[").nth(1)?;
+            Some(data.split("]]></data>").next()?.to_owned())
+        })
+        .collect()
 }
 
 /// A cooperative whose name needs every kind of Vietnamese diacritic a label must keep.
@@ -103,9 +126,11 @@ fn check_pdf(format: Format, labels: &[LabelData], dir: &Path) {
         "page {size:?} pt, want {want:?}"
     );
 
+    // Rasterised at the resolution of the printers the stock is for.
+    let dpi = format.printer_dpi();
     let prefix = dir.join(format.key());
     run(Command::new("pdftoppm")
-        .args(["-r", "300", "-gray", "-png"])
+        .args(["-r", &dpi.to_string(), "-gray", "-png"])
         .arg(&file)
         .arg(&prefix));
     let bbox = run(Command::new("pdftotext").arg("-bbox").arg(&file).arg("-"));
@@ -120,16 +145,21 @@ fn check_pdf(format: Format, labels: &[LabelData], dir: &Path) {
             // poppler rounds the page up to whole pixels.
             assert!(
                 img.width()
-                    .abs_diff((sheet.page_w / 25.4 * DPI).round() as u32)
+                    .abs_diff((sheet.page_w / 25.4 * dpi as f32).round() as u32)
                     <= 1
             );
             img
         })
         .collect();
+    let mut crops = Vec::new();
     for (i, label) in labels.iter().enumerate() {
         let (page, x, y) = sheet.position(i);
-        let decoded = decode_region(&rasters[page], x, y, sheet.label_w, sheet.label_h);
+        let region = crop(&rasters[page], dpi, (x, y, sheet.label_w, sheet.label_h));
+        let decoded = decode_rqrr(&region, &format!("label {i} of {format:?}, ({x}, {y}) mm"));
         assert_eq!(decoded, label.url, "label {i} of {format:?}");
+        let file = dir.join(format!("{}-crop-{i}.png", format.key()));
+        region.save(&file).unwrap();
+        crops.push(file);
         // The tree code is printed inside its own sticker.
         let (wx, wy) = word_position(&bbox, page, &label.tree_code)
             .unwrap_or_else(|| panic!("{} not in the text of page {page}", label.tree_code));
@@ -137,6 +167,13 @@ fn check_pdf(format: Format, labels: &[LabelData], dir: &Path) {
             wx > x && wx < x + sheet.label_w && wy > y && wy < y + sheet.label_h,
             "{} at ({wx:.1}, {wy:.1}) mm, sticker at ({x}, {y})",
             label.tree_code
+        );
+    }
+    for (i, (got, label)) in decode_zbar(&crops).into_iter().zip(labels).enumerate() {
+        assert_eq!(
+            got.as_deref(),
+            Some(label.url.as_str()),
+            "zbar, label {i} of {format:?}"
         );
     }
     for words in ["Xoài", "Mỹ", "Xương", "Đồng", "Tháp"] {
@@ -181,6 +218,45 @@ async fn label_pdfs_have_exact_pages_and_every_qr_decodes_to_its_trees_signed_ur
     .await;
 }
 
+/// Hundreds of different signatures (seeded, so any failure reproduces) through the sheet
+/// format with the smallest modules and the roll: every code read by both decoders.
+#[test]
+fn three_hundred_labels_with_different_keys_all_decode_with_rqrr_and_zbar() {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        // xorshift64*: a fixed sequence, no crate needed.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    const B32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let labels: Vec<LabelData> = (0..300)
+        .map(|i| {
+            let sig: String = (0..103)
+                .map(|_| B32[(next() % 32) as usize] as char)
+                .collect();
+            let key: String = (0..13)
+                .map(|_| B32[(next() % 32) as usize] as char)
+                .collect();
+            let code = format!("XM{:03}", i + 1);
+            LabelData {
+                url: format!(
+                    "https://goc.example/t/XOAI-MX/{code}/VN-DTOR-0017/20260301/{key}/{sig}"
+                ),
+                tree_code: code,
+                species: "Xoài · Cát Hòa Lộc".into(),
+                zone: "VN-DTOR-0017".into(),
+                cooperative: "HTX Xoài Mỹ Xương Đồng Tháp".into(),
+            }
+        })
+        .collect();
+    let dir = tempdir("labels-many");
+    check_pdf(Format::A4x40, &labels, &dir);
+    check_pdf(Format::Roll50x30, &labels[..40], &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn a_single_label_renders_as_png_and_svg_and_its_qr_decodes() {
     on_both(|db: Db| async move {
@@ -192,7 +268,7 @@ async fn a_single_label_renders_as_png_and_svg_and_its_qr_decodes() {
             (591, 354),
             "50 × 30 mm at 300 dpi"
         );
-        assert_eq!(decode_region(&img, 0.0, 0.0, 50.0, 30.0), label.url);
+        assert_eq!(decode_rqrr(&img, "the PNG"), label.url);
         let svg = labels::render_svg(Format::Roll50x30, &label).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains(r#"width="50mm" height="30mm""#));
         assert!(

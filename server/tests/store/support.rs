@@ -44,6 +44,8 @@ async fn services(url: &str) -> Services {
         database_url: url.to_owned(),
         base_url: "https://goc.example".into(),
         secret: SecretString::from("test-secret-".repeat(4)),
+        // The same keys every run, so a failure (a QR that does not decode) reproduces.
+        insecure_key_seed: Some(server::config::key_seed("store suite")),
     };
     Services::start(&config)
         .await

@@ -47,6 +47,8 @@ impl Goc {
             .env("DATABASE_URL", format!("sqlite://{}/goc.db", dir.display()))
             .env("GOC_LISTEN", "127.0.0.1:0")
             .env("GOC_SECRET", "e2e-secret-that-is-long-enough-0123456789")
+            // Same keys every run: a failure reproduces.
+            .env("GOC_INSECURE_KEY_SEED", "e2e")
             .env("LEPTOS_SITE_ROOT", target_dir().join("site"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -381,6 +383,10 @@ impl Browser {
         let e = self.find(css).await;
         e.clear().await.unwrap();
         e.send_keys(text).await.unwrap();
+    }
+
+    pub async fn current_url(&self) -> String {
+        self.client.current_url().await.unwrap().to_string()
     }
 
     pub async fn current_path(&self) -> String {

@@ -1,0 +1,83 @@
+//! Names and free text people type: normalised and checked on the way in, so that what is
+//! stored looks like what it is. NFC makes "Hòa" typed on two keyboards the same string;
+//! control characters (NUL breaks PostgreSQL), bidirectional overrides and invisible-only
+//! names (visual spoofing of a cooperative or a person) are refused.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{Error, Result};
+
+/// Characters that reorder or hide text: bidi embeddings, overrides and isolates, and the
+/// zero-width marks. A name never needs them.
+fn is_deceptive(c: char) -> bool {
+    matches!(c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
+}
+
+/// A required single-line text of at most `max` characters, NFC-normalised and trimmed.
+/// `label` names the field in Vietnamese and English for the message.
+pub fn required((vi, en): (&str, &str), value: &str, max: usize) -> Result<String> {
+    let v = clean((vi, en), value)?;
+    if v.is_empty() {
+        return Err(Error::invalid(
+            format!("Cần nhập {vi}"),
+            format!("{en} is required"),
+        ));
+    }
+    if v.chars().count() > max {
+        return Err(Error::invalid(
+            format!("{vi} dài quá {max} ký tự"),
+            format!("{en} is longer than {max} characters"),
+        ));
+    }
+    Ok(v)
+}
+
+/// An optional single-line text: like [`required`], but empty is allowed.
+pub fn optional(label: (&str, &str), value: &str, max: usize) -> Result<String> {
+    if clean(label, value)?.is_empty() {
+        return Ok(String::new());
+    }
+    required(label, value, max)
+}
+
+fn clean((vi, en): (&str, &str), value: &str) -> Result<String> {
+    if value.chars().any(|c| c.is_control() || is_deceptive(c)) {
+        return Err(Error::invalid(
+            format!("{vi} chứa ký tự điều khiển hoặc ký tự ẩn; hãy gõ lại"),
+            format!("{en} contains control or invisible characters; please type it again"),
+        ));
+    }
+    Ok(value.nfc().collect::<String>().trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAME: (&str, &str) = ("tên", "name");
+
+    #[test]
+    fn names_are_normalised_and_hostile_characters_refused() {
+        // "Hòa" with a combining grave accent becomes the precomposed form.
+        assert_eq!(required(NAME, " Ho\u{300}a ", 10).unwrap(), "Hòa");
+        for hostile in [
+            "HTX\0",
+            "HTX \u{202E}gnaM",
+            "\u{200B}\u{200B}",
+            "a\nb",
+            "\u{2066}x",
+        ] {
+            let e = required(NAME, hostile, 100).unwrap_err();
+            assert!(
+                e.public_text().en.contains("invisible"),
+                "{hostile:?}: {e:?}"
+            );
+        }
+        assert!(required(NAME, "   ", 10).is_err());
+        assert!(required(NAME, "Nguyễn Văn A", 5).is_err());
+        assert_eq!(optional(NAME, "  ", 5).unwrap(), "");
+        assert!(optional(NAME, "x\u{0}", 5).is_err());
+    }
+}

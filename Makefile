@@ -1,13 +1,17 @@
 # The two commands of the README. Both install what is missing and are idempotent.
-.PHONY: run test tools site lint unit e2e fuzz
+.PHONY: run test run-tools tools site lint unit e2e fuzz
 
 # Set everything up, load the demo data into an empty SQLite database, serve on :3000.
-run: tools site
+run: run-tools site
 	cargo build --release -p app --bin goc
 	./target/release/goc serve --demo-if-empty
 
 # Set everything up and run every check and test, on SQLite and PostgreSQL, and in Chromium.
 test: tools site lint unit e2e fuzz
+
+# Running needs the wasm toolchain only; the tests also need Chromium, poppler and zbar.
+run-tools:
+	scripts/tools.sh
 
 tools:
 	scripts/tools.sh --browser

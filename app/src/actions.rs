@@ -168,7 +168,9 @@ impl Submission {
         *req.headers_mut() = self.headers.clone();
         req.headers_mut().remove(header::CONTENT_TYPE);
         req.headers_mut().remove(header::CONTENT_LENGTH);
-        if let Some(nonce) = cookies::get(&self.headers, csrf::COOKIE) {
+        if let Some(nonce) =
+            cookies::get(&self.headers, &csrf::cookie_name(self.s().secure_cookies))
+        {
             let token = self.s().csrf.token(nonce);
             req.extensions_mut().insert(csrf::CsrfToken(token));
         }
@@ -370,7 +372,7 @@ async fn signed_in_at(
 }
 
 fn number<T: std::str::FromStr>(value: &str, vi: &str, en: &str) -> Result<T, Error> {
-    value.trim().replace(',', ".").parse().map_err(|_| {
+    server::text::number_text(value).parse().map_err(|_| {
         Error::invalid(
             format!("{vi} phải là một số"),
             format!("{en} must be a number"),

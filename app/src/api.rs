@@ -291,6 +291,18 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
                 .map(|z| crate::model::ZoneItem {
                     id: z.id,
                     under_minimum: z.area_ha < 1.0,
+                    area: locale.number(z.area_ha, 2),
+                    code_note: z.code.as_deref().and_then(|c| {
+                        use server::zones::CodeShape;
+                        match CodeShape::of(c) {
+                            CodeShape::ExportGrowingArea => None,
+                            CodeShape::ExportPackingHouse => {
+                                Some(crate::i18n::Msg::ZoneCodePackingHouse)
+                            }
+                            CodeShape::Unrecognised => Some(crate::i18n::Msg::ZoneCodeUnrecognised),
+                        }
+                        .map(|m| m.text(locale).to_owned())
+                    }),
                     outline: z
                         .boundary
                         .as_deref()
@@ -298,7 +310,6 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
                     code: z.code,
                     name: z.name,
                     crops: z.crops,
-                    area_ha: z.area_ha,
                     households: z.households,
                 })
                 .collect(),

@@ -108,6 +108,10 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional, into)] value: Option<String>,
     #[prop(optional)] step: Option<&'static str>,
+    /// The phone keyboard to show: `decimal` for numbers typed with a comma (a number
+    /// input would drop the Vietnamese decimal comma: "2,5" became 25).
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
 ) -> impl IntoView {
     let st = form_state();
     let typed = (st.form == form && kind != "password")
@@ -118,7 +122,7 @@ pub fn Field(
     view! {
         <label for=id.clone()>{label}</label>
         <input id=id name=name type=kind value=typed.or(value).unwrap_or_default() required=required
-               autocomplete=autocomplete step=step aria-describedby=hint.map(|_| hint_id.clone())/>
+               autocomplete=autocomplete step=step inputmode=inputmode aria-describedby=hint.map(|_| hint_id.clone())/>
         {hint.map(|h| view! { <small id=hint_id class="muted">{h}</small> })}
     }
 }

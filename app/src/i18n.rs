@@ -209,8 +209,11 @@ messages! {
     RotateKeyHint => "Tem đã in vẫn hợp lệ; tem mới sẽ được ký bằng khoá mới.", "Printed labels stay valid; new ones are signed with the new key.";
     AddZone => "Thêm vùng trồng", "Add a growing zone";
     ZoneName => "Tên vùng trồng", "Zone name";
-    ZoneCodeHint => "VN-tỉnh-huyện-xã-số-năm, ví dụ VN-TN-VNH-LHN-001-2023; để trống nếu chưa được cấp", "VN-province-district-commune-number-year, e.g. VN-TN-VNH-LHN-001-2023; leave empty if not yet registered";
+    ZoneCodeHint => "Nhập đúng như trên giấy chứng nhận, ví dụ mã xuất khẩu VN-DTOR-0017; để trống nếu chưa được cấp", "Enter it as on the certificate, e.g. the export code VN-DTOR-0017; leave empty if not yet registered";
+    ZoneCodePackingHouse => "Mã PH là mã cơ sở đóng gói, không phải vùng trồng: hãy kiểm tra lại", "A PH code is a packing house, not a growing area: please check it";
+    ZoneCodeUnrecognised => "Dạng mã này chưa được đối chiếu; đã lưu đúng như nhập, hãy kiểm tra với giấy chứng nhận", "This code's form is not one we can check; it is stored as entered, please compare it with the certificate";
     Crops => "Cây trồng (cách nhau bởi dấu phẩy)", "Crops (comma-separated)";
+    DecimalHint => "Dùng dấu phẩy cho phần thập phân, ví dụ 2,5", "A decimal comma or point, e.g. 2,5 or 2.5";
     AreaHa => "Diện tích (ha)", "Area (ha)";
     Households => "Số hộ", "Households";
     Boundary => "Ranh giới (dán GeoJSON hoặc KML, hoặc chọn tệp)", "Boundary (paste GeoJSON or KML, or pick a file)";

@@ -24,6 +24,8 @@ use crate::pages::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let locale = request_locale();
     provide_context(locale);
+    #[cfg(feature = "ssr")]
+    content_security_policy();
     // A form refused by the server is rendered again as plain HTML, without the wasm: the
     // page works fully without it, and hydration would not know the refused input.
     let hydrate = use_context::<forms::FormState>().is_none();
@@ -42,6 +44,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// A nonce for this page's inline scripts (hydration, resolved resources), and the policy
+/// that allows them and nothing else inline.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    leptos::nonce::provide_nonce();
+    if let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&server::http::edge::page_policy(&nonce)) {
+            res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, v);
+        }
     }
 }
 

@@ -238,10 +238,11 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
     let app = pages
         .merge(server::http::router().with_state(services.clone()))
         .layer(axum::middleware::from_fn_with_state(
-            services,
+            services.clone(),
             server::http::csrf::protect,
         ))
         .layer(axum::middleware::from_fn(server::http::localize::localize))
+        .layer(axum::middleware::from_fn(server::http::edge::headers))
         .layer(tower_http::compression::CompressionLayer::new());
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
@@ -251,12 +252,42 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
         .map_err(|e| server::Error::io("reading the address", e))?;
     // The run command and the tests read this line to know the app is up.
     println!("Gốc is serving on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(stop_signal())
         .await
-        .map_err(|e| server::Error::io("serving", e))
+        .map_err(|e| server::Error::io("serving", e));
+    // Every in-flight request has been answered; now the database closes cleanly (SQLite
+    // checkpoints its WAL, PostgreSQL connections end instead of being cut).
+    services.store.close().await;
+    tracing::info!("stopped");
+    served
+}
+
+/// Resolves on SIGTERM (what systemd and container runtimes send) or SIGINT (Ctrl-C):
+/// the server then stops accepting connections and drains the ones in flight.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("stopping: draining requests in flight");
 }
 
 #[derive(serde::Deserialize)]

@@ -106,8 +106,11 @@ pub struct ZoneItem {
     pub code: Option<String>,
     pub name: String,
     pub crops: String,
-    pub area_ha: f64,
+    /// The area as the reader writes numbers (12,5 in Vietnamese).
+    pub area: String,
     pub households: i64,
+    /// A note on the code's form (a packing-house code, a form we cannot check).
+    pub code_note: Option<String>,
     /// Perennial-crop zones must be at least 1 ha to be registered.
     pub under_minimum: bool,
     pub outline: Option<String>,

@@ -74,7 +74,7 @@ const COOPS: &[DemoCoop] = &[
         trees: 20,
         zones: &[
             DemoZone {
-                code: Some("VN-DT-CLH-MXG-001-2022"),
+                code: Some("VN-DTOR-0017"),
                 name: "Vườn xoài Mỹ Xương A",
                 area_ha: 35.0,
                 households: 42,

@@ -89,7 +89,7 @@ fn iso_date(s: &str) -> String {
 }
 
 fn number(s: &str, line: usize, (vi, en): (&str, &str)) -> std::result::Result<f64, RowError> {
-    s.trim().replace(',', ".").parse().map_err(|_| RowError {
+    crate::text::number_text(s).parse().map_err(|_| RowError {
         line,
         text: Text::new(
             format!("{vi} phải là một số"),

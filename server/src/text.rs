@@ -42,6 +42,21 @@ pub fn optional(label: (&str, &str), value: &str, max: usize) -> Result<String> 
     required(label, value, max)
 }
 
+/// A number as a person types it, in the canonical form Rust parses: the decimal comma of
+/// Vietnamese ("2,5") and point of English ("2.5") both work; with both present, the last
+/// one is the decimal mark and the others group thousands ("1.250,5" and "1,250.5" are
+/// 1250.5). Spaces are ignored.
+pub fn number_text(typed: &str) -> String {
+    let t: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    match t.rfind([',', '.']) {
+        Some(last) if t.contains(',') && t.contains('.') => {
+            let (int, frac) = t.split_at(last);
+            format!("{}.{}", int.replace([',', '.'], ""), &frac[1..])
+        }
+        _ => t.replace(',', "."),
+    }
+}
+
 fn clean((vi, en): (&str, &str), value: &str) -> Result<String> {
     if value.chars().any(|c| c.is_control() || is_deceptive(c)) {
         return Err(Error::invalid(
@@ -57,6 +72,22 @@ mod tests {
     use super::*;
 
     const NAME: (&str, &str) = ("tên", "name");
+
+    #[test]
+    fn numbers_read_with_either_decimal_mark() {
+        for (typed, want) in [
+            ("2,5", "2.5"),
+            ("2.5", "2.5"),
+            (" 12 ", "12"),
+            ("1.250,5", "1250.5"),
+            ("1,250.5", "1250.5"),
+            ("-0,001", "-0.001"),
+        ] {
+            assert_eq!(number_text(typed), want, "{typed}");
+        }
+        // Ambiguous groupings stay unparseable rather than silently wrong.
+        assert!(number_text("1.2.3").parse::<f64>().is_err());
+    }
 
     #[test]
     fn names_are_normalised_and_hostile_characters_refused() {

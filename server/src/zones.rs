@@ -30,7 +30,7 @@ impl NewZone {
     ) -> Result<Self> {
         let code = match code.map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
-            Some(c) => Some(official_code(&c.to_uppercase())?),
+            Some(c) => Some(official_code(c)?),
         };
         if !(area_ha.is_finite() && area_ha > 0.0 && area_ha < 100_000.0) {
             return Err(Error::invalid(
@@ -68,55 +68,59 @@ impl NewZone {
     }
 }
 
-/// Checks an official growing-area code part by part:
-/// `VN-<province>-<district>-<commune>-<facility>-<year>`, e.g. `VN-TN-VNH-LHN-001-2023`:
-/// letter abbreviations of 2–4 letters, a 3-digit facility number, the year of issue.
-fn official_code(code: &str) -> Result<ZoneCode> {
-    let parts: Vec<&str> = code.split('-').collect();
-    let letters = |p: &str| (2..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_uppercase());
-    let this_year = i64::from(ledger::Date::from_unix_ms(now_ms()).year());
-    let wrong = match parts.as_slice() {
-        [vn, ..] if *vn != "VN" => Some(("phần đầu phải là VN", "it must start with VN")),
-        [_, p, d, c, f, y] => {
-            if !letters(p) {
-                Some((
-                    "mã tỉnh phải là 2–4 chữ cái",
-                    "the province must be 2–4 letters",
-                ))
-            } else if !letters(d) {
-                Some((
-                    "mã huyện phải là 2–4 chữ cái",
-                    "the district must be 2–4 letters",
-                ))
-            } else if !letters(c) {
-                Some((
-                    "mã xã phải là 2–4 chữ cái",
-                    "the commune must be 2–4 letters",
-                ))
-            } else if !(f.len() == 3 && f.bytes().all(|b| b.is_ascii_digit())) {
-                Some((
-                    "số cơ sở phải có 3 chữ số",
-                    "the facility number must be 3 digits",
-                ))
-            } else if y.len() != 4
-                || !y
-                    .parse::<i64>()
-                    .is_ok_and(|y| (2000..=this_year).contains(&y))
-            {
-                Some(("năm cấp không hợp lệ", "the year of issue is not valid"))
-            } else {
-                None
+/// What a zone code looks like, for the warning a manager sees beside it. A code is an
+/// identifier the cooperative holds, entered as given: Gốc never refuses one for its
+/// shape, since only the export form's shape is sourced (growing-area codes on GACC's
+/// approval lists: `VN-<province><OR|PH>-<serial>`, 3–4 digit serials, e.g. `VN-DTOR-0017`
+/// for Đồng Tháp mango); domestic codes (about 5,900 issued) follow a format not
+/// documented here, and districts were abolished on 1 July 2025 while codes stay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeShape {
+    /// An export growing-area code (`OR`).
+    ExportGrowingArea,
+    /// An export packing-house code (`PH`): a facility, not a growing area.
+    ExportPackingHouse,
+    /// Any other form: stored as given, worth checking against the certificate.
+    Unrecognised,
+}
+
+impl CodeShape {
+    pub fn of(code: &str) -> Self {
+        let parts: Vec<&str> = code.split('-').collect();
+        let [vn, area, serial] = parts.as_slice() else {
+            return Self::Unrecognised;
+        };
+        let serial_ok =
+            (3..=4).contains(&serial.len()) && serial.bytes().all(|b| b.is_ascii_digit());
+        let province_ok = |p: &str| p.len() == 2 && p.bytes().all(|b| b.is_ascii_uppercase());
+        match (area.len() == 4).then(|| area.split_at(2)) {
+            Some((p, "OR")) if *vn == "VN" && serial_ok && province_ok(p) => {
+                Self::ExportGrowingArea
             }
+            Some((p, "PH")) if *vn == "VN" && serial_ok && province_ok(p) => {
+                Self::ExportPackingHouse
+            }
+            _ => Self::Unrecognised,
         }
-        _ => Some(("cần đủ 6 phần", "it needs all 6 parts")),
-    };
-    if let Some((vi, en)) = wrong {
-        return Err(Error::invalid(
-            format!("Mã số vùng trồng {code} sai: {vi} (dạng VN-tỉnh-huyện-xã-số-năm, ví dụ VN-TN-VNH-LHN-001-2023)"),
-            format!("Zone code {code} is wrong: {en} (VN-province-district-commune-number-year, e.g. VN-TN-VNH-LHN-001-2023)"),
-        ));
     }
-    ZoneCode::parse(code).map_err(Error::from)
+}
+
+/// A zone code as typed, in its one stored spelling: upper case, and the spaces that
+/// GACC's lists put around hyphens (`VN - DNOR - 0269`) or in place of them removed.
+/// Refused only when the ledger cannot carry it (letters A–Z, digits, inner hyphens).
+fn official_code(typed: &str) -> Result<ZoneCode> {
+    let code = typed
+        .split(|c: char| c == '-' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+        .to_uppercase();
+    ZoneCode::parse(&code).map_err(|_| {
+        Error::invalid(
+            format!("Mã số vùng trồng {typed:?} chỉ được gồm chữ A–Z, số và dấu gạch ngang (tối đa 40 ký tự), ví dụ VN-DTOR-0017"),
+            format!("Zone code {typed:?} may only hold letters A–Z, digits and hyphens (up to 40 characters), e.g. VN-DTOR-0017"),
+        )
+    })
 }
 
 /// The store's key for a subject's chain.
@@ -206,18 +210,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn official_codes_are_checked_part_by_part() {
-        assert!(official_code("VN-TN-VNH-LHN-001-2023").is_ok());
-        assert!(official_code("VN-SL-YC-CK-012-2024").is_ok());
+    fn codes_are_stored_as_given_in_one_spelling_and_never_refused_for_their_shape() {
+        let stored = |c: &str| official_code(c).unwrap().to_string();
+        assert_eq!(stored("VN-DTOR-0017"), "VN-DTOR-0017");
+        assert_eq!(
+            stored("VN - DNOR - 0269"),
+            "VN-DNOR-0269",
+            "GACC lists' spacing"
+        );
+        assert_eq!(stored(" vn-dtor-017 "), "VN-DTOR-017");
+        assert_eq!(stored("VN DTOR 0017"), "VN-DTOR-0017");
+        // The six-part form the app used to demand, and any other: kept as given.
+        assert_eq!(stored("VN-TN-VNH-LHN-001-2023"), "VN-TN-VNH-LHN-001-2023");
+        assert_eq!(stored("VN-SL-YC-01"), "VN-SL-YC-01");
+        // Only what the ledger cannot carry is refused, with the reason.
         let en = |c: &str| official_code(c).unwrap_err().public_text().en;
-        assert!(en("VN-XX").contains("all 6 parts"));
-        assert!(en("LA-TN-VNH-LHN-001-2023").contains("start with VN"));
-        assert!(en("VN-T1-VNH-LHN-001-2023").contains("province"));
-        assert!(en("VN-TN-VNHXX-LHN-001-2023").contains("district"));
-        assert!(en("VN-TN-VNH-L-001-2023").contains("commune"));
-        assert!(en("VN-TN-VNH-LHN-01-2023").contains("facility"));
-        assert!(en("VN-TN-VNH-LHN-001-1999").contains("year"));
-        assert!(en("VN-TN-VNH-LHN-001-2999").contains("year"));
+        assert!(en("VN/DT/0017").contains("letters A–Z, digits and hyphens"));
+        assert!(en("VN-ĐT-0017").contains("letters A–Z"));
+        assert!(en(&"A".repeat(41)).contains("40 characters"));
+    }
+
+    #[test]
+    fn export_codes_are_recognised_and_the_rest_flagged_for_a_look() {
+        assert_eq!(CodeShape::of("VN-DTOR-0017"), CodeShape::ExportGrowingArea);
+        assert_eq!(CodeShape::of("VN-DNOR-269"), CodeShape::ExportGrowingArea);
+        assert_eq!(CodeShape::of("VN-DTPH-0003"), CodeShape::ExportPackingHouse);
+        for other in [
+            "VN-TN-VNH-LHN-001-2023",
+            "VN-DTOR-17",
+            "VN-DTOR-00017",
+            "VN-D1OR-0017",
+            "LA-DTOR-0017",
+            "VN-DTXX-0017",
+        ] {
+            assert_eq!(CodeShape::of(other), CodeShape::Unrecognised, "{other}");
+        }
     }
 
     #[test]

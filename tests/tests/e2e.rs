@@ -168,3 +168,73 @@ async fn the_tree_page_fits_its_byte_budget_before_photos() {
     println!("tree page: HTML {html} B + CSS {css} B gzip");
     assert!(html + css <= 30 * 1024, "HTML {html} B + CSS {css} B");
 }
+
+/// The public edge: anonymous pages and assets set no cookie and may be cached; pages
+/// carry a Content-Security-Policy whose nonce is the one on their inline scripts;
+/// private pages are never stored.
+#[tokio::test]
+async fn public_pages_are_cacheable_without_cookies_and_every_page_has_a_strict_policy() {
+    let goc = Goc::start().await;
+    for path in [
+        "/t/NA-LH/CC001",
+        "/",
+        "/pkg/goc.css",
+        "/healthz",
+        "/.well-known/goc/keys/NA-LH",
+    ] {
+        let r = goc.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(
+            r.headers().get("set-cookie").is_none(),
+            "{path} sets a cookie"
+        );
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
+        assert!(
+            r.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+    let page = goc.get("/t/NA-LH/CC001").await;
+    assert_eq!(page.headers()["cache-control"], "public, max-age=60");
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(nonce.len() >= 16 && !csp.contains("unsafe-inline"), "{csp}");
+    let html = page.text().await.unwrap();
+    let inline_scripts = html.matches("<script").count() - html.matches("<script src=").count();
+    assert!(inline_scripts > 0);
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        inline_scripts,
+        "every inline script carries the nonce"
+    );
+    let again = goc.get("/t/NA-LH/CC001").await;
+    assert_ne!(
+        again.headers()["content-security-policy"],
+        csp.as_str(),
+        "a fresh nonce per page"
+    );
+    // Pages with forms set the CSRF cookie and are never cached.
+    let login = goc.get("/login").await;
+    assert!(login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .starts_with("goc_csrf="));
+    assert_eq!(login.headers()["cache-control"], "no-store");
+    assert_eq!(
+        goc.get("/manage").await.headers()["cache-control"],
+        "no-store"
+    );
+}

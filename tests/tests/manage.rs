@@ -77,23 +77,44 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
         ]
     };
     let r = boss
-        .submit(page, "/manage/NA-YC/zones", &zone("VN-SL-YC-01"))
+        .submit(page, "/manage/NA-YC/zones", &zone("VN/SL/0017"))
         .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("Mã số vùng trồng VN-SL-YC-01 sai: cần đủ 6 phần"),
+        html.contains("chỉ được gồm chữ A–Z, số và dấu gạch ngang"),
         "{html}"
     );
     assert!(html.contains("value=\"Đồi na Chiềng Khoi\""));
+    // An export code as GACC's lists print it; "2,5" ha is 2.5 ha, not 25.
     let r = boss
-        .submit(page, "/manage/NA-YC/zones", &zone("VN-SL-YC-CK-001-2024"))
+        .submit(page, "/manage/NA-YC/zones", &zone("vn - slor - 0017"))
         .await;
     assert_eq!(r.status(), 303);
     let html = boss.get(page).await.text().await.unwrap();
     assert!(
-        html.contains("VN-SL-YC-CK-001-2024") && html.contains("<path d=\"M"),
+        html.contains("VN-SLOR-0017") && html.contains("<path d=\"M"),
         "the outline is drawn"
+    );
+    assert!(
+        html.contains("· 2,5 ha ·"),
+        "the area reads the Vietnamese way"
+    );
+    assert!(
+        !html.contains("Dạng mã này chưa được đối chiếu"),
+        "an export code needs no note"
+    );
+    let r = boss
+        .submit(page, "/manage/NA-YC/zones", &zone("VN-SL-YC-CK-001-2024"))
+        .await;
+    assert_eq!(
+        r.status(),
+        303,
+        "a code of another form is kept, with a note"
+    );
+    let html = boss.get(page).await.text().await.unwrap();
+    assert!(
+        html.contains("VN-SL-YC-CK-001-2024") && html.contains("Dạng mã này chưa được đối chiếu")
     );
     let zone_id = html
         .split("option value=\"")
@@ -414,9 +435,9 @@ async fn in_chromium_a_manager_signs_up_creates_a_cooperative_a_zone_and_a_tree(
     b.wait_for_text("h1", "HTX Na Yên Châu").await;
     b.click("#zones ~ details summary").await;
     b.fill("#zone-name", "Đồi na").await;
-    b.fill("#zone-code", "VN-SL-YC-CK-001-2024").await;
+    b.fill("#zone-code", "VN-SLOR-0018").await;
     b.fill("#zone-crops", "na").await;
-    b.fill("#zone-area_ha", "0.8").await;
+    b.fill("#zone-area_ha", "0,8").await;
     // The boundary is drawn on the map: three taps, three corners, a polygon in the form.
     // (No tiles load here, as on a phone offline: the map still takes taps.)
     b.find_css("#zone-map[data-ready]").await;
@@ -434,7 +455,7 @@ async fn in_chromium_a_manager_signs_up_creates_a_cooperative_a_zone_and_a_tree(
     );
     b.screenshot("manage-draw-zone").await;
     b.click("#zone button[type=submit]").await;
-    b.wait_for_text(".zone", "VN-SL-YC-CK-001-2024").await;
+    b.wait_for_text(".zone", "VN-SLOR-0018").await;
     assert!(b.text(".zone .warn").await.contains("Dưới 1 ha"));
     b.click("#trees ~ details summary").await;
     b.fill("#tree-variety", "Na dai").await;
@@ -497,12 +518,10 @@ async fn in_chromium_a_manager_signs_up_creates_a_cooperative_a_zone_and_a_tree(
     b.close().await;
 }
 
-/// A batch of more labels than a request should wait for becomes a job: a progress page,
-/// then a download. The trees come from a CSV upload, as a browser sends it.
-#[tokio::test]
-async fn a_large_label_batch_renders_in_the_background_with_progress() {
-    let goc = Goc::start().await;
-    let boss = Agent::new(&goc);
+/// A manager of XOAI-CL with `n` mango trees imported from a CSV upload, as a browser
+/// sends it.
+async fn manager_with_trees(goc: &Goc, n: usize) -> Agent {
+    let boss = Agent::new(goc);
     boss.sign_up("0912345678", "Quản").await;
     let coop = [
         ("form", "coop"),
@@ -528,7 +547,7 @@ async fn a_large_label_batch_renders_in_the_background_with_progress() {
         303
     );
     let mut csv = String::from("species,variety,planted_on,zone\n");
-    for _ in 0..320 {
+    for _ in 0..n {
         csv.push_str("xoài,Cát Hòa Lộc,2015-06-01,Vườn xoài\n");
     }
     let token = boss.token(page).await;
@@ -541,8 +560,63 @@ async fn a_large_label_batch_renders_in_the_background_with_progress() {
         .await;
     assert_eq!(r.status(), 303);
     let job = r.headers()["location"].to_str().unwrap().to_owned();
-    boss.wait_for(&job, "Đã nhập xong 320 cây").await;
+    boss.wait_for(&job, &format!("Đã nhập xong {n} cây")).await;
+    boss
+}
 
+/// SIGTERM while label sheets are being rendered: every request already received is
+/// answered in full, then the process exits cleanly.
+#[tokio::test]
+async fn sigterm_drains_requests_in_flight_before_the_server_stops() {
+    let goc = Goc::start().await;
+    let boss = manager_with_trees(&goc, 300).await;
+    let labels = [
+        ("form", "labels"),
+        ("format", "a4-4x10"),
+        ("zone", ""),
+        ("species", ""),
+        ("trees", ""),
+    ];
+    let token = boss.token("/manage/XOAI-CL").await;
+    let mut fields: Vec<(&str, &str)> = labels.to_vec();
+    fields.push(("csrf", token.as_str()));
+    let fields: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let pending: Vec<_> = (0..3)
+        .map(|_| {
+            let req = boss.post_request("/manage/XOAI-CL/labels.pdf", &fields);
+            tokio::spawn(async move { req.send().await })
+        })
+        .collect();
+    // 300 labels take a while to render: stop the server while they are.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let base = goc.base.clone();
+    let status = goc.terminate().await;
+    assert!(status.success(), "exit {status:?}");
+    for p in pending {
+        let r = p.await.unwrap().expect("an in-flight request was dropped");
+        assert_eq!(r.status(), 200);
+        let pdf = r.bytes().await.unwrap();
+        assert!(
+            pdf.starts_with(b"%PDF-") && pdf.windows(5).any(|w| w == b"%%EOF"),
+            "a whole PDF"
+        );
+    }
+    assert!(
+        reqwest::get(format!("{base}/healthz")).await.is_err(),
+        "stopped means stopped"
+    );
+}
+
+/// A batch of more labels than a request should wait for becomes a job: a progress page,
+/// then a download.
+#[tokio::test]
+async fn a_large_label_batch_renders_in_the_background_with_progress() {
+    let goc = Goc::start().await;
+    let boss = manager_with_trees(&goc, 320).await;
+    let page = "/manage/XOAI-CL";
     let labels = [
         ("form", "labels"),
         ("format", "a4-3x8"),

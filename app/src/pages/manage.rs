@@ -142,8 +142,8 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                     <Field form="zone" name="name" label=Msg::ZoneName.text(l) required=true/>
                     <Field form="zone" name="code" label=Msg::ZoneCode.text(l) hint=Msg::ZoneCodeHint.text(l)/>
                     <Field form="zone" name="crops" label=Msg::Crops.text(l) required=true/>
-                    <Field form="zone" name="area_ha" label=Msg::AreaHa.text(l) kind="number" step="0.01" required=true/>
-                    <Field form="zone" name="households" label=Msg::Households.text(l) kind="number" value="0"/>
+                    <Field form="zone" name="area_ha" label=Msg::AreaHa.text(l) inputmode="decimal" required=true hint=Msg::DecimalHint.text(l)/>
+                    <Field form="zone" name="households" label=Msg::Households.text(l) inputmode="numeric" value="0"/>
                     <div id="zone-map" class="map" data-map="" data-draw="zone-boundary" data-undo="zone-undo"
                          hidden=true role="application" aria-label=Msg::DrawHint.text(l)></div>
                     <button type="button" id="zone-undo" hidden=true>{Msg::UndoCorner.text(l)}</button>
@@ -175,8 +175,8 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                     <Field form="tree" name="variety" label=Msg::Variety.text(l) required=true/>
                     <Field form="tree" name="planted_on" label=Msg::Planted.text(l) kind="date" required=true/>
                     <Choice form="tree" name="zone" label=Msg::Zone.text(l) options=zone_choice/>
-                    <Field form="tree" name="lat" label=Msg::Latitude.text(l) kind="number" step="any"/>
-                    <Field form="tree" name="lon" label=Msg::Longitude.text(l) kind="number" step="any"/>
+                    <Field form="tree" name="lat" label=Msg::Latitude.text(l) inputmode="decimal"/>
+                    <Field form="tree" name="lon" label=Msg::Longitude.text(l) inputmode="decimal"/>
                     <button type="button" class="locate" data-lat="tree-lat" data-lon="tree-lon" hidden=true>
                         {Msg::UseMyLocation.text(l)}
                     </button>
@@ -308,7 +308,8 @@ fn ZoneRow(z: ZoneItem) -> impl IntoView {
             <div>
                 <strong>{z.name}</strong>
                 <span class="code">{z.code.unwrap_or_else(|| Msg::NotRegistered.text(l).into())}</span>
-                <span class="muted">{format!(" · {} · {} ha · {} {}", z.crops, z.area_ha, z.households, Msg::Households.text(l).to_lowercase())}</span>
+                <span class="muted">{format!(" · {} · {} ha · {} {}", z.crops, z.area, z.households, Msg::Households.text(l).to_lowercase())}</span>
+                {z.code_note.map(|n| view! { <p class="warn" role="note">{n}</p> })}
                 {z.under_minimum.then(|| view! { <p class="warn" role="note">{Msg::UnderOneHa.text(l)}</p> })}
             </div>
         </li>

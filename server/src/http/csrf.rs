@@ -78,13 +78,27 @@ fn cross_site(headers: &HeaderMap) -> bool {
     }
 }
 
+/// The cookie's name: with the `__Host-` prefix on https, so that no sibling subdomain can
+/// plant a nonce of its choosing.
+pub fn cookie_name(secure: bool) -> String {
+    if secure {
+        format!("__Host-{COOKIE}")
+    } else {
+        COOKIE.to_owned()
+    }
+}
+
 pub async fn protect(State(s): State<Services>, mut req: Request, next: Next) -> Response {
-    let nonce = cookies::get(req.headers(), COOKIE).map(str::to_owned);
+    let nonce = cookies::get(req.headers(), &cookie_name(s.secure_cookies)).map(str::to_owned);
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe {
-        // Hand pages the token of the cookie, minting the cookie on a first visit.
+        // Hand pages the token of the cookie, minting the cookie on a first visit to a
+        // page with forms only: public pages (trees, photos, keys, /pkg) set no cookie,
+        // so a CDN can cache them.
+        let forms = super::edge::is_private(req.uri().path());
         let (nonce, fresh) = match nonce {
             Some(n) if n.len() >= 16 => (n, false),
+            _ if !forms => return next.run(req).await,
             _ => match crate::accounts::random_token() {
                 Ok(n) => (n, true),
                 Err(e) => return e.into_response(),
@@ -95,7 +109,12 @@ pub async fn protect(State(s): State<Services>, mut req: Request, next: Next) ->
         if fresh {
             res.headers_mut().append(
                 header::SET_COOKIE,
-                cookies::set(COOKIE, &nonce, 400 * 24 * 3600, s.secure_cookies),
+                cookies::set(
+                    &cookie_name(s.secure_cookies),
+                    &nonce,
+                    400 * 24 * 3600,
+                    s.secure_cookies,
+                ),
             );
         }
         return res;

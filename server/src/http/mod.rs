@@ -3,6 +3,7 @@
 
 pub mod cookies;
 pub mod csrf;
+pub mod edge;
 pub mod localize;
 pub mod redirect;
 pub mod session;

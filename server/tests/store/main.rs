@@ -276,7 +276,7 @@ async fn bad_input_is_refused_with_a_reason() {
         Err(Error::Invalid(_))
     ));
     assert!(matches!(
-        NewZone::parse(Some("vn tn"), "z", &["na"], 1.0, 0),
+        NewZone::parse(Some("VN/TN"), "z", &["na"], 1.0, 0),
         Err(Error::Invalid(_))
     ));
     assert!(matches!(

@@ -30,7 +30,7 @@ fn scratch(name: &str) -> PathBuf {
 pub struct Goc {
     pub base: String,
     client: reqwest::Client,
-    _child: Child,
+    child: Child,
 }
 
 impl Goc {
@@ -73,8 +73,22 @@ impl Goc {
         Self {
             base: addr,
             client,
-            _child: child,
+            child,
         }
+    }
+
+    /// Sends SIGTERM (what systemd sends) and waits for the process to end.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().unwrap().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("goc did not stop within 30 s of SIGTERM")
+            .unwrap()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -161,6 +175,17 @@ impl Agent {
         let mut all = vec![("csrf", token.as_str())];
         all.extend_from_slice(fields);
         self.post(action, &all).await
+    }
+
+    /// A form post to send later (several at once, or across a server stop).
+    pub fn post_request(
+        &self,
+        action: &str,
+        fields: &[(String, String)],
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}{action}", self.base))
+            .form(fields)
     }
 
     /// Posts exactly `fields` (no token added).

@@ -1,0 +1,102 @@
+//! What every response carries at the public edge: security headers, and caching that a
+//! CDN can act on. Public pages are the same for every anonymous reader and may be cached
+//! briefly; anything personal or carrying a cookie is never stored.
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// The policy of a rendered page, allowing its inline hydration scripts by `nonce`: the
+/// wasm (which needs `wasm-unsafe-eval`), our own scripts and styles, OpenStreetMap's tiles
+/// for the maps; no framing, no plugins, forms only to this site.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Responses that are not pages (images, JSON, files) run no scripts at all.
+const NON_PAGE_POLICY: &str =
+    "default-src 'none'; img-src 'self'; style-src 'self'; frame-ancestors 'none'; sandbox";
+
+/// Paths whose pages hold forms or personal data: never cached anywhere.
+pub fn is_private(path: &str) -> bool {
+    [
+        "/manage", "/account", "/signup", "/login", "/join", "/reset", "/admin", "/logout",
+    ]
+    .iter()
+    .any(|p| path == *p || path.starts_with(&format!("{p}/")) || path.starts_with(&format!("{p}?")))
+}
+
+pub async fn headers(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let anonymous = !req.headers().contains_key(header::COOKIE);
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        "referrer-policy",
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    let is_html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/html"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) && !is_html {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(NON_PAGE_POLICY),
+        );
+    }
+    if h.contains_key(header::CACHE_CONTROL) {
+        return res;
+    }
+    let cache = if is_private(&path) || h.contains_key(header::SET_COOKIE) {
+        "no-store"
+    } else if path.starts_with("/pkg/") {
+        // Not content-hashed yet: cached for an hour, then revalidated.
+        "public, max-age=3600"
+    } else if is_html && anonymous && res.status().is_success() {
+        // The same for every anonymous reader; a minute keeps a scanned tree fresh.
+        "public, max-age=60"
+    } else if is_html {
+        "private, no-cache"
+    } else {
+        return res;
+    };
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if is_html {
+        h.insert(header::VARY, HeaderValue::from_static("Cookie"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_paths_are_told_from_public_ones() {
+        for p in ["/manage", "/manage/NA-LH", "/account", "/join", "/login"] {
+            assert!(is_private(p), "{p}");
+        }
+        for p in [
+            "/",
+            "/t/NA-LH/CC001",
+            "/c/NA-LH",
+            "/managers-guide",
+            "/pkg/goc.js",
+        ] {
+            assert!(!is_private(p), "{p}");
+        }
+    }
+}

@@ -125,8 +125,18 @@ fn Header() -> impl IntoView {
     let l = use_locale();
     let location = leptos_router::hooks::use_location();
     let switch_href = move || {
-        let here = location.pathname.get();
-        format!("/lang/{}?next={}", l.other().code(), here)
+        // The whole address, query included (a join link keeps its code).
+        let search = location.search.get();
+        let here = if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{search}", location.pathname.get())
+        };
+        format!(
+            "/lang/{}?next={}",
+            l.other().code(),
+            forms::urlencode(&here)
+        )
     };
     let me = Resource::new(|| (), |_| crate::api::get_me());
     view! {

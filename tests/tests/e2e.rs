@@ -78,6 +78,12 @@ async fn the_exported_history_and_published_keys_verify_offline() {
 #[tokio::test]
 async fn the_language_choice_is_remembered_and_never_redirects_off_site() {
     let goc = Goc::start().await;
+    // The switch on a page with a query keeps it (a join link keeps its code).
+    let join = goc.text("/join?code=ABCD-EFGH").await;
+    assert!(
+        join.contains("/lang/en?next=%2Fjoin%3Fcode%3DABCD-EFGH"),
+        "{join}"
+    );
     let r = goc.get("/lang/en?next=/t/NA-LH/CC001").await;
     assert_eq!(r.status(), 303);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();

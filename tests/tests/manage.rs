@@ -322,6 +322,11 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
     );
     let visitor = Agent::new(&goc);
     assert_eq!(
+        visitor.get("/manage").await.status(),
+        401,
+        "a sign-in prompt says so in its status"
+    );
+    assert_eq!(
         visitor
             .submit(page, "/manage/NA-YC/labels.pdf", &labels)
             .await

@@ -31,11 +31,7 @@ pub async fn issue_reset(
     if !theirs.iter().any(|m| m.cooperative_id == coop.id) {
         return Err(Error::NotFound("member"));
     }
-    let beyond_reach = user.is_admin
-        || theirs
-            .iter()
-            .any(|m| !actor.is_admin && actor.role_in(m.cooperative_id) != Some(Role::Manager));
-    if beyond_reach {
+    if !within_reach(store, actor.account(), user.id).await? {
         return Err(Error::invalid(
             "Người này còn thuộc hợp tác xã khác: chỉ quản trị viên nền tảng mới cấp được mã đặt lại mật khẩu.",
             "This person also belongs to another cooperative: only a platform administrator can issue their reset code.",
@@ -53,6 +49,35 @@ pub async fn issue_reset(
         )
         .await?;
     Ok(code)
+}
+
+/// Whether `issuer` (`None`: the operator at the command line) may reset `user_id`'s
+/// password: an administrator may; a manager only while every role the person holds is
+/// in a cooperative that manager manages and the person is no administrator. Checked when
+/// the code is issued and again when it is used, since roles change in between.
+async fn within_reach(store: &Store, issuer: Option<i64>, user_id: i64) -> Result<bool> {
+    let Some(issuer) = issuer else {
+        return Ok(true);
+    };
+    let Some(by) = store.user_by_id(issuer).await? else {
+        return Ok(false);
+    };
+    if by.is_admin {
+        return Ok(true);
+    }
+    let user = store
+        .user_by_id(user_id)
+        .await?
+        .ok_or(Error::NotFound("member"))?;
+    let managed: Vec<i64> = store
+        .memberships_of(issuer)
+        .await?
+        .into_iter()
+        .filter(|m| Role::parse(&m.role).is_ok_and(|r| r == Role::Manager))
+        .map(|m| m.cooperative_id)
+        .collect();
+    let theirs = store.memberships_of(user_id).await?;
+    Ok(!user.is_admin && theirs.iter().all(|m| managed.contains(&m.cooperative_id)))
 }
 
 /// Sets a new password with a reset code, ends every other session of the account, and
@@ -75,11 +100,19 @@ pub async fn reset_password(
     let user = store.user_by_identifier(id.as_str()).await?;
     let hash = password::hash(new.expose().to_owned()).await?;
     let done = match &user {
-        Some(u) => {
-            store
-                .redeem_password_reset(&code_hash(code), u.id, &hash, now_ms())
-                .await?
-        }
+        // The code's issuer must still be allowed to reset this account: a farmer who has
+        // since become a manager elsewhere is out of their old manager's reach.
+        Some(u) => match store
+            .password_reset_issuer(&code_hash(code), u.id, now_ms())
+            .await?
+        {
+            Some(issuer) if within_reach(store, issuer, u.id).await? => {
+                store
+                    .redeem_password_reset(&code_hash(code), u.id, &hash, now_ms())
+                    .await?
+            }
+            _ => false,
+        },
         None => false,
     };
     match user.filter(|_| done) {

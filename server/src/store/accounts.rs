@@ -270,6 +270,21 @@ impl Store {
         Ok(())
     }
 
+    /// Who issued a valid (unused, unexpired) reset code of `user_id`: `Some(None)` for the
+    /// command-line operator, `None` when there is no such code.
+    pub async fn password_reset_issuer(
+        &self,
+        code_hash: &[u8],
+        user_id: i64,
+        now: i64,
+    ) -> Result<Option<Option<i64>>> {
+        const SQL: &str = "SELECT created_by FROM password_resets \
+            WHERE code_hash = $1 AND user_id = $2 AND used_at IS NULL AND expires_at > $3";
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar(SQL).bind(code_hash).bind(user_id).bind(now).fetch_optional(p).await)?,
+        )
+    }
+
     /// Uses a reset code of `user_id`: marks it used, sets the password and ends every
     /// session of the account, in one transaction. False if the code is not valid.
     pub async fn redeem_password_reset(

@@ -577,6 +577,28 @@ async fn members_are_removed_but_never_the_last_manager_and_reset_codes_stay_wit
             .await
             .unwrap();
 
+        // A code issued while the farmer was within reach stops working once they take a
+        // stronger role elsewhere (found by probing: the reset then took over B's manager).
+        let late = recovery::issue_reset(&s.store, &boss, &coop, farmer_id)
+            .await
+            .unwrap();
+        let inv = invitations::invite(&s.store, &boss_b, &b, "0911000001", "Lan", Role::Manager)
+            .await
+            .unwrap();
+        invitations::accept(&s.store, &actor(s, &fresh).await, &inv.code)
+            .await
+            .unwrap();
+        let e = recovery::reset_password(&s.store, "0911000001", &late, "taken over!!")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+        accounts::log_in(&s.store, "0911000001", "brand new password")
+            .await
+            .unwrap();
+        invitations::remove_member(&s.store, &boss_b, &b, farmer_id)
+            .await
+            .unwrap();
+
         invitations::remove_member(&s.store, &boss, &coop, farmer_id)
             .await
             .unwrap();

@@ -45,6 +45,10 @@ pub fn routes() -> Router<AppState> {
         .route("/account", post(change_password))
         .route("/manage", post(create_cooperative))
         .route("/admin/species", post(add_species))
+        .route(
+            "/admin/cooperatives/{coop}/approve",
+            post(approve_cooperative),
+        )
         .route("/manage/{coop}/zones", post(add_zone))
         .route("/manage/{coop}/trees", post(add_tree))
         .route("/manage/{coop}/members", post(invite_member))
@@ -61,6 +65,7 @@ pub fn routes() -> Router<AppState> {
             "/manage/{coop}/import",
             post(import_trees).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
         )
+        .route("/manage/{coop}/import/template.csv", get(import_template))
         .route("/manage/{coop}/labels.pdf", post(labels_pdf))
         .route("/manage/{coop}/jobs/{job}/file", get(job_file))
         .route("/manage/{coop}/t/{tree}/status", post(tree_status))
@@ -222,17 +227,33 @@ async fn signup(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<Fi
     see_other("/manage", Some(session::start(sub.s(), &session)))
 }
 
-async fn login(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+async fn login(
+    State(st): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
     let sub = Submission::new(st, headers, "/login", f);
+    let client = session::client(sub.s(), Some(peer), &sub.headers);
     let session = attempt!(
         sub,
-        accounts::log_in(&sub.s().store, sub.get("identifier"), sub.get("password")).await
+        accounts::log_in_from(
+            &sub.s().store,
+            sub.get("identifier"),
+            sub.get("password"),
+            &client
+        )
+        .await
     );
     let next = match sub.get("next") {
         "" => "/manage".to_owned(),
         n => server::http::redirect::same_site_path(Some(n)),
     };
-    see_other(&next, Some(session::start(sub.s(), &session)))
+    let mut res = see_other(&next, Some(session::start(sub.s(), &session)));
+    if let Ok(device) = session::remember_device(sub.s(), session.user_id) {
+        res.headers_mut().append(header::SET_COOKIE, device);
+    }
+    res
 }
 
 async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Response {
@@ -257,13 +278,13 @@ async fn join(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<Fiel
     );
     let store = &sub.s().store;
     let me = attempt!(sub, session::actor(sub.s(), &sub.headers).await);
-    let cookie = match me {
-        Some(me) => {
-            attempt!(sub, invitations::accept(store, &me, &code).await);
-            None
-        }
+    let (cookie, joined) = match me {
+        Some(me) => (
+            None,
+            attempt!(sub, invitations::accept(store, &me, &code).await),
+        ),
         None => {
-            let session = attempt!(
+            let (session, joined) = attempt!(
                 sub,
                 invitations::sign_up_and_accept(
                     store,
@@ -274,10 +295,11 @@ async fn join(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<Fiel
                 )
                 .await
             );
-            Some(session::start(sub.s(), &session))
+            (Some(session::start(sub.s(), &session)), joined)
         }
     };
-    see_other("/manage?done=joined", cookie)
+    // A new member lands on their cooperative's page, not on "register a cooperative".
+    see_other(&format!("/manage/{}?done=joined", joined.coop_code), cookie)
 }
 
 async fn reset_password(
@@ -546,6 +568,17 @@ async fn rotate_key(
     let (actor, coop) = attempt!(sub, context(&sub, &code).await);
     attempt!(
         sub,
+        actor.require(coop.id, server::access::Action::ManageCooperative)
+    );
+    if sub.get("confirm") != "1" {
+        let e = Error::invalid(
+            "Hãy đánh dấu ô xác nhận: đổi khoá là việc không hoàn tác được.",
+            "Tick the confirmation box: a key rotation cannot be undone.",
+        );
+        return sub.refuse(e).await;
+    }
+    attempt!(
+        sub,
         cooperatives::rotate_key(&sub.s().store, &sub.s().sealer, &actor, &coop).await
     );
     see_other(&format!("/manage/{code}?done=key_rotated"), None)
@@ -611,8 +644,25 @@ async fn import_trees(
                     .await
                     .map(Into::into)
             })
+            .await
     );
     see_other(&format!("/manage/{code}/jobs/{job}"), None)
+}
+
+/// The CSV template to fill in (the same for every cooperative; under /manage so that
+/// only members come across it).
+async fn import_template() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"mau-nhap-cay.csv\"",
+            ),
+        ],
+        server::import::template(),
+    )
+        .into_response()
 }
 
 /// Largest upload (a photo or a CSV of 20,000 rows fits well inside).
@@ -684,21 +734,23 @@ async fn labels_pdf(
     let total = chosen.len();
     let job = attempt!(
         sub,
-        s.jobs.spawn(coop.id, total, move |progress| async move {
-            let bytes = tokio::task::spawn_blocking(move || {
-                labels::render_pdf(format, &chosen, &mut |n| progress.set(n))
+        s.jobs
+            .spawn(coop.id, total, move |progress| async move {
+                let bytes = tokio::task::spawn_blocking(move || {
+                    labels::render_pdf(format, &chosen, &mut |n| progress.set(n))
+                })
+                .await
+                .map_err(|e| Error::Internal(format!("label task: {e}")))??;
+                Ok(server::jobs::Done {
+                    count: total,
+                    file: Some(server::jobs::File {
+                        name,
+                        content_type: "application/pdf".into(),
+                        bytes,
+                    }),
+                })
             })
             .await
-            .map_err(|e| Error::Internal(format!("label task: {e}")))??;
-            Ok(server::jobs::Done {
-                count: total,
-                file: Some(std::sync::Arc::new(server::jobs::File {
-                    name,
-                    content_type: "application/pdf",
-                    bytes,
-                })),
-            })
-        })
     );
     see_other(&format!("/manage/{code}/jobs/{job}"), None)
 }
@@ -717,7 +769,7 @@ fn download(name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// The file a finished job produced.
+/// The file a finished job produced (label sheets: the same right as printing them).
 async fn job_file(
     State(st): State<AppState>,
     Path((code, job)): Path<(String, String)>,
@@ -725,14 +777,8 @@ async fn job_file(
 ) -> Result<Response, Error> {
     let s = &st.services;
     let (actor, coop) = signed_in_at(s, &headers, &code).await?;
-    // Job files are label sheets: the same right as printing them.
-    actor.require(coop.id, server::access::Action::PrintLabels)?;
-    match s.jobs.status(&actor, coop.id, &job)? {
-        server::jobs::Status::Finished(server::jobs::Done { file: Some(f), .. }) => {
-            Ok(download(&f.name, f.bytes.clone()))
-        }
-        _ => Err(Error::NotFound("file")),
-    }
+    let f = s.jobs.file(&actor, coop.id, &job).await?;
+    Ok(download(&f.name, f.bytes))
 }
 
 async fn tree_status(
@@ -837,6 +883,21 @@ async fn tree_label(
         bytes,
     )
         .into_response())
+}
+
+async fn approve_cooperative(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, "/manage", f);
+    let actor = attempt!(sub, sub.actor().await);
+    attempt!(
+        sub,
+        cooperatives::approve(&sub.s().store, &actor, &code).await
+    );
+    see_other("/manage?done=coop_approved", None)
 }
 
 async fn add_species(

@@ -50,9 +50,21 @@ mod backend {
             .map_err(internal)
     }
 
+    /// An address from its non-empty parts (districts were abolished in 2025: newer
+    /// addresses have none).
+    pub fn place(parts: &[&str]) -> String {
+        parts
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn card(c: server::store::CooperativeSummaryRow) -> CoopCard {
         CoopCard {
-            place: format!("{}, {}, {}", c.commune, c.district, c.province),
+            place: place(&[&c.commune, &c.district, &c.province]),
+            approved: c.approved,
             code: c.code,
             name: c.name,
             zones: c.zones,
@@ -128,16 +140,25 @@ mod backend {
         v: server::trees::TreeView,
         base_url: &str,
         photos: Vec<crate::model::Photo>,
+        scanned: bool,
     ) -> TreePage {
         let t = v.tree;
-        let species = t.species_name(lang());
+        let lang = lang();
+        let species = t.species_name(lang);
+        let notes = v
+            .contradictions
+            .iter()
+            .map(|c| c.get(lang).to_owned())
+            .collect();
+        let share_url = format!("{base_url}/t/{}/{}", t.coop_code, t.code);
         let today = ledger::Date::from_unix_ms(server::clock::now_ms());
         let age_years = ledger::Date::parse_iso(&t.planted_on).map_or(0, |p| {
             let years = i64::from(today.year()) - i64::from(p.year());
             years - i64::from((today.month(), today.day()) < (p.month(), p.day()))
         });
         TreePage {
-            place: format!("{}, {}, {}", t.commune, t.district, t.province),
+            place: place(&[&t.commune, &t.district, &t.province]),
+            coop_approved: t.coop_approved,
             coop_code: t.coop_code,
             coop_name: t.coop_name,
             code: t.code,
@@ -159,7 +180,12 @@ mod backend {
                 .zip(t.lon_micro)
                 .map(|(a, b)| (a as f64 / 1e6, b as f64 / 1e6)),
             identity_url: format!("{base_url}{}", t.identity_path),
+            // The newest photo previews the tree when its link is shared (Zalo, Facebook).
+            share_image: photos.last().map(|p| format!("{base_url}{}", p.full())),
+            share_url,
             photos,
+            scanned,
+            notes,
             verification: match v.verdict {
                 server::trees::Verdict::Verified { key_id } => Verification::Verified { key_id },
                 server::trees::Verdict::Failed { reason } => Verification::Failed {
@@ -221,7 +247,12 @@ pub async fn get_tree(
     let page = async {
         let v = server::trees::view(&s.store, &coop, &tree, scanned.as_deref()).await?;
         let photos = backend::photos(s.store.photos_of(v.tree.id).await?);
-        Ok(backend::tree_page(v, &s.base_url, photos))
+        Ok(backend::tree_page(
+            v,
+            &s.base_url,
+            photos,
+            scanned.is_some(),
+        ))
     };
     backend::found(page.await)
 }
@@ -253,9 +284,17 @@ pub enum Gate<T> {
     NotFound,
 }
 
+/// Trees on one page of a cooperative's working page.
+#[cfg(feature = "ssr")]
+const TREES_PER_PAGE: usize = 50;
+
 /// A cooperative's working page, for its members and platform admins.
 #[server(input = GetUrl)]
-pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnError> {
+pub async fn get_manage_page(
+    code: String,
+    query: String,
+    page: usize,
+) -> Result<Gate<ManagePage>, ServerFnError> {
     use server::access::Action;
     let s = backend::services()?;
     let (actor, coop) = match backend::member(&s, &code).await? {
@@ -265,7 +304,34 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
     let page = async {
         let zones = s.store.zones_of(coop.id).await?;
         let (names, lang) = backend::species_names(&s).await?;
-        let trees = s.store.trees_of(coop.id).await?;
+        // Search by code, variety, species or zone, case- and accent-insensitively enough
+        // for a phone keyboard; fifty to a page.
+        let needle = query.trim().to_lowercase();
+        let matching: Vec<_> = s
+            .store
+            .trees_of(coop.id)
+            .await?
+            .into_iter()
+            .filter(|t| {
+                needle.is_empty()
+                    || [
+                        &t.code,
+                        &t.variety,
+                        &t.zone_name,
+                        &names.name(&t.species, lang),
+                    ]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(&needle))
+            })
+            .collect();
+        let tree_total = matching.len();
+        let pages = tree_total.div_ceil(TREES_PER_PAGE).max(1);
+        let page = page.clamp(1, pages);
+        let trees: Vec<_> = matching
+            .into_iter()
+            .skip((page - 1) * TREES_PER_PAGE)
+            .take(TREES_PER_PAGE)
+            .collect();
         let members = server::accounts::invitations::members(&s.store, &actor, &coop).await?;
         let can_manage_members = actor.may(coop.id, Action::ManageMembers);
         let invitations = if can_manage_members {
@@ -277,10 +343,14 @@ pub async fn get_manage_page(code: String) -> Result<Gate<ManagePage>, ServerFnE
         let now = server::clock::now_ms();
         let keys = s.store.keys_of(coop.id).await?;
         Ok::<_, server::Error>(ManagePage {
-            place: format!("{}, {}, {}", coop.commune, coop.district, coop.province),
+            place: backend::place(&[&coop.commune, &coop.district, &coop.province]),
             key_id: keys.last().map(|k| k.key_id.clone()).unwrap_or_default(),
             can_manage: actor.may(coop.id, Action::Register),
             can_manage_members,
+            query,
+            page,
+            pages,
+            tree_total,
             species: names
                 .0
                 .iter()
@@ -368,6 +438,20 @@ pub async fn get_invitation(code: String) -> Result<Option<InvitationPreview>, S
     }))
 }
 
+/// Cooperatives waiting for approval, for platform administrators (empty for others).
+#[server(input = GetUrl)]
+pub async fn get_unapproved() -> Result<Vec<CoopCard>, ServerFnError> {
+    let s = backend::services()?;
+    let Some(actor) = backend::actor().await? else {
+        return Ok(Vec::new());
+    };
+    match server::cooperatives::unapproved(&s.store, &actor).await {
+        Ok(rows) => Ok(rows.into_iter().map(backend::card).collect()),
+        Err(server::Error::Forbidden) => Ok(Vec::new()),
+        Err(e) => Err(backend::internal(e)),
+    }
+}
+
 /// Where a background import stands, for members of its cooperative.
 #[server(input = GetUrl)]
 pub async fn get_job(coop: String, job: String) -> Result<Gate<JobView>, ServerFnError> {
@@ -378,11 +462,11 @@ pub async fn get_job(coop: String, job: String) -> Result<Gate<JobView>, ServerF
         Err(gate) => return Ok(gate),
     };
     let lang = backend::lang();
-    Ok(match s.jobs.status(&actor, coop.id, &job) {
+    Ok(match s.jobs.status(&actor, coop.id, &job).await {
         Ok(Status::Running { done, total }) => Gate::Ok(JobView::Running { done, total }),
-        Ok(Status::Finished(done)) => Gate::Ok(JobView::Finished {
-            count: done.count,
-            file: done.file.is_some(),
+        Ok(Status::Finished { count, file }) => Gate::Ok(JobView::Finished {
+            count,
+            file: file.is_some(),
         }),
         Ok(Status::Failed(t)) => Gate::Ok(JobView::Failed {
             message: t.get(lang).to_owned(),
@@ -399,9 +483,11 @@ pub async fn get_manage_tree(
     tree: String,
 ) -> Result<Gate<ManageTree>, ServerFnError> {
     let s = backend::services()?;
-    if let Err(gate) = backend::member(&s, &coop).await? {
-        return Ok(gate);
-    }
+    let (actor, coop_row) = match backend::member(&s, &coop).await? {
+        Ok(m) => m,
+        Err(gate) => return Ok(gate),
+    };
+    let can_manage = actor.may(coop_row.id, server::access::Action::Register);
     let page = async {
         let Some(t) = s.store.tree_detail(&coop, &tree).await? else {
             return Ok(backend::stopped(Gate::NotFound));
@@ -414,6 +500,7 @@ pub async fn get_manage_tree(
             variety: t.variety,
             active: t.status == "active",
             photos,
+            can_manage,
         }))
     };
     page.await.map_err(backend::internal)

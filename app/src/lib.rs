@@ -28,7 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     content_security_policy();
     // A form refused by the server is rendered again as plain HTML, without the wasm: the
     // page works fully without it, and hydration would not know the refused input.
-    let hydrate = use_context::<forms::FormState>().is_none();
+    let hydrate = use_context::<forms::FormState>().is_none() && !is_public_tree_page();
     view! {
         <!DOCTYPE html>
         <html lang=locale.code()>
@@ -62,6 +62,20 @@ fn content_security_policy() {
     }
 }
 
+/// The public tree page, what a buyer's phone opens from a scanned label, ships no wasm:
+/// everything on it works as plain HTML (the signature panel is a `<details>`), so the
+/// phone downloads the page, the stylesheet and, where there is a map, the map's script.
+fn is_public_tree_page() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/t/"))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
+    }
+}
+
 /// The locale chosen by the `goc_lang` cookie of the request being rendered.
 fn request_locale() -> Locale {
     #[cfg(feature = "ssr")]
@@ -90,7 +104,9 @@ pub fn App() -> impl IntoView {
     view! {
         <Link rel="stylesheet" href="/pkg/goc.css"/>
         <Meta name="description" content=Msg::Tagline.text(l)/>
-        <Title text="Gốc"/>
+        // Pages set their own title; "… · Gốc" is appended to each.
+        <Title formatter=|page: String| if page.is_empty() { "Gốc".to_owned() } else { format!("{page} · Gốc") }/>
+        <Meta property="og:site_name" content="Gốc"/>
         <Router>
             <Header/>
             <main id="main">
@@ -170,4 +186,8 @@ fn Header() -> impl IntoView {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+    // A mark that the page is now interactive (tests wait for it; styles could use it).
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "");
+    }
 }

@@ -158,12 +158,17 @@ impl Opts {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    // One JSON object per line for log collectors (journald, Loki); plain text otherwise.
+    if std::env::var("GOC_LOG_FORMAT").as_deref() == Ok("json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve {
         demo_if_empty: false,
@@ -235,8 +240,13 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
         .with_state(state);
     // Outermost first on the way in: compression, localised errors, then CSRF
     // protection before any handler runs.
+    let metrics = axum::Router::new()
+        .route("/metrics", get(server::http::metrics::scrape))
+        .with_state((services.clone(), server::http::metrics::install()?));
     let app = pages
         .merge(server::http::router().with_state(services.clone()))
+        .merge(metrics)
+        .layer(axum::middleware::from_fn(server::http::metrics::record))
         .layer(axum::middleware::from_fn_with_state(
             services.clone(),
             server::http::csrf::protect,
@@ -252,6 +262,8 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
         .map_err(|e| server::Error::io("reading the address", e))?;
     // The run command and the tests read this line to know the app is up.
     println!("Gốc is serving on http://{addr}");
+    // The peer's address reaches handlers (the login throttle counts per client).
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(stop_signal())
         .await

@@ -9,6 +9,8 @@ pub struct CoopCard {
     pub place: String,
     pub zones: i64,
     pub trees: i64,
+    /// Approved by a platform administrator (until then not listed, not verified).
+    pub approved: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +38,8 @@ pub enum Verification {
 pub struct TreePage {
     pub coop_code: String,
     pub coop_name: String,
+    /// Approved by a platform administrator: only then can its labels read as verified.
+    pub coop_approved: bool,
     pub place: String,
     pub code: String,
     pub species: String,
@@ -54,6 +58,14 @@ pub struct TreePage {
     pub identity_url: String,
     pub verification: Verification,
     pub photos: Vec<Photo>,
+    /// Absolute URLs for link previews: the newest photo, and the tree's plain address.
+    pub share_image: Option<String>,
+    pub share_url: String,
+    /// Reached by a scanned QR label (the signed identity was in the URL), not a link.
+    pub scanned: bool,
+    /// Facts that contradict each other (a tree far from its zone), in the reader's
+    /// language: no green badge while there are any.
+    pub notes: Vec<String>,
 }
 
 /// A tree photo, by its content hash.
@@ -82,6 +94,8 @@ pub struct ManageTree {
     pub variety: String,
     pub active: bool,
     pub photos: Vec<Photo>,
+    /// May change it (photos, status) and print its label: managers, not farmers.
+    pub can_manage: bool,
 }
 
 /// The signed-in person, for the header and the manager's home.
@@ -163,7 +177,13 @@ pub struct ManagePage {
     /// Every species, as (key, name in the reader's language).
     pub species: Vec<(String, String)>,
     pub zones: Vec<ZoneItem>,
+    /// One page of the trees matching `query`.
     pub trees: Vec<TreeCard>,
+    pub query: String,
+    pub page: usize,
+    pub pages: usize,
+    /// Trees matching the query, on every page.
+    pub tree_total: usize,
     pub members: Vec<MemberItem>,
     pub invitations: Vec<InvitationItem>,
 }

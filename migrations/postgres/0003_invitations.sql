@@ -54,3 +54,8 @@ WHERE u.password_hash IS NULL AND u.phone IS NOT NULL AND i.used_at IS NULL
 DELETE FROM memberships WHERE user_id IN (SELECT id FROM users WHERE password_hash IS NULL);
 DROP TABLE invites;
 DELETE FROM users WHERE password_hash IS NULL;
+
+-- What the public log names a member by: a pseudonym per membership (random, so it links
+-- neither to the account nor across cooperatives), never the internal account number.
+ALTER TABLE memberships ADD COLUMN alias TEXT NOT NULL DEFAULT '';
+UPDATE memberships SET alias = substr(md5(random()::text || user_id::text || cooperative_id::text), 1, 10);

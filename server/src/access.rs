@@ -70,6 +70,8 @@ pub struct Membership {
     pub code: String,
     pub name: String,
     pub role: Role,
+    /// Their pseudonym in this cooperative's public log.
+    pub alias: String,
 }
 
 /// The person making a request, as their session identifies them.
@@ -93,13 +95,21 @@ impl Actor {
         }
     }
 
-    /// The author recorded in ledger entries: a stable account number, never a name
-    /// (names change, the log does not).
-    pub fn author(&self) -> String {
+    /// The author recorded in a cooperative's ledger entries: the member's pseudonym there
+    /// (`member:<alias>`), never an account number or a name (names change, the log does
+    /// not; and the log is public). Platform administrators and the command line act as
+    /// `admin` and `system`.
+    pub fn author_in(&self, cooperative_id: i64) -> String {
         if self.user_id == 0 {
-            "system".into()
-        } else {
-            format!("user:{}", self.user_id)
+            return "system".into();
+        }
+        match self
+            .memberships
+            .iter()
+            .find(|m| m.cooperative_id == cooperative_id)
+        {
+            Some(m) => format!("member:{}", m.alias),
+            None => "admin".into(),
         }
     }
 
@@ -151,6 +161,7 @@ mod tests {
                 code: "NA-LH".into(),
                 name: "HTX".into(),
                 role,
+                alias: "k3x9q2mz".into(),
             }],
         }
     }
@@ -170,5 +181,7 @@ mod tests {
         ));
         assert!(matches!(signed_in(None), Err(Error::Unauthorized)));
         assert!(matches!(Role::parse("buyer"), Err(Error::Invalid(_))));
+        assert_eq!(member(Role::Farmer).author_in(1), "member:k3x9q2mz");
+        assert_eq!(Actor::system().author_in(1), "system");
     }
 }

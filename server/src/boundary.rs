@@ -159,6 +159,24 @@ pub fn area_m2(ring: &[(f64, f64)]) -> f64 {
     twice.abs() / 2.0
 }
 
+/// How far (metres) a point (lat, lon) lies outside a stored boundary's bounding box; 0
+/// inside it. A box, not the polygon itself: enough to catch a wrong coordinate, never
+/// wrong about a tree that stands inside.
+pub fn distance_outside_m(geojson: &str, (lat, lon): (f64, f64)) -> Option<f64> {
+    const R: f64 = 6_371_008.8;
+    let v: Value = serde_json::from_str(geojson).ok()?;
+    let ring = geojson_ring(&v).ok()?;
+    let (min_lon, max_lon) = ring
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (min_lat, max_lat) = ring
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let dlat = (min_lat - lat).max(lat - max_lat).max(0.0);
+    let dlon = (min_lon - lon).max(lon - max_lon).max(0.0) * lat.to_radians().cos();
+    Some(dlat.hypot(dlon).to_radians() * R)
+}
+
 /// The area of a stored boundary, in hectares.
 pub fn area_ha(geojson: &str) -> Option<f64> {
     let v: Value = serde_json::from_str(geojson).ok()?;

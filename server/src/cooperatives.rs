@@ -90,9 +90,38 @@ pub async fn create(
             public_key: public.to_bytes().to_vec(),
             secret_sealed: sealer.seal(&key.to_seed(), new.code.as_str())?,
             created_at: now_ms(),
-            manager: (actor.user_id > 0).then_some(actor.user_id),
+            // A platform administrator (or the command line) vouches by registering it.
+            approved_at: actor.is_admin.then(now_ms),
+            manager: match actor.account() {
+                Some(user) => Some((user, crate::accounts::new_alias()?)),
+                None => None,
+            },
         })
         .await
+}
+
+/// A platform administrator approves a registered cooperative: from then on it is listed
+/// publicly and its labels read as verified.
+pub async fn approve(store: &Store, actor: &Actor, code: &str) -> Result<()> {
+    if !actor.is_admin {
+        return Err(Error::Forbidden);
+    }
+    if store.approve_cooperative(code, now_ms()).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound("cooperative"))
+    }
+}
+
+/// Cooperatives waiting for approval, for platform administrators.
+pub async fn unapproved(
+    store: &Store,
+    actor: &Actor,
+) -> Result<Vec<crate::store::CooperativeSummaryRow>> {
+    if !actor.is_admin {
+        return Err(Error::Forbidden);
+    }
+    store.unapproved_cooperatives().await
 }
 
 /// Looks a cooperative up by its code, or says it does not exist.
@@ -144,7 +173,7 @@ pub async fn rotate_key(
     let public = new.public_key();
     let now = now_ms();
     let code = CoopCode::parse(&coop.code)?;
-    let author = actor.author();
+    let author = actor.author_in(coop.id);
     let key = KeyInsert {
         key_id: public.key_id().to_string(),
         public_key: public.to_bytes().to_vec(),

@@ -166,7 +166,7 @@ pub async fn load(s: &Services) -> Result<()> {
                     .append_entry(
                         coop.id,
                         &subject_key(&subject),
-                        entry_now(subject, &system.author(), now_ms(), kind),
+                        entry_now(subject, &system.author_in(0), now_ms(), kind),
                     )
                     .await?;
             }

@@ -4,7 +4,7 @@
 //!
 //! Columns (header row required, in any order, Vietnamese or English names):
 //! `code`/`ma_cay` (optional: generated like CC024), `species`/`loai`, `variety`/`giong`,
-//! `planted_on`/`ngay_trong` (YYYY-MM-DD or DD/MM/YYYY), `zone`/`vung` (the zone's
+//! `planted_on`/`ngay_trong` (DD/MM/YYYY, YYYY-MM-DD or a year alone), `zone`/`vung` (the zone's
 //! official code or its name), `lat`/`vi_do` and `lon`/`kinh_do` (optional, together).
 
 use std::collections::{HashMap, HashSet};
@@ -78,16 +78,6 @@ fn species_key(catalogue: &Catalogue, s: &str) -> String {
     catalogue.resolve(&alias).map_or(alias, |sp| sp.key.clone())
 }
 
-/// `DD/MM/YYYY` (how Vietnamese spreadsheets show dates) becomes ISO; ISO stays.
-fn iso_date(s: &str) -> String {
-    let s = s.trim();
-    let parts: Vec<&str> = s.split('/').collect();
-    match parts.as_slice() {
-        [d, m, y] if y.len() == 4 => format!("{y}-{m:0>2}-{d:0>2}"),
-        _ => s.to_owned(),
-    }
-}
-
 fn number(s: &str, line: usize, (vi, en): (&str, &str)) -> std::result::Result<f64, RowError> {
     crate::text::number_text(s).parse().map_err(|_| RowError {
         line,
@@ -116,12 +106,54 @@ pub async fn plan(
     check(csv_bytes, &zones, &existing, &Catalogue::load(store).await?)
 }
 
+/// The file as UTF-8 text. Excel's "Unicode text" is UTF-16 with a byte-order mark:
+/// converted. Anything else that is not UTF-8 (Windows-1258 or the old TCVN3/VNI font
+/// encodings, which cannot be told apart reliably) is refused with what to do, rather than
+/// imported with broken diacritics.
+pub fn utf8(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
+    let utf16 = |le: bool| {
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16(&units).ok()
+    };
+    let converted = match bytes {
+        [0xFF, 0xFE, ..] => utf16(true),
+        [0xFE, 0xFF, ..] => utf16(false),
+        _ if std::str::from_utf8(bytes).is_ok() => return Ok(std::borrow::Cow::Borrowed(bytes)),
+        _ => None,
+    };
+    converted.map(|s| std::borrow::Cow::Owned(s.into_bytes())).ok_or_else(|| {
+        Error::invalid(
+            "Tệp không ở dạng UTF-8 (có thể là Windows-1258, TCVN3 hay VNI). Trong Excel chọn Lưu thành → \"CSV UTF-8 (Comma delimited)\" rồi tải lên lại.",
+            "The file is not UTF-8 (perhaps Windows-1258, TCVN3 or VNI). In Excel choose Save As → \"CSV UTF-8 (Comma delimited)\" and upload it again.",
+        )
+    })
+}
+
+/// A template to fill in: the Vietnamese column names and one example row, UTF-8 with a
+/// byte-order mark so that Excel shows the diacritics.
+pub fn template() -> Vec<u8> {
+    "\u{FEFF}ma_cay;loai;giong;ngay_trong;vung;vi_do;kinh_do\n\
+     ;na;Na dai;12/04/2019;Đồi na;21,7041;105,9063\n"
+        .as_bytes()
+        .to_vec()
+}
+
 fn check(
     csv_bytes: &[u8],
     zones: &[ZoneRow],
     existing: &HashSet<String>,
     catalogue: &Catalogue,
 ) -> Result<Plan> {
+    let csv_bytes: &[u8] = &utf8(csv_bytes)?;
     // Spreadsheets exported in Vietnam use commas or semicolons; the header tells which.
     let first_line = csv_bytes.split(|&b| b == b'\n').next().unwrap_or_default();
     let delimiter = if first_line.iter().filter(|&&b| b == b';').count()
@@ -238,14 +270,23 @@ fn check(
                 &code,
                 &species,
                 get(Column::Variety),
-                &iso_date(get(Column::Planted)),
+                get(Column::Planted),
                 location,
             )
-            .and_then(|t| catalogue.get(&t.species).map(|_| t))
+            .and_then(|t| catalogue.get(&t.species).map(|sp| (t, sp)))
             .map_err(|e| RowError {
                 line,
                 text: e.public_text(),
             })?;
+            let (tree, sp) = tree;
+            let found =
+                crate::consistency::check(&zone.crops, zone.boundary.as_deref(), sp, location);
+            if let Some(c) = found.first() {
+                return Err(RowError {
+                    line,
+                    text: c.text(&zone.name, sp),
+                });
+            }
             let code = tree.code.to_string();
             if existing.contains(&code) {
                 return Err(RowError {
@@ -298,7 +339,7 @@ pub async fn run(
         .into_iter()
         .map(|z| (z.id, z))
         .collect();
-    let (author, now) = (actor.author(), now_ms());
+    let (author, now) = (actor.author_in(coop.id), now_ms());
     let catalogue = Catalogue::load(store).await?;
     let rows = trees
         .into_iter()
@@ -337,7 +378,7 @@ mod tests {
             cooperative_id: 1,
             code: code.map(str::to_owned),
             name: name.into(),
-            crops: "na".into(),
+            crops: "na, xoài".into(),
             area_ha: 2.0,
             households: 1,
             boundary: None,
@@ -378,6 +419,26 @@ mod tests {
         assert!(report[3].0 == 6 && report[3].1.contains("no zone"));
         assert!(report[4].0 == 7 && report[4].1.contains("must be a number"));
         assert!(report[5].0 == 9 && report[5].1.contains("repeats line 8"));
+    }
+
+    #[test]
+    fn the_template_imports_as_is_and_other_encodings_are_converted_or_explained() {
+        let zones = [zone(1, None, "Đồi na")];
+        let plan = check(&template(), &zones, &HashSet::new(), &catalogue()).unwrap();
+        assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+        assert_eq!(plan.trees.len(), 1);
+        // Excel's "Unicode text": UTF-16 little-endian with its mark, a year-only date.
+        let text = "ma_cay;loai;giong;ngay_trong;vung\nX1;xoài;Cát Hòa Lộc;1998;Đồi na\n";
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let plan = check(&utf16, &zones, &HashSet::new(), &catalogue()).unwrap();
+        assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+        assert_eq!(plan.trees[0].1.variety, "Cát Hòa Lộc");
+        assert_eq!(plan.trees[0].1.planted_on.to_string(), "1998-01-01");
+        // Windows-1258 bytes (0xF2 is "ò" there) are not UTF-8: refused with what to do.
+        let cp1258 = b"ma_cay;loai;giong;ngay_trong;vung\nX1;xo\xE0i;H\xF2a L\xF4\xECc;1998;V\n";
+        let e = check(cp1258, &zones, &HashSet::new(), &catalogue()).unwrap_err();
+        assert!(e.public_text().en.contains("CSV UTF-8"), "{e:?}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod boundary;
 pub mod clock;
 pub mod config;
+pub mod consistency;
 pub mod cooperatives;
 pub mod demo;
 pub mod error;

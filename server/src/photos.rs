@@ -136,7 +136,7 @@ pub async fn add(
     };
     let make = entry_with_photos(
         subject,
-        &actor.author(),
+        &actor.author_in(coop.id),
         now,
         kind,
         vec![ledger::Digest(p.hash)],

@@ -5,6 +5,7 @@ use secrecy::ExposeSecret;
 use crate::config::Config;
 use crate::error::Result;
 use crate::http::csrf::CsrfKey;
+use crate::http::session::DeviceKey;
 use crate::jobs::Jobs;
 use crate::sealing::Sealer;
 use crate::store::Store;
@@ -20,6 +21,8 @@ pub struct Services {
     pub origin_prefix: String,
     /// Signs CSRF tokens.
     pub csrf: CsrfKey,
+    /// Signs device cookies (the login throttle's trusted browsers).
+    pub device: DeviceKey,
     /// Cookies get `Secure` (and the session cookie its `__Host-` name) on https.
     pub secure_cookies: bool,
     /// Background work (bulk imports) and its progress.
@@ -37,14 +40,16 @@ impl Services {
         }
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
+        let jobs = Jobs::new(store.clone());
         Ok(Self {
             store,
             sealer: Sealer::new(&config.secret).with_key_seed(config.insecure_key_seed),
             base_url: config.base_url.trim_end_matches('/').to_owned(),
             origin_prefix: config.origin_prefix(),
             csrf: CsrfKey::derive(config.secret.expose_secret().as_bytes()),
+            device: DeviceKey::derive(config.secret.expose_secret().as_bytes()),
             secure_cookies: config.base_url.starts_with("https://"),
-            jobs: Jobs::default(),
+            jobs,
         })
     }
 }

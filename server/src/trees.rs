@@ -6,7 +6,7 @@ use ledger::{Date, GeoPoint, Identity, Kind, SignedIdentity, Subject, TreeCode, 
 use crate::access::{Action, Actor};
 use crate::clock::now_ms;
 use crate::cooperatives;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Text};
 use crate::log::entry_now;
 use crate::sealing::Sealer;
 use crate::species::Catalogue;
@@ -25,6 +25,42 @@ pub struct NewTree {
     pub location: Option<GeoPoint>,
 }
 
+/// A planting date as people write it: `DD/MM/YYYY` (also with `-` or `.`, one-digit day
+/// and month), ISO `YYYY-MM-DD`, or a year alone for old trees whose day nobody recorded
+/// (taken as 1 January of that year).
+pub fn planting_date(typed: &str) -> Result<Date> {
+    let t = typed.trim();
+    let parts: Vec<&str> = t.split(['/', '-', '.']).collect();
+    let num = |p: &str| {
+        p.parse::<u16>()
+            .ok()
+            .filter(|_| !p.is_empty() && p.len() <= 4)
+    };
+    let date = match parts.as_slice() {
+        [y] if y.len() == 4 => num(y).and_then(|y| Date::new(y, 1, 1).ok()),
+        [y, m, d] if y.len() == 4 => match (num(y), num(m), num(d)) {
+            (Some(y), Some(m), Some(d)) => Date::new(y, m as u8, d as u8)
+                .ok()
+                .filter(|_| m <= 12 && d <= 31),
+            _ => None,
+        },
+        [d, m, y] if y.len() == 4 && d.len() <= 2 && m.len() <= 2 => match (num(y), num(m), num(d))
+        {
+            (Some(y), Some(m), Some(d)) => Date::new(y, m as u8, d as u8)
+                .ok()
+                .filter(|_| m <= 12 && d <= 31),
+            _ => None,
+        },
+        _ => None,
+    };
+    date.ok_or_else(|| {
+        Error::invalid(
+            format!("Ngày trồng {t:?} không đọc được: ghi dạng 12/04/2019, 2019-04-12 hoặc chỉ năm 1998"),
+            format!("The planting date {t:?} cannot be read: write it as 12/04/2019, 2019-04-12 or just the year 1998"),
+        )
+    })
+}
+
 impl NewTree {
     pub fn parse(
         code: &str,
@@ -39,12 +75,7 @@ impl NewTree {
                 "tree code must be 1–16 characters A–Z, 0–9 and inner hyphens",
             )
         })?;
-        let planted_on = Date::parse_iso(planted_on.trim()).map_err(|_| {
-            Error::invalid(
-                "Ngày trồng phải là ngày có thật, dạng YYYY-MM-DD",
-                "planting date must be a real date, YYYY-MM-DD",
-            )
-        })?;
+        let planted_on = planting_date(planted_on)?;
         if planted_on > Date::from_unix_ms(now_ms()) {
             return Err(Error::invalid(
                 "Ngày trồng không thể ở tương lai",
@@ -93,17 +124,20 @@ pub async fn create(
     tree: NewTree,
 ) -> Result<SignedIdentity> {
     actor.require(coop.id, Action::Register)?;
-    let scientific = Catalogue::load(store)
-        .await?
-        .get(&tree.species)?
-        .scientific
-        .clone();
+    let catalogue = Catalogue::load(store).await?;
+    let species = catalogue.get(&tree.species)?;
+    let location = tree.location.map(|p| (p.lat(), p.lon()));
+    let found = crate::consistency::check(&zone.crops, zone.boundary.as_deref(), species, location);
+    if let Some(c) = found.first() {
+        return Err(Error::Invalid(c.text(&zone.name, species)));
+    }
+    let scientific = species.scientific.clone();
     let key = cooperatives::signing_key(store, sealer, coop).await?;
     let p = prepare(
         &key,
         coop,
         zone,
-        &actor.author(),
+        &actor.author_in(coop.id),
         now_ms(),
         tree,
         &scientific,
@@ -197,7 +231,7 @@ pub async fn set_status(
     let subject = Subject::Tree(TreeCode::parse(&tree.code)?);
     let key = subject_key(&subject);
     let kind = Kind::StatusChanged { active, reason };
-    let make = entry_now(subject, &actor.author(), now_ms(), kind);
+    let make = entry_now(subject, &actor.author_in(coop.id), now_ms(), kind);
     store
         .set_tree_status(&tree, coop.id, status, &key, make)
         .await
@@ -231,6 +265,9 @@ pub enum Verdict {
 pub struct TreeView {
     pub tree: TreeDetailRow,
     pub verdict: Verdict,
+    /// Facts that disagree with the tree's zone (entered before they were checked): the
+    /// page shows them, and no green badge above them.
+    pub contradictions: Vec<Text>,
 }
 
 /// Reads a tree and verifies an identity for it: the identity given (from a scanned
@@ -266,5 +303,34 @@ pub async fn view(
             },
         },
     };
-    Ok(TreeView { tree, verdict })
+    let species = crate::store::SpeciesRow {
+        key: tree.species.clone(),
+        name_vi: tree
+            .species_vi
+            .clone()
+            .unwrap_or_else(|| tree.species.clone()),
+        name_en: tree
+            .species_en
+            .clone()
+            .unwrap_or_else(|| tree.species.clone()),
+        scientific: String::new(),
+    };
+    let location = tree
+        .lat_micro
+        .zip(tree.lon_micro)
+        .map(|(lat, lon)| (lat as f64 / 1e6, lon as f64 / 1e6));
+    let contradictions = crate::consistency::check(
+        &tree.zone_crops,
+        tree.zone_boundary.as_deref(),
+        &species,
+        location,
+    )
+    .iter()
+    .map(|c| c.text(&tree.zone_name, &species))
+    .collect();
+    Ok(TreeView {
+        tree,
+        verdict,
+        contradictions,
+    })
 }

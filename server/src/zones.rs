@@ -140,7 +140,7 @@ pub async fn create(
     zone: NewZone,
 ) -> Result<i64> {
     actor.require(coop.id, Action::Register)?;
-    let author = actor.author();
+    let author = actor.author_in(coop.id);
     let now = now_ms();
     let subject = zone.subject();
     let kind = Kind::ZoneRegistered {

@@ -30,12 +30,16 @@ async fn the_home_page_lists_the_demo_cooperatives_server_rendered() {
 async fn the_tree_page_shows_a_verified_badge_for_its_own_qr_url_and_a_warning_for_a_tampered_one()
 {
     let goc = Goc::start().await;
+    // A plain link is told apart from a scanned label: nothing was scanned to verify.
     let html = goc.text("/t/NA-LH/CC001").await;
-    assert!(html.contains("Xác thực: do HTX Na La Hiên cấp"), "{html}");
+    assert!(
+        html.contains("Mở bằng đường dẫn, chưa quét tem") && !html.contains("badge ok"),
+        "{html}"
+    );
     let url = goc.identity_url("NA-LH", "CC001").await;
     assert!(url.starts_with(&goc.base));
     let scanned = goc.text(&url[goc.base.len()..]).await;
-    assert!(scanned.contains("Xác thực: do HTX Na La Hiên cấp"));
+    assert!(scanned.contains("Xác thực: do HTX Na La Hiên cấp") && scanned.contains("badge ok"));
     // Same signature, another tree's code: a forged label.
     let forged = url[goc.base.len()..].replace("/CC001/", "/CC002/");
     let warned = goc.text(&forged).await;
@@ -94,7 +98,7 @@ async fn the_language_choice_is_remembered_and_never_redirects_off_site() {
     assert_eq!(r.headers()["location"], "/t/NA-LH/CC001");
     let english = goc.text_with_cookie("/t/NA-LH/CC001", "goc_lang=en").await;
     assert!(
-        english.contains("Verified: issued by HTX Na La Hiên"),
+        english.contains("Opened by a link, not by scanning a label"),
         "{english}"
     );
     assert!(english.contains("<html lang=\"en\""));
@@ -122,22 +126,32 @@ async fn in_chromium_a_visitor_reads_vietnamese_switches_to_english_and_the_page
     }
     b.open(&format!("{}/lang/vi?next=/", goc.base)).await;
     b.open(&format!("{}/t/NA-LH/CC001", goc.base)).await;
-    assert_eq!(b.text(".badge").await, "✔ Xác thực: do HTX Na La Hiên cấp");
+    assert!(b
+        .text(".badge")
+        .await
+        .contains("Mở bằng đường dẫn, chưa quét tem"));
     b.click("a.lang").await;
-    b.wait_for_text(".badge", "Verified: issued by HTX Na La Hiên")
+    b.wait_for_text(".badge", "Opened by a link, not by scanning a label")
         .await;
-    // The signature panel opens only once the wasm has hydrated the page: before that the
-    // button does nothing, so the panel opening proves hydration.
+    // The tree page ships no wasm; its signature panel is a native disclosure.
+    assert_eq!(b.attr("#signature-details", "open").await, None);
+    b.click("#signature-details summary").await;
+    assert!(b.attr("#signature-details", "open").await.is_some());
+    assert!(b
+        .text("#signature-details")
+        .await
+        .contains("/t/NA-LH/CC001/"));
+    // The other pages hydrate: a click on a link is then handled by the client-side
+    // router, so the page (and this marker on its window) survives the navigation.
+    b.open(&format!("{}/", goc.base)).await;
+    b.find_css("html[data-hydrated]").await;
+    b.eval("window.__goc_marker = 'still here'").await;
+    b.click("a[href='/c/NA-LH']").await;
+    b.wait_for_text("h1", "HTX Na La Hiên").await;
     assert_eq!(
-        b.attr("#signature-details", "hidden").await.as_deref(),
-        Some("true")
-    );
-    b.click_until("#toggle-signature", "aria-expanded", "true")
-        .await;
-    assert_eq!(b.attr("#signature-details", "hidden").await, None);
-    assert_eq!(
-        b.text("#toggle-signature").await,
-        "Hide the digital signature"
+        b.eval("return window.__goc_marker").await,
+        "still here",
+        "client-side navigation: hydrated"
     );
     // What a phone camera opens: the signed QR URL verifies; the same URL naming another
     // tree (a label copied onto the wrong tree) shows the red warning.
@@ -154,7 +168,8 @@ async fn in_chromium_a_visitor_reads_vietnamese_switches_to_english_and_the_page
 }
 
 /// The page a phone gets after a scan: HTML and CSS within 30 KB gzip, before photos
-/// (which are lazy) and the wasm (which the page does not need to be read).
+/// (which are lazy); and no wasm at all, only the map's scripts where there is a map,
+/// within 60 KB gzip.
 #[tokio::test]
 async fn the_tree_page_fits_its_byte_budget_before_photos() {
     let goc = Goc::start().await;
@@ -169,10 +184,24 @@ async fn the_tree_page_fits_its_byte_budget_before_photos() {
         assert_eq!(r.headers()["content-encoding"], "gzip", "{url}");
         r.bytes().await.unwrap().len()
     };
-    let html = gzipped(goc.identity_url("NA-LH", "CC001").await).await;
+    let url = goc.identity_url("NA-LH", "CC001").await;
+    let html = gzipped(url.clone()).await;
     let css = gzipped(format!("{}/pkg/goc.css", goc.base)).await;
     println!("tree page: HTML {html} B + CSS {css} B gzip");
     assert!(html + css <= 30 * 1024, "HTML {html} B + CSS {css} B");
+    let page = goc.text(&url[goc.base.len()..]).await;
+    assert!(
+        !page.contains(".wasm") && !page.contains("goc.js"),
+        "no wasm on the tree page"
+    );
+    assert!(page.contains("data-map"), "the demo tree has a map");
+    // map.js fetches Leaflet when the page has a map.
+    let mut js = 0;
+    for script in ["/pkg/map.js", "/pkg/leaflet/leaflet.js"] {
+        js += gzipped(format!("{}{script}", goc.base)).await;
+    }
+    println!("tree page: JS + wasm {js} B gzip");
+    assert!(js <= 60 * 1024, "JS + wasm {js} B");
 }
 
 /// The public edge: anonymous pages and assets set no cookie and may be cached; pages
@@ -203,8 +232,11 @@ async fn public_pages_are_cacheable_without_cookies_and_every_page_has_a_strict_
             "{path}"
         );
     }
-    let page = goc.get("/t/NA-LH/CC001").await;
-    assert_eq!(page.headers()["cache-control"], "public, max-age=60");
+    assert_eq!(
+        goc.get("/t/NA-LH/CC001").await.headers()["cache-control"],
+        "public, max-age=60"
+    );
+    let page = goc.get("/").await;
     let csp = page.headers()["content-security-policy"]
         .to_str()
         .unwrap()
@@ -232,6 +264,29 @@ async fn public_pages_are_cacheable_without_cookies_and_every_page_has_a_strict_
         csp.as_str(),
         "a fresh nonce per page"
     );
+    // Histories and keys carry a content hash: asking again with it costs nothing.
+    for path in [
+        "/api/trees/NA-LH/CC001/history",
+        "/.well-known/goc/keys/NA-LH",
+    ] {
+        let first = goc.get(path).await;
+        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+        let again = reqwest::Client::new()
+            .get(format!("{}{path}", goc.base))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+        assert!(again.bytes().await.unwrap().is_empty());
+        let stale = reqwest::Client::new()
+            .get(format!("{}{path}", goc.base))
+            .header("if-none-match", "\"0000\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), 200, "{path}");
+    }
     // Pages with forms set the CSRF cookie and are never cached.
     let login = goc.get("/login").await;
     assert!(login.headers()["set-cookie"]
@@ -243,4 +298,39 @@ async fn public_pages_are_cacheable_without_cookies_and_every_page_has_a_strict_
         goc.get("/manage").await.headers()["cache-control"],
         "no-store"
     );
+}
+
+/// Operators scrape /metrics from the machine itself; a client forwarded by the reverse
+/// proxy is refused.
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_are_served_to_this_machine_only() {
+    let goc = Goc::start().await;
+    for _ in 0..3 {
+        assert_eq!(goc.get("/t/NA-LH/CC001").await.status(), 200);
+    }
+    let text = goc.text("/metrics").await;
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("goc_http_requests_total{")
+                && l.contains("route=\"/t/{coop}/{tree}\"")
+                && l.contains("status=\"200\"")
+        })
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with(" 3"), "{line}");
+    assert!(text.contains("goc_http_request_duration_seconds_bucket{"));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("goc_cooperatives ") && l.ends_with(" 2")),
+        "the demo's two"
+    );
+    assert!(text.lines().any(|l| l.starts_with("goc_ledger_entries ")));
+    assert!(text.contains("goc_db_pool_connections"));
+    let forwarded = reqwest::Client::new()
+        .get(format!("{}/metrics", goc.base))
+        .header("x-forwarded-for", "203.0.113.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forwarded.status(), 403);
 }

@@ -1,6 +1,6 @@
 //! Accounts, CSRF, access control and the manager's journey, over HTTP and in Chromium.
 
-use crate::support::{Agent, Browser, Goc};
+use crate::support::{Agent, Browser, Goc, PgDatabase};
 
 const SQUARE: &str = r#"{"type":"Polygon","coordinates":[[[105.9,21.7],[105.912,21.7],[105.912,21.709],[105.9,21.709],[105.9,21.7]]]}"#;
 
@@ -145,7 +145,43 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
         html.contains("/manage/NA-YC/t/CC001") && html.contains("/manage/NA-YC/t/CC002"),
         "codes are generated"
     );
-    let tree_page = goc.text("/t/NA-YC/CC002").await;
+    // Until a platform administrator verifies the cooperative, it is not listed and its
+    // labels do not read as verified.
+    let scanned = goc.identity_url("NA-YC", "CC002").await;
+    let tree_page = goc.text(&scanned[goc.base.len()..]).await;
+    assert!(
+        tree_page.contains("Hợp tác xã này chưa được Gốc xác minh")
+            && !tree_page.contains("badge ok")
+    );
+    assert!(!goc.text("/").await.contains("HTX Na Yên Châu"));
+    let admin = goc.admin().await;
+    assert!(admin
+        .get("/manage")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Hợp tác xã chờ xác minh"));
+    assert_eq!(
+        boss.submit(
+            "/manage",
+            "/admin/cooperatives/NA-YC/approve",
+            &[("form", "approve")]
+        )
+        .await
+        .status(),
+        403
+    );
+    let r = admin
+        .submit(
+            "/manage",
+            "/admin/cooperatives/NA-YC/approve",
+            &[("form", "approve")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(goc.text("/").await.contains("HTX Na Yên Châu"));
+    let tree_page = goc.text(&scanned[goc.base.len()..]).await;
     assert!(tree_page.contains("Xác thực: do HTX Na Yên Châu cấp"));
 
     let labels = [
@@ -211,6 +247,35 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
         303
     );
     assert!(goc.text("/t/NA-YC/CC002").await.contains("Đã loại bỏ"));
+    // Its label still verifies, but the badge is no longer green.
+    let removed_page = goc.text(&scanned[goc.base.len()..]).await;
+    assert!(
+        removed_page.contains("Cây này đã bị loại khỏi sổ đăng ký")
+            && !removed_page.contains("badge ok")
+    );
+    // A tree entered 70 km from its zone, or of a crop the zone does not grow, is refused.
+    for (species, lat, lon, why) in [
+        (
+            "custard_apple",
+            "21.028",
+            "105.854",
+            "km: hãy kiểm tra toạ độ",
+        ),
+        ("mango", "21.7041", "105.9063", "trồng na, không có Xoài"),
+    ] {
+        let mut far = tree.to_vec();
+        far[2] = ("species", species);
+        far[6] = ("lat", lat);
+        far[7] = ("lon", lon);
+        let r = boss.submit(page, "/manage/NA-YC/trees", &far).await;
+        assert_eq!(r.status(), 422, "{why}");
+        assert!(r.text().await.unwrap().contains(why), "{why}");
+        let html = boss.get(page).await.text().await.unwrap();
+        assert!(
+            !html.contains("/manage/NA-YC/t/CC003"),
+            "{why}: nothing stored"
+        );
+    }
     let png = boss.get("/manage/NA-YC/t/CC002/label.png").await;
     assert_eq!(png.headers()["content-type"], "image/png");
     let label = image::load_from_memory(&png.bytes().await.unwrap()).unwrap();
@@ -226,6 +291,36 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
         .await
         .unwrap();
     assert!(svg.contains("<svg") && svg.contains("CC002"));
+
+    // Rotating the key asks for a confirmation first.
+    let key_id = |html: &str| {
+        html.split("<code class=\"code\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let before = key_id(&boss.get(page).await.text().await.unwrap());
+    let r = boss
+        .submit(page, "/manage/NA-YC/key", &[("form", "key")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Hãy đánh dấu ô xác nhận"));
+    let r = boss
+        .submit(
+            page,
+            "/manage/NA-YC/key",
+            &[("form", "key"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_ne!(
+        key_id(&boss.get(page).await.text().await.unwrap()),
+        before,
+        "a new key"
+    );
 
     // A member invited by phone joins with the code from the notice, once.
     let r = boss
@@ -267,7 +362,7 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
     ];
     let r = farmer.submit("/join", "/join", &join).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], "/manage?done=joined");
+    assert_eq!(r.headers()["location"], "/manage/NA-YC?done=joined");
     assert_eq!(
         Agent::new(&goc)
             .submit("/join", "/join", &join)
@@ -513,7 +608,7 @@ async fn in_chromium_a_manager_signs_up_creates_a_cooperative_a_zone_and_a_tree(
     b.find_css(".photos img").await;
     b.screenshot("manage-tree").await;
     b.click("a[href='/t/NA-YC/CC001']").await;
-    b.wait_for_text(".badge", "Xác thực: do HTX Na Yên Châu cấp")
+    b.wait_for_text(".badge.warn", "Hợp tác xã này chưa được Gốc xác minh")
         .await;
     // The web map comes up; without tiles the server-drawn outline stays in view.
     b.find_css(".map[data-ready]").await;
@@ -788,4 +883,127 @@ async fn another_cooperatives_manager_cannot_take_over_an_invited_manager_over_h
         )
         .await;
     assert_eq!(r.status(), 303);
+}
+
+/// Anyone can type five wrong passwords for someone's number. That locks the number for
+/// browsers that never signed in to it, but the owner's own browser (its device cookie)
+/// still gets in with the right password; and one client trying many accounts is locked
+/// itself.
+#[tokio::test]
+async fn a_lockout_caused_by_others_does_not_keep_the_owner_out() {
+    let goc = Goc::start().await;
+    let owner = Agent::from_address(&goc, "198.51.100.2");
+    owner.sign_up("0912345678", "Lan").await;
+    let login = |password: &'static str| {
+        [
+            ("form", "login"),
+            ("identifier", "0912345678"),
+            ("password", password),
+        ]
+    };
+    // Signing in once marks this browser.
+    assert_eq!(owner.submit("/", "/logout", &[]).await.status(), 303);
+    assert_eq!(
+        owner
+            .submit("/login", "/login", &login("a long password"))
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(owner.submit("/", "/logout", &[]).await.status(), 303);
+
+    let attacker = Agent::from_address(&goc, "203.0.113.7");
+    for _ in 0..4 {
+        assert_eq!(
+            attacker
+                .submit("/login", "/login", &login("guess guess"))
+                .await
+                .status(),
+            422
+        );
+    }
+    assert_eq!(
+        attacker
+            .submit("/login", "/login", &login("guess guess"))
+            .await
+            .status(),
+        429
+    );
+    // The number is locked for a new browser, even with the right password...
+    let stranger = Agent::from_address(&goc, "192.0.2.9");
+    assert_eq!(
+        stranger
+            .submit("/login", "/login", &login("a long password"))
+            .await
+            .status(),
+        429
+    );
+    // ...but not for the owner's browser.
+    assert_eq!(
+        owner
+            .submit("/login", "/login", &login("a long password"))
+            .await
+            .status(),
+        303
+    );
+
+    // One client trying password after password across accounts is locked itself.
+    let sprayer = Agent::from_address(&goc, "203.0.113.99");
+    let mut last = 0;
+    for n in 0..60 {
+        let id = format!("09000{n:05}");
+        let r = sprayer
+            .submit(
+                "/login",
+                "/login",
+                &[
+                    ("form", "login"),
+                    ("identifier", id.as_str()),
+                    ("password", "spray spray"),
+                ],
+            )
+            .await;
+        last = r.status().as_u16();
+        if last == 429 {
+            break;
+        }
+    }
+    assert_eq!(last, 429, "the client is locked after about fifty failures");
+    let fresh = [
+        ("form", "login"),
+        ("identifier", "0987000001"),
+        ("password", "spray spray"),
+    ];
+    assert_eq!(
+        sprayer.submit("/login", "/login", &fresh).await.status(),
+        429
+    );
+}
+
+/// Two servers over one PostgreSQL database: a label batch started on one is followed and
+/// downloaded on the other (jobs live in the database, not in a server's memory).
+#[tokio::test]
+async fn two_servers_on_one_postgresql_share_background_jobs() {
+    let db = PgDatabase::create();
+    let a = Goc::start_on(&db.url()).await;
+    let b = Goc::start_on(&db.url()).await;
+    let boss = manager_with_trees(&a, 320).await;
+    let labels = [
+        ("form", "labels"),
+        ("format", "a4-3x8"),
+        ("zone", ""),
+        ("species", ""),
+        ("trees", ""),
+    ];
+    let r = boss
+        .submit("/manage/XOAI-CL", "/manage/XOAI-CL/labels.pdf", &labels)
+        .await;
+    assert_eq!(r.status(), 303);
+    let job = r.headers()["location"].to_str().unwrap().to_owned();
+    let on_b = boss.at(&b);
+    let html = on_b.wait_for(&job, "Tem đã sẵn sàng: 320 tem").await;
+    assert!(html.contains(&format!("{job}/file")));
+    let pdf = on_b.get(&format!("{job}/file")).await;
+    assert_eq!(pdf.status(), 200);
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
 }

@@ -12,6 +12,7 @@ use crate::pages::{message, role_name};
 pub fn SignUpPage() -> impl IntoView {
     let l = use_locale();
     view! {
+        <leptos_meta::Title text=Msg::SignUp.text(l)/>
         <h1>{Msg::SignUp.text(l)}</h1>
         <PostForm id="signup" action="/signup">
             <Field form="signup" name="identifier" label=Msg::PhoneOrEmail.text(l) required=true autocomplete="username"/>
@@ -34,6 +35,7 @@ pub fn LogInPage() -> impl IntoView {
         .or_else(|| form_state().values.get("next").cloned())
         .unwrap_or_default();
     view! {
+        <leptos_meta::Title text=Msg::LogIn.text(l)/>
         <h1>{Msg::LogIn.text(l)}</h1>
         <PostForm id="login" action="/login">
             <input type="hidden" name="next" value=next/>
@@ -119,6 +121,7 @@ pub fn JoinPage() -> impl IntoView {
         })
     };
     view! {
+        <leptos_meta::Title text=Msg::Join.text(l)/>
         <h1>{Msg::Join.text(l)}</h1>
         <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>{body}</Suspense>
         {enter_code}
@@ -130,6 +133,7 @@ pub fn JoinPage() -> impl IntoView {
 pub fn ResetPage() -> impl IntoView {
     let l = use_locale();
     view! {
+        <leptos_meta::Title text=Msg::ResetPassword.text(l)/>
         <h1>{Msg::ResetPassword.text(l)}</h1>
         <p class="muted">{Msg::ResetHint.text(l)}</p>
         <PostForm id="reset" action="/reset">
@@ -146,6 +150,7 @@ pub fn ResetPage() -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let l = use_locale();
     view! {
+        <leptos_meta::Title text=Msg::Account.text(l)/>
         <h1>{Msg::Account.text(l)}</h1>
         <h2>{Msg::ChangePassword.text(l)}</h2>
         <PostForm id="password" action="/account">

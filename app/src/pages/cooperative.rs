@@ -25,7 +25,14 @@ pub fn CooperativePage() -> impl IntoView {
                     Ok(Some(p)) => {
                         let coop = p.card.code.clone();
                         view! {
+                            <leptos_meta::Title text=p.card.name.clone()/>
                             <h1>{p.card.name.clone()}</h1>
+                            {(!p.card.approved).then(|| view! {
+                                <div class="badge warn" role="status">
+                                    <p><strong>{Msg::UnapprovedTitle.text(l)}</strong></p>
+                                    <p>{Msg::UnapprovedBody.text(l)}</p>
+                                </div>
+                            })}
                             <ul class="cards"><CoopItem c=p.card/></ul>
                             <h2>{Msg::TreesOf.text(l)}</h2>
                             <ul class="trees">

@@ -35,7 +35,10 @@ pub fn ManageHomePage() -> impl IntoView {
                 match me.await {
                     Err(_) => message(Msg::ServerError).into_any(),
                     Ok(None) => sign_in_first(l),
-                    Ok(Some(me)) => view! {
+                    Ok(Some(me)) => {
+                    let open_create = me.is_admin || me.coops.is_empty() || crate::forms::form_state().form == "coop";
+                    view! {
+                        <leptos_meta::Title text=Msg::MyCooperatives.text(l)/>
                         <h1>{Msg::MyCooperatives.text(l)}</h1>
                         {me.coops.is_empty().then(|| view! { <p class="muted">{Msg::NoMemberships.text(l)}</p> })}
                         <ul class="cards">
@@ -46,7 +49,8 @@ pub fn ManageHomePage() -> impl IntoView {
                                 </a></li>
                             }).collect_view()}
                         </ul>
-                        <h2>{Msg::CreateCooperative.text(l)}</h2>
+                        <details open=open_create>
+                        <summary>{Msg::CreateCooperative.text(l)}</summary>
                         <PostForm id="coop" action="/manage">
                             <Field form="coop" name="code" label=Msg::CoopCode.text(l) required=true hint=Msg::CoopCodeHint.text(l)/>
                             <Field form="coop" name="name" label=Msg::CoopName.text(l) required=true/>
@@ -57,6 +61,8 @@ pub fn ManageHomePage() -> impl IntoView {
                             <Field form="coop" name="gs1" label=Msg::Gs1Prefix.text(l)/>
                             <button type="submit" class="primary">{Msg::Create.text(l)}</button>
                         </PostForm>
+                        </details>
+                        {me.is_admin.then(|| view! { <PendingCooperatives/> })}
                         {me.is_admin.then(|| view! {
                             <h2>{Msg::AddSpecies.text(l)}</h2>
                             <PostForm id="species" action="/admin/species">
@@ -67,8 +73,37 @@ pub fn ManageHomePage() -> impl IntoView {
                                 <button type="submit" class="primary">{Msg::Add.text(l)}</button>
                             </PostForm>
                         })}
-                    }.into_any(),
+                    }.into_any()
+                    }
                 }
+            })}
+        </Suspense>
+    }
+}
+
+/// Cooperatives a platform administrator has yet to verify, each with its button.
+#[component]
+fn PendingCooperatives() -> impl IntoView {
+    let l = use_locale();
+    let pending = Resource::new(|| (), |_| crate::api::get_unapproved());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let list = pending.await.unwrap_or_default();
+                (!list.is_empty()).then(|| view! {
+                    <h2>{Msg::PendingCooperatives.text(l)}</h2>
+                    <ul class="members">
+                        {list.into_iter().map(|c| view! {
+                            <li>
+                                <a href=format!("/c/{}", c.code)><strong>{c.name.clone()}</strong></a>
+                                {format!(" · {} · {}", c.code, c.place)}
+                                <PostForm id="approve" action=format!("/admin/cooperatives/{}/approve", c.code)>
+                                    <button type="submit" class="primary">{Msg::Approve.text(l)}</button>
+                                </PostForm>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })
             })}
         </Suspense>
     }
@@ -78,9 +113,17 @@ pub fn ManageHomePage() -> impl IntoView {
 pub fn ManageCoopPage() -> impl IntoView {
     let l = use_locale();
     let params = use_params_map();
+    let query = leptos_router::hooks::use_query_map();
     let page = Resource::new(
-        move || params.read().get("coop").unwrap_or_default(),
-        get_manage_page,
+        move || {
+            let q = query.read();
+            (
+                params.read().get("coop").unwrap_or_default(),
+                q.get("q").unwrap_or_default(),
+                q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+            )
+        },
+        |(coop, q, page)| get_manage_page(coop, q, page),
     );
     view! {
         <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
@@ -122,6 +165,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
     let (zone_choice, species_choice) = (zone_options.clone(), species.clone());
     let (zone_action, tree_action) = (format!("{base}/zones"), format!("{base}/trees"));
     let import_action = format!("{base}/import");
+    let template = format!("{base}/import/template.csv");
     let import_open = crate::forms::form_state().form == "import";
     let (labels_action, member_action, key_action) = (
         format!("{base}/labels.pdf"),
@@ -129,6 +173,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
         format!("{base}/key"),
     );
     view! {
+        <leptos_meta::Title text=p.name.clone()/>
         <h1>{p.name.clone()}</h1>
         <p class="muted">{format!("{} · {}", p.code, p.place)}</p>
         <nav class="jump">
@@ -160,7 +205,12 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
             </details>
         })}
 
-        <h2 id="trees">{Msg::TreesOf.text(l)}</h2>
+        <h2 id="trees">{format!("{} ({})", Msg::TreesOf.text(l), p.tree_total)}</h2>
+        <form method="get" action=base.clone() class="search" role="search">
+            <label for="tree-search" class="visually-hidden">{Msg::SearchTrees.text(l)}</label>
+            <input id="tree-search" type="search" name="q" value=p.query.clone() placeholder=Msg::SearchTrees.text(l)/>
+            <button type="submit">{Msg::Search.text(l)}</button>
+        </form>
         {p.trees.is_empty().then(|| view! { <p class="muted">{Msg::NoTrees.text(l)}</p> })}
         <ul class="trees">
             {p.trees.into_iter().map(|t| view! {
@@ -170,6 +220,16 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                 </a></li>
             }).collect_view()}
         </ul>
+        {(p.pages > 1).then(|| {
+            let link = |n: usize| format!("{base}?q={}&page={n}#trees", crate::forms::urlencode(&p.query));
+            view! {
+                <nav class="pager" aria-label=Msg::Pages.text(l)>
+                    {(p.page > 1).then(|| view! { <a rel="prev" href=link(p.page - 1)>{Msg::Previous.text(l)}</a> })}
+                    <span>{format!("{} / {}", p.page, p.pages)}</span>
+                    {(p.page < p.pages).then(|| view! { <a rel="next" href=link(p.page + 1)>{Msg::Next.text(l)}</a> })}
+                </nav>
+            }
+        })}
         {(manage && !zone_options.is_empty()).then(move || view! {
             <details>
                 <summary>{Msg::AddTree.text(l)}</summary>
@@ -194,6 +254,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                 <summary>{Msg::ImportTrees.text(l)}</summary>
                 <PostForm id="import" action=import_action multipart=true>
                     <p class="muted">{Msg::ImportHint.text(l)}</p>
+                    <p><a href=template download="">{Msg::ImportTemplate.text(l)}</a></p>
                     <label for="import-file">{Msg::CsvFile.text(l)}</label>
                     <input id="import-file" type="file" name="file" accept=".csv,text/csv" required=true/>
                     <label class="check"><input type="checkbox" name="skip_errors" value="1"/> {Msg::SkipErrors.text(l)}</label>
@@ -293,7 +354,8 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
             <p>{Msg::KeyId.text(l)} ": " <code class="code">{p.key_id.clone()}</code></p>
             <PostForm id="key" action=key_action>
                 <p class="muted">{Msg::RotateKeyHint.text(l)}</p>
-                <button type="submit">{Msg::RotateKey.text(l)}</button>
+                <label class="check"><input type="checkbox" name="confirm" value="1" required=true/> {Msg::RotateKeyConfirm.text(l)}</label>
+                <button type="submit" class="danger">{Msg::RotateKey.text(l)}</button>
             </PostForm>
         })}
         <script src="/pkg/manage.js" defer=true></script>
@@ -351,6 +413,7 @@ pub fn JobPage() -> impl IntoView {
         )
     };
     view! {
+        <leptos_meta::Title text=Msg::Progress.text(l)/>
         <h1>{Msg::Progress.text(l)}</h1>
         <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
             {move || Suspend::new(async move {
@@ -420,14 +483,17 @@ fn TreeWork(t: crate::model::ManageTree) -> impl IntoView {
     let label = |ext: &str| format!("{base}/label.{ext}");
     view! {
         <p><a href=format!("/manage/{}#trees", t.coop_code)>{Msg::BackToCooperative.text(l)}</a></p>
+        <leptos_meta::Title text=format!("{} · {}", t.code, t.species)/>
         <h1><span class="code">{t.code.clone()}</span> " " {t.species.clone()} " · " {t.variety.clone()}</h1>
         <p><a href=format!("/t/{}/{}", t.coop_code, t.code)>{Msg::PublicPage.text(l)}</a></p>
 
-        <h2>{Msg::OneLabel.text(l)}</h2>
-        <p class="jump">
-            <a href=label("png") download="">"PNG (50 × 30 mm, 300 dpi)"</a>
-            <a href=label("svg") download="">"SVG"</a>
-        </p>
+        {t.can_manage.then(|| view! {
+            <h2>{Msg::OneLabel.text(l)}</h2>
+            <p class="jump">
+                <a href=label("png") download="">"PNG (50 × 30 mm, 300 dpi)"</a>
+                <a href=label("svg") download="">"SVG"</a>
+            </p>
+        })}
 
         <h2>{Msg::Photos.text(l)}</h2>
         <ul class="photos">
@@ -435,18 +501,22 @@ fn TreeWork(t: crate::model::ManageTree) -> impl IntoView {
                 <li><a href=p.full()><img src=p.thumb() loading="lazy" alt=Msg::PhotoOf.text(l)/></a></li>
             }).collect_view()}
         </ul>
-        <PostForm id="photo" action=photo_action multipart=true>
-            <label for="photo-file">{Msg::PhotoFile.text(l)}</label>
-            <input id="photo-file" type="file" name="photo" accept="image/jpeg,image/png,image/webp" capture="environment" required=true/>
-            <button type="submit" class="primary">{Msg::Upload.text(l)}</button>
-        </PostForm>
+        {t.can_manage.then(|| view! {
+            <PostForm id="photo" action=photo_action multipart=true>
+                <label for="photo-file">{Msg::PhotoFile.text(l)}</label>
+                <input id="photo-file" type="file" name="photo" accept="image/jpeg,image/png,image/webp" capture="environment" required=true/>
+                <button type="submit" class="primary">{Msg::Upload.text(l)}</button>
+            </PostForm>
+        })}
 
         <h2>{Msg::TreeStatus.text(l)}</h2>
         <p>{if t.active { Msg::Active.text(l) } else { Msg::Removed.text(l) }}</p>
-        <PostForm id="status" action=status_action>
-            <input type="hidden" name="active" value=if t.active { "0" } else { "1" }/>
-            <Field form="status" name="reason" label=Msg::Reason.text(l) required=true/>
-            <button type="submit">{if t.active { Msg::MarkRemoved.text(l) } else { Msg::MarkActive.text(l) }}</button>
-        </PostForm>
+        {t.can_manage.then(|| view! {
+            <PostForm id="status" action=status_action>
+                <input type="hidden" name="active" value=if t.active { "0" } else { "1" }/>
+                <Field form="status" name="reason" label=Msg::Reason.text(l) required=true/>
+                <button type="submit">{if t.active { Msg::MarkRemoved.text(l) } else { Msg::MarkActive.text(l) }}</button>
+            </PostForm>
+        })}
     }
 }

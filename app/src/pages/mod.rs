@@ -64,6 +64,7 @@ pub fn Flash() -> impl IntoView {
         "key_rotated" => Some(Msg::KeyRotated),
         "status_changed" => Some(Msg::StatusChanged),
         "photo_added" => Some(Msg::PhotoAdded),
+        "coop_approved" => Some(Msg::CoopApproved),
         _ => None,
     };
     msg.map(|m| view! { <p class="notice-ok flash" role="status">{m.text(l)}</p> })

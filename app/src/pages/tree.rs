@@ -48,8 +48,20 @@ fn TreeDetails(t: Tree) -> impl IntoView {
     };
     let history = format!("/api/trees/{}/{}/history", t.coop_code, t.code);
     let keys = format!("/.well-known/goc/keys/{}", t.coop_code);
+    let title = format!("{} {} · {}", t.species, t.code, t.coop_name);
+    let summary = format!("{} · {} · {}", t.variety, t.zone_name, t.place);
     view! {
-        <Badge verification=t.verification.clone() coop_name=t.coop_name.clone()/>
+        <leptos_meta::Title text=title.clone()/>
+        <leptos_meta::Meta name="description" content=summary.clone()/>
+        <leptos_meta::Meta property="og:type" content="website"/>
+        <leptos_meta::Meta property="og:title" content=title/>
+        <leptos_meta::Meta property="og:description" content=summary/>
+        <leptos_meta::Meta property="og:url" content=t.share_url.clone()/>
+        {t.share_image.clone().map(|img| view! {
+            <leptos_meta::Meta property="og:image" content=img/>
+            <leptos_meta::Meta name="twitter:card" content="summary_large_image"/>
+        })}
+        <Badge t=t.clone()/>
         <article class="tree">
             <h1>
                 <span class="code">{t.code.clone()}</span>
@@ -111,19 +123,22 @@ fn TreeDetails(t: Tree) -> impl IntoView {
     }
 }
 
-/// The verdict, first thing on the page: green when the QR identity verifies, a red
-/// warning when it does not.
+/// The verdict, first thing on the page, in four states a buyer tells apart at a glance:
+/// a scanned label that verifies (green, ✔), a page opened by a link (blue, ℹ: there was no
+/// label to verify), a tree removed from the register or with facts that contradict each
+/// other (amber, !), and a label that does not verify (red, ⚠).
 #[component]
-fn Badge(verification: Verification, coop_name: String) -> impl IntoView {
+fn Badge(t: Tree) -> impl IntoView {
     let l = use_locale();
-    match verification {
-        Verification::Verified { .. } => view! {
-            <p class="badge ok" role="status">
-                <span aria-hidden="true">"✔ "</span>
-                {format!("{} {} {}", Msg::VerifiedBy.text(l), coop_name, Msg::VerifiedIssued.text(l)).trim().to_owned()}
-            </p>
-        }
-        .into_any(),
+    let issued = format!(
+        "{} {} {}",
+        Msg::VerifiedBy.text(l),
+        t.coop_name,
+        Msg::VerifiedIssued.text(l)
+    )
+    .trim()
+    .to_owned();
+    match t.verification {
         Verification::Failed { .. } => view! {
             <div class="badge bad" role="alert">
                 <p><strong><span aria-hidden="true">"⚠ "</span>{Msg::NotVerifiedTitle.text(l)}</strong></p>
@@ -131,31 +146,59 @@ fn Badge(verification: Verification, coop_name: String) -> impl IntoView {
             </div>
         }
         .into_any(),
+        Verification::Verified { .. } if !t.coop_approved => view! {
+            <div class="badge warn" role="status">
+                <p><strong><span aria-hidden="true">"! "</span>{Msg::UnapprovedTitle.text(l)}</strong></p>
+                <p>{Msg::UnapprovedBody.text(l)}</p>
+            </div>
+        }
+        .into_any(),
+        Verification::Verified { .. } if !t.active => view! {
+            <div class="badge warn" role="status">
+                <p><strong><span aria-hidden="true">"! "</span>{Msg::RemovedTitle.text(l)}</strong></p>
+                <p>{Msg::RemovedBody.text(l)}</p>
+            </div>
+        }
+        .into_any(),
+        Verification::Verified { .. } if !t.notes.is_empty() => view! {
+            <div class="badge warn" role="status">
+                <p><strong><span aria-hidden="true">"! "</span>{Msg::ContradictionTitle.text(l)}</strong></p>
+                <ul>{t.notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+            </div>
+        }
+        .into_any(),
+        Verification::Verified { .. } if t.scanned => view! {
+            <p class="badge ok" role="status">
+                <span aria-hidden="true">"✔ "</span>{issued}
+            </p>
+        }
+        .into_any(),
+        Verification::Verified { .. } => view! {
+            <div class="badge info" role="status">
+                <p><strong><span aria-hidden="true">"ℹ "</span>{Msg::OpenedByLink.text(l)}</strong></p>
+                <p>{Msg::OpenedByLinkBody.text(l)}</p>
+            </div>
+        }
+        .into_any(),
     }
 }
 
-/// The signed identity behind the badge, opened on demand. Interactive only once the page
-/// has hydrated: the server renders it closed.
+/// The signed identity behind the badge, opened on demand: a native disclosure, so it
+/// works with no script at all (the page ships no wasm).
 #[component]
 fn SignatureDetails(t: Tree) -> impl IntoView {
     let l = use_locale();
-    let (open, set_open) = signal(false);
     let key_id = match &t.verification {
         Verification::Verified { key_id } => key_id.clone(),
         Verification::Failed { reason } => reason.clone(),
     };
     view! {
-        <section class="signature">
-            <button type="button" id="toggle-signature" aria-expanded=move || open.get().to_string()
-                    aria-controls="signature-details" on:click=move |_| set_open.update(|o| *o = !*o)>
-                {move || if open.get() { Msg::HideSignature.text(l) } else { Msg::ShowSignature.text(l) }}
-            </button>
-            <div id="signature-details" hidden=move || !open.get()>
-                <dl class="facts">
-                    <dt>{Msg::KeyId.text(l)}</dt><dd><code>{key_id}</code></dd>
-                    <dt>{Msg::SignedUrl.text(l)}</dt><dd><code class="wrap">{t.identity_url.clone()}</code></dd>
-                </dl>
-            </div>
-        </section>
+        <details class="signature" id="signature-details">
+            <summary>{Msg::ShowSignature.text(l)}</summary>
+            <dl class="facts">
+                <dt>{Msg::KeyId.text(l)}</dt><dd><code>{key_id}</code></dd>
+                <dt>{Msg::SignedUrl.text(l)}</dt><dd><code class="wrap">{t.identity_url.clone()}</code></dd>
+            </dl>
+        </details>
     }
 }

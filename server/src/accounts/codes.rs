@@ -29,6 +29,13 @@ pub(crate) fn new_code() -> Result<String> {
     Ok(code)
 }
 
+/// A member's pseudonym in a cooperative's public log: 40 random bits, lower-case base32.
+pub fn new_alias() -> Result<String> {
+    Ok(data_encoding::BASE32_NOPAD
+        .encode(&random_bytes::<5>()?)
+        .to_lowercase())
+}
+
 /// The stored form of a code: hashed, after forgiving case, spaces and dashes.
 pub(crate) fn code_hash(code: &str) -> [u8; 32] {
     let canonical: String = code

@@ -4,7 +4,7 @@
 //! by the manager, and what the manager learns about the number is nothing: the reply is
 //! the same whether or not it has an account.
 
-use super::codes::{code_hash, new_code};
+use super::codes::{code_hash, new_alias, new_code};
 use super::{count_failure, sign_up, user_identifier, Identifier, Session};
 use crate::access::{Action, Actor, Role};
 use crate::clock::now_ms;
@@ -137,7 +137,7 @@ pub async fn accept(store: &Store, actor: &Actor, code: &str) -> Result<Invitati
     let accepted = match &user.phone {
         Some(phone) => {
             store
-                .accept_invitation(&code_hash(code), phone, user.id, now_ms())
+                .accept_invitation(&code_hash(code), phone, user.id, now_ms(), &new_alias()?)
                 .await?
         }
         None => None,
@@ -161,7 +161,7 @@ pub async fn sign_up_and_accept(
     name: &str,
     password: &str,
     code: &str,
-) -> Result<Session> {
+) -> Result<(Session, InvitationRow)> {
     let id = Identifier::phone(phone)?;
     super::check_lock(store, &id).await?;
     let open = preview(store, code).await?;
@@ -179,8 +179,8 @@ pub async fn sign_up_and_accept(
     let me = super::actor(store, &session.token)
         .await?
         .ok_or(Error::Unauthorized)?;
-    accept(store, &me, code).await?;
-    Ok(session)
+    let accepted = accept(store, &me, code).await?;
+    Ok((session, accepted))
 }
 
 /// The cooperative's members. Managers see how to reach them; farmers see who is in it.

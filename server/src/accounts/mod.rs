@@ -2,6 +2,7 @@
 //! password changes and recovery, and membership of cooperatives by invitation.
 
 mod codes;
+pub use codes::new_alias;
 mod identity;
 pub mod invitations;
 mod password;
@@ -9,6 +10,7 @@ pub mod recovery;
 pub mod throttle;
 
 pub use identity::{Identifier, NewPassword};
+pub use throttle::Client;
 
 use crate::access::{Actor, Membership, Role};
 use crate::clock::now_ms;
@@ -24,6 +26,8 @@ pub const SESSION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 pub struct Session {
     pub token: String,
     pub expires_at: i64,
+    /// The account signed in (the device cookie names it).
+    pub user_id: i64,
 }
 
 fn token_hash(token: &str) -> [u8; 32] {
@@ -42,7 +46,11 @@ async fn open_session(store: &Store, user_id: i64) -> Result<Session> {
     store
         .insert_session(&token_hash(&token), user_id, now, expires_at)
         .await?;
-    Ok(Session { token, expires_at })
+    Ok(Session {
+        token,
+        expires_at,
+        user_id,
+    })
 }
 
 fn wrong_credentials() -> Error {
@@ -82,10 +90,10 @@ fn split(id: &Identifier) -> (Option<String>, Option<String>) {
     }
 }
 
-/// Refuses with `TooManyRequests` while the identifier is locked.
-async fn check_lock(store: &Store, id: &Identifier) -> Result<()> {
+/// Refuses with `TooManyRequests` while `key` (an identifier, device or client) is locked.
+async fn check_key(store: &Store, key: &str) -> Result<()> {
     let now = now_ms();
-    let until = store.login_locked_until(id.as_str()).await?;
+    let until = store.login_locked_until(key).await?;
     if until > now {
         return Err(Error::TooManyRequests(
             ((until - now) as u64).div_ceil(1000),
@@ -94,17 +102,41 @@ async fn check_lock(store: &Store, id: &Identifier) -> Result<()> {
     Ok(())
 }
 
-/// Checks a password for an identifier, counting failures towards the lock.
-async fn check_password(store: &Store, id: &Identifier, password: &str) -> Result<UserRow> {
-    check_lock(store, id).await?;
+/// Refuses with `TooManyRequests` while the identifier is locked.
+async fn check_lock(store: &Store, id: &Identifier) -> Result<()> {
+    check_key(store, id.as_str()).await
+}
+
+/// Checks a password for an identifier from a client, counting failures towards the
+/// locks (see [`throttle`]).
+async fn check_password(
+    store: &Store,
+    id: &Identifier,
+    password: &str,
+    client: &Client,
+) -> Result<UserRow> {
     let user = store.user_by_identifier(id.as_str()).await?;
+    // A browser that signed in to this account before answers for itself.
+    let device = user.as_ref().and_then(|u| client.device_key(u.id));
+    let account_key = device.clone().unwrap_or_else(|| id.as_str().to_owned());
+    if device.is_none() {
+        if let Some(k) = client.key() {
+            check_key(store, &k).await?;
+        }
+    }
+    check_key(store, &account_key).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     if password::verify(password.to_owned(), stored).await? {
-        store.clear_login_failures(id.as_str()).await?;
+        store.clear_login_failures(&account_key).await?;
         // verify() is true only with a stored hash, so there is a user.
         user.ok_or_else(wrong_credentials)
     } else {
-        count_failure(store, id).await?;
+        if let Some(k) = client.key().filter(|_| device.is_none()) {
+            store
+                .record_login_failure(&k, now_ms(), throttle::CLIENT_FREE_FAILURES)
+                .await?;
+        }
+        count_key_failure(store, &account_key).await?;
         Err(wrong_credentials())
     }
 }
@@ -112,7 +144,13 @@ async fn check_password(store: &Store, id: &Identifier, password: &str) -> Resul
 /// Counts a failed attempt (password or one-time code) towards the identifier's lock;
 /// `TooManyRequests` once it is locked.
 async fn count_failure(store: &Store, id: &Identifier) -> Result<()> {
-    let until = store.record_login_failure(id.as_str(), now_ms()).await?;
+    count_key_failure(store, id.as_str()).await
+}
+
+async fn count_key_failure(store: &Store, key: &str) -> Result<()> {
+    let until = store
+        .record_login_failure(key, now_ms(), throttle::FREE_FAILURES)
+        .await?;
     if until > 0 {
         return Err(Error::TooManyRequests(
             ((until - now_ms()).max(0) as u64).div_ceil(1000),
@@ -124,8 +162,19 @@ async fn count_failure(store: &Store, id: &Identifier) -> Result<()> {
 /// Signs in: a new session for the right password. Five wrong ones in 15 minutes lock
 /// the identifier, for longer after each further failure.
 pub async fn log_in(store: &Store, identifier: &str, password: &str) -> Result<Session> {
+    log_in_from(store, identifier, password, &Client::default()).await
+}
+
+/// Signs in from a client of the web (its address and device cookie count towards the
+/// throttle, see [`throttle`]).
+pub async fn log_in_from(
+    store: &Store,
+    identifier: &str,
+    password: &str,
+    client: &Client,
+) -> Result<Session> {
     let id = Identifier::parse(identifier).map_err(|_| wrong_credentials())?;
-    let user = check_password(store, &id, password).await?;
+    let user = check_password(store, &id, password, client).await?;
     open_session(store, user.id).await
 }
 
@@ -149,6 +198,7 @@ pub async fn actor(store: &Store, token: &str) -> Result<Option<Actor>> {
                 code: m.code,
                 name: m.name,
                 role: Role::parse(&m.role)?,
+                alias: m.alias,
             })
         })
         .collect::<Result<_>>()?;
@@ -175,7 +225,7 @@ pub async fn change_password(
         .ok_or(Error::Unauthorized)?;
     let id = user_identifier(&user)?;
     let new = NewPassword::parse(new, &id)?;
-    check_password(store, &id, current)
+    check_password(store, &id, current, &Client::default())
         .await
         .map_err(|e| match e {
             Error::Invalid(_) => Error::invalid(

@@ -5,14 +5,15 @@ pub mod cookies;
 pub mod csrf;
 pub mod edge;
 pub mod localize;
+pub mod metrics;
 pub mod redirect;
 pub mod session;
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 
 use crate::error::Result;
 use crate::services::Services;
@@ -39,14 +40,54 @@ async fn healthz(State(s): State<Services>) -> impl IntoResponse {
     }
 }
 
+/// A JSON document with a strong validator: its content hash as the `ETag`, and `304 Not
+/// Modified` when the client already holds those bytes (a phone re-checking a history it
+/// downloaded before fetches nothing).
+fn conditional_json<T: serde::Serialize>(
+    headers: &HeaderMap,
+    value: &T,
+    extra: &[(header::HeaderName, String)],
+) -> Result<Response> {
+    let body = serde_json::to_vec(value)
+        .map_err(|e| crate::Error::Internal(format!("encoding JSON: {e}")))?;
+    let etag = format!("\"{}\"", &blake3::hash(&body).to_hex()[..32]);
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
+    let mut res = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    };
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    for (name, value) in extra {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(name.clone(), v);
+        }
+    }
+    Ok(res)
+}
+
 /// A cooperative's key history, so anyone can verify its QR identities offline.
 async fn key_history(
     State(s): State<Services>,
     Path(coop): Path<String>,
-) -> Result<impl IntoResponse> {
+    headers: HeaderMap,
+) -> Result<Response> {
     let coop = cooperatives::by_code(&s.store, coop.trim_end_matches(".json")).await?;
     let keys = cooperatives::key_history(&s.store, &coop).await?;
-    Ok(([(header::CACHE_CONTROL, "public, max-age=300")], Json(keys)))
+    conditional_json(
+        &headers,
+        &keys,
+        &[(header::CACHE_CONTROL, "public, max-age=300".into())],
+    )
 }
 
 /// The latest signed checkpoint, as a C2SP signed note.
@@ -66,10 +107,19 @@ async fn checkpoint(
 async fn tree_history(
     State(s): State<Services>,
     Path((coop, tree)): Path<(String, String)>,
-) -> Result<impl IntoResponse> {
+    headers: HeaderMap,
+) -> Result<Response> {
     let history = log::export_tree(&s.store, &s.sealer, &s.base_url, &coop, &tree).await?;
     let name = format!("attachment; filename=\"{coop}-{tree}-history.json\"");
-    Ok(([(header::CONTENT_DISPOSITION, name)], Json(history)))
+    conditional_json(
+        &headers,
+        &history,
+        &[
+            (header::CONTENT_DISPOSITION, name),
+            // Public, but fresh: a new diary entry changes it; revalidation is cheap.
+            (header::CACHE_CONTROL, "public, no-cache".into()),
+        ],
+    )
 }
 
 /// A tree photo by its content hash (`full.jpg` or `thumb.jpg`). The hash names the

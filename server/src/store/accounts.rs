@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 const USER_COLUMNS: &str = "id, phone, email, name, password_hash, is_admin";
 
 const INSERT_MEMBERSHIP: &str =
-    "INSERT INTO memberships (user_id, cooperative_id, role, created_at) VALUES ($1, $2, $3, $4)";
+    "INSERT INTO memberships (user_id, cooperative_id, role, created_at, alias) \
+    VALUES ($1, $2, $3, $4, $5)";
 
 const INVITATION: &str =
     "SELECT i.id, i.cooperative_id, c.code AS coop_code, c.name AS coop_name, \
@@ -107,7 +108,7 @@ impl Store {
     }
 
     pub async fn memberships_of(&self, user_id: i64) -> Result<Vec<MembershipRow>> {
-        const SQL: &str = "SELECT m.cooperative_id, c.code, c.name, m.role \
+        const SQL: &str = "SELECT m.cooperative_id, c.code, c.name, m.role, m.alias \
             FROM memberships m JOIN cooperatives c ON c.id = m.cooperative_id WHERE m.user_id = $1 ORDER BY c.name";
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(user_id).fetch_all(p).await)?)
     }
@@ -116,18 +117,6 @@ impl Store {
         const SQL: &str = "SELECT u.id AS user_id, u.name, u.phone, u.email, m.role \
             FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.cooperative_id = $1 ORDER BY m.role, u.name";
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
-    }
-
-    pub async fn insert_membership(
-        &self,
-        user_id: i64,
-        cooperative_id: i64,
-        role: &str,
-        now: i64,
-    ) -> Result<()> {
-        on_pool!(self, p => sqlx::query(INSERT_MEMBERSHIP)
-            .bind(user_id).bind(cooperative_id).bind(role).bind(now).execute(p).await.map(|_| ()).map_err(Error::from))
-        .map_err(already_member)
     }
 
     pub async fn is_member_by_phone(&self, cooperative_id: i64, phone: &str) -> Result<bool> {
@@ -231,6 +220,7 @@ impl Store {
         phone: &str,
         user_id: i64,
         now: i64,
+        alias: &str,
     ) -> Result<Option<InvitationRow>> {
         let sql = format!("{INVITATION} WHERE i.code_hash = $1");
         on_pool!(self, p => async {
@@ -243,7 +233,7 @@ impl Store {
             }
             let row: InvitationRow = sqlx::query_as(&sql).bind(code_hash).fetch_one(&mut *tx).await?;
             sqlx::query(INSERT_MEMBERSHIP)
-                .bind(user_id).bind(row.cooperative_id).bind(&row.role).bind(now)
+                .bind(user_id).bind(row.cooperative_id).bind(&row.role).bind(now).bind(alias)
                 .execute(&mut *tx).await.map_err(|e| already_member(e.into()))?;
             tx.commit().await?;
             Ok(Some(row))
@@ -318,7 +308,7 @@ impl Store {
 
     /// Counts a failed login atomically (concurrent failures all count) and returns the
     /// time until which the identifier is now locked (0 if it is not).
-    pub async fn record_login_failure(&self, identifier: &str, now: i64) -> Result<i64> {
+    pub async fn record_login_failure(&self, identifier: &str, now: i64, free: i64) -> Result<i64> {
         const COUNT: &str = "INSERT INTO login_failures (identifier, failures, first_at, locked_until) \
             VALUES ($1, 1, $2, 0) ON CONFLICT (identifier) DO UPDATE SET \
               failures = CASE WHEN login_failures.first_at < $3 THEN 1 ELSE login_failures.failures + 1 END, \
@@ -327,7 +317,7 @@ impl Store {
         let window_start = now - throttle::WINDOW_MS;
         let failures: i64 = on_pool!(self, p => sqlx::query_scalar(COUNT)
             .bind(identifier).bind(now).bind(window_start).fetch_one(p).await)?;
-        let lock = throttle::lock_ms(failures);
+        let lock = throttle::lock_ms(failures, free);
         if lock == 0 {
             return Ok(0);
         }

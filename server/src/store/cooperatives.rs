@@ -11,18 +11,19 @@ use crate::error::{Error, Result};
 /// A cooperative with its zone and tree counts; callers add WHERE / ORDER BY.
 const SUMMARY: &str = "SELECT c.code, c.name, c.province, c.district, c.commune, \
       (SELECT COUNT(*) FROM zones z WHERE z.cooperative_id = c.id) AS zones, \
-      (SELECT COUNT(*) FROM trees t WHERE t.cooperative_id = c.id) AS trees \
+      (SELECT COUNT(*) FROM trees t WHERE t.cooperative_id = c.id) AS trees, \
+      (c.approved_at IS NOT NULL) AS approved \
     FROM cooperatives c";
 
 const COOPERATIVE_COLUMNS: &str =
-    "id, code, name, province, district, commune, contact, gs1_prefix, origin, log_size, created_at";
+    "id, code, name, province, district, commune, contact, gs1_prefix, origin, log_size, created_at, approved_at";
 
 impl Store {
     /// Inserts a cooperative with its first key, in one transaction.
     pub async fn insert_cooperative(&self, c: &CooperativeInsert) -> Result<i64> {
         const COOP: &str = "INSERT INTO cooperatives \
-            (code, name, province, district, commune, contact, gs1_prefix, origin, created_at) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+            (code, name, province, district, commune, contact, gs1_prefix, origin, created_at, approved_at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
         const KEY: &str = "INSERT INTO cooperative_keys \
             (cooperative_id, key_id, public_key, secret_sealed, rotation, created_at) \
             VALUES ($1, $2, $3, $4, NULL, $5)";
@@ -30,14 +31,14 @@ impl Store {
             let mut tx = p.begin().await?;
             let id: i64 = sqlx::query_scalar(COOP)
                 .bind(&c.code).bind(&c.name).bind(&c.province).bind(&c.district).bind(&c.commune)
-                .bind(&c.contact).bind(&c.gs1_prefix).bind(&c.origin).bind(c.created_at)
+                .bind(&c.contact).bind(&c.gs1_prefix).bind(&c.origin).bind(c.created_at).bind(c.approved_at)
                 .fetch_one(&mut *tx).await?;
             sqlx::query(KEY)
                 .bind(id).bind(&c.key_id).bind(&c.public_key).bind(&c.secret_sealed).bind(c.created_at)
                 .execute(&mut *tx).await?;
-            if let Some(user) = c.manager {
-                sqlx::query("INSERT INTO memberships (user_id, cooperative_id, role, created_at) VALUES ($1, $2, 'manager', $3)")
-                    .bind(user).bind(id).bind(c.created_at).execute(&mut *tx).await?;
+            if let Some((user, alias)) = &c.manager {
+                sqlx::query("INSERT INTO memberships (user_id, cooperative_id, role, created_at, alias) VALUES ($1, $2, 'manager', $3, $4)")
+                    .bind(user).bind(id).bind(c.created_at).bind(alias).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(id)
@@ -56,8 +57,21 @@ impl Store {
 
     /// All cooperatives with their zone and tree counts, by name.
     pub async fn list_cooperatives(&self) -> Result<Vec<CooperativeSummaryRow>> {
-        let sql = format!("{SUMMARY} ORDER BY c.name");
+        let sql = format!("{SUMMARY} WHERE c.approved_at IS NOT NULL ORDER BY c.name");
         Ok(on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+    }
+
+    /// Cooperatives waiting for a platform administrator's approval, oldest first.
+    pub async fn unapproved_cooperatives(&self) -> Result<Vec<CooperativeSummaryRow>> {
+        let sql = format!("{SUMMARY} WHERE c.approved_at IS NULL ORDER BY c.created_at");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+    }
+
+    /// Approves a cooperative; false if there is none with that code or it was approved.
+    pub async fn approve_cooperative(&self, code: &str, now: i64) -> Result<bool> {
+        let n = on_pool!(self, p => sqlx::query("UPDATE cooperatives SET approved_at = $2 WHERE code = $1 AND approved_at IS NULL")
+            .bind(code).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
     }
 
     /// One cooperative with its counts, by code.
@@ -116,6 +130,15 @@ impl Store {
         const SQL: &str = "SELECT key_id, public_key, secret_sealed, rotation, created_at \
                            FROM cooperative_keys WHERE cooperative_id = $1 ORDER BY id";
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
+    }
+
+    /// Cooperatives, and entries in all their logs (each log's size).
+    pub async fn log_totals(&self) -> Result<(i64, i64)> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(log_size), 0) AS BIGINT) FROM cooperatives",
+        )
+        .fetch_one(p)
+        .await)?)
     }
 
     pub async fn count_cooperatives(&self) -> Result<i64> {

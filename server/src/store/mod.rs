@@ -6,6 +6,7 @@
 
 mod accounts;
 mod cooperatives;
+mod jobs;
 mod log;
 mod rows;
 mod species;
@@ -105,6 +106,11 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
         Ok(())
+    }
+
+    /// Connections open in the pool, and how many of them are idle.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        on_pool!(self, p => (p.size(), p.num_idle()))
     }
 
     pub async fn close(&self) {

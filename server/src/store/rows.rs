@@ -14,6 +14,9 @@ pub struct CooperativeRow {
     pub origin: String,
     pub log_size: i64,
     pub created_at: i64,
+    /// When a platform administrator approved it; until then it is not listed and its
+    /// labels do not read as verified.
+    pub approved_at: Option<i64>,
 }
 
 /// A cooperative with its counts, for listings.
@@ -26,6 +29,7 @@ pub struct CooperativeSummaryRow {
     pub commune: String,
     pub zones: i64,
     pub trees: i64,
+    pub approved: bool,
 }
 
 /// One key of a cooperative's history. The sealed secret stays in the store layer's
@@ -67,9 +71,11 @@ pub struct TreeDetailRow {
     pub zone_name: String,
     pub zone_code: Option<String>,
     pub zone_boundary: Option<String>,
+    pub zone_crops: String,
     pub zone_area_ha: f64,
     pub coop_code: String,
     pub coop_name: String,
+    pub coop_approved: bool,
     pub province: String,
     pub district: String,
     pub commune: String,
@@ -129,8 +135,11 @@ pub struct CooperativeInsert {
     pub public_key: Vec<u8>,
     pub secret_sealed: Vec<u8>,
     pub created_at: i64,
-    /// The account that registers it, made its manager in the same transaction.
-    pub manager: Option<i64>,
+    /// Set when a platform administrator registers it (approved at once).
+    pub approved_at: Option<i64>,
+    /// The account that registers it, made its manager in the same transaction, with its
+    /// pseudonym there.
+    pub manager: Option<(i64, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -234,6 +243,8 @@ pub struct MembershipRow {
     pub code: String,
     pub name: String,
     pub role: String,
+    /// The member's pseudonym in this cooperative's public log.
+    pub alias: String,
 }
 
 /// A member as the cooperative's members page lists them.
@@ -269,4 +280,21 @@ pub struct InvitationRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub closed_at: Option<i64>,
+}
+
+/// A background job as stored (its file is read separately, only for the download).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: String,
+    pub cooperative_id: i64,
+    pub total: i64,
+    pub done: i64,
+    pub state: String,
+    pub count: Option<i64>,
+    pub message_vi: Option<String>,
+    pub message_en: Option<String>,
+    pub file_name: Option<String>,
+    pub file_type: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
 }

@@ -169,8 +169,9 @@ impl Store {
         tree_code: &str,
     ) -> Result<Option<TreeDetailRow>> {
         const SQL: &str = "SELECT t.id, t.code, t.species, t.variety, t.planted_on, t.status, t.lat_micro, t.lon_micro, \
-              t.identity_path, z.name AS zone_name, z.code AS zone_code, z.boundary AS zone_boundary, \
-              z.area_ha AS zone_area_ha, c.code AS coop_code, c.name AS coop_name, c.province, c.district, c.commune, \
+              t.identity_path, z.name AS zone_name, z.code AS zone_code, z.boundary AS zone_boundary, z.crops AS zone_crops, \
+              z.area_ha AS zone_area_ha, c.code AS coop_code, c.name AS coop_name, \
+              (c.approved_at IS NOT NULL) AS coop_approved, c.province, c.district, c.commune, \
               s.name_vi AS species_vi, s.name_en AS species_en \
             FROM trees t JOIN zones z ON z.id = t.zone_id JOIN cooperatives c ON c.id = t.cooperative_id \
               LEFT JOIN species s ON s.key = t.species \

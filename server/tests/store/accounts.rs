@@ -112,7 +112,7 @@ async fn concurrent_wrong_passwords_all_count_and_lock_the_account_out() {
         let now = server::clock::now_ms();
         let failures = (0..20).map(|_| {
             let store = s.store.clone();
-            tokio::spawn(async move { store.record_login_failure("+84911111111", now).await })
+            tokio::spawn(async move { store.record_login_failure("+84911111111", now, 5).await })
         });
         for f in failures {
             f.await.unwrap().unwrap();
@@ -255,7 +255,7 @@ async fn an_invited_farmer_signs_up_with_the_invited_number_and_the_code_works_o
         .unwrap_err();
         assert!(matches!(e, Error::Invalid(_)), "{e:?}");
 
-        let joined = invitations::sign_up_and_accept(
+        let (joined, row) = invitations::sign_up_and_accept(
             &s.store,
             "0977123456",
             "Bà Tư",
@@ -264,6 +264,7 @@ async fn an_invited_farmer_signs_up_with_the_invited_number_and_the_code_works_o
         )
         .await
         .unwrap();
+        assert_eq!(row.coop_code, "XOAI-MX");
         let farmer = actor(s, &joined).await;
         assert_eq!(farmer.role_in(coop.id), Some(Role::Farmer));
         assert!(invitations::pending(&s.store, &boss, &coop)
@@ -293,6 +294,25 @@ async fn an_invited_farmer_signs_up_with_the_invited_number_and_the_code_works_o
         assert!(managed
             .iter()
             .any(|m| m.phone.as_deref() == Some("+84977123456")));
+        // The public log names the manager by a pseudonym, never by account number.
+        let zone = NewZone::parse(None, "Đồi", &["xoài"], 2.0, 1).unwrap();
+        zones::create(&s.store, &boss, &coop, zone).await.unwrap();
+        let entry = s
+            .store
+            .entries_of(coop.id, "cooperative")
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        let author = ledger::Entry::decode(&entry.bytes).unwrap().author;
+        let alias = &boss
+            .memberships
+            .iter()
+            .find(|m| m.cooperative_id == coop.id)
+            .unwrap()
+            .alias;
+        assert_eq!(author, format!("member:{alias}"));
+        assert!(alias.len() == 8 && !author.starts_with("user:"), "{author}");
         // Inviting a member again is refused; the manager already sees them.
         let dup = invitations::invite(&s.store, &boss, &coop, "0977123456", "Bà Tư", Role::Farmer)
             .await
@@ -332,7 +352,7 @@ async fn an_invitation_never_takes_over_an_account_nor_grants_more_than_its_one_
             .unwrap_err();
         assert!(matches!(e, Error::Invalid(_)), "{e:?}");
         // Nor sign up as the number with A's role: B's code grants only B's farmer role.
-        let taken = invitations::sign_up_and_accept(
+        let (taken, _) = invitations::sign_up_and_accept(
             &s.store,
             "0911111111",
             "B",
@@ -437,7 +457,7 @@ async fn reissued_codes_replace_old_ones_and_withdrawn_or_expired_invitations_do
             invitations::invite(&s.store, &boss, &coop, "0944444444", "Em Tư", Role::Farmer)
                 .await
                 .unwrap();
-        let farmer = invitations::sign_up_and_accept(
+        let (farmer, _) = invitations::sign_up_and_accept(
             &s.store,
             "0944444444",
             "Em Tư",
@@ -505,15 +525,18 @@ async fn members_are_removed_but_never_the_last_manager_and_reset_codes_stay_wit
                 .await
                 .unwrap();
             match s.store.user_by_identifier(&inv.phone).await.unwrap() {
-                None => invitations::sign_up_and_accept(
-                    &s.store,
-                    phone,
-                    "Thành viên",
-                    "a long password",
-                    &inv.code,
-                )
-                .await
-                .unwrap(),
+                None => {
+                    invitations::sign_up_and_accept(
+                        &s.store,
+                        phone,
+                        "Thành viên",
+                        "a long password",
+                        &inv.code,
+                    )
+                    .await
+                    .unwrap()
+                    .0
+                }
                 Some(_) => {
                     let session = accounts::log_in(&s.store, phone, "a long password")
                         .await
@@ -647,7 +670,7 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
         )
         .await
         .unwrap();
-        let farmer_a = invitations::sign_up_and_accept(
+        let (farmer_a, _) = invitations::sign_up_and_accept(
             &s.store,
             "0900000004",
             "Nông dân",

@@ -13,7 +13,7 @@ async fn two_thousand_rows_import_as_one_unit_while_another_tree_is_registered()
         let s = &db.services;
         let c = crate::coop(s, "NA-LH").await;
         crate::zone_and_tree(s, &c, "X1").await;
-        let other = NewZone::parse(None, "Bãi xoài", &["xoài"], 3.0, 2).unwrap();
+        let other = NewZone::parse(None, "Bãi xoài", &["na", "xoài"], 3.0, 2).unwrap();
         zones::create(&s.store, &Actor::system(), &c, other)
             .await
             .unwrap();
@@ -46,13 +46,14 @@ async fn two_thousand_rows_import_as_one_unit_while_another_tree_is_registered()
                 .await
                 .map(Into::into)
             })
+            .await
             .unwrap();
         // A tree registered by hand meanwhile waits its turn instead of failing.
         crate::zone_and_tree(s, &c, "X2").await;
         let count = loop {
-            match s.jobs.status(&me, c.id, &id).unwrap() {
+            match s.jobs.status(&me, c.id, &id).await.unwrap() {
                 Status::Running { done, total } => assert!(done <= total && total == 2000),
-                Status::Finished(done) => break done.count,
+                Status::Finished { count, .. } => break count,
                 Status::Failed(t) => panic!("{t}"),
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -75,7 +76,21 @@ async fn two_thousand_rows_import_as_one_unit_while_another_tree_is_registered()
             is_admin: false,
             ..Actor::system()
         };
-        assert!(s.jobs.status(&stranger, c.id, &id).is_err());
+        assert!(s.jobs.status(&stranger, c.id, &id).await.is_err());
+        // The job is in the database: a second server over it sees the same (here, the
+        // same store through another Jobs handle), and the farmer-level right is not
+        // enough for a file.
+        let other = server::jobs::Jobs::new(s.store.clone());
+        assert_eq!(
+            other.status(&me, c.id, &id).await.unwrap(),
+            Status::Finished { count: 2000, file: None }
+        );
+        assert!(matches!(other.file(&me, c.id, &id).await, Err(server::Error::NotFound(_))));
+        // A job whose server stopped reads as failed, never as running forever.
+        db.raw_execute(&format!("UPDATE jobs SET state = 'running', updated_at = 1 WHERE id = '{id}'"))
+            .await
+            .unwrap();
+        assert!(matches!(other.status(&me, c.id, &id).await.unwrap(), Status::Failed(t) if t.en.contains("restarted")));
     })
     .await;
 }

@@ -141,7 +141,7 @@ async fn a_tree_code_is_unique_within_its_cooperative_and_a_clash_changes_nothin
         let c = coop(s, "NA-LH").await;
         zone_and_tree(s, &c, "CC001").await;
         let z = s.store.zones_of(c.id).await.unwrap().remove(0);
-        let t = NewTree::parse("CC001", "mango", "Xoài cát chu", "2020-01-01", None).unwrap();
+        let t = NewTree::parse("CC001", "custard_apple", "Na bở", "2020-01-01", None).unwrap();
         let err = trees::create(&s.store, &s.sealer, &Actor::system(), &c, &z, t)
             .await
             .unwrap_err();

@@ -29,6 +29,7 @@ fn scratch(name: &str) -> PathBuf {
 /// A running `goc serve --demo-if-empty` on a fresh SQLite database and a free port.
 pub struct Goc {
     pub base: String,
+    database_url: String,
     client: reqwest::Client,
     child: Child,
 }
@@ -36,6 +37,11 @@ pub struct Goc {
 impl Goc {
     pub async fn start() -> Self {
         let dir = scratch("db");
+        Self::start_on(&format!("sqlite://{}/goc.db", dir.display())).await
+    }
+
+    /// The real binary serving `database_url` on a free port.
+    pub async fn start_on(database_url: &str) -> Self {
         let bin = target_dir().join("debug/goc");
         assert!(
             bin.exists(),
@@ -44,7 +50,7 @@ impl Goc {
         );
         let mut child = Command::new(&bin)
             .args(["serve", "--demo-if-empty"])
-            .env("DATABASE_URL", format!("sqlite://{}/goc.db", dir.display()))
+            .env("DATABASE_URL", database_url)
             .env("GOC_LISTEN", "127.0.0.1:0")
             .env("GOC_SECRET", "e2e-secret-that-is-long-enough-0123456789")
             // Same keys every run: a failure reproduces.
@@ -72,9 +78,29 @@ impl Goc {
             .unwrap();
         Self {
             base: addr,
+            database_url: database_url.to_owned(),
             client,
             child,
         }
+    }
+
+    /// A platform administrator, signed in: an account made admin with `goc make-admin`,
+    /// as an operator would.
+    pub async fn admin(&self) -> Agent {
+        let admin = Agent::new(self);
+        admin.sign_up("0999999999", "Quản trị Gốc").await;
+        let out = std::process::Command::new(target_dir().join("debug/goc"))
+            .args(["make-admin", "0999999999"])
+            .env("DATABASE_URL", &self.database_url)
+            .env("GOC_SECRET", "e2e-secret-that-is-long-enough-0123456789")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        admin
     }
 
     /// Sends SIGTERM (what systemd sends) and waits for the process to end.
@@ -138,10 +164,31 @@ pub struct Agent {
 
 impl Agent {
     pub fn new(goc: &Goc) -> Self {
+        Self::builder(goc, reqwest::header::HeaderMap::new())
+    }
+
+    /// The same person (same cookies) talking to another server of the same site.
+    pub fn at(&self, goc: &Goc) -> Self {
+        Self {
+            base: goc.base.clone(),
+            client: self.client.clone(),
+        }
+    }
+
+    /// A person elsewhere on the internet: a reverse proxy on the server's machine
+    /// forwards their address.
+    pub fn from_address(goc: &Goc, address: &str) -> Self {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("x-forwarded-for", address.parse().unwrap());
+        Self::builder(goc, h)
+    }
+
+    fn builder(goc: &Goc, headers: reqwest::header::HeaderMap) -> Self {
         Self {
             base: goc.base.clone(),
             client: reqwest::Client::builder()
                 .cookie_store(true)
+                .default_headers(headers)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
@@ -355,20 +402,6 @@ impl Browser {
         panic!("{css} never showed {want:?}");
     }
 
-    /// Clicks until the attribute takes the value: the first clicks may land before
-    /// hydration, when the button does nothing yet.
-    pub async fn click_until(&self, css: &str, attr: &str, want: &str) {
-        for _ in 0..60 {
-            self.click(css).await;
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            if self.attr(css, attr).await.as_deref() == Some(want) {
-                return;
-            }
-        }
-        panic!("{css} never got {attr}={want}: the page did not hydrate");
-    }
-
-    /// Clicks inside an element, `(x, y)` pixels from its centre, like a finger would.
     pub async fn tap_at(&self, css: &str, x: f64, y: f64) {
         use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
         let element = self.find(css).await;
@@ -410,6 +443,14 @@ impl Browser {
         e.send_keys(text).await.unwrap();
     }
 
+    /// Runs JavaScript in the page; `return` a value to read it (as a string).
+    pub async fn eval(&self, js: &str) -> String {
+        match self.client.execute(js, vec![]).await.unwrap() {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        }
+    }
+
     pub async fn current_url(&self) -> String {
         self.client.current_url().await.unwrap().to_string()
     }
@@ -441,4 +482,55 @@ pub fn png(w: u32, h: u32) -> Vec<u8> {
         .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
         .unwrap();
     out
+}
+
+/// A fresh PostgreSQL database for servers to share, dropped (connections and all) when
+/// the test ends.
+pub struct PgDatabase {
+    admin: String,
+    name: String,
+}
+
+impl PgDatabase {
+    pub fn create() -> Self {
+        let admin = std::env::var("GOC_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+        let name = format!(
+            "goc_e2e_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        let db = Self { admin, name };
+        db.psql(&format!("CREATE DATABASE {}", db.name));
+        db
+    }
+
+    pub fn url(&self) -> String {
+        format!("{}/{}", self.admin, self.name)
+    }
+
+    fn psql(&self, sql: &str) {
+        let out = std::process::Command::new("psql")
+            .arg(format!("{}/postgres", self.admin))
+            .args(["-c", sql])
+            .output()
+            .expect("psql (postgresql-client) is needed for the PostgreSQL tests");
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        self.psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
 }

@@ -37,3 +37,10 @@ document.querySelectorAll("button[data-share]").forEach((b) => {
 document.querySelectorAll("button[data-confirm]").forEach((b) => {
   b.addEventListener("click", (e) => { if (!window.confirm(b.dataset.confirm + "?")) e.preventDefault(); });
 });
+// A refused form comes back with its message: bring it into view and to the screen
+// reader's attention, instead of leaving the page looking unchanged.
+const refused = document.querySelector(".error[role=alert]");
+if (refused) {
+  refused.scrollIntoView({ block: "center" });
+  refused.focus({ preventScroll: true });
+}

@@ -56,11 +56,23 @@
       target.value = corners.length >= 3 ? JSON.stringify({ type: "Polygon", coordinates: [ring] }) : "";
       el.dataset.corners = String(corners.length);
     };
+    // A form refused by the server comes back with the boundary drawn before: show it
+    // again, as corners that can be undone or extended.
+    try {
+      const kept = target.value && JSON.parse(target.value);
+      const ring = kept && kept.type === "Polygon" && kept.coordinates[0];
+      if (ring && ring.length > 3) {
+        ring.slice(0, -1).forEach(([lng, lat]) => corners.push(L.latLng(lat, lng)));
+        shape.setLatLngs(corners);
+        el.dataset.corners = String(corners.length);
+        map.fitBounds(shape.getBounds(), { maxZoom: 18 });
+      }
+    } catch (_) { /* pasted KML or a file: the server kept it as typed */ }
     map.on("click", (e) => { corners.push(e.latlng); write(); });
     if (undo) {
       undo.hidden = false;
       undo.addEventListener("click", () => { corners.pop(); write(); });
     }
-    map.locate({ setView: true, maxZoom: 17 });
+    if (!corners.length) map.locate({ setView: true, maxZoom: 17 });
   }
 })();

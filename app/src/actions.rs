@@ -61,6 +61,7 @@ pub fn routes() -> Router<AppState> {
             post(invitation_action),
         )
         .route("/manage/{coop}/key", post(rotate_key))
+        .route("/manage/{coop}/key/lost", post(replace_lost_key))
         .route(
             "/manage/{coop}/import",
             post(import_trees).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
@@ -584,6 +585,33 @@ async fn rotate_key(
     see_other(&format!("/manage/{code}?done=key_rotated"), None)
 }
 
+/// A platform administrator replaces a cooperative's lost or stolen key (the platform key
+/// signs the rotation).
+async fn replace_lost_key(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    if !actor.is_admin {
+        return sub.refuse(Error::Forbidden).await;
+    }
+    if sub.get("confirm") != "1" {
+        let e = Error::invalid(
+            "Hãy đánh dấu ô xác nhận: đổi khoá là việc không hoàn tác được.",
+            "Tick the confirmation box: a key rotation cannot be undone.",
+        );
+        return sub.refuse(e).await;
+    }
+    attempt!(
+        sub,
+        cooperatives::replace_lost_key(&sub.s().store, &sub.s().sealer, &actor, &coop).await
+    );
+    see_other(&format!("/manage/{code}?done=key_rotated"), None)
+}
+
 /// Checks an uploaded CSV; with errors (and no choice to skip them) shows the report and
 /// stores nothing, otherwise starts the import and shows its progress.
 async fn import_trees(
@@ -723,12 +751,14 @@ async fn labels_pdf(
         labels::collect(&s.store, &s.base_url, &actor, &coop, &selection).await
     );
     let name = format!("{}-labels-{}.pdf", coop.code, format.key());
+    if chosen.len() > labels::MAX_BATCH {
+        let e = labels::render_pdf_queued(format, chosen, |_| ())
+            .await
+            .unwrap_err();
+        return sub.refuse(e).await;
+    }
     if chosen.len() <= LABELS_INLINE {
-        let pdf =
-            tokio::task::spawn_blocking(move || labels::render_pdf(format, &chosen, &mut |_| ()))
-                .await
-                .map_err(|e| Error::Internal(format!("label task: {e}")));
-        let pdf = attempt!(sub, pdf.and_then(|r| r));
+        let pdf = attempt!(sub, labels::render_pdf_queued(format, chosen, |_| ()).await);
         return download(&name, pdf);
     }
     let total = chosen.len();
@@ -736,11 +766,8 @@ async fn labels_pdf(
         sub,
         s.jobs
             .spawn(coop.id, total, move |progress| async move {
-                let bytes = tokio::task::spawn_blocking(move || {
-                    labels::render_pdf(format, &chosen, &mut |n| progress.set(n))
-                })
-                .await
-                .map_err(|e| Error::Internal(format!("label task: {e}")))??;
+                let bytes =
+                    labels::render_pdf_queued(format, chosen, move |n| progress.set(n)).await?;
                 Ok(server::jobs::Done {
                     count: total,
                     file: Some(server::jobs::File {

@@ -151,6 +151,7 @@ mod backend {
             .map(|c| c.get(lang).to_owned())
             .collect();
         let share_url = format!("{base_url}/t/{}/{}", t.coop_code, t.code);
+        let locale: crate::i18n::Locale = lang.into();
         let today = ledger::Date::from_unix_ms(server::clock::now_ms());
         let age_years = ledger::Date::parse_iso(&t.planted_on).map_or(0, |p| {
             let years = i64::from(today.year()) - i64::from(p.year());
@@ -164,12 +165,14 @@ mod backend {
             code: t.code,
             species,
             variety: t.variety,
+            planted_shown: ledger::Date::parse_iso(&t.planted_on)
+                .map_or_else(|_| t.planted_on.clone(), |d| locale.date(d)),
             planted_on: t.planted_on,
             age_years,
             active: t.status == "active",
             zone_name: t.zone_name,
             zone_code: t.zone_code,
-            zone_area_ha: t.zone_area_ha,
+            zone_area: locale.number(t.zone_area_ha, 2),
             zone_outline: t
                 .zone_boundary
                 .as_deref()
@@ -245,7 +248,8 @@ pub async fn get_tree(
 ) -> Result<Option<TreePage>, ServerFnError> {
     let s = backend::services()?;
     let page = async {
-        let v = server::trees::view(&s.store, &coop, &tree, scanned.as_deref()).await?;
+        let platform = s.sealer.platform_public();
+        let v = server::trees::view(&s.store, &platform, &coop, &tree, scanned.as_deref()).await?;
         let photos = backend::photos(s.store.photos_of(v.tree.id).await?);
         Ok(backend::tree_page(
             v,
@@ -347,6 +351,7 @@ pub async fn get_manage_page(
             key_id: keys.last().map(|k| k.key_id.clone()).unwrap_or_default(),
             can_manage: actor.may(coop.id, Action::Register),
             can_manage_members,
+            is_admin: actor.is_admin,
             query,
             page,
             pages,

@@ -154,7 +154,8 @@ messages! {
     SignedUrl => "Địa chỉ đã ký", "Signed address";
     DownloadHistory => "Tải lịch sử có chứng minh (JSON)", "Download the history with proofs (JSON)";
     PublicKeys => "Khoá công khai của hợp tác xã", "The cooperative's public keys";
-    DiaryComing => "Nhật ký canh tác sẽ hiện ở đây.", "The cultivation diary will appear here.";
+    GenuineLabel => "Tem thật, đúng cây", "A genuine label, for tree";
+    HouseholdsUnit => "hộ", "households";
     TreeNotFound => "Không tìm thấy cây này.", "This tree was not found.";
     CoopNotFound => "Không tìm thấy hợp tác xã này.", "This cooperative was not found.";
     PageNotFound => "Không tìm thấy trang.", "Page not found.";
@@ -221,6 +222,10 @@ messages! {
     SigningKey => "Khoá ký số", "Signing key";
     RotateKey => "Đổi khoá ký số", "Rotate the signing key";
     RotateKeyHint => "Đổi khoá khi có kế hoạch (ví dụ mỗi năm) hoặc khi nghi khoá bị lộ. Khoá cũ ký xác nhận khoá mới vào sổ; tem đã in vẫn hợp lệ; tem và mốc kiểm chứng mới được ký bằng khoá mới. Không hoàn tác được.", "Rotate on a schedule (yearly, say) or when you suspect the key leaked. The old key signs the new one into the log; printed labels stay valid; new labels and checkpoints are signed by the new key. It cannot be undone.";
+    LostKey => "Khoá bị mất hoặc bị lộ?", "Key lost or stolen?";
+    LostKeyHint => "Báo ngay cho quản trị viên Gốc qua điện thoại đã đăng ký: sau khi xác minh, Gốc ký thay khoá cũ để khoá mới được công nhận, vì khoá cũ không còn đáng tin.", "Tell Gốc's administrators at once, from the registered phone: once they have checked, Gốc signs the replacement, since the old key can no longer be trusted.";
+    LostKeyAdminHint => "Dùng khi hợp tác xã báo mất hoặc lộ khoá (đã xác minh qua kênh khác): khoá nền tảng ký việc thay khoá.", "Use when the cooperative reports its key lost or stolen (checked by other means): the platform key signs the replacement.";
+    ReplaceLostKey => "Thay khoá bị mất (khoá nền tảng ký)", "Replace the lost key (signed by the platform)";
     RotateKeyConfirm => "Tôi hiểu và muốn đổi khoá ký số", "I understand and want to rotate the signing key";
     AddZone => "Thêm vùng trồng", "Add a growing zone";
     ZoneName => "Tên vùng trồng", "Zone name";

@@ -105,7 +105,7 @@ pub fn App() -> impl IntoView {
         <Link rel="stylesheet" href="/pkg/goc.css"/>
         <Meta name="description" content=Msg::Tagline.text(l)/>
         // Pages set their own title; "… · Gốc" is appended to each.
-        <Title formatter=|page: String| if page.is_empty() { "Gốc".to_owned() } else { format!("{page} · Gốc") }/>
+        <Title formatter=page_title/>
         <Meta property="og:site_name" content="Gốc"/>
         <Router>
             <Header/>
@@ -130,6 +130,27 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// "… · Gốc". On the server the text is HTML-escaped here: leptos_meta 0.8 writes the title
+/// into the page as it is, so a name with `</title>` would inject markup (found by an
+/// outside probe: a look-alike cooperative drew its own green badge). The browser sets
+/// `document.title` as text, which needs no escaping.
+fn page_title(page: String) -> String {
+    let title = if page.is_empty() {
+        "Gốc".to_owned()
+    } else {
+        format!("{page} · Gốc")
+    };
+    if cfg!(feature = "ssr") {
+        title
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    } else {
+        title
     }
 }
 
@@ -189,5 +210,17 @@ pub fn hydrate() {
     // A mark that the page is now interactive (tests wait for it; styles could use it).
     if let Some(root) = document().document_element() {
         let _ = root.set_attribute("data-hydrated", "");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn titles_are_escaped_on_the_server() {
+        assert_eq!(
+            super::page_title("HTX</title><div>".into()),
+            "HTX&lt;/title&gt;&lt;div&gt; · Gốc"
+        );
+        assert_eq!(super::page_title(String::new()), "Gốc");
     }
 }

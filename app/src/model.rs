@@ -44,12 +44,16 @@ pub struct TreePage {
     pub code: String,
     pub species: String,
     pub variety: String,
+    /// ISO, for machines (`<time datetime>`).
     pub planted_on: String,
+    /// The planting date as the reader writes dates.
+    pub planted_shown: String,
     pub age_years: i64,
     pub active: bool,
     pub zone_name: String,
     pub zone_code: Option<String>,
-    pub zone_area_ha: f64,
+    /// The zone's area as the reader writes numbers (12,5).
+    pub zone_area: String,
     /// The zone's outline as an SVG path in a 100×100 box, drawn without any map tiles.
     pub zone_outline: Option<String>,
     /// The boundary for the web map, when small enough for the page's byte budget.
@@ -174,6 +178,8 @@ pub struct ManagePage {
     pub can_manage: bool,
     /// May invite and remove members, and issue reset codes.
     pub can_manage_members: bool,
+    /// A platform administrator: may replace a lost key.
+    pub is_admin: bool,
     /// Every species, as (key, name in the reader's language).
     pub species: Vec<(String, String)>,
     pub zones: Vec<ZoneItem>,

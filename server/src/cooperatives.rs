@@ -168,6 +168,67 @@ pub async fn rotate_key(
 ) -> Result<String> {
     actor.require(coop.id, Action::ManageCooperative)?;
     let old = signing_key(store, sealer, coop).await?;
+    replace_key(
+        store,
+        sealer,
+        actor,
+        coop,
+        old.key_id(),
+        RotationReason::Scheduled,
+        old,
+    )
+    .await
+}
+
+/// Replaces a key that is lost or stolen: the old key cannot be trusted to vouch for its
+/// successor, so the platform key signs the rotation (reason 2 in the ledger). Only a
+/// platform administrator may, after checking with the cooperative by other means:
+/// this is the platform vouching. Labels issued before stay valid (a verifier may choose
+/// to distrust those issued near the loss); everything later is signed by the new key.
+pub async fn replace_lost_key(
+    store: &Store,
+    sealer: &Sealer,
+    actor: &Actor,
+    coop: &CooperativeRow,
+) -> Result<String> {
+    if !actor.is_admin {
+        return Err(Error::Forbidden);
+    }
+    let rows = store.keys_of(coop.id).await?;
+    let current = rows
+        .last()
+        .ok_or_else(|| Error::Internal(format!("{} has no key", coop.code)))?;
+    let old_id = ledger::PublicKey::from_bytes(
+        &current
+            .public_key
+            .clone()
+            .try_into()
+            .map_err(|_| Error::Internal(format!("{} key is corrupt", coop.code)))?,
+    )
+    .map_err(|_| Error::Internal(format!("{} key is corrupt", coop.code)))?
+    .key_id();
+    replace_key(
+        store,
+        sealer,
+        actor,
+        coop,
+        old_id,
+        RotationReason::Lost,
+        sealer.platform_key(),
+    )
+    .await
+}
+
+/// Stores a new key and the rotation entry that introduces it, signed by `signer`.
+async fn replace_key(
+    store: &Store,
+    sealer: &Sealer,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    old_key: ledger::KeyId,
+    reason: RotationReason,
+    signer: SigningKey,
+) -> Result<String> {
     let index = store.keys_of(coop.id).await?.len();
     let new = SigningKey::from_seed(&sealer.new_key_seed(&coop.code, index)?);
     let public = new.public_key();
@@ -180,18 +241,18 @@ pub async fn rotate_key(
         secret_sealed: sealer.seal(&new.to_seed(), &coop.code)?,
         created_at: now,
     };
-    let old_id = old.key_id().to_string();
+    let old_id = old_key.to_string();
     store
         .insert_key_rotation(coop.id, &old_id, &key, move |c, seq, prev| {
             let statement = RotationStatement {
                 cooperative: code,
-                old_key: old.key_id(),
+                old_key,
                 new_key: public,
                 effective_at: now,
                 log_size: seq,
-                reason: RotationReason::Scheduled,
+                reason,
             };
-            let rotation = SignedRotation::sign(statement, &old);
+            let rotation = SignedRotation::sign(statement, &signer);
             let bytes = rotation.encode();
             let kind = Kind::KeyRotated {
                 rotation: Box::new(rotation),

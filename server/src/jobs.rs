@@ -21,6 +21,8 @@ const KEEP_MS: i64 = 24 * 60 * 60 * 1000;
 const BEAT: Duration = Duration::from_millis(500);
 /// A running job whose heartbeat is older than this lost its server.
 const LOST_MS: i64 = 30_000;
+/// Jobs one cooperative may have running at once.
+const JOBS_PER_COOPERATIVE: i64 = 2;
 
 /// A file a job produced, to download once it is done.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +90,19 @@ impl Jobs {
     {
         let id = crate::accounts::random_token()?[..22].to_owned();
         let now = now_ms();
+        // A cooperative runs a few jobs at a time: more would only queue behind the
+        // server's render limit while holding memory.
+        if self
+            .store
+            .running_jobs(cooperative_id, now - LOST_MS)
+            .await?
+            >= JOBS_PER_COOPERATIVE
+        {
+            return Err(Error::conflict(
+                "Hợp tác xã đang có việc chạy nền: đợi việc đó xong rồi làm tiếp.",
+                "The cooperative already has work running in the background: wait for it to finish, then try again.",
+            ));
+        }
         // Sweeping here, where jobs are made, keeps the table small without a timer.
         self.store.delete_jobs_before(now - KEEP_MS).await?;
         self.store

@@ -68,7 +68,7 @@ pub async fn export_tree(
         &coop.origin,
         &coop.name,
         cooperatives::key_history(store, &coop).await?,
-        None,
+        Some(sealer.platform_public()),
         Some(format!(
             "{}{}",
             base_url.trim_end_matches('/'),

@@ -7,12 +7,16 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::error::{Error, Result};
 
 const KDF_CONTEXT: &str = "goc 2025 cooperative signing key sealing v1";
+const PLATFORM_CONTEXT: &str = "goc 2026 platform signing key v1";
 
 /// Encrypts and decrypts signing-key seeds. The cooperative code is bound as associated
 /// data, so a sealed key copied to another cooperative's row will not open.
 #[derive(Clone)]
 pub struct Sealer {
     cipher: ChaCha20Poly1305,
+    /// The platform's own signing key (derived from the secret, like the sealing key):
+    /// it signs the rotation that replaces a cooperative's lost or stolen key.
+    platform: [u8; 32],
     /// Tests only: new keys derive from this seed (see `Config::insecure_key_seed`).
     key_seed: Option<[u8; 32]>,
 }
@@ -22,8 +26,19 @@ impl Sealer {
         let key = blake3::derive_key(KDF_CONTEXT, secret.expose_secret().as_bytes());
         Self {
             cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
+            platform: blake3::derive_key(PLATFORM_CONTEXT, secret.expose_secret().as_bytes()),
             key_seed: None,
         }
+    }
+
+    /// The platform key, for signing a lost key's replacement (administrators only).
+    pub fn platform_key(&self) -> ledger::SigningKey {
+        ledger::SigningKey::from_seed(&self.platform)
+    }
+
+    /// The platform's public key, which verifiers need to accept such a rotation.
+    pub fn platform_public(&self) -> ledger::PublicKey {
+        self.platform_key().public_key()
     }
 
     /// A sealer whose new keys are reproducible (tests only).

@@ -58,6 +58,12 @@ pub fn number_text(typed: &str) -> String {
 }
 
 fn clean((vi, en): (&str, &str), value: &str) -> Result<String> {
+    if value.contains(['<', '>']) {
+        return Err(Error::invalid(
+            format!("{vi} không được chứa ký tự < hoặc >"),
+            format!("{en} may not contain < or >"),
+        ));
+    }
     if value.chars().any(|c| c.is_control() || is_deceptive(c)) {
         return Err(Error::invalid(
             format!("{vi} chứa ký tự điều khiển hoặc ký tự ẩn; hãy gõ lại"),
@@ -107,6 +113,8 @@ mod tests {
             );
         }
         assert!(required(NAME, "   ", 10).is_err());
+        let e = required(NAME, "HTX</title><div class=badge>", 100).unwrap_err();
+        assert!(e.public_text().en.contains("< or >"), "{e:?}");
         assert!(required(NAME, "Nguyễn Văn A", 5).is_err());
         assert_eq!(optional(NAME, "  ", 5).unwrap(), "");
         assert!(optional(NAME, "x\u{0}", 5).is_err());

@@ -274,6 +274,7 @@ pub struct TreeView {
 /// URL), or else the one the tree was issued.
 pub async fn view(
     store: &Store,
+    platform: &ledger::PublicKey,
     coop_code: &str,
     tree_code: &str,
     scanned: Option<&str>,
@@ -287,7 +288,7 @@ pub async fn view(
     let path = scanned.unwrap_or(&tree.identity_path);
     let verdict = match SignedIdentity::parse(path) {
         Err(e) => Verdict::Failed { reason: e.into() },
-        Ok(signed) => match signed.verify(&keys, None) {
+        Ok(signed) => match signed.verify(&keys, Some(platform)) {
             Err(reason) => Verdict::Failed { reason },
             Ok(key)
                 if signed.identity.tree.as_str() == tree.code

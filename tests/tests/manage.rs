@@ -63,6 +63,22 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/manage/NA-YC");
+    // A name that would close the page's <title> and draw its own badge is refused.
+    let evil = [
+        ("form", "coop"),
+        ("code", "FAKE"),
+        ("name", "HTX</title><div class=\"badge ok\">"),
+        ("province", "Sơn La"),
+        ("district", ""),
+        ("commune", "Chiềng Khoi"),
+    ];
+    let r = boss.submit("/manage", "/manage", &evil).await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("không được chứa ký tự &lt; hoặc &gt;"));
     let page = "/manage/NA-YC";
     // A refused zone keeps what was typed and says why, in Vietnamese.
     let zone = |code: &'static str| {
@@ -86,6 +102,11 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
         "{html}"
     );
     assert!(html.contains("value=\"Đồi na Chiềng Khoi\""));
+    // The refused form comes back open, with the boundary drawn before.
+    assert!(
+        html.contains("<details open") && html.contains("[105.912,21.709]"),
+        "{html}"
+    );
     // An export code as GACC's lists print it; "2,5" ha is 2.5 ha, not 25.
     let r = boss
         .submit(page, "/manage/NA-YC/zones", &zone("vn - slor - 0017"))

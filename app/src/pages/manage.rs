@@ -166,7 +166,16 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
     let (zone_action, tree_action) = (format!("{base}/zones"), format!("{base}/trees"));
     let import_action = format!("{base}/import");
     let template = format!("{base}/import/template.csv");
-    let import_open = crate::forms::form_state().form == "import";
+    let (lost_action, is_admin) = (format!("{base}/key/lost"), p.is_admin);
+    // A refused form comes back open, with everything typed (the boundary too).
+    let state = crate::forms::form_state();
+    let refused = state.form.clone();
+    let (zone_open, refused_tree) = (refused == "zone", refused == "tree");
+    let import_open = refused == "import";
+    let kept_boundary = (refused == "zone")
+        .then(|| state.values.get("boundary").cloned())
+        .flatten()
+        .unwrap_or_default();
     let (labels_action, member_action, key_action) = (
         format!("{base}/labels.pdf"),
         format!("{base}/members"),
@@ -185,7 +194,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
         {p.zones.is_empty().then(|| view! { <p class="muted">{Msg::NoZones.text(l)}</p> })}
         <ul class="zones">{p.zones.into_iter().map(|z| view! { <ZoneRow z/> }).collect_view()}</ul>
         {manage.then(move || view! {
-            <details open=false>
+            <details open=zone_open>
                 <summary>{Msg::AddZone.text(l)}</summary>
                 <PostForm id="zone" action=zone_action>
                     <Field form="zone" name="name" label=Msg::ZoneName.text(l) required=true/>
@@ -197,7 +206,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                          hidden=true role="application" aria-label=Msg::DrawHint.text(l)></div>
                     <button type="button" id="zone-undo" hidden=true>{Msg::UndoCorner.text(l)}</button>
                     <label for="zone-boundary">{Msg::Boundary.text(l)}</label>
-                    <textarea id="zone-boundary" name="boundary" rows="4"></textarea>
+                    <textarea id="zone-boundary" name="boundary" rows="4">{kept_boundary}</textarea>
                     <input type="file" accept=".geojson,.json,.kml,application/geo+json,application/vnd.google-earth.kml+xml"
                            data-fill="zone-boundary" aria-label=Msg::Boundary.text(l)/>
                     <button type="submit" class="primary">{Msg::Add.text(l)}</button>
@@ -231,7 +240,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
             }
         })}
         {(manage && !zone_options.is_empty()).then(move || view! {
-            <details>
+            <details open=refused_tree>
                 <summary>{Msg::AddTree.text(l)}</summary>
                 <PostForm id="tree" action=tree_action>
                     <Field form="tree" name="code" label=Msg::TreeCode.text(l) hint=Msg::TreeCodeHint.text(l)/>
@@ -357,6 +366,18 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                 <label class="check"><input type="checkbox" name="confirm" value="1" required=true/> {Msg::RotateKeyConfirm.text(l)}</label>
                 <button type="submit" class="danger">{Msg::RotateKey.text(l)}</button>
             </PostForm>
+            <h3>{Msg::LostKey.text(l)}</h3>
+            {if is_admin {
+                view! {
+                    <PostForm id="lost" action=lost_action>
+                        <p class="muted">{Msg::LostKeyAdminHint.text(l)}</p>
+                        <label class="check"><input type="checkbox" name="confirm" value="1" required=true/> {Msg::RotateKeyConfirm.text(l)}</label>
+                        <button type="submit" class="danger">{Msg::ReplaceLostKey.text(l)}</button>
+                    </PostForm>
+                }.into_any()
+            } else {
+                view! { <p class="muted">{Msg::LostKeyHint.text(l)}</p> }.into_any()
+            }}
         })}
         <script src="/pkg/manage.js" defer=true></script>
         <script src="/pkg/map.js" defer=true></script>
@@ -374,7 +395,7 @@ fn ZoneRow(z: ZoneItem) -> impl IntoView {
             <div>
                 <strong>{z.name}</strong>
                 <span class="code">{z.code.unwrap_or_else(|| Msg::NotRegistered.text(l).into())}</span>
-                <span class="muted">{format!(" · {} · {} ha · {} {}", z.crops, z.area, z.households, Msg::Households.text(l).to_lowercase())}</span>
+                <span class="muted">{format!(" · {} · {} ha · {} {}", z.crops, z.area, z.households, Msg::HouseholdsUnit.text(l))}</span>
                 {z.code_note.map(|n| view! { <p class="warn" role="note">{n}</p> })}
                 {z.under_minimum.then(|| view! { <p class="warn" role="note">{Msg::UnderOneHa.text(l)}</p> })}
             </div>

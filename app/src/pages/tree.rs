@@ -62,7 +62,7 @@ fn TreeDetails(t: Tree) -> impl IntoView {
             <leptos_meta::Meta name="twitter:card" content="summary_large_image"/>
         })}
         <Badge t=t.clone()/>
-        <article class="tree">
+        <article class=if matches!(t.verification, Verification::Failed { .. }) { "tree distrusted" } else { "tree" }>
             <h1>
                 <span class="code">{t.code.clone()}</span>
                 " "
@@ -70,7 +70,7 @@ fn TreeDetails(t: Tree) -> impl IntoView {
             </h1>
             <dl class="facts">
                 <dt>{Msg::Variety.text(l)}</dt><dd>{t.variety.clone()}</dd>
-                <dt>{Msg::Planted.text(l)}</dt><dd><time datetime=t.planted_on.clone()>{t.planted_on.clone()}</time></dd>
+                <dt>{Msg::Planted.text(l)}</dt><dd><time datetime=t.planted_on.clone()>{t.planted_shown.clone()}</time></dd>
                 <dt>{Msg::Age.text(l)}</dt><dd>{age}</dd>
                 <dt>{Msg::Status.text(l)}</dt>
                 <dd>{if t.active { Msg::Active.text(l) } else { Msg::Removed.text(l) }}</dd>
@@ -79,7 +79,7 @@ fn TreeDetails(t: Tree) -> impl IntoView {
                 <dt>{Msg::Zone.text(l)}</dt><dd>{t.zone_name.clone()}</dd>
                 <dt>{Msg::ZoneCode.text(l)}</dt>
                 <dd>{t.zone_code.clone().unwrap_or_else(|| Msg::NotRegistered.text(l).to_owned())}</dd>
-                <dt>{Msg::Area.text(l)}</dt><dd>{format!("{:.1} ha", t.zone_area_ha)}</dd>
+                <dt>{Msg::Area.text(l)}</dt><dd>{format!("{} ha", t.zone_area)}</dd>
                 {t.location.map(|(lat, lon)| view! {
                     <dt>{Msg::Location.text(l)}</dt>
                     <dd><a href=format!("geo:{lat:.6},{lon:.6}")>{format!("{lat:.5}, {lon:.5}")}</a></dd>
@@ -110,9 +110,6 @@ fn TreeDetails(t: Tree) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
-            <section class="diary" aria-label="diary">
-                <p class="muted">{Msg::DiaryComing.text(l)}</p>
-            </section>
             <SignatureDetails t=t.clone()/>
             <p class="links">
                 <a href=history download="">{Msg::DownloadHistory.text(l)}</a>
@@ -168,9 +165,10 @@ fn Badge(t: Tree) -> impl IntoView {
         }
         .into_any(),
         Verification::Verified { .. } if t.scanned => view! {
-            <p class="badge ok" role="status">
-                <span aria-hidden="true">"✔ "</span>{issued}
-            </p>
+            <div class="badge ok" role="status">
+                <p class="verdict"><span aria-hidden="true">"✔ "</span>{issued}</p>
+                <p>{format!("{} {}", Msg::GenuineLabel.text(l), t.code)}</p>
+            </div>
         }
         .into_any(),
         Verification::Verified { .. } => view! {

@@ -58,7 +58,7 @@ pub async fn scrape(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    if !peer.ip().is_loopback() || headers.contains_key("x-forwarded-for") {
+    if !peer.ip().to_canonical().is_loopback() || headers.contains_key("x-forwarded-for") {
         return (
             StatusCode::FORBIDDEN,
             "metrics are served to this machine only",

@@ -24,6 +24,7 @@ pub fn router() -> Router<Services> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/.well-known/goc/keys/{coop}", get(key_history))
+        .route("/.well-known/goc/platform-key", get(platform_key))
         .route("/api/cooperatives/{coop}/checkpoint", get(checkpoint))
         .route("/api/trees/{coop}/{tree}/history", get(tree_history))
         .route("/photos/{hash}/{size}", get(photo))
@@ -73,6 +74,17 @@ fn conditional_json<T: serde::Serialize>(
         }
     }
     Ok(res)
+}
+
+/// The platform key, which signs only the replacement of a cooperative's lost or stolen
+/// key: verifiers need it to follow such a rotation.
+async fn platform_key(State(s): State<Services>, headers: HeaderMap) -> Result<Response> {
+    let key = s.sealer.platform_public();
+    conditional_json(
+        &headers,
+        &serde_json::json!({ "key_id": key.key_id().to_string(), "public_key": key }),
+        &[(header::CACHE_CONTROL, "public, max-age=3600".into())],
+    )
 }
 
 /// A cooperative's key history, so anyone can verify its QR identities offline.

@@ -51,12 +51,21 @@ pub fn remember_device(s: &Services, user_id: i64) -> Result<HeaderValue> {
 /// machine, the address it forwards) and the account the device cookie proves, if any.
 pub fn client(s: &Services, peer: Option<SocketAddr>, headers: &HeaderMap) -> Client {
     let forwarded = peer
-        .filter(|p| p.ip().is_loopback())
+        .filter(|p| p.ip().to_canonical().is_loopback())
         .and_then(|_| headers.get("x-forwarded-for"))
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit(',').next())
         .and_then(|a| a.trim().parse::<IpAddr>().ok());
-    let address = forwarded.or(peer.map(|p| p.ip())).map(|a| a.to_string());
+    // One IPv6 subscriber holds a whole /64: count it as one client.
+    let address = forwarded
+        .or(peer.map(|p| p.ip()))
+        .map(|a| match a.to_canonical() {
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            v4 => v4.to_string(),
+        });
     let device = cookies::get(headers, &device_name(s.secure_cookies)).and_then(|v| {
         let mut parts = v.splitn(3, '.');
         let (user, nonce, mac) = (parts.next()?, parts.next()?, parts.next()?);

@@ -20,6 +20,42 @@ pub use qr::{QrMatrix, MAX_QR_VERSION};
 pub use select::{collect, Selection};
 pub use svg::render_svg;
 
+/// The most labels one batch may hold: 5,000 labels are 209 A4 sheets of 24; a larger
+/// order is split by zone or species.
+pub const MAX_BATCH: usize = 5_000;
+
+/// Label sheets rendered at once across the server. Rendering is CPU work (about 30 ms a
+/// label in a debug build); a queue keeps a burst of large batches from starving pages.
+static RENDERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Renders a PDF off the async threads, waiting for a turn among [`RENDERS`], and refuses
+/// batches over [`MAX_BATCH`].
+pub async fn render_pdf_queued(
+    format: Format,
+    labels: Vec<LabelData>,
+    mut progress: impl FnMut(usize) + Send + 'static,
+) -> Result<Vec<u8>> {
+    if labels.len() > MAX_BATCH {
+        return Err(Error::invalid(
+            format!(
+                "Mỗi lần in tối đa {MAX_BATCH} tem ({} đã chọn): hãy chọn theo vùng hoặc loài",
+                labels.len()
+            ),
+            format!(
+                "At most {MAX_BATCH} labels per batch ({} chosen): pick by zone or species",
+                labels.len()
+            ),
+        ));
+    }
+    let _turn = RENDERS
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("label queue: {e}")))?;
+    tokio::task::spawn_blocking(move || render_pdf(format, &labels, &mut progress))
+        .await
+        .map_err(|e| Error::Internal(format!("label task: {e}")))?
+}
+
 use crate::error::{Error, Result};
 
 /// What one label shows. The URL is the tree's signed QR identity.
@@ -181,5 +217,20 @@ mod tests {
             assert_eq!(Format::parse(f.key()).unwrap(), f);
         }
         assert!(Format::parse("a5").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_batch_over_the_limit_is_refused_before_any_rendering() {
+        let one = LabelData {
+            url: "https://goc.example/t/NA-LH/CC001".into(),
+            tree_code: "CC001".into(),
+            species: "Na".into(),
+            zone: "Đồi".into(),
+            cooperative: "HTX".into(),
+        };
+        let e = render_pdf_queued(Format::A4x24, vec![one; MAX_BATCH + 1], |_| ())
+            .await
+            .unwrap_err();
+        assert!(e.public_text().en.contains("At most 5000 labels"), "{e:?}");
     }
 }

@@ -63,6 +63,13 @@ impl Store {
         )
     }
 
+    /// A cooperative's jobs still running (heartbeat after `alive_after`).
+    pub async fn running_jobs(&self, cooperative_id: i64, alive_after: i64) -> Result<i64> {
+        Ok(on_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE cooperative_id = $1 AND state = 'running' AND updated_at > $2")
+            .bind(cooperative_id).bind(alive_after).fetch_one(p).await)?)
+    }
+
     /// How many jobs are in each state.
     pub async fn jobs_by_state(&self) -> Result<Vec<(String, i64)>> {
         Ok(

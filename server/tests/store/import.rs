@@ -66,7 +66,7 @@ async fn two_thousand_rows_import_as_one_unit_while_another_tree_is_registered()
             .await
             .unwrap();
         assert_eq!(c.log_size, 2 + 2 + 2000, "two zones, two trees, the import");
-        let v = server::trees::view(&s.store, "NA-LH", "CC1234", None)
+        let v = server::trees::view(&s.store, &s.sealer.platform_public(), "NA-LH", "CC1234", None)
             .await
             .unwrap();
         assert!(matches!(v.verdict, server::trees::Verdict::Verified { .. }));
@@ -91,6 +91,35 @@ async fn two_thousand_rows_import_as_one_unit_while_another_tree_is_registered()
             .await
             .unwrap();
         assert!(matches!(other.status(&me, c.id, &id).await.unwrap(), Status::Failed(t) if t.en.contains("restarted")));
+    })
+    .await;
+}
+
+/// Background work is bounded: two jobs at a time per cooperative, the third is refused
+/// with a reason (a burst of label batches cannot take the server's CPU and memory).
+#[tokio::test]
+async fn a_cooperative_runs_at_most_two_background_jobs_at_once() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let c = crate::coop(s, "NA-LH").await;
+        let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+        for _ in 0..2 {
+            let g = gate.clone();
+            s.jobs
+                .spawn(c.id, 1, move |_| async move {
+                    let _ = g.acquire().await;
+                    Ok(0usize.into())
+                })
+                .await
+                .unwrap();
+        }
+        let third = s
+            .jobs
+            .spawn(c.id, 1, |_| async { Ok(0usize.into()) })
+            .await
+            .unwrap_err();
+        assert!(matches!(third, server::Error::Conflict(_)), "{third:?}");
+        gate.add_permits(2);
     })
     .await;
 }

@@ -90,7 +90,15 @@ async fn a_registered_tree_is_read_back_with_a_verified_identity() {
         let s = &db.services;
         let c = coop(s, "NA-LH").await;
         let id = zone_and_tree(s, &c, "CC001").await;
-        let view = trees::view(&s.store, "NA-LH", "CC001", None).await.unwrap();
+        let view = trees::view(
+            &s.store,
+            &s.sealer.platform_public(),
+            "NA-LH",
+            "CC001",
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(view.tree.variety, "Na dai");
         assert_eq!(
             view.tree.zone_code.as_deref(),
@@ -112,18 +120,30 @@ async fn a_tampered_or_foreign_identity_fails_verification() {
         let one = zone_and_tree(s, &c, "CC001").await;
         let two = zone_and_tree(s, &c, "CC002").await;
         let tampered = one.path().replace("/CC001/", "/CC002/");
-        let v = trees::view(&s.store, "NA-LH", "CC002", Some(&tampered))
-            .await
-            .unwrap();
+        let v = trees::view(
+            &s.store,
+            &s.sealer.platform_public(),
+            "NA-LH",
+            "CC002",
+            Some(&tampered),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             v.verdict,
             Verdict::Failed {
                 reason: ledger::VerifyError::BadSignature
             }
         );
-        let foreign = trees::view(&s.store, "NA-LH", "CC001", Some(&two.path()))
-            .await
-            .unwrap();
+        let foreign = trees::view(
+            &s.store,
+            &s.sealer.platform_public(),
+            "NA-LH",
+            "CC001",
+            Some(&two.path()),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             foreign.verdict,
             Verdict::Failed {
@@ -253,9 +273,15 @@ async fn the_demo_set_loads_into_an_empty_database_only() {
         assert_eq!(list.len(), 2);
         assert_eq!(list.iter().map(|c| c.trees).sum::<i64>(), 44);
         assert!(matches!(demo::load(s).await, Err(Error::Conflict(_))));
-        let v = trees::view(&s.store, "XOAI-MX", "XM001", None)
-            .await
-            .unwrap();
+        let v = trees::view(
+            &s.store,
+            &s.sealer.platform_public(),
+            "XOAI-MX",
+            "XM001",
+            None,
+        )
+        .await
+        .unwrap();
         assert!(matches!(v.verdict, Verdict::Verified { .. }));
     })
     .await;
@@ -326,7 +352,9 @@ async fn a_rotated_key_signs_from_then_on_and_every_earlier_identity_still_verif
         let later = zone_and_tree(s, &c, "CC002").await;
         assert_eq!(later.identity.key.to_string(), new_key);
         for tree in ["CC001", "CC002"] {
-            let v = trees::view(&s.store, "NA-LH", tree, None).await.unwrap();
+            let v = trees::view(&s.store, &s.sealer.platform_public(), "NA-LH", tree, None)
+                .await
+                .unwrap();
             assert!(
                 matches!(v.verdict, Verdict::Verified { .. }),
                 "{tree}: {:?}",
@@ -354,6 +382,68 @@ async fn a_rotated_key_signs_from_then_on_and_every_earlier_identity_still_verif
             .await
             .unwrap_err();
         assert!(matches!(e, Error::Forbidden));
+
+        // The new key is then reported stolen: only a platform administrator replaces it,
+        // with a rotation the platform key signs (reason 2); every label still verifies,
+        // and so does every history, given the platform's public key.
+        let c = cooperatives::by_code(&s.store, "NA-LH").await.unwrap();
+        let manager = Actor {
+            is_admin: false,
+            memberships: vec![server::access::Membership {
+                cooperative_id: c.id,
+                code: c.code.clone(),
+                name: c.name.clone(),
+                role: server::access::Role::Manager,
+                alias: "m1".into(),
+            }],
+            user_id: 1,
+            name: "Quản lý".into(),
+        };
+        let e = cooperatives::replace_lost_key(&s.store, &s.sealer, &manager, &c)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Forbidden),
+            "the platform vouches, not the manager"
+        );
+        let third = cooperatives::replace_lost_key(&s.store, &s.sealer, &Actor::system(), &c)
+            .await
+            .unwrap();
+        let history = cooperatives::key_history(&s.store, &c).await.unwrap();
+        let lost = &history.rotations[1];
+        assert_eq!(lost.statement.reason, ledger::RotationReason::Lost);
+        assert_eq!(lost.statement.old_key.to_string(), new_key);
+        let platform = s.sealer.platform_public();
+        assert!(
+            history.periods(None).is_err(),
+            "without the platform key it cannot be followed"
+        );
+        assert_eq!(history.periods(Some(&platform)).unwrap().len(), 3);
+        let c = cooperatives::by_code(&s.store, "NA-LH").await.unwrap();
+        let after = zone_and_tree(s, &c, "CC003").await;
+        assert_eq!(after.identity.key.to_string(), third);
+        for tree in ["CC001", "CC002", "CC003"] {
+            let v = trees::view(&s.store, &platform, "NA-LH", tree, None)
+                .await
+                .unwrap();
+            assert!(
+                matches!(v.verdict, Verdict::Verified { .. }),
+                "{tree}: {:?}",
+                v.verdict
+            );
+            let h =
+                server::log::export_tree(&s.store, &s.sealer, "https://goc.example", "NA-LH", tree)
+                    .await
+                    .unwrap();
+            let json = serde_json::to_string(&h).unwrap();
+            TreeHistory::from_json(&json).unwrap().verify().unwrap();
+        }
+        // A different platform key (another server's) does not vouch for it.
+        let stranger = ledger::SigningKey::from_seed(&[7; 32]).public_key();
+        let v = trees::view(&s.store, &stranger, "NA-LH", "CC003", None)
+            .await
+            .unwrap();
+        assert!(matches!(v.verdict, Verdict::Failed { .. }));
     })
     .await;
 }

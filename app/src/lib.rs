@@ -76,6 +76,44 @@ fn is_public_tree_page() -> bool {
     }
 }
 
+#[cfg(feature = "ssr")]
+static STYLESHEET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Reads the content-hashed names the site build wrote (`pkg/hash.txt`), once at start-up.
+#[cfg(feature = "ssr")]
+pub fn load_asset_names(site_root: &std::path::Path) {
+    let css = std::fs::read_to_string(site_root.join("pkg/hash.txt"))
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("css:")
+                    .map(|h| format!("/pkg/goc.{}.css", h.trim()))
+            })
+        })
+        .unwrap_or_else(|| "/pkg/goc.css".to_owned());
+    let _ = STYLESHEET.set(css);
+}
+
+/// The stylesheet's URL. In the browser it is read back from the page, so both sides agree.
+fn stylesheet() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        STYLESHEET
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "/pkg/goc.css".to_owned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .query_selector("link[rel=stylesheet][href^='/pkg/goc.']")
+            .ok()
+            .flatten()
+            .and_then(|l| l.get_attribute("href"))
+            .unwrap_or_else(|| "/pkg/goc.css".to_owned())
+    }
+}
+
 /// The locale chosen by the `goc_lang` cookie of the request being rendered.
 fn request_locale() -> Locale {
     #[cfg(feature = "ssr")]
@@ -102,7 +140,7 @@ pub fn App() -> impl IntoView {
     }
     let l = use_locale();
     view! {
-        <Link rel="stylesheet" href="/pkg/goc.css"/>
+        <Link rel="stylesheet" href=stylesheet()/>
         <Meta name="description" content=Msg::Tagline.text(l)/>
         // Pages set their own title; "… · Gốc" is appended to each.
         <Title formatter=page_title/>

@@ -214,11 +214,24 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
         server::demo::load(&services).await?;
         tracing::info!("loaded the demo data set");
     }
+    // Absolute, since Leptos looks for the hash file next to the executable otherwise.
+    let site_root = std::env::current_dir()
+        .map_err(|e| server::Error::io("reading the working folder", e))?
+        .join(&opts.site_root);
+    app::load_asset_names(&site_root);
     let leptos = LeptosOptions::builder()
         .output_name("goc")
         .site_root(opts.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(opts.listen)
+        .hash_files(true)
+        .hash_file(
+            site_root
+                .join("pkg/hash.txt")
+                .to_string_lossy()
+                .as_ref()
+                .into(),
+        )
         .build();
     let state = AppState {
         leptos: leptos.clone(),
@@ -236,6 +249,13 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
         })
         .route("/lang/{code}", get(set_language))
         .merge(app::actions::routes())
+        // The built files, precompressed (brotli, gzip) by the site build.
+        .nest_service(
+            "/pkg",
+            tower_http::services::ServeDir::new(site_root.join("pkg"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state);
     // Outermost first on the way in: compression, localised errors, then CSRF

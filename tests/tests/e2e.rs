@@ -186,12 +186,17 @@ async fn the_tree_page_fits_its_byte_budget_before_photos() {
     };
     let url = goc.identity_url("NA-LH", "CC001").await;
     let html = gzipped(url.clone()).await;
-    let css = gzipped(format!("{}/pkg/goc.css", goc.base)).await;
+    let page = goc.text(&url[goc.base.len()..]).await;
+    let css = gzipped(format!("{}{}", goc.base, stylesheet(&page))).await;
     println!("tree page: HTML {html} B + CSS {css} B gzip");
     assert!(html + css <= 30 * 1024, "HTML {html} B + CSS {css} B");
-    let page = goc.text(&url[goc.base.len()..]).await;
     assert!(
-        !page.contains(".wasm") && !page.contains("goc.js"),
+        !page.contains(".wasm")
+            && page.match_indices("/pkg/goc.").all(|(i, _)| page[i..]
+                .split('"')
+                .next()
+                .unwrap()
+                .ends_with(".css")),
         "no wasm on the tree page"
     );
     assert!(page.contains("data-map"), "the demo tree has a map");
@@ -204,6 +209,64 @@ async fn the_tree_page_fits_its_byte_budget_before_photos() {
     assert!(js <= 60 * 1024, "JS + wasm {js} B");
 }
 
+/// The stylesheet a page links (its name carries its content hash).
+fn stylesheet(html: &str) -> String {
+    let at = html.find("href=\"/pkg/goc.").expect("a stylesheet link") + 6;
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+/// The app's own files are named by their content: cached for good, and served
+/// precompressed (brotli to browsers that take it, else gzip).
+#[tokio::test]
+async fn built_files_are_content_hashed_immutable_and_precompressed() {
+    let goc = Goc::start().await;
+    let home = goc.text("/").await;
+    let css = stylesheet(&home);
+    let names: Vec<String> = home
+        .match_indices("/pkg/goc.")
+        .map(|(i, _)| home[i..].split('"').next().unwrap().to_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with(".wasm")) && names.iter().any(|n| n.ends_with(".js")),
+        "{names:?}"
+    );
+    for name in names.iter().chain([&css]) {
+        let r = reqwest::Client::new()
+            .get(format!("{}{name}", goc.base))
+            .header("accept-encoding", "br, gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{name}");
+        assert_eq!(
+            r.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{name}"
+        );
+        assert_eq!(r.headers()["content-encoding"], "br", "{name}");
+        assert!(r.headers().get("set-cookie").is_none(), "{name}");
+    }
+    let wasm = names.iter().find(|n| n.ends_with(".wasm")).unwrap();
+    let gz = reqwest::Client::new()
+        .get(format!("{}{wasm}", goc.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let br_len = reqwest::Client::new()
+        .get(format!("{}{wasm}", goc.base))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .len();
+    println!("whole-app wasm: {br_len} B brotli");
+}
+
 /// The public edge: anonymous pages and assets set no cookie and may be cached; pages
 /// carry a Content-Security-Policy whose nonce is the one on their inline scripts;
 /// private pages are never stored.
@@ -213,7 +276,7 @@ async fn public_pages_are_cacheable_without_cookies_and_every_page_has_a_strict_
     for path in [
         "/t/NA-LH/CC001",
         "/",
-        "/pkg/goc.css",
+        "/pkg/map.js",
         "/healthz",
         "/.well-known/goc/keys/NA-LH",
     ] {

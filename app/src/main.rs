@@ -97,6 +97,14 @@ enum Command {
         /// The account's phone number or email.
         identifier: String,
     },
+    /// Check every cooperative's log in the database: each entry's hash, position and
+    /// link, every chain and every signed checkpoint. Exits non-zero naming each broken
+    /// entry.
+    Verify {
+        /// Only these cooperatives (codes, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        coop: Vec<String>,
+    },
     /// Verify an exported tree history offline and print what it proves.
     VerifyFile {
         /// The JSON file downloaded from a tree page.
@@ -174,6 +182,10 @@ async fn main() -> ExitCode {
         demo_if_empty: false,
     }) {
         Command::VerifyFile { path } => return verify_file(&path),
+        Command::Verify { coop } => match start(&cli.opts).await {
+            Ok(s) => return verify_database(&s, &coop).await,
+            Err(e) => Err(e),
+        },
         Command::Migrate => start(&cli.opts)
             .await
             .map(|_| println!("migrations applied")),
@@ -396,6 +408,47 @@ async fn print_labels(s: &Services, args: &LabelsArgs) -> Result<(), server::Err
         .map_err(|e| server::Error::io(&format!("writing {}", args.out.display()), e))?;
     println!("{} labels written to {}", chosen.len(), args.out.display());
     Ok(())
+}
+
+/// `goc verify`: one line per cooperative, one per problem; exit 1 if any.
+async fn verify_database(s: &Services, only: &[String]) -> ExitCode {
+    let reports = match server::audit::verify(s, only).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(missing) = only
+        .iter()
+        .find(|c| !reports.iter().any(|(code, _)| code == *c))
+    {
+        eprintln!("error: no cooperative {missing}");
+        return ExitCode::from(2);
+    }
+    let mut broken = 0;
+    for (code, r) in &reports {
+        println!(
+            "{code}: {} entries, {} checkpoints, {}",
+            r.entries,
+            r.checkpoints,
+            if r.problems.is_empty() {
+                "ok"
+            } else {
+                "BROKEN"
+            }
+        );
+        for p in &r.problems {
+            println!("  {p}");
+        }
+        broken += r.problems.len();
+    }
+    if broken == 0 {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{broken} problem(s) found");
+        ExitCode::FAILURE
+    }
 }
 
 fn verify_file(path: &std::path::Path) -> ExitCode {

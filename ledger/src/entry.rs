@@ -82,6 +82,59 @@ impl GeoPoint {
     }
 }
 
+/// A unit an input is measured in (tag byte in the encoding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    G = 1,
+    Kg = 2,
+    Ml = 3,
+    L = 4,
+}
+
+impl Unit {
+    fn from_tag(t: u8) -> Result<Self, DecodeError> {
+        Ok(match t {
+            1 => Self::G,
+            2 => Self::Kg,
+            3 => Self::Ml,
+            4 => Self::L,
+            _ => return Err(DecodeError::OutOfRange),
+        })
+    }
+    /// The unit's symbol, the same in Vietnamese and English.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::G => "g",
+            Self::Kg => "kg",
+            Self::Ml => "ml",
+            Self::L => "l",
+        }
+    }
+    pub fn from_symbol(s: &str) -> Option<Self> {
+        [Self::G, Self::Kg, Self::Ml, Self::L]
+            .into_iter()
+            .find(|u| u.symbol() == s)
+    }
+}
+
+/// An amount in thousandths of its unit (exact: 2,5 kg is 2500 thousandths of kg), more
+/// than zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Quantity {
+    pub thousandths: u64,
+    pub unit: Unit,
+}
+
+impl Quantity {
+    pub fn new(thousandths: u64, unit: Unit) -> Result<Self, DecodeError> {
+        if thousandths == 0 {
+            return Err(DecodeError::OutOfRange);
+        }
+        Ok(Self { thousandths, unit })
+    }
+}
+
 /// What happened. Each kind has a stable numeric tag; a verifier that meets a tag it does
 /// not know keeps the body as `Unknown` and still verifies hashes and proofs, so new
 /// kinds never break old verifiers.
@@ -132,8 +185,34 @@ pub enum Kind {
     Harvested { grams: u64 },
     /// Tag 18: a free-text diary note.
     Note { text: String },
-    /// Tag 30: an earlier entry was wrong. History is never edited; it is corrected.
+    /// Tag 19 (bón phân) with the product's lot, what a recall searches by; supersedes 11.
+    FertilisedLot {
+        product: String,
+        amount: Quantity,
+        lot: String,
+    },
+    /// Tag 20 (phun thuốc) with the product's lot; supersedes 13.
+    SprayedLot {
+        product: String,
+        active_ingredient: String,
+        dose: String,
+        lot: String,
+        phi_days: u16,
+    },
+    /// Tag 21 (đậu quả): fruits counted after flowering.
+    FruitSet { fruits: u32, note: String },
+    /// Tag 22 (thu hoạch) with the grade; supersedes 17.
+    HarvestedGraded { grams: u64, grade: String },
+    /// Tag 30: an earlier entry was wrong and is withdrawn. History is never edited; it is
+    /// corrected.
     Correction { corrects: Digest, reason: String },
+    /// Tag 31: an earlier entry was wrong; `replacement` is what it should have said (a
+    /// care kind, tags 10–22).
+    Amended {
+        corrects: Digest,
+        reason: String,
+        replacement: Box<Kind>,
+    },
     /// Tag 40 (nhận nuôi cây): a buyer adopted the tree for a season.
     Adopted { adoption: String, season: String },
     /// Tag 50: the cooperative's signing key was rotated.
@@ -158,11 +237,21 @@ impl Kind {
             Self::PestObserved { .. } => 16,
             Self::Harvested { .. } => 17,
             Self::Note { .. } => 18,
+            Self::FertilisedLot { .. } => 19,
+            Self::SprayedLot { .. } => 20,
+            Self::FruitSet { .. } => 21,
+            Self::HarvestedGraded { .. } => 22,
             Self::Correction { .. } => 30,
+            Self::Amended { .. } => 31,
             Self::Adopted { .. } => 40,
             Self::KeyRotated { .. } => 50,
             Self::Unknown { tag, .. } => *tag,
         }
+    }
+
+    /// Care recorded in a tree's diary (tags 10–22): what an amendment may replace.
+    pub fn is_care_tag(tag: u16) -> bool {
+        (10..=22).contains(&tag)
     }
 
     fn encode_body(&self) -> Vec<u8> {
@@ -235,8 +324,47 @@ impl Kind {
             Self::Harvested { grams } => {
                 w.u64(*grams);
             }
+            Self::FertilisedLot {
+                product,
+                amount,
+                lot,
+            } => {
+                w.str(product)
+                    .u64(amount.thousandths)
+                    .u8(amount.unit as u8)
+                    .str(lot);
+            }
+            Self::SprayedLot {
+                product,
+                active_ingredient,
+                dose,
+                lot,
+                phi_days,
+            } => {
+                w.str(product)
+                    .str(active_ingredient)
+                    .str(dose)
+                    .str(lot)
+                    .u16(*phi_days);
+            }
+            Self::FruitSet { fruits, note } => {
+                w.u32(*fruits).str(note);
+            }
+            Self::HarvestedGraded { grams, grade } => {
+                w.u64(*grams).str(grade);
+            }
             Self::Correction { corrects, reason } => {
                 w.raw(&corrects.0).str(reason);
+            }
+            Self::Amended {
+                corrects,
+                reason,
+                replacement,
+            } => {
+                w.raw(&corrects.0)
+                    .str(reason)
+                    .u16(replacement.tag())
+                    .bytes(&replacement.encode_body());
             }
             Self::Adopted { adoption, season } => {
                 w.str(adoption).str(season);
@@ -310,6 +438,39 @@ impl Kind {
                 },
                 reason: r.string()?,
             },
+            19 => Self::FertilisedLot {
+                product: r.string()?,
+                amount: Quantity::new(r.u64()?, Unit::from_tag(r.u8()?)?)?,
+                lot: r.string()?,
+            },
+            20 => Self::SprayedLot {
+                product: r.string()?,
+                active_ingredient: r.string()?,
+                dose: r.string()?,
+                lot: r.string()?,
+                phi_days: r.u16()?,
+            },
+            21 => Self::FruitSet {
+                fruits: r.u32()?,
+                note: r.string()?,
+            },
+            22 => Self::HarvestedGraded {
+                grams: r.u64()?,
+                grade: r.string()?,
+            },
+            31 => {
+                let corrects = Digest(r.array()?);
+                let reason = r.string()?;
+                let tag = r.u16()?;
+                if !Self::is_care_tag(tag) {
+                    return Err(DecodeError::OutOfRange);
+                }
+                Self::Amended {
+                    corrects,
+                    reason,
+                    replacement: Box::new(Self::decode_body(tag, r.bytes()?)?),
+                }
+            }
             30 => Self::Correction {
                 corrects: Digest(r.array()?),
                 reason: r.string()?,

@@ -28,7 +28,7 @@ pub use checkpoint::{verify_checkpoint, verify_extends, Checkpoint};
 pub use code::{CoopCode, TreeCode, ZoneCode};
 pub use date::Date;
 pub use digest::Digest;
-pub use entry::{verify_chain, Entry, EntryView, GeoPoint, Kind, Subject};
+pub use entry::{verify_chain, Entry, EntryView, GeoPoint, Kind, Quantity, Subject, Unit};
 pub use error::{DecodeError, VerifyError};
 pub use history::{HistorySummary, ProvenEntry, TreeHistory};
 pub use identity::{Identity, SignedIdentity};

@@ -36,6 +36,8 @@ impl Role {
 pub enum Action {
     /// See the cooperative's working pages: zones, trees, members, import reports.
     View,
+    /// Log care in the trees' diaries.
+    Record,
     /// Register or change zones and trees, import, upload photos.
     Register,
     /// Download QR labels.
@@ -47,8 +49,9 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::View,
+        Self::Record,
         Self::Register,
         Self::PrintLabels,
         Self::ManageMembers,
@@ -58,7 +61,7 @@ impl Action {
     fn allowed_to(self, role: Role) -> bool {
         match role {
             Role::Manager => true,
-            Role::Farmer => self == Self::View,
+            Role::Farmer => matches!(self, Self::View | Self::Record),
         }
     }
 }
@@ -171,7 +174,10 @@ mod tests {
         for a in Action::ALL {
             assert!(member(Role::Manager).may(1, a));
             assert!(!member(Role::Manager).may(2, a));
-            assert_eq!(member(Role::Farmer).may(1, a), a == Action::View);
+            assert_eq!(
+                member(Role::Farmer).may(1, a),
+                matches!(a, Action::View | Action::Record)
+            );
             assert!(!member(Role::Farmer).may(2, a));
             assert!(Actor::system().may(2, a));
         }

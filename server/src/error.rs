@@ -28,7 +28,7 @@ impl Lang {
 }
 
 /// A message for a person, in both languages.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Text {
     pub vi: String,
     pub en: String,
@@ -63,6 +63,9 @@ pub enum Error {
     /// The input is wrong; the message says how.
     #[error("{0}")]
     Invalid(Text),
+    /// The request itself is malformed (not the values in it); the message says how.
+    #[error("{0}")]
+    BadRequest(Text),
     /// The input clashes with what is stored (a code already taken).
     #[error("{0}")]
     Conflict(Text),
@@ -114,6 +117,7 @@ impl Error {
         match self {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -127,7 +131,9 @@ impl Error {
     pub fn public_text(&self) -> Text {
         match self {
             Self::NotFound(_) => Text::new("Không tìm thấy.", "Not found."),
-            Self::Invalid(t) | Self::Conflict(t) | Self::TooLarge(t) => t.clone(),
+            Self::Invalid(t) | Self::BadRequest(t) | Self::Conflict(t) | Self::TooLarge(t) => {
+                t.clone()
+            }
             Self::Unauthorized => Text::new("Vui lòng đăng nhập trước.", "Please sign in first."),
             Self::Forbidden => Text::new(
                 "Bạn không có quyền làm việc này.",

@@ -6,12 +6,14 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod boundary;
 pub mod clock;
 pub mod config;
 pub mod consistency;
 pub mod cooperatives;
 pub mod demo;
+pub mod diary;
 pub mod error;
 pub mod http;
 pub mod import;

@@ -57,13 +57,20 @@ pub async fn export_tree(
     let code = TreeCode::parse(&tree.code)?;
     let cp = checkpoint(store, sealer, &coop).await?;
     let leaves = store.leaf_hashes(coop.id, cp.size).await?;
-    let entries: Vec<Vec<u8>> = store
+    let rows: Vec<_> = store
         .entries_of(coop.id, &format!("tree:{code}"))
         .await?
         .into_iter()
         .filter(|e| e.seq < cp.size)
-        .map(|e| e.bytes)
         .collect();
+    // Never hand out a history whose stored rows no longer check (edited in the database
+    // behind the application's back): it would be signed as if nothing happened.
+    crate::diary::timeline::check_chain(&rows).map_err(|d| {
+        Error::Internal(format!(
+            "the history of {coop_code}/{tree_code} is damaged: {d}"
+        ))
+    })?;
+    let entries: Vec<Vec<u8>> = rows.into_iter().map(|e| e.bytes).collect();
     TreeHistory::build(
         &coop.origin,
         &coop.name,

@@ -105,6 +105,17 @@ pub fn process(bytes: &[u8]) -> Result<Processed> {
     })
 }
 
+/// [`process`] on the blocking pool, waiting for a turn among the decodes at once.
+pub async fn process_queued(upload: Vec<u8>) -> Result<Processed> {
+    let _turn = DECODES
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("photo queue: {e}")))?;
+    tokio::task::spawn_blocking(move || process(&upload))
+        .await
+        .map_err(|e| Error::Internal(format!("photo task: {e}")))?
+}
+
 /// Adds a photo to a tree and logs it in the tree's diary, in one transaction.
 pub async fn add(
     store: &Store,
@@ -118,15 +129,7 @@ pub async fn add(
         .tree_row(coop.id, tree_code)
         .await?
         .ok_or(Error::NotFound("tree"))?;
-    let p = {
-        let _turn = DECODES
-            .acquire()
-            .await
-            .map_err(|e| Error::Internal(format!("photo queue: {e}")))?;
-        tokio::task::spawn_blocking(move || process(&upload))
-            .await
-            .map_err(|e| Error::Internal(format!("photo task: {e}")))??
-    };
+    let p = process_queued(upload).await?;
     let hash_hex = data_encoding::HEXLOWER.encode(&p.hash);
     let now = now_ms();
     let subject = Subject::Tree(TreeCode::parse(&tree.code)?);

@@ -63,6 +63,33 @@ fn kind() -> impl Strategy<Value = Kind> {
         any::<u64>().prop_map(|grams| Kind::Harvested { grams }),
         (any::<bool>(), text()).prop_map(|(active, reason)| Kind::StatusChanged { active, reason }),
         (digest(), text()).prop_map(|(corrects, reason)| Kind::Correction { corrects, reason }),
+        (text(), 1u64.., 1u8..=4, text()).prop_map(|(product, n, u, lot)| Kind::FertilisedLot {
+            product,
+            amount: Quantity::new(
+                n,
+                [Unit::G, Unit::Kg, Unit::Ml, Unit::L][usize::from(u - 1)]
+            )
+            .unwrap(),
+            lot,
+        }),
+        (text(), text(), text(), text(), any::<u16>()).prop_map(
+            |(product, active_ingredient, dose, lot, phi_days)| Kind::SprayedLot {
+                product,
+                active_ingredient,
+                dose,
+                lot,
+                phi_days,
+            }
+        ),
+        (any::<u32>(), text()).prop_map(|(fruits, note)| Kind::FruitSet { fruits, note }),
+        (any::<u64>(), text()).prop_map(|(grams, grade)| Kind::HarvestedGraded { grams, grade }),
+        (digest(), text(), any::<u64>(), text()).prop_map(|(corrects, reason, grams, grade)| {
+            Kind::Amended {
+                corrects,
+                reason,
+                replacement: Box::new(Kind::HarvestedGraded { grams, grade }),
+            }
+        }),
         (text(), text()).prop_map(|(adoption, season)| Kind::Adopted { adoption, season }),
         (1000u16..u16::MAX, prop::collection::vec(any::<u8>(), 0..40))
             .prop_map(|(tag, body)| Kind::Unknown { tag, body }),

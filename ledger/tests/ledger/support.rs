@@ -173,5 +173,60 @@ pub fn orchard() -> Coop {
         },
     );
     c.append(&tree("CC001"), Kind::Harvested { grams: 18_500 });
+    // The diary's kinds with lot numbers, grades and amendments (tags 19–22, 31).
+    c.append(
+        &tree("CC002"),
+        Kind::FertilisedLot {
+            product: "Phân hữu cơ vi sinh".into(),
+            amount: Quantity::new(2_500, Unit::Kg).unwrap(),
+            lot: "HC-2411-03".into(),
+        },
+    );
+    c.append(
+        &tree("CC002"),
+        Kind::SprayedLot {
+            product: "Abamectin 1.8EC".into(),
+            active_ingredient: "Abamectin".into(),
+            dose: "10 ml / 8 l".into(),
+            lot: "AB-2411-07".into(),
+            phi_days: 7,
+        },
+    );
+    let fruit_set = c
+        .append(
+            &tree("CC002"),
+            Kind::FruitSet {
+                fruits: 120,
+                note: "đậu quả đều".into(),
+            },
+        )
+        .hash();
+    let harvest = c
+        .append(
+            &tree("CC002"),
+            Kind::HarvestedGraded {
+                grams: 21_000,
+                grade: "loại 1".into(),
+            },
+        )
+        .hash();
+    c.append(
+        &tree("CC002"),
+        Kind::Amended {
+            corrects: harvest,
+            reason: "cân nhầm".into(),
+            replacement: Box::new(Kind::HarvestedGraded {
+                grams: 12_000,
+                grade: "loại 1".into(),
+            }),
+        },
+    );
+    c.append(
+        &tree("CC002"),
+        Kind::Correction {
+            corrects: fruit_set,
+            reason: "ghi nhầm cây".into(),
+        },
+    );
     c
 }

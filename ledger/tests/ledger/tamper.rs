@@ -20,7 +20,7 @@ fn an_untouched_history_verifies_and_summarises_the_tree() {
     let s = c.history("CC001").verify().unwrap();
     assert_eq!(s.subject, tree("CC001"));
     assert_eq!(s.entries.len(), 6);
-    assert_eq!(s.checkpoint.size, 10);
+    assert_eq!(s.checkpoint.size, 16);
     assert!(matches!(
         s.entries.last().unwrap().kind,
         Kind::Harvested { grams: 18_500 }

@@ -27,9 +27,20 @@ const NON_PAGE_POLICY: &str =
 pub fn is_private(path: &str) -> bool {
     [
         "/manage", "/account", "/signup", "/login", "/join", "/reset", "/admin", "/logout",
+        "/farm", "/api/v1",
     ]
     .iter()
     .any(|p| path == *p || path.starts_with(&format!("{p}/")) || path.starts_with(&format!("{p}?")))
+}
+
+/// `goc.<16 hex>.<ext>`: a file the site build named by its content.
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = name.split('.');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(_), Some(h), Some(_)) if h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit())
+    )
 }
 
 pub async fn headers(req: Request, next: Next) -> Response {
@@ -61,8 +72,11 @@ pub async fn headers(req: Request, next: Next) -> Response {
     }
     let cache = if is_private(&path) || h.contains_key(header::SET_COOKIE) {
         "no-store"
+    } else if path.starts_with("/pkg/") && is_content_hashed(&path) {
+        // The name changes with the content: cached for good.
+        "public, max-age=31536000, immutable"
     } else if path.starts_with("/pkg/") {
-        // Not content-hashed yet: cached for an hour, then revalidated.
+        // Scripts with stable names (maps, forms): an hour, then revalidated.
         "public, max-age=3600"
     } else if is_html && anonymous && res.status().is_success() {
         // The same for every anonymous reader; a minute keeps a scanned tree fresh.

@@ -3,6 +3,7 @@
 
 pub mod cookies;
 pub mod csrf;
+pub mod diary;
 pub mod edge;
 pub mod localize;
 pub mod metrics;
@@ -28,6 +29,7 @@ pub fn router() -> Router<Services> {
         .route("/api/cooperatives/{coop}/checkpoint", get(checkpoint))
         .route("/api/trees/{coop}/{tree}/history", get(tree_history))
         .route("/photos/{hash}/{size}", get(photo))
+        .merge(diary::router())
 }
 
 /// 200 when the database answers, 503 otherwise.

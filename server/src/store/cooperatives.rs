@@ -147,3 +147,11 @@ impl Store {
         )
     }
 }
+
+impl Store {
+    /// The codes of every cooperative, approved or not (what an audit covers).
+    pub async fn cooperative_codes(&self) -> Result<Vec<String>> {
+        const SQL: &str = "SELECT code FROM cooperatives ORDER BY code";
+        Ok(on_pool!(self, p => sqlx::query_scalar(SQL).fetch_all(p).await)?)
+    }
+}

@@ -119,3 +119,37 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Up to `limit` rows of the cooperative's log from `from_seq` on, in order, with their
+    /// stored hashes and kinds: what an audit reads, a page at a time.
+    pub async fn log_page(
+        &self,
+        cooperative_id: i64,
+        from_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>> {
+        const SQL: &str = "SELECT seq, subject, hash, prev, kind, bytes FROM ledger_entries \
+                           WHERE cooperative_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL)
+            .bind(cooperative_id).bind(from_seq).bind(limit).fetch_all(p).await)?)
+    }
+
+    /// Every checkpoint the cooperative signed, smallest first.
+    pub async fn checkpoints_of(&self, cooperative_id: i64) -> Result<Vec<CheckpointRow>> {
+        const SQL: &str =
+            "SELECT size, root, note FROM checkpoints WHERE cooperative_id = $1 ORDER BY size";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
+    }
+}
+
+/// A stored log row as an audit reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub subject: String,
+    pub hash: Vec<u8>,
+    pub prev: Option<Vec<u8>>,
+    pub kind: i64,
+    pub bytes: Vec<u8>,
+}

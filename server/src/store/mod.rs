@@ -6,6 +6,7 @@
 
 mod accounts;
 mod cooperatives;
+mod diary;
 mod jobs;
 mod log;
 mod rows;
@@ -21,7 +22,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use log::{BoxedEntry, MakeEntry};
+pub use diary::{DiaryAppend, DiaryPhoto, Stored};
+pub use log::{AuditRow, BoxedEntry, MakeEntry};
 pub use rows::*;
 
 use crate::error::{Error, Result};
@@ -52,7 +54,8 @@ pub(crate) use on_pool;
 impl Store {
     /// Connects to `url`. A SQLite file (and its folder) is created if missing and opened in
     /// WAL mode with foreign keys on and a busy timeout, so concurrent writers wait their
-    /// turn instead of failing.
+    /// turn instead of failing. `synchronous=FULL`: in WAL mode NORMAL can lose the last
+    /// commits on power loss, and a phone that heard "stored" has already dropped its copy.
     pub async fn connect(url: &str) -> Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
@@ -73,7 +76,7 @@ impl Store {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         if let Some(dir) = opts

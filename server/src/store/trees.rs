@@ -155,9 +155,11 @@ impl Store {
 
     /// A photo's bytes (or its thumbnail's) by its hash.
     pub async fn photo_bytes(&self, hash: &[u8], thumb: bool) -> Result<Option<Vec<u8>>> {
+        // Photos added on a tree's page, and photos that came with diary entries.
+        let col = if thumb { "thumb" } else { "image" };
         let sql = format!(
-            "SELECT {} FROM tree_photos WHERE hash = $1 LIMIT 1",
-            if thumb { "thumb" } else { "image" }
+            "SELECT {col} FROM tree_photos WHERE hash = $1 \
+             UNION ALL SELECT {col} FROM diary_photos WHERE hash = $1 LIMIT 1"
         );
         Ok(on_pool!(self, p => sqlx::query_scalar(&sql).bind(hash).fetch_optional(p).await)?)
     }

@@ -3,6 +3,7 @@
 use server::access::{Action, Actor, Role};
 use server::accounts::{self, invitations, recovery, Session};
 use server::cooperatives::{self, NewCooperative};
+use server::diary;
 use server::labels::{self, Selection};
 use server::store::CooperativeRow;
 use server::trees::{self, NewTree};
@@ -684,13 +685,21 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
             .await
             .unwrap();
         let zone_row = s.store.zones_of(a.id).await.unwrap().remove(0);
+        let t0 = NewTree::parse("T0", "custard_apple", "Na dai", "2020-01-01", None).unwrap();
+        trees::create(&s.store, &s.sealer, &Actor::system(), &a, &zone_row, t0)
+            .await
+            .unwrap();
 
         let everyone = [
-            ("admin", &admin, [true; 5]),
-            ("manager of A", &manager_a, [true; 5]),
-            ("farmer of A", &farmer_a, [true, false, false, false, false]),
-            ("manager of B", &manager_b, [false; 5]),
-            ("buyer", &buyer, [false; 5]),
+            ("admin", &admin, [true; 6]),
+            ("manager of A", &manager_a, [true; 6]),
+            (
+                "farmer of A",
+                &farmer_a,
+                [true, true, false, false, false, false],
+            ),
+            ("manager of B", &manager_b, [false; 6]),
+            ("buyer", &buyer, [false; 6]),
         ];
         let mut n = 0;
         for (who, session, allowed) in everyone {
@@ -699,6 +708,21 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
                 n += 1;
                 let got: Result<(), Error> = match action {
                     Action::View => invitations::members(&s.store, &me, &a).await.map(|_| ()),
+                    Action::Record => {
+                        let entry = serde_json::json!({
+                            "id": format!("0193a5c4-8f1e-7cc2-9d3a-5b0f2e6a1c{n:02}"),
+                            "tree": "T0",
+                            "recorded_at": 1_764_000_000_000i64,
+                            "action": {"kind": "watered", "litres": 20},
+                        });
+                        let req = diary::SyncRequest {
+                            coop: "NA-A".into(),
+                            entries: vec![entry],
+                        };
+                        diary::sync(s, &me, req).await.map(|acks| {
+                            assert_eq!(acks[0].status, diary::Status::Stored, "{who}: {acks:?}");
+                        })
+                    }
                     Action::Register => {
                         let z =
                             NewZone::parse(None, &format!("Vùng {n}"), &["na"], 1.5, 1).unwrap();
@@ -744,7 +768,7 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
                 }
             }
         }
-        assert_eq!(n, 25);
+        assert_eq!(n, 30);
         // Refused attempts left nothing behind: the setup's zone plus those of the admin
         // and of A's manager.
         assert_eq!(s.store.zones_of(a.id).await.unwrap().len(), 3);

@@ -74,6 +74,10 @@ pub fn routes() -> Router<AppState> {
             "/manage/{coop}/t/{tree}/photos",
             post(add_photo).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
         )
+        .route(
+            "/farm/{coop}/log",
+            post(log_care).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
         .route("/manage/{coop}/t/{tree}/label.png", get(tree_label))
         .route("/manage/{coop}/t/{tree}/label.svg", get(tree_label))
 }
@@ -868,6 +872,146 @@ async fn add_photo(
         server::photos::add(&sub.s().store, &actor, &coop, &tree, upload).await
     );
     see_other(&format!("/manage/{code}/t/{tree}?done=photo_added"), None)
+}
+
+/// Care logged through the farmer's form without JavaScript (with it, `farm.js` queues the
+/// entries and sends them to the sync API instead): one entry per tree chosen, photos
+/// first, through the same checks as a phone's sync.
+async fn log_care(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    use server::diary::{self, photos, Action as Care, Status, SyncRequest};
+    let mut values: Vec<(String, String)> = Vec::new();
+    let mut uploads: Vec<Vec<u8>> = Vec::new();
+    let mut failed = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let is_photo = name == "photo";
+                match field.bytes().await {
+                    // A form with no photo chosen still sends an empty file part.
+                    Ok(b) if is_photo && !b.is_empty() => uploads.push(b.to_vec()),
+                    Ok(_) if is_photo => {}
+                    Ok(b) => values.push((name, String::from_utf8_lossy(&b).into_owned())),
+                    Err(e) => failed = Some(upload_failed(&e)),
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                failed = Some(upload_failed(&e));
+                break;
+            }
+        }
+    }
+    // Several kinds share field names; the chosen kind's is the one filled in.
+    let first = |name: &str| {
+        values
+            .iter()
+            .find(|(n, v)| n == name && !v.trim().is_empty())
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let trees: Vec<String> = values
+        .iter()
+        .filter(|(n, v)| n == "tree" && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .collect();
+    // Back to the page the form was on: one of this cooperative's farm pages, nothing else.
+    let home = format!("/farm/{code}");
+    let page = Some(first("page"))
+        .filter(|p| {
+            p == &home
+                || p.strip_prefix(&format!("{home}/t/")).is_some_and(|t| {
+                    !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                })
+        })
+        .unwrap_or(home);
+    let mut fields: Fields = values.iter().map(|(n, _)| (n.clone(), first(n))).collect();
+    fields.insert("form".into(), "log".into());
+    fields.insert("tree".into(), trees.join(","));
+    let sub = Submission::new(st, headers, page.clone(), fields);
+    if let Some(e) = failed {
+        return sub.refuse(e).await;
+    }
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    if trees.is_empty() {
+        return sub
+            .refuse(Error::invalid(
+                "Hãy chọn ít nhất một cây",
+                "Choose at least one tree",
+            ))
+            .await;
+    }
+    let kind = first("kind");
+    let corrects = first("corrects");
+    let action = if corrects.is_empty() {
+        attempt!(sub, diary::action::from_form(&kind, first))
+    } else {
+        let replacement = if kind.is_empty() {
+            None
+        } else {
+            Some(Box::new(attempt!(
+                sub,
+                diary::action::from_form(&kind, first)
+            )))
+        };
+        Care::Correction {
+            corrects,
+            reason: first("reason"),
+            replacement,
+        }
+    };
+    let mut names = Vec::new();
+    for bytes in uploads {
+        let name = photos::name_of(&bytes);
+        attempt!(
+            sub,
+            photos::upload(sub.s(), &actor, &coop.code, &name, bytes).await
+        );
+        names.push(name);
+    }
+    let location = match (first("lat").parse::<f64>(), first("lon").parse::<f64>()) {
+        (Ok(lat), Ok(lon)) => serde_json::json!({ "lat": lat, "lon": lon }),
+        _ => serde_json::Value::Null,
+    };
+    let now = server::clock::now_ms();
+    let entries = trees
+        .iter()
+        .map(|t| {
+            let mut e = serde_json::json!({
+                "id": diary::new_id(), "tree": t, "recorded_at": now,
+                "action": action, "photos": names,
+            });
+            if !location.is_null() {
+                e["location"] = location.clone();
+            }
+            e
+        })
+        .collect();
+    let acks = attempt!(
+        sub,
+        diary::sync(
+            sub.s(),
+            &actor,
+            SyncRequest {
+                coop: coop.code.clone(),
+                entries
+            }
+        )
+        .await
+    );
+    if let Some(refused) = acks.iter().find(|a| a.status != Status::Stored) {
+        let m = refused
+            .message
+            .clone()
+            .unwrap_or_else(|| server::error::Text::new("", ""));
+        return sub.refuse(Error::Invalid(m)).await;
+    }
+    see_other(&format!("{page}?done=logged"), None)
 }
 
 /// One tree's label as PNG (300 dpi) or SVG, in the roll size.

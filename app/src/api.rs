@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use crate::model::{
-    CoopCard, CoopPage, InvitationPreview, JobView, ManagePage, ManageTree, Me, TreePage,
+    CoopCard, CoopPage, FarmPage, InvitationPreview, JobView, ManagePage, ManageTree, Me, TreePage,
 };
 
 #[cfg(feature = "ssr")]
@@ -141,6 +141,7 @@ mod backend {
         base_url: &str,
         photos: Vec<crate::model::Photo>,
         scanned: bool,
+        diary: crate::model::Diary,
     ) -> TreePage {
         let t = v.tree;
         let lang = lang();
@@ -189,6 +190,7 @@ mod backend {
             photos,
             scanned,
             notes,
+            diary,
             verification: match v.verdict {
                 server::trees::Verdict::Verified { key_id } => Verification::Verified { key_id },
                 server::trees::Verdict::Failed { reason } => Verification::Failed {
@@ -251,11 +253,15 @@ pub async fn get_tree(
         let platform = s.sealer.platform_public();
         let v = server::trees::view(&s.store, &platform, &coop, &tree, scanned.as_deref()).await?;
         let photos = backend::photos(s.store.photos_of(v.tree.id).await?);
+        let row = server::cooperatives::by_code(&s.store, &coop).await?;
+        let diary =
+            crate::diary_view::diary(&s, row.id, &v.tree.code, backend::lang().into()).await?;
         Ok(backend::tree_page(
             v,
             &s.base_url,
             photos,
             scanned.is_some(),
+            diary,
         ))
     };
     backend::found(page.await)
@@ -286,6 +292,65 @@ pub enum Gate<T> {
     SignInFirst,
     Forbidden,
     NotFound,
+}
+
+/// A farmer's working page: every tree of the cooperative by zone, with its last care and
+/// what is due; with `tree`, that tree's diary too.
+#[server(input = GetUrl)]
+pub async fn get_farm(code: String, tree: Option<String>) -> Result<Gate<FarmPage>, ServerFnError> {
+    let s = backend::services()?;
+    let (actor, coop) = match backend::member(&s, &code).await? {
+        Ok(m) => m,
+        Err(gate) => return Ok(gate),
+    };
+    if !actor.may(coop.id, server::access::Action::Record) {
+        return Ok(backend::stopped(Gate::Forbidden));
+    }
+    let page = async {
+        let (names, lang) = backend::species_names(&s).await?;
+        let locale: crate::i18n::Locale = lang.into();
+        let seen = crate::diary_view::overview(&s, coop.id, locale).await?;
+        let trees = s.store.trees_of(coop.id).await?;
+        let mut zones: Vec<crate::model::FarmZone> = Vec::new();
+        let mut this_tree = None;
+        for (i, t) in trees
+            .into_iter()
+            .filter(|t| t.status == "active")
+            .enumerate()
+        {
+            let card =
+                crate::diary_view::farm_tree(t.code.clone(), names.name(&t.species, lang), &seen);
+            if tree.as_deref() == Some(t.code.as_str()) {
+                this_tree = Some(card.clone());
+            }
+            match zones.iter_mut().find(|z| z.name == t.zone_name) {
+                Some(z) => z.trees.push(card),
+                None => zones.push(crate::model::FarmZone {
+                    name: t.zone_name.clone(),
+                    key: format!("z{i}"),
+                    trees: vec![card],
+                }),
+            }
+        }
+        let tree = match (tree, this_tree) {
+            (None, _) => None,
+            (Some(_), None) => return Err(server::Error::NotFound("tree")),
+            (Some(code), Some(card)) => Some((
+                card,
+                crate::diary_view::diary(&s, coop.id, &code, locale).await?,
+            )),
+        };
+        Ok(FarmPage {
+            coop_code: coop.code.clone(),
+            coop_name: coop.name.clone(),
+            zones,
+            tree,
+        })
+    };
+    Ok(match backend::found(page.await)? {
+        Some(p) => Gate::Ok(p),
+        None => backend::stopped(Gate::NotFound),
+    })
 }
 
 /// Trees on one page of a cooperative's working page.

@@ -4,6 +4,8 @@
 #[cfg(feature = "ssr")]
 pub mod actions;
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod diary_view;
 pub mod forms;
 pub mod i18n;
 pub mod model;
@@ -16,8 +18,9 @@ use leptos_router::{path, SsrMode};
 
 use crate::i18n::{use_locale, Locale, Msg};
 use crate::pages::{
-    AccountPage, CooperativePage, HomePage, JobPage, JoinPage, LogInPage, ManageCoopPage,
-    ManageHomePage, ManageTreePage, NotFound, ResetPage, SignUpPage, TreePage,
+    AccountPage, CooperativePage, FarmHomePage, FarmPage, FarmTreePage, HomePage, JobPage,
+    JoinPage, LogInPage, ManageCoopPage, ManageHomePage, ManageTreePage, NotFound, ResetPage,
+    SignUpPage, TreePage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -28,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     content_security_policy();
     // A form refused by the server is rendered again as plain HTML, without the wasm: the
     // page works fully without it, and hydration would not know the refused input.
-    let hydrate = use_context::<forms::FormState>().is_none() && !is_public_tree_page();
+    let hydrate = use_context::<forms::FormState>().is_none() && !ships_no_wasm();
     view! {
         <!DOCTYPE html>
         <html lang=locale.code()>
@@ -62,13 +65,17 @@ fn content_security_policy() {
     }
 }
 
-/// The public tree page, what a buyer's phone opens from a scanned label, ships no wasm:
-/// everything on it works as plain HTML (the signature panel is a `<details>`), so the
-/// phone downloads the page, the stylesheet and, where there is a map, the map's script.
-fn is_public_tree_page() -> bool {
+/// Pages that ship no wasm: the public tree page, what a buyer's phone opens from a
+/// scanned label (everything on it works as plain HTML, the signature panel is a
+/// `<details>`), and the farmer's pages (plain forms; `farm.js` adds the offline queue).
+/// A phone downloads the page, the stylesheet and at most a small script or two.
+fn ships_no_wasm() -> bool {
     #[cfg(feature = "ssr")]
     {
-        use_context::<axum::http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/t/"))
+        use_context::<axum::http::request::Parts>().is_some_and(|p| {
+            let path = p.uri.path();
+            path.starts_with("/t/") || path == "/farm" || path.starts_with("/farm/")
+        })
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -165,6 +172,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/manage/:coop") view=ManageCoopPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/:coop/jobs/:job") view=JobPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/:coop/t/:tree") view=ManageTreePage ssr=SsrMode::Async/>
+                    <Route path=path!("/farm") view=FarmHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/farm/:coop") view=FarmPage ssr=SsrMode::Async/>
+                    <Route path=path!("/farm/:coop/t/:tree") view=FarmTreePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

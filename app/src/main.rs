@@ -261,6 +261,7 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
         })
         .route("/lang/{code}", get(set_language))
         .merge(app::actions::routes())
+        .merge(server::http::pwa::router(&site_root))
         // The built files, precompressed (brotli, gzip) by the site build.
         .nest_service(
             "/pkg",

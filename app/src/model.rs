@@ -70,6 +70,8 @@ pub struct TreePage {
     /// Facts that contradict each other (a tree far from its zone), in the reader's
     /// language: no green badge while there are any.
     pub notes: Vec<String>,
+    /// The care diary, checked against the stored chain.
+    pub diary: Diary,
 }
 
 /// A tree photo, by its content hash.
@@ -209,4 +211,66 @@ pub enum JobView {
     Failed {
         message: String,
     },
+}
+
+/// A tree's diary as its page shows it, newest first, or why it cannot be trusted.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Diary {
+    pub lines: Vec<DiaryLine>,
+    /// The stored history no longer checks (edited in the database): what is wrong.
+    pub damaged: Option<String>,
+}
+
+/// One entry of a diary, described in the reader's language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiaryLine {
+    pub seq: u64,
+    /// The entry's hash (hex): what a correction names.
+    pub hash: String,
+    /// When it was done, as the reader writes dates (Asia/Ho_Chi_Minh), and as ISO.
+    pub when: String,
+    pub when_iso: String,
+    /// A short key for the kind of care (`watered`, `sprayed`, …) for icons and styles.
+    pub kind: String,
+    /// What it says now, corrections applied; `None` once withdrawn.
+    pub what: Option<String>,
+    /// What it said first, when a correction changed it.
+    pub original: Option<String>,
+    /// Each correction: when and why.
+    pub corrections: Vec<String>,
+    /// A harvest inside a spray's pre-harvest interval.
+    pub flag: Option<String>,
+    /// Content hashes (hex) of the entry's photos.
+    pub photos: Vec<String>,
+    /// The recorder's pseudonym in the cooperative.
+    pub author: String,
+}
+
+/// What a farmer's home shows of one tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FarmTree {
+    pub code: String,
+    pub species: String,
+    /// The last care and when ("Tưới · 02/12/2026").
+    pub last: Option<String>,
+    /// What needs attention: a spray's interval still running, or no care for weeks.
+    pub due: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FarmZone {
+    pub name: String,
+    /// A stable key for the zone's checkbox (its id).
+    pub key: String,
+    pub trees: Vec<FarmTree>,
+}
+
+/// A farmer's working page for one cooperative: every tree, and the diary form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FarmPage {
+    pub coop_code: String,
+    pub coop_name: String,
+    pub zones: Vec<FarmZone>,
+    /// Only on a tree's own page: that tree and its diary.
+    pub tree: Option<(FarmTree, Diary)>,
 }

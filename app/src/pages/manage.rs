@@ -11,7 +11,7 @@ use crate::model::{ManagePage, ZoneItem};
 use crate::pages::{message, role_name};
 
 /// A notice asking to log in, linking back here afterwards.
-fn sign_in_first(l: Locale) -> AnyView {
+pub(crate) fn sign_in_first(l: Locale) -> AnyView {
     #[cfg(feature = "ssr")]
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(axum::http::StatusCode::UNAUTHORIZED);

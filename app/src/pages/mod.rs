@@ -2,12 +2,15 @@
 
 mod auth;
 mod cooperative;
+mod farm;
 mod home;
 mod manage;
+mod timeline;
 mod tree;
 
 pub use auth::{AccountPage, JoinPage, LogInPage, ResetPage, SignUpPage};
 pub use cooperative::CooperativePage;
+pub use farm::{FarmHomePage, FarmPage, FarmTreePage};
 pub use home::HomePage;
 pub use manage::{JobPage, ManageCoopPage, ManageHomePage, ManageTreePage};
 pub use tree::TreePage;
@@ -64,6 +67,7 @@ pub fn Flash() -> impl IntoView {
         "key_rotated" => Some(Msg::KeyRotated),
         "status_changed" => Some(Msg::StatusChanged),
         "photo_added" => Some(Msg::PhotoAdded),
+        "logged" => Some(Msg::DiaryLogged),
         "coop_approved" => Some(Msg::CoopApproved),
         _ => None,
     };

@@ -8,6 +8,7 @@ use crate::api::get_tree;
 use crate::i18n::{use_locale, Msg};
 use crate::model::{TreePage as Tree, Verification};
 use crate::pages::message;
+use crate::pages::timeline::Timeline;
 
 #[component]
 pub fn TreePage() -> impl IntoView {
@@ -62,7 +63,7 @@ fn TreeDetails(t: Tree) -> impl IntoView {
             <leptos_meta::Meta name="twitter:card" content="summary_large_image"/>
         })}
         <Badge t=t.clone()/>
-        <article class=if matches!(t.verification, Verification::Failed { .. }) { "tree distrusted" } else { "tree" }>
+        <article class=if matches!(t.verification, Verification::Failed { .. }) || t.diary.damaged.is_some() { "tree distrusted" } else { "tree" }>
             <h1>
                 <span class="code">{t.code.clone()}</span>
                 " "
@@ -110,6 +111,7 @@ fn TreeDetails(t: Tree) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
+            <Timeline diary=t.diary.clone()/>
             <SignatureDetails t=t.clone()/>
             <p class="links">
                 <a href=history download="">{Msg::DownloadHistory.text(l)}</a>
@@ -135,11 +137,20 @@ fn Badge(t: Tree) -> impl IntoView {
     )
     .trim()
     .to_owned();
+    // A history edited behind the log's back is as untrustworthy as a forged label.
+    let damaged = t.diary.damaged.is_some();
     match t.verification {
         Verification::Failed { .. } => view! {
             <div class="badge bad" role="alert">
                 <p><strong><span aria-hidden="true">"⚠ "</span>{Msg::NotVerifiedTitle.text(l)}</strong></p>
                 <p>{Msg::NotVerifiedBody.text(l)}</p>
+            </div>
+        }
+        .into_any(),
+        Verification::Verified { .. } if damaged => view! {
+            <div class="badge bad" role="alert">
+                <p><strong><span aria-hidden="true">"⚠ "</span>{Msg::NotVerifiedTitle.text(l)}</strong></p>
+                <p>{Msg::DiaryDamaged.text(l)}</p>
             </div>
         }
         .into_any(),

@@ -240,6 +240,95 @@ fn corrected_hash(hex: &str) -> Result<Digest> {
         })
 }
 
+/// The kinds a farmer picks from, in the order the form offers them.
+pub const KINDS: [&str; 10] = [
+    "watered",
+    "fertilised",
+    "pruned",
+    "sprayed",
+    "bagged",
+    "flowering",
+    "fruit_set",
+    "pest",
+    "harvested",
+    "note",
+];
+
+/// An action from a plain form's fields (the page without JavaScript): numbers as people
+/// type them ("2,5"), an empty optional number left out.
+pub fn from_form(kind: &str, field: impl Fn(&str) -> String) -> Result<Action> {
+    use serde_json::{Map, Value};
+    const NUMBERS: [&str; 7] = [
+        "litres", "amount", "phi_days", "fruits", "severity", "kg", "grams",
+    ];
+    const TEXTS: [&str; 10] = [
+        "product",
+        "unit",
+        "lot",
+        "active_ingredient",
+        "dose",
+        "note",
+        "pest",
+        "grade",
+        "text",
+        "reason",
+    ];
+    if !KINDS.contains(&kind) {
+        return Err(Error::invalid(
+            "Hãy chọn một việc đã làm",
+            "Choose what was done",
+        ));
+    }
+    let mut obj = Map::new();
+    obj.insert("kind".into(), Value::from(kind));
+    for name in NUMBERS {
+        let typed = field(name);
+        if typed.trim().is_empty() {
+            continue;
+        }
+        let n: f64 = text::number_text(&typed).parse().map_err(|_| {
+            Error::invalid(
+                format!("“{typed}” không phải là số"),
+                format!("“{typed}” is not a number"),
+            )
+        })?;
+        let v = if n.fract() == 0.0 && (0.0..4e9).contains(&n) {
+            Value::from(n as u64)
+        } else {
+            Value::from(n)
+        };
+        obj.insert(name.into(), v);
+    }
+    for name in TEXTS {
+        let typed = field(name);
+        if !typed.is_empty() {
+            obj.insert(name.into(), Value::from(typed));
+        }
+    }
+    // Each kind takes only its own fields: keep those, so a value left in another kind's
+    // box is not refused as unknown.
+    let template: Value = match kind {
+        "watered" => serde_json::json!({"litres": 0}),
+        "fertilised" => serde_json::json!({"product": "", "amount": 0, "unit": "", "lot": ""}),
+        "sprayed" => {
+            serde_json::json!({"product": "", "active_ingredient": "", "dose": "", "lot": "", "phi_days": 0})
+        }
+        "bagged" => serde_json::json!({"fruits": 0}),
+        "fruit_set" => serde_json::json!({"fruits": 0, "note": ""}),
+        "pest" => serde_json::json!({"pest": "", "severity": 0, "note": ""}),
+        "harvested" => serde_json::json!({"kg": 0, "grade": ""}),
+        "note" => serde_json::json!({"text": ""}),
+        _ => serde_json::json!({"note": ""}),
+    };
+    obj.retain(|k, _| k == "kind" || template.get(k).is_some());
+    serde_json::from_value(Value::Object(obj)).map_err(|e| {
+        Error::invalid(
+            format!("Thiếu thông tin: {e}"),
+            format!("Something is missing: {e}"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,6 +104,11 @@ fn conflict_text() -> Text {
     )
 }
 
+/// A fresh entry id, as a phone makes one (for entries logged through a plain form).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().hyphenated().to_string()
+}
+
 /// An entry checked and ready to append.
 struct Checked {
     id: String,

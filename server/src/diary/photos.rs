@@ -73,3 +73,8 @@ pub async fn upload(
         .await?;
     Ok((true, Digest(p.hash)))
 }
+
+/// The name a phone gives an upload: the lower-case hex SHA-256 of its bytes.
+pub fn name_of(bytes: &[u8]) -> String {
+    data_encoding::HEXLOWER.encode(&Sha256::digest(bytes))
+}

@@ -7,6 +7,7 @@ pub mod diary;
 pub mod edge;
 pub mod localize;
 pub mod metrics;
+pub mod pwa;
 pub mod redirect;
 pub mod session;
 

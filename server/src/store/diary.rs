@@ -154,3 +154,25 @@ impl Store {
         h.map(|h| super::log::digest(&h)).transpose()
     }
 }
+
+impl Store {
+    /// Each tree's latest entry of the given kinds (`tree:<code>`, bytes), for the farmer's
+    /// overview: what was last done, and the last spray's interval.
+    pub async fn latest_of_kinds(
+        &self,
+        cooperative_id: i64,
+        kinds: &[u16],
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        let list = kinds
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT subject, bytes FROM ledger_entries WHERE cooperative_id = $1 AND seq IN \
+             (SELECT MAX(seq) FROM ledger_entries WHERE cooperative_id = $1 AND kind IN ({list}) \
+              AND subject LIKE 'tree:%' GROUP BY subject)"
+        );
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(cooperative_id).fetch_all(p).await)?)
+    }
+}

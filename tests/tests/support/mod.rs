@@ -42,6 +42,12 @@ impl Goc {
 
     /// The real binary serving `database_url` on a free port.
     pub async fn start_on(database_url: &str) -> Self {
+        Self::start_at(database_url, "127.0.0.1:0").await
+    }
+
+    /// The real binary serving `database_url` at `listen` (a server restarted where phones
+    /// knew it).
+    pub async fn start_at(database_url: &str, listen: &str) -> Self {
         let bin = target_dir().join("debug/goc");
         assert!(
             bin.exists(),
@@ -51,7 +57,7 @@ impl Goc {
         let mut child = Command::new(&bin)
             .args(["serve", "--demo-if-empty"])
             .env("DATABASE_URL", database_url)
-            .env("GOC_LISTEN", "127.0.0.1:0")
+            .env("GOC_LISTEN", listen)
             .env("GOC_SECRET", "e2e-secret-that-is-long-enough-0123456789")
             // Same keys every run: a failure reproduces.
             .env("GOC_INSECURE_KEY_SEED", "e2e")
@@ -84,23 +90,33 @@ impl Goc {
         }
     }
 
+    /// Runs a `goc` command against this server's database.
+    pub fn command(&self, args: &[&str]) -> std::process::Output {
+        goc_command(&self.database_url, args)
+    }
+
     /// A platform administrator, signed in: an account made admin with `goc make-admin`,
     /// as an operator would.
     pub async fn admin(&self) -> Agent {
         let admin = Agent::new(self);
         admin.sign_up("0999999999", "Quản trị Gốc").await;
-        let out = std::process::Command::new(target_dir().join("debug/goc"))
-            .args(["make-admin", "0999999999"])
-            .env("DATABASE_URL", &self.database_url)
-            .env("GOC_SECRET", "e2e-secret-that-is-long-enough-0123456789")
-            .output()
-            .unwrap();
+        let out = self.command(&["make-admin", "0999999999"]);
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
         admin
+    }
+
+    /// `host:port` it serves on.
+    pub fn listen(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
+    }
+
+    /// Kills the process at once (SIGKILL: a crash or a power cut, no chance to clean up).
+    pub async fn kill(mut self) {
+        self.child.kill().await.unwrap();
     }
 
     /// Sends SIGTERM (what systemd sends) and waits for the process to end.
@@ -155,6 +171,18 @@ impl Goc {
     }
 }
 
+/// Runs a `goc` command against `database_url`.
+pub fn goc_command(database_url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(target_dir().join("debug/goc"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("GOC_SECRET", "e2e-secret-that-is-long-enough-0123456789")
+        .env("GOC_INSECURE_KEY_SEED", "e2e")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
 /// A person at a browser without JavaScript: keeps cookies, reads each form's CSRF token
 /// from the page it is on, and does not follow redirects (tests look at them).
 pub struct Agent {
@@ -201,6 +229,11 @@ impl Agent {
             .send()
             .await
             .unwrap()
+    }
+
+    /// A request of any kind with this person's cookies (an API call, say).
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base))
     }
 
     /// The CSRF token the page at `path` gives its forms.

@@ -1,0 +1,484 @@
+//! The diary end to end: the sync API over HTTP as a phone calls it, the verified
+//! timeline on the tree page, `goc verify` on tampered databases, durability under
+//! SIGKILL, and the farmer's offline journey in Chromium.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use sha2::Digest as _;
+
+use crate::support::{goc_command, Agent, Goc, PgDatabase};
+
+/// A farmer of the demo cooperative `coop`, invited by the administrator and joined with
+/// the code, as in real life.
+pub async fn farmer(goc: &Goc, admin: &Agent, coop: &str, phone: &str) -> Agent {
+    let page = format!("/manage/{coop}");
+    let r = admin
+        .submit(
+            &page,
+            &format!("/manage/{coop}/members"),
+            &[
+                ("form", "member"),
+                ("phone", phone),
+                ("name", "Nông dân Lan"),
+                ("role", "farmer"),
+            ],
+        )
+        .await;
+    let html = r.text().await.unwrap();
+    let code = html
+        .split("/join?code=")
+        .nth(1)
+        .expect("an invitation code")[..9]
+        .to_owned();
+    let farmer = Agent::new(goc);
+    let join = [
+        ("form", "join"),
+        ("phone", phone),
+        ("name", "Nông dân Lan"),
+        ("code", code.as_str()),
+        ("password", "farmer password"),
+    ];
+    assert_eq!(farmer.submit("/join", "/join", &join).await.status(), 303);
+    farmer
+}
+
+/// Deterministic UUIDv7 ids.
+fn id(n: u32) -> String {
+    format!("0193a5c4-8f1e-7cc2-9d3a-5b0f{n:08x}")
+}
+
+fn entry(n: u32, tree: &str, action: Value) -> Value {
+    json!({"id": id(n), "tree": tree, "recorded_at": 1_764_000_000_000i64 + i64::from(n), "action": action})
+}
+
+async fn sync(who: &Agent, token: &str, body: &Value) -> reqwest::Response {
+    who.request(Method::POST, "/api/v1/diary/sync")
+        .header("x-csrf-token", token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn statuses(reply: &Value) -> Vec<String> {
+    reply["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    sha2::Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_phone_syncs_photos_and_entries_once_and_the_tree_page_shows_the_verified_diary() {
+    let goc = Goc::start().await;
+    let admin = goc.admin().await;
+    let lan = farmer(&goc, &admin, "NA-LH", "0911222333").await;
+    let page = lan.get("/farm/NA-LH").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("id=\"log\"") && html.contains("CC001"),
+        "the farmer's page lists the trees"
+    );
+    assert!(!html.contains(".wasm"), "the farmer's page ships no wasm");
+    assert!(html.contains("/pkg/farm.js") && html.contains("rel=\"manifest\""));
+    let token = lan.token("/farm/NA-LH").await;
+
+    // Photos first, by their SHA-256; a damaged upload and a missing token are refused.
+    let photo = {
+        let mut jpeg = Vec::new();
+        image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(800, 600, |x, y| {
+            image::Rgb([(x % 250) as u8, (y % 250) as u8, 60])
+        }))
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+        jpeg
+    };
+    let name = sha256_hex(&photo);
+    let at = format!("/api/v1/photos/{name}?coop=NA-LH");
+    assert_eq!(
+        lan.request(Method::HEAD, &at)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let put = |body: Vec<u8>, token: Option<&str>| {
+        let mut r = lan.request(Method::PUT, &at).body(body);
+        if let Some(t) = token {
+            r = r.header("x-csrf-token", t);
+        }
+        r.send()
+    };
+    assert_eq!(
+        put(photo.clone(), None).await.unwrap().status(),
+        403,
+        "no CSRF token"
+    );
+    let mut damaged = photo.clone();
+    damaged[100] ^= 1;
+    let r = put(damaged, Some(&token)).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("SHA-256"));
+    let r = put(photo.clone(), Some(&token)).await.unwrap();
+    assert_eq!(r.status(), 201);
+    let stored: Value = r.json().await.unwrap();
+    assert_eq!(
+        put(photo.clone(), Some(&token)).await.unwrap().status(),
+        200,
+        "skipped: already there"
+    );
+    assert_eq!(
+        lan.request(Method::HEAD, &at)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let not_an_image = b"GIF89a not really".to_vec();
+    let odd = format!("/api/v1/photos/{}?coop=NA-LH", sha256_hex(&not_an_image));
+    let r = lan
+        .request(Method::PUT, &odd)
+        .header("x-csrf-token", &token)
+        .body(not_an_image)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+
+    let mut sprayed = entry(
+        1,
+        "CC001",
+        json!({"kind": "sprayed", "product": "Abamectin 1.8EC",
+        "active_ingredient": "abamectin", "dose": "10 ml/8 l", "lot": "AB-2411-07", "phi_days": 7}),
+    );
+    sprayed["photos"] = json!([name]);
+    sprayed["location"] = json!({"lat": 21.6321, "lon": 105.8441});
+    let body = json!({"coop": "NA-LH", "entries": [
+        sprayed,
+        entry(2, "CC001", json!({"kind": "harvested", "kg": 2.5, "grade": "loại 1"})),
+        entry(3, "CC002", json!({"kind": "watered", "litres": 40})),
+    ]});
+    let r = sync(&lan, &token, &body).await;
+    assert_eq!(r.status(), 200);
+    let first: Value = r.json().await.unwrap();
+    assert_eq!(statuses(&first), ["stored", "stored", "stored"]);
+    // A retry after a lost reply: the original acknowledgement, nothing appended.
+    let again: Value = sync(&lan, &token, &body).await.json().await.unwrap();
+    assert_eq!(statuses(&again), ["duplicate", "duplicate", "duplicate"]);
+    assert_eq!(again["results"][0]["seq"], first["results"][0]["seq"]);
+
+    // Whole requests refused: no token, a visitor, a farmer of another cooperative,
+    // malformed JSON, too large.
+    let r = lan
+        .request(Method::POST, "/api/v1/diary/sync")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let visitor = Agent::new(&goc);
+    let vt = visitor.token("/login").await;
+    assert_eq!(sync(&visitor, &vt, &body).await.status(), 401);
+    let other = farmer(&goc, &admin, "XOAI-MX", "0911222444").await;
+    let ot = other.token("/farm/XOAI-MX").await;
+    assert_eq!(sync(&other, &ot, &body).await.status(), 403);
+    assert_eq!(other.get("/farm/NA-LH").await.status(), 403);
+    let r = lan
+        .request(Method::POST, "/api/v1/diary/sync")
+        .header("x-csrf-token", &token)
+        .header("content-type", "application/json")
+        .body("{\"coop\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text().await.unwrap().contains("không đúng định dạng"),
+        "in the farmer's language"
+    );
+    let huge = json!({"coop": "NA-LH", "entries": [entry(9, "CC001", json!({"kind": "note", "text": "x".repeat(2 << 20)}))]});
+    assert_eq!(sync(&lan, &token, &huge).await.status(), 413);
+
+    // The buyer's page: the diary, the lot, the flagged harvest, the photo; verified.
+    let tree = goc.text("/t/NA-LH/CC001").await;
+    for want in [
+        "Nhật ký chăm sóc",
+        "Phun thuốc",
+        "AB-2411-07",
+        "Thu hoạch",
+        "2,5 kg",
+        "thời gian cách ly",
+    ] {
+        assert!(tree.contains(want), "the tree page lacks {want:?}");
+    }
+    let photo_hash = stored["hash"].as_str().unwrap();
+    assert!(tree.contains(&format!("/photos/{photo_hash}/thumb.jpg")));
+    assert_eq!(
+        goc.get(&format!("/photos/{photo_hash}/full.jpg"))
+            .await
+            .status(),
+        200
+    );
+    let history =
+        ledger::TreeHistory::from_json(&goc.text("/api/trees/NA-LH/CC001/history").await).unwrap();
+    let summary = history.verify().unwrap();
+    assert!(summary
+        .entries
+        .iter()
+        .any(|e| matches!(&e.kind, ledger::Kind::SprayedLot { lot, .. } if lot == "AB-2411-07")));
+    // No phone number and no account id in the public log: a pseudonym.
+    let last = summary.entries.last().unwrap();
+    assert!(last.author.starts_with("member:"), "{}", last.author);
+
+    // A correction from the farmer's page without JavaScript: the old value stays, struck.
+    let harvest_hash = first["results"][1]["hash"].as_str().unwrap().to_owned();
+    let here = "/farm/NA-LH/t/CC001";
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .text("form", "log")
+        .text("page", here)
+        .text("tree", "CC001")
+        .text("corrects", harvest_hash.clone())
+        .text("reason", "cân nhầm")
+        .text("kind", "harvested")
+        .text("kg", "1,5")
+        .text("grade", "loại 1");
+    let r = lan
+        .post_multipart(&format!("/farm/NA-LH/log?csrf={token}"), form)
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert_eq!(r.headers()["location"], format!("{here}?done=logged"));
+    let mine = lan
+        .get(&format!("{here}?done=logged"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains("Đã lưu vào nhật ký"));
+    assert!(
+        mine.contains("1,5 kg") && mine.contains("<s>") && mine.contains("cân nhầm"),
+        "corrected value with the correction visible"
+    );
+    // A bad value through the same form: refused in Vietnamese, nothing stored.
+    let before = goc.text("/api/trees/NA-LH/CC002/history").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .text("form", "log")
+        .text("page", "/farm/NA-LH")
+        .text("tree", "CC002")
+        .text("kind", "pest")
+        .text("pest", "rệp sáp")
+        .text("severity", "7");
+    let r = lan
+        .post_multipart(&format!("/farm/NA-LH/log?csrf={token}"), form)
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Mức độ phải từ 1 đến 3"));
+    assert_eq!(goc.text("/api/trees/NA-LH/CC002/history").await, before);
+
+    let out = goc.command(&["verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("NA-LH:"));
+}
+
+/// Drops the append-only triggers and runs `sql`, as someone with the database's password
+/// could: `goc verify`, the export and the tree page must all notice.
+async fn tamper(database_url: &str, sqls: &[&str]) {
+    use sqlx::Connection;
+    if database_url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(database_url).await.unwrap();
+        sqlx::query("DROP TRIGGER ledger_entries_no_update_or_delete ON ledger_entries")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        for sql in sqls {
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        for sql in [
+            "DROP TRIGGER ledger_entries_no_update",
+            "DROP TRIGGER ledger_entries_no_delete",
+        ]
+        .iter()
+        .chain(sqls)
+        {
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+    }
+}
+
+async fn a_tampered_row_is_caught_everywhere(database_url: &str) {
+    let goc = Goc::start_on(database_url).await;
+    assert!(goc
+        .text("/t/NA-LH/CC001")
+        .await
+        .contains("Nhật ký chăm sóc"));
+    let clean = goc.command(&["verify", "--coop", "NA-LH"]);
+    assert!(
+        clean.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clean.stdout)
+    );
+    // The demo's CC001: its first diary entry's bytes replaced by another tree's.
+    let history =
+        ledger::TreeHistory::from_json(&goc.text("/api/trees/NA-LH/CC001/history").await).unwrap();
+    let seq = history.verify().unwrap().entries[1].seq;
+    tamper(database_url, &[&format!(
+        "UPDATE ledger_entries SET bytes = (SELECT bytes FROM ledger_entries e WHERE e.cooperative_id = ledger_entries.cooperative_id AND e.seq = 0) \
+         WHERE seq = {seq} AND cooperative_id = (SELECT id FROM cooperatives WHERE code = 'NA-LH')"
+    )]).await;
+    let out = goc.command(&["verify"]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("NA-LH entry #{seq}: its bytes do not match")),
+        "{said}"
+    );
+    assert!(
+        said.contains("XOAI-MX:") && said.contains("ok"),
+        "the other cooperative is fine: {said}"
+    );
+    let page = goc.text("/t/NA-LH/CC001").await;
+    assert!(
+        page.contains("badge bad") && page.contains("không còn khớp"),
+        "no green badge over a damaged history"
+    );
+    assert!(!page.contains("badge ok"));
+    assert_eq!(
+        goc.get("/api/trees/NA-LH/CC001/history").await.status(),
+        500,
+        "not exported as if nothing happened"
+    );
+}
+
+#[tokio::test]
+async fn goc_verify_the_export_and_the_page_catch_a_row_edited_in_sqlite() {
+    let dir = std::env::temp_dir().join(format!("goc-e2e-tamper-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    a_tampered_row_is_caught_everywhere(&format!("sqlite://{}/goc.db", dir.display())).await;
+}
+
+#[tokio::test]
+async fn goc_verify_the_export_and_the_page_catch_a_row_edited_in_postgresql() {
+    let db = PgDatabase::create();
+    a_tampered_row_is_caught_everywhere(&db.url()).await;
+}
+
+/// Appends from a phone that keeps syncing while the server is killed: every entry the
+/// server acknowledged is there after the restart, and the log verifies.
+async fn acknowledged_entries_survive_sigkill(database_url: &str) {
+    let goc = Goc::start_on(database_url).await;
+    let lan = farmer(&goc, &goc.admin().await, "NA-LH", "0911222555").await;
+    let token = lan.token("/farm/NA-LH").await;
+    let listen = goc.listen();
+    let writer = {
+        let lan_req = lan
+            .request(Method::POST, "/api/v1/diary/sync")
+            .header("x-csrf-token", &token);
+        let template = lan_req.try_clone().unwrap();
+        tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for batch in 0u32.. {
+                let entries: Vec<Value> = (0..5)
+                    .map(|i| {
+                        entry(
+                            batch * 5 + i,
+                            ["CC001", "CC002", "CC003"][i as usize % 3],
+                            json!({"kind": "bagged", "fruits": batch * 5 + i + 1}),
+                        )
+                    })
+                    .collect();
+                let sent = template
+                    .try_clone()
+                    .unwrap()
+                    .json(&json!({"coop": "NA-LH", "entries": entries}))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status() == 200 => {
+                        let v: Value = match r.json().await {
+                            Ok(v) => v,
+                            Err(_) => break,
+                        };
+                        for res in v["results"].as_array().unwrap() {
+                            assert_eq!(res["status"], "stored");
+                            acked.push(res["id"].as_str().unwrap().to_owned());
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            acked
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    goc.kill().await;
+    let acked = writer.await.unwrap();
+    assert!(
+        acked.len() >= 10,
+        "the stream ran before the kill ({} acknowledged)",
+        acked.len()
+    );
+    let goc = Goc::start_at(database_url, &listen).await;
+    // Each acknowledged id, sent again, is a duplicate: it is stored.
+    let again: Vec<Value> = acked
+        .iter()
+        .map(|i| {
+            let n = u32::from_str_radix(&i[i.len() - 8..], 16).unwrap();
+            entry(
+                n,
+                ["CC001", "CC002", "CC003"][n as usize % 5 % 3],
+                json!({"kind": "bagged", "fruits": n + 1}),
+            )
+        })
+        .collect();
+    let lan = lan.at(&goc);
+    for chunk in again.chunks(400) {
+        let r: Value = sync(&lan, &token, &json!({"coop": "NA-LH", "entries": chunk}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(statuses(&r).iter().all(|s| s == "duplicate"), "{r}");
+    }
+    let out = goc_command(database_url, &["verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[tokio::test]
+async fn acknowledged_entries_survive_sigkill_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("goc-e2e-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    acknowledged_entries_survive_sigkill(&format!("sqlite://{}/goc.db", dir.display())).await;
+}
+
+#[tokio::test]
+async fn acknowledged_entries_survive_sigkill_on_postgresql() {
+    let db = PgDatabase::create();
+    acknowledged_entries_survive_sigkill(&db.url()).await;
+}

@@ -482,3 +482,134 @@ async fn acknowledged_entries_survive_sigkill_on_postgresql() {
     let db = PgDatabase::create();
     acknowledged_entries_survive_sigkill(&db.url()).await;
 }
+
+/// How many entries of `kind` (tag) a tree's exported history holds.
+async fn count_kind(goc: &Goc, tree: &str, tag: u16) -> usize {
+    let h = ledger::TreeHistory::from_json(
+        &goc.text(&format!("/api/trees/NA-LH/{tree}/history")).await,
+    )
+    .unwrap();
+    h.verify()
+        .unwrap()
+        .entries
+        .iter()
+        .filter(|e| e.kind.tag() == tag)
+        .count()
+}
+
+#[tokio::test]
+async fn in_chromium_a_farmer_logs_care_offline_and_it_lands_exactly_once() {
+    use crate::support::Browser;
+    let dir = std::env::temp_dir().join(format!("goc-e2e-offline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}/goc.db", dir.display());
+    let goc = Goc::start_on(&db).await;
+    farmer(&goc, &goc.admin().await, "NA-LH", "0911222666").await;
+    let listen = goc.listen();
+    let b = Browser::start().await;
+    b.open(&format!("{}/login?next=/farm/NA-LH", goc.base))
+        .await;
+    b.fill("#login-identifier", "0911222666").await;
+    b.fill("#login-password", "farmer password").await;
+    b.click("#login button[type=submit]").await;
+    b.wait_for_text("h1", "Vườn của tôi").await;
+    // Installable: the manifest and a worker that controls the page.
+    b.eval("return navigator.serviceWorker.ready.then(() => 'ready')")
+        .await;
+    b.open(&format!("{}/farm/NA-LH", goc.base)).await;
+    b.find_css("#outbox[data-pending='0']").await;
+    assert_eq!(
+        b.eval("return String(!!navigator.serviceWorker.controller)")
+            .await,
+        "true"
+    );
+    let errors = b.cdp("Page.getInstallabilityErrors", json!({})).await;
+    assert_eq!(errors["installabilityErrors"], json!([]), "{errors}");
+    b.screenshot_page("farm-home").await;
+
+    // Online, with a photo: queued, then synced at once.
+    let photo = dir.join("la.jpg");
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(2400, 1800, |x, y| {
+        image::Rgb([(x / 10 % 250) as u8, (y / 10 % 250) as u8, 80])
+    }))
+    .write_to(
+        &mut std::io::Cursor::new(&mut jpeg),
+        image::ImageFormat::Jpeg,
+    )
+    .unwrap();
+    std::fs::write(&photo, jpeg).unwrap();
+    let watered = count_kind(&goc, "CC001", 10).await;
+    b.click("label.tree input[value='CC001']").await;
+    b.click("label[for='kind-watered']").await;
+    b.fill("#log-watered-litres", "20").await;
+    b.upload("#log-photo", &photo).await;
+    b.screenshot("farm-log-watered").await;
+    b.click("#log button[type=submit]").await;
+    b.wait_for_text("#log-message", "Đã lưu").await;
+    b.eval("return window.gocDiary.syncNow().then(() => 'done')")
+        .await;
+    b.wait_for_text("#outbox", "Đã đồng bộ hết").await;
+    assert_eq!(count_kind(&goc, "CC001", 10).await, watered + 1);
+    let h =
+        ledger::TreeHistory::from_json(&goc.text("/api/trees/NA-LH/CC001/history").await).unwrap();
+    let last = h.verify().unwrap().entries.pop().unwrap();
+    assert_eq!(last.photos.len(), 1, "the photo came with it");
+    let full = goc
+        .get(&format!("/photos/{}/full.jpg", last.photos[0]))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let img = image::load_from_memory(&full).unwrap();
+    assert!(
+        img.width().max(img.height()) <= 1600,
+        "downscaled on the phone: {}×{}",
+        img.width(),
+        img.height()
+    );
+
+    // The server goes away (no signal in the orchard): three entries wait on the phone,
+    // and survive a reload of the page.
+    goc.kill().await;
+    for fruits in ["10", "11", "12"] {
+        b.click("label.tree input[value='CC002']").await;
+        b.click("label[for='kind-bagged']").await;
+        b.fill("#log-bagged-fruits", fruits).await;
+        b.click("#log button[type=submit]").await;
+        b.find_css("#log-message").await;
+    }
+    b.wait_for_text("#outbox", "3 mục chờ đồng bộ").await;
+    b.open(&format!("http://{listen}/farm/NA-LH")).await;
+    b.wait_for_text("#outbox", "3 mục chờ đồng bộ").await;
+    b.screenshot("farm-offline-queue").await;
+
+    // The signal returns: the same server, the same place. They land exactly once, even
+    // with a second sync racing the first.
+    let goc = Goc::start_at(&db, &listen).await;
+    b.eval("return Promise.all([window.gocDiary.syncNow(), window.gocDiary.syncNow()]).then(() => 'done')").await;
+    b.wait_for_text("#outbox", "Đã đồng bộ hết").await;
+    assert_eq!(count_kind(&goc, "CC002", 14).await, 3);
+
+    // One action for a whole zone: one entry per tree of it.
+    let zone_trees: usize = b
+        .eval("return String(document.querySelectorAll('label.tree[data-zone=z0]').length)")
+        .await
+        .parse()
+        .unwrap();
+    b.click("details.zone summary input[data-zone=z0]").await;
+    b.click("label[for='kind-pruned']").await;
+    b.click("#log button[type=submit]").await;
+    b.wait_for_text("#outbox", "Đã đồng bộ hết").await;
+    let first_zone_tree = b
+        .eval("return document.querySelector('label.tree[data-zone=z0] input').value")
+        .await;
+    assert!(count_kind(&goc, &first_zone_tree, 12).await >= 1);
+    assert!(zone_trees > 1);
+    b.open(&format!("{}/farm/NA-LH/t/CC002", goc.base)).await;
+    b.screenshot_page("farm-tree-diary").await;
+    b.open(&format!("{}/t/NA-LH/CC001", goc.base)).await;
+    b.screenshot_page("tree-page-diary").await;
+    b.close().await;
+}

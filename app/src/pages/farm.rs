@@ -155,7 +155,7 @@ mod ssr {
         let correcting =
             correct.filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
         let correct_at = here.clone();
-    let heading = match &p.tree {
+        let heading = match &p.tree {
             Some((t, _)) => format!("{} {}", t.code, t.species),
             None => Msg::FarmTitle.text(l).to_owned(),
         };

@@ -484,6 +484,17 @@ impl Browser {
         }
     }
 
+    /// A Chrome DevTools Protocol command to the page, through chromedriver.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: cmd.to_owned(),
+                params,
+            })
+            .await
+            .unwrap()
+    }
+
     pub async fn current_url(&self) -> String {
         self.client.current_url().await.unwrap().to_string()
     }
@@ -500,8 +511,63 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// Like [`Self::screenshot`], but the whole page, not only what fits on the screen.
+    pub async fn screenshot_page(&self, name: &str) {
+        use base64::Engine as _;
+        let height: f64 = self
+            .eval("return String(document.documentElement.scrollHeight)")
+            .await
+            .parse()
+            .unwrap();
+        let width: f64 = self
+            .eval("return String(document.documentElement.clientWidth)")
+            .await
+            .parse()
+            .unwrap();
+        let shot = self
+            .cdp(
+                "Page.captureScreenshot",
+                serde_json::json!({
+                    "format": "png", "captureBeyondViewport": true,
+                    "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+                }),
+            )
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .unwrap();
+        let dir = target_dir().join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+}
+
+/// chromedriver's `goog/cdp/execute`, which fantoccini has no method for.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (reqwest::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -13,6 +13,13 @@ fn target_dir() -> PathBuf {
     exe.ancestors().nth(3).unwrap().to_path_buf()
 }
 
+/// The `goc` binary under test: the debug build, or the release build for benchmarks
+/// (`GOC_PROFILE=release`).
+fn goc_bin() -> PathBuf {
+    let profile = std::env::var("GOC_PROFILE").unwrap_or_else(|_| "debug".into());
+    target_dir().join(profile).join("goc")
+}
+
 fn scratch(name: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
@@ -48,7 +55,7 @@ impl Goc {
     /// The real binary serving `database_url` at `listen` (a server restarted where phones
     /// knew it).
     pub async fn start_at(database_url: &str, listen: &str) -> Self {
-        let bin = target_dir().join("debug/goc");
+        let bin = goc_bin();
         assert!(
             bin.exists(),
             "{} missing: run `cargo build -p app --bin goc` first",
@@ -173,7 +180,7 @@ impl Goc {
 
 /// Runs a `goc` command against `database_url`.
 pub fn goc_command(database_url: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(target_dir().join("debug/goc"))
+    std::process::Command::new(goc_bin())
         .args(args)
         .env("DATABASE_URL", database_url)
         .env("GOC_SECRET", "e2e-secret-that-is-long-enough-0123456789")

@@ -303,8 +303,14 @@ async fn join(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<Fiel
             (Some(session::start(sub.s(), &session)), joined)
         }
     };
-    // A new member lands on their cooperative's page, not on "register a cooperative".
-    see_other(&format!("/manage/{}?done=joined", joined.coop_code), cookie)
+    // A new member lands on their cooperative, not on "register a cooperative": a farmer
+    // on their trees, a manager on the cooperative's working page.
+    let home = if joined.role == "farmer" {
+        "farm"
+    } else {
+        "manage"
+    };
+    see_other(&format!("/{home}/{}?done=joined", joined.coop_code), cookie)
 }
 
 async fn reset_password(

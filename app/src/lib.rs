@@ -230,7 +230,11 @@ fn Header() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     match me.await {
-                        Ok(Some(_)) => view! {
+                        Ok(Some(me)) => view! {
+                            // The farmer's pages are plain HTML with no wasm: a full load.
+                            {(!me.coops.is_empty()).then(|| view! {
+                                <a href="/farm" rel="external">{Msg::FarmShort.text(l)}</a>
+                            })}
                             <a href="/manage">{Msg::Manage.text(l)}</a>
                             <a href="/account">{Msg::Account.text(l)}</a>
                             <form method="post" action="/logout" class="inline">

@@ -146,13 +146,39 @@ impl TreeHistory {
             .map(|bytes| {
                 let seq = crate::entry::EntryView::parse(bytes).ok()?.seq;
                 let inclusion = merkle::inclusion_proof(leaves, usize::try_from(seq).ok()?)?;
-                Some(ProvenEntry {
-                    entry: data_encoding::HEXLOWER.encode(bytes),
-                    inclusion,
-                })
+                Some((bytes.clone(), inclusion))
             })
             .collect::<Option<Vec<_>>>()?;
-        Some(Self {
+        Some(Self::with_proofs(
+            origin,
+            cooperative_name,
+            keys,
+            platform_key,
+            identity,
+            checkpoint,
+            proven,
+        ))
+    }
+
+    /// A history from entries and their inclusion proofs, computed elsewhere (a server
+    /// reads them from its stored tree instead of from every leaf).
+    pub fn with_proofs(
+        origin: &str,
+        cooperative_name: &str,
+        keys: KeyHistory,
+        platform_key: Option<PublicKey>,
+        identity: Option<String>,
+        checkpoint: String,
+        entries: Vec<(Vec<u8>, Vec<Digest>)>,
+    ) -> Self {
+        let proven = entries
+            .into_iter()
+            .map(|(bytes, inclusion)| ProvenEntry {
+                entry: data_encoding::HEXLOWER.encode(&bytes),
+                inclusion,
+            })
+            .collect();
+        Self {
             format: HISTORY_FORMAT.to_owned(),
             origin: origin.to_owned(),
             cooperative_name: cooperative_name.to_owned(),
@@ -161,6 +187,6 @@ impl TreeHistory {
             identity,
             checkpoint,
             entries: proven,
-        })
+        }
     }
 }

@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use ledger::{merkle::Frontier, verify_checkpoint, Digest, Entry};
+use ledger::merkle::{self, Frontier};
+use ledger::{verify_checkpoint, Digest, Entry};
 
 use crate::cooperatives;
 use crate::error::Result;
@@ -142,6 +143,19 @@ async fn verify_one(s: &Services, coop: &CooperativeRow) -> Result<Report> {
                 }
             }
         }
+    }
+    // The stored tree (what proofs and new checkpoints are read from) must agree with
+    // the entries.
+    let size = frontier.size();
+    let nodes = s
+        .store
+        .merkle_nodes(coop.id, &merkle::root_nodes(size))
+        .await?;
+    if merkle::root_from(size, |id| nodes.get(&id).copied()) != Some(frontier.root()) {
+        report.problems.push(problem(
+            None,
+            "the stored Merkle tree does not match the entries (proofs would not verify)".into(),
+        ));
     }
     if let Some(cp) = pending.peek() {
         report.problems.push(problem(

@@ -1,8 +1,7 @@
 //! Checkpoints and exported histories of a cooperative's log.
 
-use ledger::{
-    merkle::Frontier, Checkpoint, CoopCode, Digest, Entry, Kind, Subject, TreeCode, TreeHistory,
-};
+use ledger::merkle::{self, NodeId};
+use ledger::{Checkpoint, CoopCode, Digest, Entry, Kind, Subject, TreeCode, TreeHistory};
 
 use crate::clock::now_ms;
 use crate::cooperatives;
@@ -22,13 +21,16 @@ pub async fn checkpoint(
             return Ok(row);
         }
     }
-    let leaves = store.leaf_hashes(coop.id, coop.log_size).await?;
-    let mut frontier = Frontier::new();
-    leaves.iter().for_each(|l| frontier.push(*l));
+    let size = coop.log_size as u64;
+    let nodes = store
+        .merkle_nodes(coop.id, &merkle::root_nodes(size))
+        .await?;
+    let root =
+        merkle::root_from(size, |id| nodes.get(&id).copied()).ok_or_else(|| missing_nodes(coop))?;
     let cp = Checkpoint {
         origin: coop.origin.clone(),
-        size: frontier.size(),
-        root: frontier.root(),
+        size,
+        root,
     };
     let key = cooperatives::signing_key(store, sealer, coop).await?;
     let row = CheckpointRow {
@@ -38,6 +40,50 @@ pub async fn checkpoint(
     };
     store.insert_checkpoint(coop.id, &row, now_ms()).await?;
     Ok(row)
+}
+
+fn missing_nodes(coop: &CooperativeRow) -> Error {
+    Error::Internal(format!(
+        "the stored Merkle tree of {} lacks nodes (run `goc verify`)",
+        coop.code
+    ))
+}
+
+/// Stores the Merkle tree of every cooperative whose log has none yet (logs written
+/// before the tree was stored), computed once from the leaves; a no-op afterwards.
+pub async fn backfill_trees(store: &Store) -> Result<()> {
+    for code in store.cooperative_codes().await? {
+        let coop = cooperatives::by_code(store, &code).await?;
+        let size = coop.log_size as u64;
+        let expected = size - u64::from(size.count_ones());
+        if store.merkle_node_count(coop.id).await? as u64 == expected {
+            continue;
+        }
+        let leaves = store.leaf_hashes(coop.id, coop.log_size).await?;
+        let mut made: Vec<(NodeId, Digest)> = Vec::with_capacity(expected as usize);
+        let mut levels: Vec<Vec<Digest>> = vec![leaves];
+        while levels.last().is_some_and(|l| l.len() > 1) {
+            let below = levels.last().map(Vec::as_slice).unwrap_or_default();
+            let level = below
+                .chunks_exact(2)
+                .map(|pair| Digest::node(&pair[0], &pair[1]))
+                .collect::<Vec<_>>();
+            let l = levels.len() as u8;
+            made.extend(level.iter().enumerate().map(|(i, h)| {
+                (
+                    NodeId {
+                        level: l,
+                        index: i as u64,
+                    },
+                    *h,
+                )
+            }));
+            levels.push(level);
+        }
+        tracing::info!(cooperative = %code, nodes = made.len(), "stored the log's Merkle tree");
+        store.replace_merkle_nodes(coop.id, &made).await?;
+    }
+    Ok(())
 }
 
 /// A tree's whole history with proofs against a fresh checkpoint: the document
@@ -56,7 +102,6 @@ pub async fn export_tree(
         .ok_or(Error::NotFound("tree"))?;
     let code = TreeCode::parse(&tree.code)?;
     let cp = checkpoint(store, sealer, &coop).await?;
-    let leaves = store.leaf_hashes(coop.id, cp.size).await?;
     let rows: Vec<_> = store
         .entries_of(coop.id, &format!("tree:{code}"))
         .await?
@@ -70,8 +115,25 @@ pub async fn export_tree(
             "the history of {coop_code}/{tree_code} is damaged: {d}"
         ))
     })?;
-    let entries: Vec<Vec<u8>> = rows.into_iter().map(|e| e.bytes).collect();
-    TreeHistory::build(
+    // Each entry's inclusion proof from the stored tree: O(log n) nodes each, read at once.
+    let size = cp.size as u64;
+    let mut needed: Vec<NodeId> = rows
+        .iter()
+        .flat_map(|r| merkle::proof_nodes(size, r.seq as u64))
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let nodes = store.merkle_nodes(coop.id, &needed).await?;
+    let entries = rows
+        .into_iter()
+        .map(|r| {
+            let proof =
+                merkle::inclusion_proof_from(size, r.seq as u64, |id| nodes.get(&id).copied())
+                    .ok_or_else(|| missing_nodes(&coop))?;
+            Ok((r.bytes, proof))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(TreeHistory::with_proofs(
         &coop.origin,
         &coop.name,
         cooperatives::key_history(store, &coop).await?,
@@ -82,14 +144,8 @@ pub async fn export_tree(
             tree.identity_path
         )),
         cp.note,
-        &leaves,
-        &entries,
-    )
-    .ok_or_else(|| {
-        Error::Internal(format!(
-            "history of {coop_code}/{tree_code} lies outside its checkpoint"
-        ))
-    })
+        entries,
+    ))
 }
 
 /// The entry the server records now for `subject`: the store fills in the cooperative's

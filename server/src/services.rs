@@ -40,6 +40,7 @@ impl Services {
         }
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
+        crate::log::backfill_trees(&store).await?;
         let jobs = Jobs::new(store.clone());
         Ok(Self {
             store,

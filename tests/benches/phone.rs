@@ -27,7 +27,12 @@ async fn visit(b: &Browser, url: &str, ready: Option<&str>) -> (f64, f64, Option
     let ready_ms = match ready {
         Some(css) => {
             b.find_css(css).await;
-            Some(b.eval("return String(performance.now())").await.parse().unwrap())
+            Some(
+                b.eval("return String(performance.now())")
+                    .await
+                    .parse()
+                    .unwrap(),
+            )
         }
         None => None,
     };
@@ -38,7 +43,11 @@ async fn visit(b: &Browser, url: &str, ready: Option<&str>) -> (f64, f64, Option
         )
         .await;
     let t: serde_json::Value = serde_json::from_str(&timing).unwrap();
-    (t["fcp"].as_f64().unwrap(), t["load"].as_f64().unwrap(), ready_ms)
+    (
+        t["fcp"].as_f64().unwrap(),
+        t["load"].as_f64().unwrap(),
+        ready_ms,
+    )
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -46,7 +55,12 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-async fn measure(b: &Browser, name: &str, url: &str, ready: Option<&str>) -> (f64, f64, Option<f64>) {
+async fn measure(
+    b: &Browser,
+    name: &str,
+    url: &str,
+    ready: Option<&str>,
+) -> (f64, f64, Option<f64>) {
     let mut fcp = Vec::new();
     let mut load = Vec::new();
     let mut ready_ms = Vec::new();
@@ -60,7 +74,8 @@ async fn measure(b: &Browser, name: &str, url: &str, ready: Option<&str>) -> (f6
     let (f, l) = (median(fcp), median(load));
     println!(
         "{name:<28} first paint {f:>6.0} ms   load {l:>6.0} ms{}",
-        r.map(|r| format!("   interactive {r:>6.0} ms")).unwrap_or_default()
+        r.map(|r| format!("   interactive {r:>6.0} ms"))
+            .unwrap_or_default()
     );
     (f, l, r)
 }
@@ -76,12 +91,24 @@ async fn main() {
         json!({"offline": false, "latency": 150, "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8}),
     )
     .await;
-    b.cdp("Emulation.setCPUThrottlingRate", json!({"rate": 4})).await;
+    b.cdp("Emulation.setCPUThrottlingRate", json!({"rate": 4}))
+        .await;
     println!("Lighthouse mobile preset: 150 ms RTT, 1.6 Mbps, 4× CPU; median of {RUNS} cold loads");
-    let (base_fcp, base_load, _) = measure(&b, "baseline /healthz", &format!("{}/healthz", goc.base), None).await;
+    let (base_fcp, base_load, _) = measure(
+        &b,
+        "baseline /healthz",
+        &format!("{}/healthz", goc.base),
+        None,
+    )
+    .await;
     let (fcp, load, _) = measure(&b, "tree page (scanned label)", &tree, None).await;
-    let (home_fcp, _, home_ready) =
-        measure(&b, "home page (hydrates)", &format!("{}/", goc.base), Some("html[data-hydrated]")).await;
+    let (home_fcp, _, home_ready) = measure(
+        &b,
+        "home page (hydrates)",
+        &format!("{}/", goc.base),
+        Some("html[data-hydrated]"),
+    )
+    .await;
     println!(
         "tree page: first paint = verified = {:.2} × baseline; load {:.2} × baseline",
         fcp / base_fcp,

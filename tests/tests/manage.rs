@@ -383,7 +383,11 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
     ];
     let r = farmer.submit("/join", "/join", &join).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], "/manage/NA-YC?done=joined");
+    assert_eq!(
+        r.headers()["location"],
+        "/farm/NA-YC?done=joined",
+        "a farmer lands on the trees"
+    );
     assert_eq!(
         Agent::new(&goc)
             .submit("/join", "/join", &join)
@@ -393,7 +397,7 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
         "single use"
     );
     let farmer_home = farmer
-        .get("/manage?done=joined")
+        .get("/farm/NA-YC?done=joined")
         .await
         .text()
         .await

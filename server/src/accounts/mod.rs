@@ -18,8 +18,12 @@ use crate::error::{Error, Result};
 use crate::store::{Store, UserInsert, UserRow};
 use crate::text::required;
 
-/// How long a session lasts without logging in again.
+/// How long a session lasts unused. Each day it is used moves its end this far again, so a
+/// farmer who opens the app now and then stays signed in for the whole season.
 pub const SESSION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+/// The session cookie's lifetime in the browser (Chrome's cap): the server's sliding
+/// window above decides when a session really ends.
+pub const COOKIE_MAX_AGE_S: i64 = 400 * 24 * 60 * 60;
 
 /// A new session: the token goes into the cookie, only its hash into the database.
 #[derive(Debug, Clone)]
@@ -185,9 +189,12 @@ pub async fn log_out(store: &Store, token: &str) -> Result<()> {
 /// The person a session token belongs to, with their cooperatives; `None` for an unknown
 /// or expired token.
 pub async fn actor(store: &Store, token: &str) -> Result<Option<Actor>> {
-    let Some(user) = store.session_user(&token_hash(token), now_ms()).await? else {
+    let hash = token_hash(token);
+    let now = now_ms();
+    let Some(user) = store.session_user(&hash, now).await? else {
         return Ok(None);
     };
+    store.extend_session(&hash, now + SESSION_MS).await?;
     let memberships = store
         .memberships_of(user.id)
         .await?

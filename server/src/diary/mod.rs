@@ -16,10 +16,10 @@ pub use action::Action;
 
 use crate::access::{Action as Permission, Actor};
 use crate::clock::now_ms;
+use crate::cooperatives;
 use crate::error::{Error, Result, Text};
 use crate::services::Services;
-use crate::store::{CooperativeRow, DiaryAppend, Stored};
-use crate::{cooperatives, log};
+use crate::store::{CooperativeRow, DiaryAppend, Stored, TreeRow};
 
 /// Entries one request may carry.
 pub const MAX_BATCH: usize = 500;
@@ -127,6 +127,7 @@ async fn check(
     coop: &CooperativeRow,
     raw: serde_json::Value,
     now: i64,
+    trees: &mut HashMap<String, Option<TreeRow>>,
 ) -> std::result::Result<Checked, (String, Text)> {
     let id = raw
         .get("id")
@@ -159,17 +160,25 @@ async fn check(
         )));
     }
     let tree = TreeCode::parse(&sub.tree).map_err(|e| refuse(e.into()))?;
-    let row = s
-        .store
-        .tree_row(coop.id, tree.as_str())
-        .await
-        .map_err(refuse)?
-        .ok_or_else(|| {
-            refuse(Error::invalid(
-                format!("Không có cây {tree} trong hợp tác xã này"),
-                format!("There is no tree {tree} in this cooperative"),
-            ))
-        })?;
+    // A batch names the same trees again and again: each is read once.
+    let row = match trees.get(tree.as_str()) {
+        Some(known) => known.clone(),
+        None => {
+            let row = s
+                .store
+                .tree_row(coop.id, tree.as_str())
+                .await
+                .map_err(refuse)?;
+            trees.insert(tree.as_str().to_owned(), row.clone());
+            row
+        }
+    };
+    let row = row.ok_or_else(|| {
+        refuse(Error::invalid(
+            format!("Không có cây {tree} trong hợp tác xã này"),
+            format!("There is no tree {tree} in this cooperative"),
+        ))
+    })?;
     if row.status != "active" {
         return Err(refuse(Error::invalid(
             format!("Cây {tree} đã bị loại khỏi sổ"),
@@ -257,8 +266,9 @@ pub async fn sync(s: &Services, actor: &Actor, req: SyncRequest) -> Result<Vec<A
     // Where each id first appears in this batch, its content and its place in `appends`.
     let mut first: HashMap<String, ([u8; 32], usize)> = HashMap::new();
     let mut repeats = Vec::new();
+    let mut trees = HashMap::new();
     for (i, raw) in req.entries.into_iter().enumerate() {
-        match check(s, &coop, raw, now).await {
+        match check(s, &coop, raw, now, &mut trees).await {
             Err((id, text)) => acks[i] = Some(Ack::refused(&id, Status::Rejected, text)),
             Ok(c) => {
                 if let Some((content, at)) = first.get(&c.id) {
@@ -284,16 +294,17 @@ pub async fn sync(s: &Services, actor: &Actor, req: SyncRequest) -> Result<Vec<A
                 make: make_entry(c, &author, now),
             })
             .collect();
-        let stored = s.store.append_diary(coop.id, batch).await?;
+        let (sealer, origin, code) = (s.sealer.clone(), coop.origin.clone(), coop.code.clone());
+        let sign = move |sealed: &[u8], size: u64, root: Digest| {
+            let key = sealer.open(sealed, &code)?;
+            Ok(ledger::Checkpoint { origin, size, root }.sign(&key))
+        };
+        let stored = s.store.append_diary(coop.id, batch, sign).await?;
         let fresh = stored
             .iter()
             .filter(|o| matches!(o, Stored::Entry { fresh: true, .. }))
             .count();
-        if fresh > 0 {
-            metrics::counter!("goc_diary_entries_stored_total").increment(fresh as u64);
-            let coop = cooperatives::by_code(&s.store, &coop.code).await?;
-            log::checkpoint(&s.store, &s.sealer, &coop).await?;
-        }
+        metrics::counter!("goc_diary_entries_stored_total").increment(fresh as u64);
         stored
     };
     for ((i, c), outcome) in appends.iter().zip(&stored) {

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue};
 
 use super::cookies;
 use crate::access::Actor;
-use crate::accounts::{self, Client, Session, SESSION_MS};
+use crate::accounts::{self, Client, Session, COOKIE_MAX_AGE_S};
 use crate::error::Result;
 use crate::services::Services;
 
@@ -95,7 +95,7 @@ pub fn start(s: &Services, session: &Session) -> HeaderValue {
     cookies::set(
         cookies::session_name(s.secure_cookies),
         &session.token,
-        SESSION_MS / 1000,
+        COOKIE_MAX_AGE_S,
         s.secure_cookies,
     )
 }

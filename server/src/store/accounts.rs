@@ -102,6 +102,14 @@ impl Store {
         )
     }
 
+    /// Moves a session's end to `until` if that is at least a day later than it is now: a
+    /// session in use does not expire (one write a day at most).
+    pub async fn extend_session(&self, token_hash: &[u8], until: i64) -> Result<()> {
+        const SQL: &str = "UPDATE sessions SET expires_at = $2                            WHERE token_hash = $1 AND expires_at < $2 - 86400000";
+        on_pool!(self, p => sqlx::query(SQL).bind(token_hash).bind(until).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
     pub async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
         on_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(p).await.map(|_| ()))?;
         Ok(())

@@ -2,9 +2,13 @@
 
 use ledger::Digest;
 
-use super::log::append_in_tx;
+use std::collections::HashMap;
+
+use ledger::merkle;
+use sqlx::QueryBuilder;
+
 use super::{on_pool, BoxedEntry, Store};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// One diary entry to append, unless its id was stored before.
 pub struct DiaryAppend {
@@ -47,14 +51,24 @@ pub struct DiaryPhoto {
 /// Takes the cooperative's write lock before anything is read (SQLite: the database's
 /// write lock; PostgreSQL: the cooperative's row), so that two batches with the same ids
 /// cannot both find them new.
-const LOCK_LOG: &str = "UPDATE cooperatives SET log_size = log_size WHERE id = $1";
-const EARLIER: &str = "SELECT cooperative_id, content, seq, hash, received_at \
-                       FROM diary_submissions WHERE id = $1";
-const RECORD: &str = "INSERT INTO diary_submissions \
-     (id, cooperative_id, user_id, content, seq, hash, received_at, lat_micro, lon_micro) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+/// Also reads the current signing key (sealed), after the lock: a rotation cannot slip in
+/// between it and the checkpoint this batch signs.
+const LOCK_LOG: &str = "UPDATE cooperatives SET log_size = log_size WHERE id = $1 \
+     RETURNING log_size, code, (SELECT secret_sealed FROM cooperative_keys \
+     WHERE cooperative_id = $1 ORDER BY id DESC LIMIT 1)";
 
 type EarlierRow = (i64, Vec<u8>, i64, Vec<u8>, i64);
+
+/// A diary id seen before, as stored.
+#[derive(sqlx::FromRow)]
+struct IdRow {
+    id: String,
+    cooperative_id: i64,
+    content: Vec<u8>,
+    seq: i64,
+    hash: Vec<u8>,
+    received_at: i64,
+}
 
 fn outcome(coop: i64, content: &[u8; 32], row: EarlierRow) -> Result<Stored> {
     let (row_coop, row_content, seq, hash, received_at) = row;
@@ -71,44 +85,144 @@ fn outcome(coop: i64, content: &[u8; 32], row: EarlierRow) -> Result<Stored> {
 
 impl Store {
     /// Appends the batch's new entries in one transaction and returns, in order, what
-    /// became of each: durable once this returns.
+    /// became of each: durable once this returns. A handful of statements per batch,
+    /// whatever its size: the ids seen before, the subjects' heads and the tree's right
+    /// edge are read at once, the new entries, tree nodes and records written at once.
+    ///
+    /// When anything is new, the log's checkpoint is signed in the same transaction:
+    /// `sign` gets the cooperative's current key (sealed), the new size and root, and
+    /// returns the note.
     pub async fn append_diary(
         &self,
         cooperative_id: i64,
         batch: Vec<DiaryAppend>,
+        sign: impl FnOnce(&[u8], u64, Digest) -> Result<String>,
     ) -> Result<Vec<Stored>> {
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            sqlx::query(LOCK_LOG).bind(cooperative_id).execute(&mut *tx).await?;
+            let (size, code, sealed): (i64, String, Vec<u8>) = sqlx::query_as(LOCK_LOG)
+                .bind(cooperative_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let earlier: HashMap<String, EarlierRow> = {
+                let mut q = QueryBuilder::new(
+                    "SELECT id, cooperative_id, content, seq, hash, received_at FROM diary_submissions WHERE id IN (",
+                );
+                let mut ids = q.separated(", ");
+                for item in &batch {
+                    ids.push_bind(item.id.clone());
+                }
+                q.push(")");
+                let rows: Vec<IdRow> = q.build_query_as().fetch_all(&mut *tx).await?;
+                rows.into_iter().map(|r| (r.id, (r.cooperative_id, r.content, r.seq, r.hash, r.received_at))).collect()
+            };
+            let mut heads: HashMap<String, Digest> = {
+                let mut q = QueryBuilder::new(
+                    "SELECT e.subject, e.hash FROM ledger_entries e WHERE e.cooperative_id = ",
+                );
+                q.push_bind(cooperative_id);
+                q.push(" AND e.seq = (SELECT MAX(seq) FROM ledger_entries m WHERE m.cooperative_id = e.cooperative_id AND m.subject = e.subject) AND e.subject IN (");
+                let mut subjects = q.separated(", ");
+                for item in &batch {
+                    subjects.push_bind(item.subject.clone());
+                }
+                q.push(")");
+                let rows: Vec<(String, Vec<u8>)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                rows.into_iter()
+                    .map(|(s, h)| Ok((s, super::log::digest(&h)?)))
+                    .collect::<Result<_>>()?
+            };
+            let mut frontier = {
+                // The right edge: at most one leaf and one stored node per set bit of the
+                // size, read in one query.
+                let ids = merkle::root_nodes(size as u64);
+                let mut found = HashMap::new();
+                let mut q = QueryBuilder::new("SELECT node, hash FROM merkle_nodes WHERE cooperative_id = ");
+                q.push_bind(cooperative_id);
+                q.push(" AND node IN (");
+                let mut keys = q.separated(", ");
+                keys.push_bind(-1i64);
+                for id in ids.iter().filter(|id| id.level > 0) {
+                    keys.push_bind(id.key());
+                }
+                // A leaf's key is its position (level 0): the same numbering.
+                q.push(") UNION ALL SELECT seq, hash FROM ledger_entries WHERE cooperative_id = ");
+                q.push_bind(cooperative_id);
+                q.push(" AND seq = ");
+                q.push_bind(ids.iter().find(|id| id.level == 0).map_or(-1, |id| id.index as i64));
+                let rows: Vec<(i64, Vec<u8>)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                for (k, h) in rows {
+                    found.insert(k, super::log::digest(&h)?);
+                }
+                let peaks = ids
+                    .iter()
+                    .map(|id| found.get(&id.key()).copied())
+                    .collect::<Option<Vec<_>>>()
+                    .and_then(|peaks| merkle::Frontier::from_peaks(size as u64, peaks));
+                peaks.ok_or_else(|| Error::Internal("the log's stored tree lacks its right edge".into()))?
+            };
             let mut out = Vec::with_capacity(batch.len());
+            let (mut entries, mut nodes, mut records) = (Vec::new(), Vec::new(), Vec::new());
             for item in batch {
-                let earlier: Option<EarlierRow> = sqlx::query_as(EARLIER)
-                    .bind(&item.id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if let Some(row) = earlier {
-                    out.push(outcome(cooperative_id, &item.content, row)?);
+                if let Some(row) = earlier.get(&item.id) {
+                    out.push(outcome(cooperative_id, &item.content, row.clone())?);
                     continue;
                 }
-                let (entry, hash) = append_in_tx!(tx, cooperative_id, &item.subject, item.make);
-                sqlx::query(RECORD)
-                    .bind(&item.id)
+                let seq = size as u64 + entries.len() as u64;
+                let prev = heads.get(&item.subject).copied();
+                let entry = (item.make)(&code, seq, prev)?;
+                let bytes = entry.encode();
+                let hash = Digest::leaf(&bytes);
+                heads.insert(item.subject.clone(), hash);
+                nodes.extend(frontier.append(hash));
+                out.push(Stored::Entry { seq: seq as i64, hash, received_at: entry.received_at, fresh: true });
+                records.push((item.id, item.user_id, item.content, seq as i64, hash, entry.received_at, item.location));
+                entries.push((seq as i64, item.subject, hash, prev, i64::from(entry.kind.tag()), bytes, entry.received_at));
+            }
+            // SQLite takes at most 32,766 bound values in one statement.
+            for chunk in entries.chunks(1_000) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO ledger_entries (cooperative_id, seq, subject, hash, prev, kind, bytes, received_at) ",
+                );
+                q.push_values(chunk, |mut b, (seq, subject, hash, prev, kind, bytes, at)| {
+                    b.push_bind(cooperative_id).push_bind(*seq).push_bind(subject.clone())
+                        .push_bind(hash.0.to_vec()).push_bind(prev.map(|p| p.0.to_vec()))
+                        .push_bind(*kind).push_bind(bytes.clone()).push_bind(*at);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in nodes.chunks(5_000) {
+                let mut q = QueryBuilder::new("INSERT INTO merkle_nodes (cooperative_id, node, hash) ");
+                q.push_values(chunk, |mut b, (id, h)| {
+                    b.push_bind(cooperative_id).push_bind(id.key()).push_bind(h.0.to_vec());
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in records.chunks(1_000) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO diary_submissions (id, cooperative_id, user_id, content, seq, hash, received_at, lat_micro, lon_micro) ",
+                );
+                q.push_values(chunk, |mut b, (id, user, content, seq, hash, at, loc)| {
+                    b.push_bind(id.clone()).push_bind(cooperative_id).push_bind(*user)
+                        .push_bind(content.to_vec()).push_bind(*seq).push_bind(hash.0.to_vec())
+                        .push_bind(*at).push_bind(loc.map(|l| l.0)).push_bind(loc.map(|l| l.1));
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            if !entries.is_empty() {
+                let new_size = size + entries.len() as i64;
+                sqlx::query("UPDATE cooperatives SET log_size = $1 WHERE id = $2")
+                    .bind(new_size)
                     .bind(cooperative_id)
-                    .bind(item.user_id)
-                    .bind(item.content.to_vec())
-                    .bind(entry.seq as i64)
-                    .bind(hash.0.to_vec())
-                    .bind(entry.received_at)
-                    .bind(item.location.map(|l| l.0))
-                    .bind(item.location.map(|l| l.1))
                     .execute(&mut *tx)
                     .await?;
-                out.push(Stored::Entry {
-                    seq: entry.seq as i64,
-                    hash,
-                    received_at: entry.received_at,
-                    fresh: true,
-                });
+                let root = frontier.root();
+                let note = sign(&sealed, new_size as u64, root)?;
+                sqlx::query(super::log::INSERT_CHECKPOINT)
+                    .bind(cooperative_id).bind(new_size).bind(root.0.to_vec()).bind(note)
+                    .bind(entries.last().map_or(0, |e| e.6))
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
             Ok(out)

@@ -1,5 +1,8 @@
 //! The append-only cooperative log. There is deliberately no update or delete here.
 
+use std::collections::HashMap;
+
+use ledger::merkle::NodeId;
 use ledger::{Digest, Entry};
 
 use super::{on_pool, CheckpointRow, EntryRow, Store};
@@ -50,9 +53,47 @@ macro_rules! append_in_tx {
             .bind(entry.received_at)
             .execute(&mut *$tx)
             .await?;
+        // The subtrees this leaf completes: each is its left sibling (stored before)
+        // and the one just made.
+        let mut right = hash;
+        for id in ledger::merkle::completed_by((size - 1) as u64) {
+            let left_id = ledger::merkle::NodeId {
+                level: id.level - 1,
+                index: id.index * 2,
+            };
+            let left: Vec<u8> = if left_id.level == 0 {
+                sqlx::query_scalar($crate::store::log::LEAF)
+                    .bind($coop)
+                    .bind(left_id.index as i64)
+                    .fetch_one(&mut *$tx)
+                    .await?
+            } else {
+                sqlx::query_scalar($crate::store::log::NODE)
+                    .bind($coop)
+                    .bind(left_id.key())
+                    .fetch_one(&mut *$tx)
+                    .await?
+            };
+            right = ledger::Digest::node(&$crate::store::log::digest(&left)?, &right);
+            sqlx::query($crate::store::log::INSERT_NODE)
+                .bind($coop)
+                .bind(id.key())
+                .bind(right.0.to_vec())
+                .execute(&mut *$tx)
+                .await?;
+        }
         (entry, hash)
     }};
 }
+pub(super) const LEAF: &str =
+    "SELECT hash FROM ledger_entries WHERE cooperative_id = $1 AND seq = $2";
+pub(super) const NODE: &str =
+    "SELECT hash FROM merkle_nodes WHERE cooperative_id = $1 AND node = $2";
+pub(super) const INSERT_CHECKPOINT: &str =
+    "INSERT INTO checkpoints (cooperative_id, size, root, note, created_at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+pub(super) const INSERT_NODE: &str =
+    "INSERT INTO merkle_nodes (cooperative_id, node, hash) VALUES ($1, $2, $3)";
 pub(super) use append_in_tx;
 
 pub(super) fn digest(b: &[u8]) -> Result<Digest> {
@@ -97,6 +138,90 @@ impl Store {
         rows.iter().map(|h| digest(h)).collect()
     }
 
+    /// The hashes of the given subtrees of the cooperative's log (leaves from the entries,
+    /// the rest from the stored tree), in one query for each kind.
+    pub async fn merkle_nodes(
+        &self,
+        cooperative_id: i64,
+        ids: &[NodeId],
+    ) -> Result<HashMap<NodeId, Digest>> {
+        let mut out = HashMap::with_capacity(ids.len());
+        let (leaves, inner): (Vec<NodeId>, Vec<NodeId>) = ids.iter().partition(|id| id.level == 0);
+        for (list, table, column) in [
+            (leaves, "ledger_entries", "seq"),
+            (inner, "merkle_nodes", "node"),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            let keys: Vec<i64> = list
+                .iter()
+                .map(|id| {
+                    if id.level == 0 {
+                        id.index as i64
+                    } else {
+                        id.key()
+                    }
+                })
+                .collect();
+            let marks = (0..keys.len())
+                .map(|i| format!("${}", i + 2))
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "SELECT {column}, hash FROM {table} WHERE cooperative_id = $1 AND {column} IN ({marks})"
+            );
+            let rows: Vec<(i64, Vec<u8>)> = on_pool!(self, p => {
+                let mut q = sqlx::query_as(&sql).bind(cooperative_id);
+                for k in &keys {
+                    q = q.bind(*k);
+                }
+                q.fetch_all(p).await
+            })?;
+            for (k, h) in rows {
+                let id = if column == "seq" {
+                    NodeId {
+                        level: 0,
+                        index: k as u64,
+                    }
+                } else {
+                    NodeId {
+                        level: (k as u64 >> 56) as u8,
+                        index: k as u64 & ((1 << 56) - 1),
+                    }
+                };
+                out.insert(id, digest(&h)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many subtrees above the leaves are stored for the cooperative.
+    pub async fn merkle_node_count(&self, cooperative_id: i64) -> Result<i64> {
+        const SQL: &str = "SELECT COUNT(*) FROM merkle_nodes WHERE cooperative_id = $1";
+        Ok(on_pool!(self, p => sqlx::query_scalar(SQL).bind(cooperative_id).fetch_one(p).await)?)
+    }
+
+    /// Replaces the cooperative's stored tree with `nodes` (a log stored before the tree
+    /// was, or one repaired by an operator), in one transaction.
+    pub async fn replace_merkle_nodes(
+        &self,
+        cooperative_id: i64,
+        nodes: &[(NodeId, Digest)],
+    ) -> Result<()> {
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM merkle_nodes WHERE cooperative_id = $1")
+                .bind(cooperative_id).execute(&mut *tx).await?;
+            for (id, h) in nodes {
+                sqlx::query(INSERT_NODE).bind(cooperative_id).bind(id.key()).bind(h.0.to_vec())
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<(), Error>(())
+        })
+    }
+
     pub async fn latest_checkpoint(&self, cooperative_id: i64) -> Result<Option<CheckpointRow>> {
         const SQL: &str = "SELECT size, root, note FROM checkpoints WHERE cooperative_id = $1 \
                            ORDER BY size DESC LIMIT 1";
@@ -111,9 +236,7 @@ impl Store {
         row: &CheckpointRow,
         at: i64,
     ) -> Result<()> {
-        const SQL: &str = "INSERT INTO checkpoints (cooperative_id, size, root, note, created_at) \
-                           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
-        on_pool!(self, p => sqlx::query(SQL)
+        on_pool!(self, p => sqlx::query(INSERT_CHECKPOINT)
             .bind(cooperative_id).bind(row.size).bind(&row.root).bind(&row.note).bind(at)
             .execute(p).await.map(|_| ()))?;
         Ok(())

@@ -807,3 +807,45 @@ async fn an_admin_adds_a_species_that_trees_then_use() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_session_in_use_stays_alive_for_the_season_and_an_unused_one_ends() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let lan = accounts::sign_up(&s.store, "0900000001", "Lan", "a long password")
+            .await
+            .unwrap();
+        let other = accounts::log_in(&s.store, "0900000001", "a long password")
+            .await
+            .unwrap();
+        // Both sessions near their end: one is used, the other is not.
+        let soon = server::clock::now_ms() + 3_600_000;
+        db.raw_execute(&format!("UPDATE sessions SET expires_at = {soon}"))
+            .await
+            .unwrap();
+        assert!(accounts::actor(&s.store, &lan.token)
+            .await
+            .unwrap()
+            .is_some());
+        db.raw_execute(&format!(
+            "UPDATE sessions SET expires_at = expires_at - 3600000 - 1 WHERE expires_at = {soon}"
+        ))
+        .await
+        .unwrap();
+        assert!(
+            accounts::actor(&s.store, &lan.token)
+                .await
+                .unwrap()
+                .is_some(),
+            "used a month ago at most: alive"
+        );
+        assert!(
+            accounts::actor(&s.store, &other.token)
+                .await
+                .unwrap()
+                .is_none(),
+            "unused: it ended"
+        );
+    })
+    .await;
+}

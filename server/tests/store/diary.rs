@@ -358,3 +358,58 @@ async fn rows_edited_deleted_or_reordered_in_the_database_are_named_by_the_audit
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_stored_merkle_tree_is_rebuilt_when_missing_and_a_changed_node_is_caught() {
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        for t in ["CC001", "CC002", "CC003", "CC004", "CC005", "CC006"] {
+            zone_and_tree(s, &c, t).await;
+        }
+        let c = server::cooperatives::by_code(&s.store, "NA-LH")
+            .await
+            .unwrap();
+        let size = c.log_size as u64;
+        let expected = size - u64::from(size.count_ones());
+        assert_eq!(
+            s.store.merkle_node_count(c.id).await.unwrap() as u64,
+            expected
+        );
+        // The tree stored as entries were appended is the one all the leaves make.
+        let leaves = s.store.leaf_hashes(c.id, c.log_size).await.unwrap();
+        let cp = server::log::checkpoint(&s.store, &s.sealer, &c)
+            .await
+            .unwrap();
+        assert_eq!(cp.root, ledger::merkle::root(&leaves).0.to_vec());
+        // A log stored before the tree was (or a lost tree) gets it back at start-up.
+        db.raw_execute("DELETE FROM merkle_nodes").await.unwrap();
+        server::log::backfill_trees(&s.store).await.unwrap();
+        assert_eq!(
+            s.store.merkle_node_count(c.id).await.unwrap() as u64,
+            expected
+        );
+        assert!(audit::verify(s, &[]).await.unwrap()[0]
+            .1
+            .problems
+            .is_empty());
+        // A node changed behind the application's back is named by the audit.
+        db.raw_execute(
+            "UPDATE merkle_nodes SET hash = (SELECT hash FROM ledger_entries e \
+             WHERE e.seq = 0 AND e.cooperative_id = merkle_nodes.cooperative_id)",
+        )
+        .await
+        .unwrap();
+        let report = audit::verify(s, &[]).await.unwrap();
+        assert!(
+            report[0]
+                .1
+                .problems
+                .iter()
+                .any(|p| p.what.contains("stored Merkle tree")),
+            "{:?}",
+            report[0].1.problems
+        );
+    })
+    .await;
+}

@@ -12,6 +12,8 @@
 //! browser can verify too. Every byte that is hashed or signed is specified in
 //! `docs/ledger-format.md` and `docs/qr-identity.md`.
 
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod checkpoint;
 pub mod code;
 pub mod codec;

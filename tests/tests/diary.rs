@@ -613,3 +613,28 @@ async fn in_chromium_a_farmer_logs_care_offline_and_it_lands_exactly_once() {
     b.screenshot_page("tree-page-diary").await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn in_chromium_the_phone_verifies_the_history_from_the_scanned_labels_key() {
+    use crate::support::Browser;
+    let goc = Goc::start().await;
+    let url = goc.identity_url("NA-LH", "CC001").await;
+    let b = Browser::start().await;
+    b.open(&url).await;
+    b.wait_for_text(
+        "#verify-here.ok",
+        "Lịch sử đã được xác minh trên máy của bạn đến mốc #",
+    )
+    .await;
+    assert!(b.text("#verify-here").await.contains("HTX Na La Hiên"));
+    b.screenshot("tree-verified-on-phone").await;
+    // A label naming a key the cooperative never had: the phone says so.
+    let mut parts: Vec<&str> = url.split('/').collect();
+    let n = parts.len();
+    parts[n - 2] = "AAAAAAAAAAAAA";
+    b.open(&parts.join("/")).await;
+    b.wait_for_text("#verify-here.bad", "không xác minh được")
+        .await;
+    assert!(b.text("#verify-here").await.contains("AAAAAAAAAAAAA"));
+    b.close().await;
+}

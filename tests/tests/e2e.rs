@@ -203,11 +203,16 @@ async fn the_tree_page_fits_its_byte_budget_before_photos() {
     assert!(page.contains("data-map"), "the demo tree has a map");
     // map.js fetches Leaflet when the page has a map.
     let mut js = 0;
-    for script in ["/pkg/map.js", "/pkg/leaflet/leaflet.js"] {
+    for script in ["/pkg/map.js", "/pkg/leaflet/leaflet.js", "/pkg/tree.js"] {
         js += gzipped(format!("{}{script}", goc.base)).await;
     }
     println!("tree page: JS + wasm {js} B gzip");
     assert!(js <= 60 * 1024, "JS + wasm {js} B");
+    // After the first paint, the phone fetches its own verifier: the ledger alone.
+    let verifier = gzipped(format!("{}/pkg/verify.js", goc.base)).await
+        + gzipped(format!("{}/pkg/verify_bg.wasm", goc.base)).await;
+    println!("tree page: the phone's verifier {verifier} B gzip, after first paint");
+    assert!(verifier <= 80 * 1024, "verifier {verifier} B");
 }
 
 /// The stylesheet a page links (its name carries its content hash).

@@ -63,6 +63,11 @@ fn TreeDetails(t: Tree) -> impl IntoView {
             <leptos_meta::Meta name="twitter:card" content="summary_large_image"/>
         })}
         <Badge t=t.clone()/>
+        // Filled in by tree.js once the phone has checked the history itself.
+        <p id="verify-here" class="verify-here" role="status" aria-live="polite" hidden=true
+           data-history=history.clone()
+           data-anchor=t.identity_url.rsplit('/').nth(1).unwrap_or_default().to_owned()></p>
+        <script src="/pkg/tree.js" defer=true></script>
         <article class=if matches!(t.verification, Verification::Failed { .. }) || t.diary.damaged.is_some() { "tree distrusted" } else { "tree" }>
             <h1>
                 <span class="code">{t.code.clone()}</span>

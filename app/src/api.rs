@@ -353,6 +353,38 @@ pub async fn get_farm(code: String, tree: Option<String>) -> Result<Gate<FarmPag
     })
 }
 
+/// The cooperative's diary for its members: filtered by tree, zone, recorder and week,
+/// with interval flags and the trees nobody has cared for in a while.
+#[server(input = GetUrl)]
+pub async fn get_diary_report(
+    code: String,
+    tree: String,
+    zone: String,
+    author: String,
+    week: String,
+    quiet: String,
+) -> Result<Gate<crate::model::DiaryReport>, ServerFnError> {
+    let s = backend::services()?;
+    let (actor, coop) = match backend::member(&s, &code).await? {
+        Ok(m) => m,
+        Err(gate) => return Ok(gate),
+    };
+    let query = [
+        ("tree", tree),
+        ("zone", zone),
+        ("author", author),
+        ("week", week),
+        ("quiet", quiet),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    crate::diary_view::report(&s, &actor, &coop, &query, backend::lang().into())
+        .await
+        .map(Gate::Ok)
+        .map_err(backend::internal)
+}
+
 /// Trees on one page of a cooperative's working page.
 #[cfg(feature = "ssr")]
 const TREES_PER_PAGE: usize = 50;

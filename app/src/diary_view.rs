@@ -316,3 +316,154 @@ pub fn farm_tree(
         due,
     }
 }
+
+/// Monday 00:00 in Vietnam of ISO week `w` of `year` (unix ms), from "2026-W48".
+pub fn week_start(week: &str) -> Option<i64> {
+    let (y, w) = week.split_once("-W")?;
+    let (year, w): (u16, i64) = (y.parse().ok()?, w.parse().ok()?);
+    if !(1..=53).contains(&w) {
+        return None;
+    }
+    let jan4 = ledger::Date::new(year, 1, 4).ok()?;
+    let days = jan4.days_since_epoch();
+    let monday1 = days - (days + 3).rem_euclid(7);
+    Some((monday1 + (w - 1) * 7) * DAY_MS - 7 * 3_600_000)
+}
+
+/// The ISO week ("2026-W48") of an instant, in Vietnam's time.
+pub fn week_of(ms: i64) -> String {
+    let days = ledger::Date::from_unix_ms(ms).days_since_epoch();
+    let thursday = days - (days + 3).rem_euclid(7) + 3;
+    let year = ledger::Date::from_unix_ms(thursday * DAY_MS).year();
+    let jan1 = ledger::Date::new(year, 1, 1).map_or(0, |d| d.days_since_epoch());
+    format!("{year}-W{:02}", (thursday - jan1) / 7 + 1)
+}
+
+/// The diary report page's data.
+pub async fn report(
+    s: &Services,
+    actor: &server::access::Actor,
+    coop: &server::store::CooperativeRow,
+    query: &std::collections::HashMap<String, String>,
+    l: Locale,
+) -> Result<crate::model::DiaryReport, server::Error> {
+    use server::diary::report::{self, Filter};
+    let get = |k: &str| {
+        query
+            .get(k)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let week = get("week");
+    let from = week_start(&week);
+    let quiet_days = get("quiet")
+        .parse::<i64>()
+        .ok()
+        .filter(|d| (1..=365).contains(d))
+        .unwrap_or(14);
+    let filter = Filter {
+        tree: Some(get("tree").to_uppercase()).filter(|t| !t.is_empty()),
+        zone: get("zone").parse().ok(),
+        author: Some(get("author")).filter(|a| !a.is_empty()),
+        from,
+        until: from.map(|f| f + 7 * DAY_MS),
+        quiet_days,
+    };
+    let r = report::diary(&s.store, actor, coop, &filter).await?;
+    let names: std::collections::HashMap<&str, &str> = r
+        .authors
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let mut weeks: Vec<(String, Vec<crate::model::ReportLine>)> = Vec::new();
+    let mut flags = Vec::new();
+    for line in &r.lines {
+        let wk = week_of(line.entry.recorded_at);
+        let flag = line.phi.as_ref().map(|(product, safe)| {
+            format!(
+                "{} {product} ({} {})",
+                Msg::HarvestInInterval.text(l),
+                Msg::SafeFrom.text(l),
+                moment(*safe, l).0
+            )
+        });
+        if let Some(f) = &flag {
+            flags.push(format!("{} · {}", line.tree, f));
+        }
+        let item = crate::model::ReportLine {
+            when: moment(line.entry.recorded_at, l).0,
+            tree: line.tree.clone(),
+            what: describe(&line.entry.kind, l),
+            who: names
+                .get(line.entry.author.as_str())
+                .map_or_else(|| line.entry.author.clone(), |n| (*n).to_owned()),
+            flag,
+        };
+        match weeks.last_mut() {
+            Some((w, items)) if *w == wk => items.push(item),
+            _ => weeks.push((wk, vec![item])),
+        }
+    }
+    Ok(crate::model::DiaryReport {
+        coop_code: coop.code.clone(),
+        coop_name: coop.name.clone(),
+        zones: s
+            .store
+            .zones_of(coop.id)
+            .await?
+            .into_iter()
+            .map(|z| (z.id.to_string(), z.name))
+            .collect(),
+        authors: r.authors.clone(),
+        tree: get("tree"),
+        zone: get("zone"),
+        author: get("author"),
+        week,
+        quiet_days,
+        weeks,
+        truncated: r.truncated,
+        quiet: r
+            .quiet
+            .iter()
+            .map(|(code, at)| {
+                (
+                    code.clone(),
+                    at.map_or_else(
+                        || Msg::NeverCared.text(l).to_owned(),
+                        |a| {
+                            format!(
+                                "{} {}",
+                                Msg::LastCare.text(l),
+                                l.date(ledger::Date::from_unix_ms(a))
+                            )
+                        },
+                    ),
+                )
+            })
+            .collect(),
+        flags,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_weeks_round_trip_in_vietnams_time() {
+        // 2026-12-02 is a Wednesday of ISO week 49; 2027-01-01 (a Friday) is in 2026-W53.
+        let wed = ledger::Date::new(2026, 12, 2).unwrap().start_ms() + 3_600_000;
+        assert_eq!(week_of(wed), "2026-W49");
+        let monday = week_start("2026-W49").unwrap();
+        assert_eq!(
+            ledger::Date::from_unix_ms(monday),
+            ledger::Date::new(2026, 11, 30).unwrap()
+        );
+        assert_eq!(week_of(monday), "2026-W49");
+        assert_eq!(week_of(monday - 1), "2026-W48");
+        let new_year = ledger::Date::new(2027, 1, 1).unwrap().start_ms();
+        assert_eq!(week_of(new_year), "2026-W53");
+        assert_eq!(week_start("2026-W54"), None);
+        assert_eq!(week_start("junk"), None);
+    }
+}

@@ -172,6 +172,21 @@ messages! {
     TextLabel => "Nội dung", "Text";
     DiaryLogged => "Đã lưu vào nhật ký.", "Saved to the diary.";
     AllTrees => "Tất cả cây", "All trees";
+    NeverCared => "chưa được chăm sóc lần nào", "never cared for";
+    TreeCode => "Mã cây", "Tree code";
+    AllZones => "Tất cả vùng", "All zones";
+    DiaryReportTitle => "Nhật ký của hợp tác xã", "The cooperative's diary";
+    DiaryReportLink => "Nhật ký chăm sóc (theo cây, vùng, người ghi, tuần)", "Care diary (by tree, zone, recorder, week)";
+    AllRecorders => "Tất cả người ghi", "Everyone";
+    Week => "Tuần", "Week";
+    Recorder => "Người ghi", "Recorded by";
+    QuietDays => "Cây chưa chăm sóc quá (ngày)", "Trees without care for more than (days)";
+    ShowReport => "Xem", "Show";
+    QuietTrees => "Cây lâu chưa được chăm sóc", "Trees without care for a while";
+    LastCare => "lần cuối", "last";
+    IntervalFlags => "Thu hoạch trong thời gian cách ly", "Harvests inside a pre-harvest interval";
+    Truncated => "Chỉ hiện 1.000 mục mới nhất; hãy lọc hẹp hơn.", "Only the newest 1,000 entries are shown; narrow the filter.";
+    NoEntriesMatch => "Không có mục nào khớp.", "No entries match.";
     Days => "ngày", "days";
     IntervalUntil => "Đang cách ly đến", "Pre-harvest interval until";
     Tagline => "Mỗi cây một danh tính, một câu chuyện không thể sửa.", "Every tree an identity, a story that cannot be rewritten.";
@@ -307,7 +322,6 @@ messages! {
     UnderOneHa => "Dưới 1 ha: chưa đủ diện tích tối thiểu để cấp mã vùng trồng cây lâu năm", "Under 1 ha: below the minimum for a perennial-crop zone code";
     NoZones => "Chưa có vùng trồng.", "No zones yet.";
     AddTree => "Thêm cây", "Add a tree";
-    TreeCode => "Mã cây", "Tree code";
     TreeCodeHint => "Để trống để tự tạo (ví dụ CC024)", "Leave empty to generate one (e.g. CC024)";
     Latitude => "Vĩ độ", "Latitude";
     Longitude => "Kinh độ", "Longitude";
@@ -315,7 +329,6 @@ messages! {
     NoTrees => "Chưa có cây.", "No trees yet.";
     Labels => "In tem QR", "Print QR labels";
     LabelFormat => "Khổ tem", "Label format";
-    AllZones => "Tất cả vùng", "All zones";
     AllSpecies => "Tất cả loài", "All species";
     PickedTrees => "Chỉ các cây (mã, cách nhau bởi dấu phẩy)", "Only these trees (codes, comma-separated)";
     DownloadPdf => "Tải PDF", "Download PDF";

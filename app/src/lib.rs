@@ -19,8 +19,8 @@ use leptos_router::{path, SsrMode};
 use crate::i18n::{use_locale, Locale, Msg};
 use crate::pages::{
     AccountPage, CooperativePage, FarmHomePage, FarmPage, FarmTreePage, HomePage, JobPage,
-    JoinPage, LogInPage, ManageCoopPage, ManageHomePage, ManageTreePage, NotFound, ResetPage,
-    SignUpPage, TreePage,
+    JoinPage, LogInPage, ManageCoopPage, ManageDiaryPage, ManageHomePage, ManageTreePage, NotFound,
+    ResetPage, SignUpPage, TreePage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -67,14 +67,18 @@ fn content_security_policy() {
 
 /// Pages that ship no wasm: the public tree page, what a buyer's phone opens from a
 /// scanned label (everything on it works as plain HTML, the signature panel is a
-/// `<details>`), and the farmer's pages (plain forms; `farm.js` adds the offline queue).
+/// `<details>`), the farmer's pages (plain forms; `farm.js` adds the offline queue) and the
+/// managers' diary report (a GET form).
 /// A phone downloads the page, the stylesheet and at most a small script or two.
 fn ships_no_wasm() -> bool {
     #[cfg(feature = "ssr")]
     {
         use_context::<axum::http::request::Parts>().is_some_and(|p| {
             let path = p.uri.path();
-            path.starts_with("/t/") || path == "/farm" || path.starts_with("/farm/")
+            path.starts_with("/t/")
+                || path == "/farm"
+                || path.starts_with("/farm/")
+                || (path.starts_with("/manage/") && path.ends_with("/diary"))
         })
     }
     #[cfg(not(feature = "ssr"))]
@@ -172,6 +176,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/manage/:coop") view=ManageCoopPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/:coop/jobs/:job") view=JobPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/:coop/t/:tree") view=ManageTreePage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/:coop/diary") view=ManageDiaryPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm") view=FarmHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/farm/:coop") view=FarmPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm/:coop/t/:tree") view=FarmTreePage ssr=SsrMode::Async/>

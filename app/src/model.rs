@@ -274,3 +274,35 @@ pub struct FarmPage {
     /// Only on a tree's own page: that tree and its diary.
     pub tree: Option<(FarmTree, Diary)>,
 }
+
+/// The cooperative's diary as a manager reads it, filtered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiaryReport {
+    pub coop_code: String,
+    pub coop_name: String,
+    /// Choices of the filter form: zones (id, name) and recorders (pseudonym, name).
+    pub zones: Vec<(String, String)>,
+    pub authors: Vec<(String, String)>,
+    /// The filter as given (to fill the form again).
+    pub tree: String,
+    pub zone: String,
+    pub author: String,
+    pub week: String,
+    pub quiet_days: i64,
+    /// Entries grouped by the ISO week they were recorded in, newest first.
+    pub weeks: Vec<(String, Vec<ReportLine>)>,
+    pub truncated: bool,
+    /// Trees with no care for `quiet_days`: code and when they last had some.
+    pub quiet: Vec<(String, String)>,
+    /// Harvests inside a spray's pre-harvest interval, as sentences.
+    pub flags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportLine {
+    pub when: String,
+    pub tree: String,
+    pub what: String,
+    pub who: String,
+    pub flag: Option<String>,
+}

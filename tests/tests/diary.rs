@@ -290,6 +290,44 @@ async fn a_phone_syncs_photos_and_entries_once_and_the_tree_page_shows_the_verif
     assert!(r.text().await.unwrap().contains("Mức độ phải từ 1 đến 3"));
     assert_eq!(goc.text("/api/trees/NA-LH/CC002/history").await, before);
 
+    // The managers' view: by tree, recorder and week, the flagged harvest, quiet trees.
+    let report = admin
+        .get("/manage/NA-LH/diary?tree=CC001&week=2025-W48")
+        .await;
+    assert_eq!(report.status(), 200);
+    let report = report.text().await.unwrap();
+    for want in [
+        "Tuần 2025-W48",
+        "Phun thuốc",
+        "AB-2411-07",
+        "Nông dân Lan",
+        "Thu hoạch trong thời gian cách ly",
+    ] {
+        assert!(report.contains(want), "the diary report lacks {want:?}");
+    }
+    assert!(
+        !report.contains("Tưới nước · 40 l"),
+        "CC002's watering is filtered out"
+    );
+    let other_week = admin
+        .get("/manage/NA-LH/diary?week=2025-W40")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(other_week.contains("Không có mục nào khớp"));
+    let quiet = admin
+        .get("/manage/NA-LH/diary?quiet=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        quiet.contains("CC024") && quiet.contains("chưa được chăm sóc lần nào"),
+        "a tree never cared for is listed"
+    );
+    assert_eq!(other.get("/manage/NA-LH/diary").await.status(), 403);
+
     let out = goc.command(&["verify"]);
     assert!(
         out.status.success(),
@@ -611,6 +649,10 @@ async fn in_chromium_a_farmer_logs_care_offline_and_it_lands_exactly_once() {
     b.screenshot_page("farm-tree-diary").await;
     b.open(&format!("{}/t/NA-LH/CC001", goc.base)).await;
     b.screenshot_page("tree-page-diary").await;
+    b.open(&format!("{}/manage/NA-LH/diary?quiet=1", goc.base))
+        .await;
+    b.wait_for_text("h1", "Nhật ký của hợp tác xã").await;
+    b.screenshot_page("manage-diary").await;
     b.close().await;
 }
 

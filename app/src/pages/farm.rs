@@ -8,6 +8,9 @@
 
 use leptos::prelude::*;
 
+#[cfg(not(feature = "ssr"))]
+use crate::pages::from_server;
+
 /// `/farm`: the cooperatives the person works in.
 #[component]
 pub fn FarmHomePage() -> impl IntoView {
@@ -46,13 +49,6 @@ pub fn FarmTreePage() -> impl IntoView {
     {
         from_server()
     }
-}
-
-/// In the browser: reached by the client router, so load the page from the server.
-#[cfg(not(feature = "ssr"))]
-fn from_server() -> AnyView {
-    let _ = window().location().reload();
-    ().into_any()
 }
 
 #[cfg(feature = "ssr")]

@@ -2,14 +2,17 @@
 
 mod auth;
 mod cooperative;
+mod diary_report;
 mod farm;
 mod home;
 mod manage;
+#[cfg(feature = "ssr")]
 mod timeline;
 mod tree;
 
 pub use auth::{AccountPage, JoinPage, LogInPage, ResetPage, SignUpPage};
 pub use cooperative::CooperativePage;
+pub use diary_report::ManageDiaryPage;
 pub use farm::{FarmHomePage, FarmPage, FarmTreePage};
 pub use home::HomePage;
 pub use manage::{JobPage, ManageCoopPage, ManageHomePage, ManageTreePage};
@@ -27,6 +30,14 @@ pub fn NotFound() -> impl IntoView {
         res.set_status(axum::http::StatusCode::NOT_FOUND);
     }
     message(Msg::PageNotFound)
+}
+
+/// A page rendered on the server only (it ships no wasm), reached in the browser by the
+/// client router of a hydrated page: load it from the server.
+#[cfg(not(feature = "ssr"))]
+pub(crate) fn from_server() -> AnyView {
+    let _ = window().location().reload();
+    ().into_any()
 }
 
 /// A one-line notice in place of a page's content, with a way home.

@@ -1,4 +1,5 @@
-//! A tree's care diary, server-rendered: the same on the buyer's page and the farmer's.
+//! A tree's care diary, server-rendered (the pages that show it ship no wasm): the same on
+//! the buyer's page and the farmer's.
 
 use leptos::prelude::*;
 

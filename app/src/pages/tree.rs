@@ -2,149 +2,167 @@
 //! before any wasm arrives; later issues add the diary timeline and adoption below.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_params_map};
 
-use crate::api::get_tree;
-use crate::i18n::{use_locale, Msg};
-use crate::model::{TreePage as Tree, Verification};
-use crate::pages::message;
-use crate::pages::timeline::Timeline;
-
+/// Rendered on the server only: the page ships no wasm, and none of it is compiled into
+/// the browser's bundle.
 #[component]
 pub fn TreePage() -> impl IntoView {
-    let l = use_locale();
-    let params = use_params_map();
-    let location = use_location();
-    let key = move || {
-        let p = params.read();
-        // A scanned QR URL carries the signed identity in its path; a plain link does not.
-        let scanned = p.get("sig").map(|_| location.pathname.get());
-        (
-            p.get("coop").unwrap_or_default(),
-            p.get("tree").unwrap_or_default(),
-            scanned,
-        )
-    };
-    let tree = Resource::new(key, |(coop, tree, scanned)| get_tree(coop, tree, scanned));
-    view! {
-        <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
-            {move || Suspend::new(async move {
-                match tree.await {
-                    Err(_) => message(Msg::ServerError).into_any(),
-                    Ok(None) => message(Msg::TreeNotFound).into_any(),
-                    Ok(Some(t)) => view! { <TreeDetails t/> }.into_any(),
-                }
-            })}
-        </Suspense>
+    #[cfg(feature = "ssr")]
+    {
+        ssr::page()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        crate::pages::from_server()
     }
 }
 
-#[component]
-fn TreeDetails(t: Tree) -> impl IntoView {
-    let l = use_locale();
-    let age = if t.age_years < 1 {
-        Msg::UnderOneYear.text(l).to_owned()
-    } else {
-        format!("{} {}", t.age_years, Msg::Years.text(l))
-    };
-    let history = format!("/api/trees/{}/{}/history", t.coop_code, t.code);
-    let keys = format!("/.well-known/goc/keys/{}", t.coop_code);
-    let title = format!("{} {} · {}", t.species, t.code, t.coop_name);
-    let summary = format!("{} · {} · {}", t.variety, t.zone_name, t.place);
-    view! {
-        <leptos_meta::Title text=title.clone()/>
-        <leptos_meta::Meta name="description" content=summary.clone()/>
-        <leptos_meta::Meta property="og:type" content="website"/>
-        <leptos_meta::Meta property="og:title" content=title/>
-        <leptos_meta::Meta property="og:description" content=summary/>
-        <leptos_meta::Meta property="og:url" content=t.share_url.clone()/>
-        {t.share_image.clone().map(|img| view! {
-            <leptos_meta::Meta property="og:image" content=img/>
-            <leptos_meta::Meta name="twitter:card" content="summary_large_image"/>
-        })}
-        <Badge t=t.clone()/>
-        // Filled in by tree.js once the phone has checked the history itself.
-        <p id="verify-here" class="verify-here" role="status" aria-live="polite" hidden=true
-           data-history=history.clone()
-           data-anchor=t.identity_url.rsplit('/').nth(1).unwrap_or_default().to_owned()></p>
-        <script src="/pkg/tree.js" defer=true></script>
-        <article class=if matches!(t.verification, Verification::Failed { .. }) || t.diary.damaged.is_some() { "tree distrusted" } else { "tree" }>
-            <h1>
-                <span class="code">{t.code.clone()}</span>
-                " "
-                {t.species.clone()}
-            </h1>
-            <dl class="facts">
-                <dt>{Msg::Variety.text(l)}</dt><dd>{t.variety.clone()}</dd>
-                <dt>{Msg::Planted.text(l)}</dt><dd><time datetime=t.planted_on.clone()>{t.planted_shown.clone()}</time></dd>
-                <dt>{Msg::Age.text(l)}</dt><dd>{age}</dd>
-                <dt>{Msg::Status.text(l)}</dt>
-                <dd>{if t.active { Msg::Active.text(l) } else { Msg::Removed.text(l) }}</dd>
-                <dt>{Msg::Cooperative.text(l)}</dt>
-                <dd><a href=format!("/c/{}", t.coop_code)>{t.coop_name.clone()}</a><br/><span class="muted">{t.place.clone()}</span></dd>
-                <dt>{Msg::Zone.text(l)}</dt><dd>{t.zone_name.clone()}</dd>
-                <dt>{Msg::ZoneCode.text(l)}</dt>
-                <dd>{t.zone_code.clone().unwrap_or_else(|| Msg::NotRegistered.text(l).to_owned())}</dd>
-                <dt>{Msg::Area.text(l)}</dt><dd>{format!("{} ha", t.zone_area)}</dd>
-                {t.location.map(|(lat, lon)| view! {
-                    <dt>{Msg::Location.text(l)}</dt>
-                    <dd><a href=format!("geo:{lat:.6},{lon:.6}")>{format!("{lat:.5}, {lon:.5}")}</a></dd>
+#[cfg(feature = "ssr")]
+mod ssr {
+    use leptos::prelude::*;
+    use leptos_router::hooks::{use_location, use_params_map};
+
+    use crate::api::get_tree;
+    use crate::i18n::{use_locale, Msg};
+    use crate::model::{TreePage as Tree, Verification};
+    use crate::pages::message;
+    use crate::pages::timeline::Timeline;
+
+    pub fn page() -> AnyView {
+        let l = use_locale();
+        let params = use_params_map();
+        let location = use_location();
+        let key = move || {
+            let p = params.read();
+            // A scanned QR URL carries the signed identity in its path; a plain link does not.
+            let scanned = p.get("sig").map(|_| location.pathname.get());
+            (
+                p.get("coop").unwrap_or_default(),
+                p.get("tree").unwrap_or_default(),
+                scanned,
+            )
+        };
+        let tree = Resource::new(key, |(coop, tree, scanned)| get_tree(coop, tree, scanned));
+        view! {
+            <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
+                {move || Suspend::new(async move {
+                    match tree.await {
+                        Err(_) => message(Msg::ServerError).into_any(),
+                        Ok(None) => message(Msg::TreeNotFound).into_any(),
+                        Ok(Some(t)) => view! { <TreeDetails t/> }.into_any(),
+                    }
                 })}
-            </dl>
-            {(t.zone_geojson.is_some() || t.location.is_some()).then(|| view! {
-                <div class="map" data-map="" data-fallback="zone-outline" hidden=true
-                     data-geojson=t.zone_geojson.clone()
-                     data-point=t.location.map(|(lat, lon)| format!("{lat},{lon}"))
-                     role="region" aria-label=Msg::Map.text(l)></div>
-                <script src="/pkg/map.js" defer=true></script>
-            })}
-            {t.zone_outline.clone().map(|d| view! {
-                <figure class="outline" id="zone-outline">
-                    <svg viewBox="0 0 100 100" role="img" aria-label=Msg::ZoneOutline.text(l)>
-                        <path d=d/>
-                    </svg>
-                    <figcaption>{Msg::ZoneOutline.text(l)}</figcaption>
-                </figure>
-            })}
-            {(!t.photos.is_empty()).then(|| view! {
-                <ul class="photos" aria-label=Msg::Photos.text(l)>
-                    {t.photos.iter().map(|p| view! {
-                        <li><a href=p.full()>
-                            <img src=p.thumb() loading="lazy" decoding="async" alt=format!("{} {}", Msg::PhotoOf.text(l), t.code)
-                                 width=p.width.min(360 * p.width / p.width.max(p.height)) height=p.height.min(360 * p.height / p.width.max(p.height))/>
-                        </a></li>
-                    }).collect_view()}
-                </ul>
-            })}
-            <Timeline diary=t.diary.clone()/>
-            <SignatureDetails t=t.clone()/>
-            <p class="links">
-                <a href=history download="">{Msg::DownloadHistory.text(l)}</a>
-                <br/>
-                <a href=keys>{Msg::PublicKeys.text(l)}</a>
-            </p>
-        </article>
+            </Suspense>
+        }
+        .into_any()
     }
-}
 
-/// The verdict, first thing on the page, in four states a buyer tells apart at a glance:
-/// a scanned label that verifies (green, ✔), a page opened by a link (blue, ℹ: there was no
-/// label to verify), a tree removed from the register or with facts that contradict each
-/// other (amber, !), and a label that does not verify (red, ⚠).
-#[component]
-fn Badge(t: Tree) -> impl IntoView {
-    let l = use_locale();
-    let issued = format!(
-        "{} {} {}",
-        Msg::VerifiedBy.text(l),
-        t.coop_name,
-        Msg::VerifiedIssued.text(l)
-    )
-    .trim()
-    .to_owned();
-    // A history edited behind the log's back is as untrustworthy as a forged label.
-    let damaged = t.diary.damaged.is_some();
-    match t.verification {
+    #[component]
+    fn TreeDetails(t: Tree) -> impl IntoView {
+        let l = use_locale();
+        let age = if t.age_years < 1 {
+            Msg::UnderOneYear.text(l).to_owned()
+        } else {
+            format!("{} {}", t.age_years, Msg::Years.text(l))
+        };
+        let history = format!("/api/trees/{}/{}/history", t.coop_code, t.code);
+        let keys = format!("/.well-known/goc/keys/{}", t.coop_code);
+        let title = format!("{} {} · {}", t.species, t.code, t.coop_name);
+        let summary = format!("{} · {} · {}", t.variety, t.zone_name, t.place);
+        view! {
+            <leptos_meta::Title text=title.clone()/>
+            <leptos_meta::Meta name="description" content=summary.clone()/>
+            <leptos_meta::Meta property="og:type" content="website"/>
+            <leptos_meta::Meta property="og:title" content=title/>
+            <leptos_meta::Meta property="og:description" content=summary/>
+            <leptos_meta::Meta property="og:url" content=t.share_url.clone()/>
+            {t.share_image.clone().map(|img| view! {
+                <leptos_meta::Meta property="og:image" content=img/>
+                <leptos_meta::Meta name="twitter:card" content="summary_large_image"/>
+            })}
+            <Badge t=t.clone()/>
+            // Filled in by tree.js once the phone has checked the history itself.
+            <p id="verify-here" class="verify-here" role="status" aria-live="polite" hidden=true
+               data-history=history.clone()
+               data-anchor=t.identity_url.rsplit('/').nth(1).unwrap_or_default().to_owned()></p>
+            <script src="/pkg/tree.js" defer=true></script>
+            <article class=if matches!(t.verification, Verification::Failed { .. }) || t.diary.damaged.is_some() { "tree distrusted" } else { "tree" }>
+                <h1>
+                    <span class="code">{t.code.clone()}</span>
+                    " "
+                    {t.species.clone()}
+                </h1>
+                <dl class="facts">
+                    <dt>{Msg::Variety.text(l)}</dt><dd>{t.variety.clone()}</dd>
+                    <dt>{Msg::Planted.text(l)}</dt><dd><time datetime=t.planted_on.clone()>{t.planted_shown.clone()}</time></dd>
+                    <dt>{Msg::Age.text(l)}</dt><dd>{age}</dd>
+                    <dt>{Msg::Status.text(l)}</dt>
+                    <dd>{if t.active { Msg::Active.text(l) } else { Msg::Removed.text(l) }}</dd>
+                    <dt>{Msg::Cooperative.text(l)}</dt>
+                    <dd><a href=format!("/c/{}", t.coop_code)>{t.coop_name.clone()}</a><br/><span class="muted">{t.place.clone()}</span></dd>
+                    <dt>{Msg::Zone.text(l)}</dt><dd>{t.zone_name.clone()}</dd>
+                    <dt>{Msg::ZoneCode.text(l)}</dt>
+                    <dd>{t.zone_code.clone().unwrap_or_else(|| Msg::NotRegistered.text(l).to_owned())}</dd>
+                    <dt>{Msg::Area.text(l)}</dt><dd>{format!("{} ha", t.zone_area)}</dd>
+                    {t.location.map(|(lat, lon)| view! {
+                        <dt>{Msg::Location.text(l)}</dt>
+                        <dd><a href=format!("geo:{lat:.6},{lon:.6}")>{format!("{lat:.5}, {lon:.5}")}</a></dd>
+                    })}
+                </dl>
+                {(t.zone_geojson.is_some() || t.location.is_some()).then(|| view! {
+                    <div class="map" data-map="" data-fallback="zone-outline" hidden=true
+                         data-geojson=t.zone_geojson.clone()
+                         data-point=t.location.map(|(lat, lon)| format!("{lat},{lon}"))
+                         role="region" aria-label=Msg::Map.text(l)></div>
+                    <script src="/pkg/map.js" defer=true></script>
+                })}
+                {t.zone_outline.clone().map(|d| view! {
+                    <figure class="outline" id="zone-outline">
+                        <svg viewBox="0 0 100 100" role="img" aria-label=Msg::ZoneOutline.text(l)>
+                            <path d=d/>
+                        </svg>
+                        <figcaption>{Msg::ZoneOutline.text(l)}</figcaption>
+                    </figure>
+                })}
+                {(!t.photos.is_empty()).then(|| view! {
+                    <ul class="photos" aria-label=Msg::Photos.text(l)>
+                        {t.photos.iter().map(|p| view! {
+                            <li><a href=p.full()>
+                                <img src=p.thumb() loading="lazy" decoding="async" alt=format!("{} {}", Msg::PhotoOf.text(l), t.code)
+                                     width=p.width.min(360 * p.width / p.width.max(p.height)) height=p.height.min(360 * p.height / p.width.max(p.height))/>
+                            </a></li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                <Timeline diary=t.diary.clone()/>
+                <SignatureDetails t=t.clone()/>
+                <p class="links">
+                    <a href=history download="">{Msg::DownloadHistory.text(l)}</a>
+                    <br/>
+                    <a href=keys>{Msg::PublicKeys.text(l)}</a>
+                </p>
+            </article>
+        }
+    }
+
+    /// The verdict, first thing on the page, in four states a buyer tells apart at a glance:
+    /// a scanned label that verifies (green, ✔), a page opened by a link (blue, ℹ: there was no
+    /// label to verify), a tree removed from the register or with facts that contradict each
+    /// other (amber, !), and a label that does not verify (red, ⚠).
+    #[component]
+    fn Badge(t: Tree) -> impl IntoView {
+        let l = use_locale();
+        let issued = format!(
+            "{} {} {}",
+            Msg::VerifiedBy.text(l),
+            t.coop_name,
+            Msg::VerifiedIssued.text(l)
+        )
+        .trim()
+        .to_owned();
+        // A history edited behind the log's back is as untrustworthy as a forged label.
+        let damaged = t.diary.damaged.is_some();
+        match t.verification {
         Verification::Failed { .. } => view! {
             <div class="badge bad" role="alert">
                 <p><strong><span aria-hidden="true">"⚠ "</span>{Msg::NotVerifiedTitle.text(l)}</strong></p>
@@ -195,24 +213,25 @@ fn Badge(t: Tree) -> impl IntoView {
         }
         .into_any(),
     }
-}
+    }
 
-/// The signed identity behind the badge, opened on demand: a native disclosure, so it
-/// works with no script at all (the page ships no wasm).
-#[component]
-fn SignatureDetails(t: Tree) -> impl IntoView {
-    let l = use_locale();
-    let key_id = match &t.verification {
-        Verification::Verified { key_id } => key_id.clone(),
-        Verification::Failed { reason } => reason.clone(),
-    };
-    view! {
-        <details class="signature" id="signature-details">
-            <summary>{Msg::ShowSignature.text(l)}</summary>
-            <dl class="facts">
-                <dt>{Msg::KeyId.text(l)}</dt><dd><code>{key_id}</code></dd>
-                <dt>{Msg::SignedUrl.text(l)}</dt><dd><code class="wrap">{t.identity_url.clone()}</code></dd>
-            </dl>
-        </details>
+    /// The signed identity behind the badge, opened on demand: a native disclosure, so it
+    /// works with no script at all (the page ships no wasm).
+    #[component]
+    fn SignatureDetails(t: Tree) -> impl IntoView {
+        let l = use_locale();
+        let key_id = match &t.verification {
+            Verification::Verified { key_id } => key_id.clone(),
+            Verification::Failed { reason } => reason.clone(),
+        };
+        view! {
+            <details class="signature" id="signature-details">
+                <summary>{Msg::ShowSignature.text(l)}</summary>
+                <dl class="facts">
+                    <dt>{Msg::KeyId.text(l)}</dt><dd><code>{key_id}</code></dd>
+                    <dt>{Msg::SignedUrl.text(l)}</dt><dd><code class="wrap">{t.identity_url.clone()}</code></dd>
+                </dl>
+            </details>
+        }
     }
 }

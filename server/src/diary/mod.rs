@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod photos;
+pub mod report;
 pub mod timeline;
 
 use std::collections::HashMap;

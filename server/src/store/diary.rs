@@ -290,3 +290,28 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(cooperative_id).fetch_all(p).await)?)
     }
 }
+
+impl Store {
+    /// The cooperative's care entries (and their corrections) received from `since` on,
+    /// newest first, at most `limit`.
+    pub async fn care_entries(
+        &self,
+        cooperative_id: i64,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::store::EntryRow>> {
+        const SQL: &str = "SELECT seq, subject, hash, bytes FROM ledger_entries \
+             WHERE cooperative_id = $1 AND kind BETWEEN 10 AND 31 AND received_at >= $2 \
+             ORDER BY seq DESC LIMIT $3";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL)
+            .bind(cooperative_id).bind(since).bind(limit).fetch_all(p).await)?)
+    }
+
+    /// Each member's pseudonym in the cooperative's log, with their name.
+    pub async fn member_aliases(&self, cooperative_id: i64) -> Result<Vec<(String, String)>> {
+        const SQL: &str =
+            "SELECT m.alias, u.name FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.cooperative_id = $1 ORDER BY u.name";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
+    }
+}

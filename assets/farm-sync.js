@@ -62,7 +62,18 @@ self.gocOutbox = (() => {
 
   const getMeta = (key) => tx("meta", "readonly", (t) => ask(t.objectStore("meta").get(key)));
   const setMeta = (key, value) => tx("meta", "readwrite", (t) => { t.objectStore("meta").put(value, key); });
-  const list = () => tx("entries", "readonly", (t) => ask(t.objectStore("entries").getAll()));
+  // A shared phone: each entry belongs to the member who saved it (their pseudonym in the
+  // cooperative), and only that member's session sends or counts it.
+  let current = null;
+  const setUser = (user) => {
+    current = user;
+    return setMeta("user", user);
+  };
+  const list = async () => {
+    const user = current || (await getMeta("user"));
+    const all = await tx("entries", "readonly", (t) => ask(t.objectStore("entries").getAll()));
+    return all.filter((r) => !r.user || r.user === user);
+  };
   const pending = async () => (await list()).filter((r) => r.state === "queued").length;
 
   // The farmer is told "saved" only after this resolves, so ask for a flush to disk.
@@ -220,5 +231,5 @@ self.gocOutbox = (() => {
     return running;
   }
 
-  return { open, getMeta, setMeta, list, pending, save, discard, sync };
+  return { open, getMeta, setMeta, setUser, list, pending, save, discard, sync };
 })();

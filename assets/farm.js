@@ -6,6 +6,7 @@
   const root = document.querySelector("section.farm");
   const outbox = self.gocOutbox;
   if (!root || !outbox) return;
+  if (root.dataset.user) outbox.setUser(root.dataset.user).catch(() => {});
   const en = /^en\b/i.test(document.documentElement.lang);
   const t = (vi, english) => (en ? english : vi);
   const coop = root.dataset.coop;
@@ -521,7 +522,7 @@
     const records = trees.map((tree) => {
       const body = { id: uuidv7(), tree, recorded_at: now, action, photos: shas };
       if (location) body.location = location;
-      return { id: body.id, coop, body, state: "queued", created: now };
+      return { id: body.id, coop, user: root.dataset.user, body, state: "queued", created: now };
     });
     try {
       await outbox.save(records, photos);

@@ -984,23 +984,28 @@ async fn log_care(
         (Ok(lat), Ok(lon)) => serde_json::json!({ "lat": lat, "lon": lon }),
         _ => serde_json::Value::Null,
     };
-    let now = server::clock::now_ms();
-    let entries = trees
-        .iter()
-        .map(|t| {
-            let mut e = serde_json::json!({
-                "id": diary::new_id(), "tree": t, "recorded_at": now,
-                "action": action, "photos": names,
-            });
-            if !location.is_null() {
-                e["location"] = location.clone();
-            }
-            e
-        })
-        .collect();
+    let form_id = first("form_id");
+    let mut entries = Vec::with_capacity(trees.len());
+    for t in &trees {
+        let Some((id, at)) = diary::form_entry(&form_id, t) else {
+            return sub
+                .refuse(Error::invalid(
+                    "Biểu mẫu đã cũ; hãy tải lại trang và ghi lại",
+                    "The form is out of date; reload the page and enter it again",
+                ))
+                .await;
+        };
+        let mut e = serde_json::json!({
+            "id": id, "tree": t, "recorded_at": at, "action": action, "photos": names,
+        });
+        if !location.is_null() {
+            e["location"] = location.clone();
+        }
+        entries.push(e);
+    }
     let acks = attempt!(
         sub,
-        diary::sync(
+        diary::sync_all(
             sub.s(),
             &actor,
             SyncRequest {
@@ -1010,12 +1015,12 @@ async fn log_care(
         )
         .await
     );
-    if let Some(refused) = acks.iter().find(|a| a.status != Status::Stored) {
-        let m = refused
+    if let Some(conflict) = acks.iter().find(|a| a.status == Status::Conflict) {
+        let m = conflict
             .message
             .clone()
             .unwrap_or_else(|| server::error::Text::new("", ""));
-        return sub.refuse(Error::Invalid(m)).await;
+        return sub.refuse(Error::Conflict(m)).await;
     }
     see_other(&format!("{page}?done=logged"), None)
 }

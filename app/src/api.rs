@@ -341,6 +341,7 @@ pub async fn get_farm(code: String, tree: Option<String>) -> Result<Gate<FarmPag
             )),
         };
         Ok(FarmPage {
+            user: actor.author_in(coop.id),
             coop_code: coop.code.clone(),
             coop_name: coop.name.clone(),
             zones,

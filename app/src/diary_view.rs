@@ -179,9 +179,11 @@ fn line(item: &Item, l: Locale) -> DiaryLine {
             .iter()
             .map(|c| {
                 format!(
-                    "{} {}: {}",
+                    "{} {} ({} {}): {}",
                     Msg::CorrectedOn.text(l),
                     moment(c.received_at, l).0,
+                    Msg::RecordedBy.text(l),
+                    c.author,
                     c.reason
                 )
             })

@@ -268,6 +268,9 @@ pub struct FarmZone {
 /// A farmer's working page for one cooperative: every tree, and the diary form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FarmPage {
+    /// Who is logging: their pseudonym in the cooperative (a shared phone keeps each
+    /// member's queued entries apart).
+    pub user: String,
     pub coop_code: String,
     pub coop_name: String,
     pub zones: Vec<FarmZone>,

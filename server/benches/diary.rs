@@ -38,6 +38,14 @@ async fn services(url: &str) -> Services {
 }
 
 async fn setup(s: &Services) -> Actor {
+    // The cooperative's manager (its creator), who records care like a farmer.
+    let session = accounts::sign_up(&s.store, "0900000001", "Bench", "a long password")
+        .await
+        .unwrap();
+    let me = accounts::actor(&s.store, &session.token)
+        .await
+        .unwrap()
+        .unwrap();
     let new = NewCooperative::parse(
         "NA-LH",
         "HTX",
@@ -46,7 +54,7 @@ async fn setup(s: &Services) -> Actor {
         None,
     )
     .unwrap();
-    cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, &Actor::system(), new)
+    cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, &me, new)
         .await
         .unwrap();
     let c = cooperatives::by_code(&s.store, "NA-LH").await.unwrap();
@@ -65,13 +73,6 @@ async fn setup(s: &Services) -> Actor {
             .await
             .unwrap();
     }
-    accounts::sign_up(&s.store, "0900000001", "Bench", "a long password")
-        .await
-        .unwrap();
-    accounts::make_admin(&s.store, "0900000001").await.unwrap();
-    let session = accounts::log_in(&s.store, "0900000001", "a long password")
-        .await
-        .unwrap();
     accounts::actor(&s.store, &session.token)
         .await
         .unwrap()

@@ -129,10 +129,13 @@ impl Actor {
     }
 
     pub fn may(&self, cooperative_id: i64, action: Action) -> bool {
-        self.is_admin
-            || self
-                .role_in(cooperative_id)
-                .is_some_and(|r| action.allowed_to(r))
+        let member = self
+            .role_in(cooperative_id)
+            .is_some_and(|r| action.allowed_to(r));
+        // Care is recorded by the cooperative's members, under their pseudonym there; a
+        // platform administrator is not one unless they joined (found by an outside probe:
+        // every administrator's entries read "admin").
+        member || (self.is_admin && action != Action::Record)
     }
 
     /// `Forbidden` unless the actor may do `action` in the cooperative.
@@ -179,7 +182,7 @@ mod tests {
                 matches!(a, Action::View | Action::Record)
             );
             assert!(!member(Role::Farmer).may(2, a));
-            assert!(Actor::system().may(2, a));
+            assert_eq!(Actor::system().may(2, a), a != Action::Record);
         }
         assert!(matches!(
             member(Role::Farmer).require(1, Action::Register),

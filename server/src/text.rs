@@ -7,12 +7,16 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{Error, Result};
 
-/// Characters that reorder or hide text: bidi embeddings, overrides and isolates, and the
-/// zero-width marks. A name never needs them.
+/// Characters that reorder or hide text: bidi embeddings, overrides and isolates, the
+/// zero-width marks, tag characters, Hangul fillers that render blank, line and paragraph
+/// separators, and private-use code points (which show as nothing or as anything). A name
+/// or a diary note never needs them.
 fn is_deceptive(c: char) -> bool {
     matches!(c,
         '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
-        | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
+        | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}'
+        | '\u{E0000}'..='\u{E007F}' | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
+        | '\u{2028}' | '\u{2029}' | '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{10FFFF}')
 }
 
 /// A required single-line text of at most `max` characters, NFC-normalised and trimmed.
@@ -105,6 +109,12 @@ mod tests {
             "\u{200B}\u{200B}",
             "a\nb",
             "\u{2066}x",
+            // Found by an outside probe: a tag letter, a blank Hangul filler, a line
+            // separator and a private-use character were stored and shown.
+            "HTX\u{E0041}",
+            "\u{3164}",
+            "a\u{2028}b",
+            "x\u{E000}",
         ] {
             let e = required(NAME, hostile, 100).unwrap_err();
             assert!(

@@ -250,6 +250,7 @@ async fn a_phone_syncs_photos_and_entries_once_and_the_tree_page_shows_the_verif
     let form = reqwest::multipart::Form::new()
         .text("csrf", token.clone())
         .text("form", "log")
+        .text("form_id", form_id(&lan, here).await)
         .text("page", here)
         .text("tree", "CC001")
         .text("corrects", harvest_hash.clone())
@@ -278,6 +279,7 @@ async fn a_phone_syncs_photos_and_entries_once_and_the_tree_page_shows_the_verif
     let form = reqwest::multipart::Form::new()
         .text("csrf", token.clone())
         .text("form", "log")
+        .text("form_id", form_id(&lan, "/farm/NA-LH").await)
         .text("page", "/farm/NA-LH")
         .text("tree", "CC002")
         .text("kind", "pest")
@@ -289,6 +291,72 @@ async fn a_phone_syncs_photos_and_entries_once_and_the_tree_page_shows_the_verif
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("Mức độ phải từ 1 đến 3"));
     assert_eq!(goc.text("/api/trees/NA-LH/CC002/history").await, before);
+
+    // Found by an outside probe: a form naming one good tree and one of another
+    // cooperative stored the good one and said it failed. All of it or nothing.
+    let log_at = format!("/farm/NA-LH/log?csrf={token}");
+    let posted = |trees: &'static [&'static str], id: String, text: &'static str| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("csrf", token.clone())
+            .text("form", "log")
+            .text("form_id", id)
+            .text("page", "/farm/NA-LH")
+            .text("kind", "note")
+            .text("text", text);
+        for t in trees {
+            form = form.text("tree", *t);
+        }
+        lan.post_multipart(&log_at, form)
+    };
+    let r = posted(
+        &["CC012", "XM001"],
+        form_id(&lan, "/farm/NA-LH").await,
+        "một phần",
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        count_kind(&goc, "CC012", 18).await,
+        0,
+        "nothing of a refused form is stored"
+    );
+    // The same form sent twice (a double tap, a retry): stored once.
+    let id = form_id(&lan, "/farm/NA-LH").await;
+    for _ in 0..2 {
+        assert_eq!(
+            posted(&["CC012", "CC013"], id.clone(), "hai lần")
+                .await
+                .status(),
+            303
+        );
+    }
+    assert_eq!(count_kind(&goc, "CC012", 18).await, 1);
+    assert_eq!(count_kind(&goc, "CC013", 18).await, 1);
+    // A photo far larger than any phone sends is refused before it is decoded.
+    let mut big = Vec::new();
+    image::DynamicImage::ImageLuma8(image::GrayImage::new(4100, 4100))
+        .write_to(&mut std::io::Cursor::new(&mut big), image::ImageFormat::Png)
+        .unwrap();
+    let r = lan
+        .request(
+            Method::PUT,
+            &format!("/api/v1/photos/{}?coop=NA-LH", sha256_hex(&big)),
+        )
+        .header("x-csrf-token", &token)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    // Care is recorded by members: a platform administrator who is not one may not.
+    let at = admin.token("/manage/NA-LH").await;
+    let r = sync(
+        &admin,
+        &at,
+        &json!({"coop": "NA-LH", "entries": [entry(50, "CC001", json!({"kind": "watered"}))]}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
 
     // The managers' view: by tree, recorder and week, the flagged harvest, quiet trees.
     let report = admin
@@ -519,6 +587,13 @@ async fn acknowledged_entries_survive_sigkill_on_sqlite() {
 async fn acknowledged_entries_survive_sigkill_on_postgresql() {
     let db = PgDatabase::create();
     acknowledged_entries_survive_sigkill(&db.url()).await;
+}
+
+/// The id the farmer's form at `page` gives its entries.
+async fn form_id(who: &Agent, page: &str) -> String {
+    let html = who.get(page).await.text().await.unwrap();
+    let at = html.find("name=\"form_id\" value=\"").expect("a form id") + 22;
+    html[at..at + 36].to_owned()
 }
 
 /// How many entries of `kind` (tag) a tree's exported history holds.

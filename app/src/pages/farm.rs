@@ -161,7 +161,7 @@ mod ssr {
         };
         view! {
         <leptos_meta::Title text=title.clone()/>
-        <section class="farm" data-coop=coop.clone()>
+        <section class="farm" data-coop=coop.clone() data-user=p.user.clone()>
             <h1>{heading}</h1>
             <p class="muted">{p.coop_name.clone()}</p>
             <div id="outbox" class="outbox" data-pending="0" role="status" aria-live="polite">
@@ -177,6 +177,8 @@ mod ssr {
             })}
             <PostForm id="log" action=format!("/farm/{coop}/log") multipart=true>
                 <input type="hidden" name="page" value=here.clone()/>
+                // Names this form's entries: sending it twice stores them once.
+                <input type="hidden" name="form_id" value=server::diary::new_id()/>
                 {match &one {
                     Some(t) => view! {
                         <input type="hidden" name="tree" value=t.code.clone()/>

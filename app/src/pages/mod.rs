@@ -36,7 +36,16 @@ pub fn NotFound() -> impl IntoView {
 /// client router of a hydrated page: load it from the server.
 #[cfg(not(feature = "ssr"))]
 pub(crate) fn from_server() -> AnyView {
-    let _ = window().location().reload();
+    // The route being rendered, not the address bar (which may still show the page the
+    // link was on).
+    let here = leptos_router::hooks::use_location();
+    let search = here.search.get_untracked();
+    let href = if search.is_empty() {
+        here.pathname.get_untracked()
+    } else {
+        format!("{}?{search}", here.pathname.get_untracked())
+    };
+    let _ = window().location().assign(&href);
     ().into_any()
 }
 

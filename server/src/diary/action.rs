@@ -286,12 +286,16 @@ pub fn from_form(kind: &str, field: impl Fn(&str) -> String) -> Result<Action> {
         if typed.trim().is_empty() {
             continue;
         }
-        let n: f64 = text::number_text(&typed).parse().map_err(|_| {
-            Error::invalid(
-                format!("“{typed}” không phải là số"),
-                format!("“{typed}” is not a number"),
-            )
-        })?;
+        let n: f64 = text::number_text(&typed)
+            .parse()
+            .ok()
+            .filter(|n: &f64| n.is_finite())
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("“{typed}” không phải là số"),
+                    format!("“{typed}” is not a number"),
+                )
+            })?;
         let v = if n.fract() == 0.0 && (0.0..4e9).contains(&n) {
             Value::from(n as u64)
         } else {

@@ -105,9 +105,32 @@ fn conflict_text() -> Text {
     )
 }
 
-/// A fresh entry id, as a phone makes one (for entries logged through a plain form).
+/// A fresh id for a form: a UUIDv7, as a phone makes one.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().hyphenated().to_string()
+}
+
+/// The unix milliseconds a UUIDv7 was made at (its first 48 bits).
+fn id_time(id: &uuid::Uuid) -> i64 {
+    id.as_bytes()[..6]
+        .iter()
+        .fold(0i64, |acc, b| (acc << 8) | i64::from(*b))
+}
+
+/// The id of one tree's entry of a plain form: the form's UUIDv7 (made when the page was
+/// rendered) with its last six bytes taken from a hash of the tree, so that posting the
+/// same form twice names the same entries (a double submit is a duplicate, not a second
+/// entry), and its time, the moment the farmer opened the form. `None` if `form_id` is not
+/// a UUIDv7.
+pub fn form_entry(form_id: &str, tree: &str) -> Option<(String, i64)> {
+    let u = uuid::Uuid::try_parse(form_id)
+        .ok()
+        .filter(|u| u.get_version_num() == 7)?;
+    let mut bytes = *u.as_bytes();
+    let h = blake3::hash(format!("{form_id}/{tree}").as_bytes());
+    bytes[10..].copy_from_slice(&h.as_bytes()[..6]);
+    let id = uuid::Uuid::from_bytes(bytes);
+    Some((id.hyphenated().to_string(), id_time(&id)))
 }
 
 /// An entry checked and ready to append.
@@ -130,11 +153,14 @@ async fn check(
     now: i64,
     trees: &mut HashMap<String, Option<TreeRow>>,
 ) -> std::result::Result<Checked, (String, Text)> {
-    let id = raw
+    // Echoed in the reply: a real id is 36 characters.
+    let id: String = raw
         .get("id")
         .and_then(|v| v.as_str())
         .unwrap_or_default()
-        .to_owned();
+        .chars()
+        .take(40)
+        .collect();
     let refuse = |e: Error| (id.clone(), e.public_text());
     let sub: Submission = serde_json::from_value(raw).map_err(|e| {
         (
@@ -146,11 +172,14 @@ async fn check(
         )
     })?;
     match uuid::Uuid::try_parse(&sub.id) {
-        Ok(u) if u.get_version_num() == 7 && sub.id == u.hyphenated().to_string() => {}
+        Ok(u)
+            if u.get_version_num() == 7
+                && sub.id == u.hyphenated().to_string()
+                && (EARLIEST_MS..=now + CLOCK_SKEW_MS).contains(&id_time(&u)) => {}
         _ => {
             return Err(refuse(Error::invalid(
-                "Mã mục phải là UUIDv7 viết thường",
-                "The entry id must be a lower-case UUIDv7",
+                "Mã mục phải là UUIDv7 viết thường, tạo lúc ghi",
+                "The entry id must be a lower-case UUIDv7 made when the entry was saved",
             )))
         }
     }
@@ -251,6 +280,22 @@ async fn check(
 /// checkpoint after it. Returns one acknowledgement per entry, in order; the entries it
 /// calls stored or duplicate are durable.
 pub async fn sync(s: &Services, actor: &Actor, req: SyncRequest) -> Result<Vec<Ack>> {
+    sync_with(s, actor, req, false).await
+}
+
+/// [`sync`] for a plain form: all of it or nothing. If any entry is refused, nothing is
+/// stored and the first refusal is the error (a form names several trees at once; storing
+/// some and saying it failed would make the farmer send them again).
+pub async fn sync_all(s: &Services, actor: &Actor, req: SyncRequest) -> Result<Vec<Ack>> {
+    sync_with(s, actor, req, true).await
+}
+
+async fn sync_with(
+    s: &Services,
+    actor: &Actor,
+    req: SyncRequest,
+    all_or_nothing: bool,
+) -> Result<Vec<Ack>> {
     let coop = cooperatives::by_code(&s.store, &req.coop).await?;
     actor.require(coop.id, Permission::Record)?;
     let user_id = actor.account().ok_or(Error::Forbidden)?;
@@ -279,6 +324,12 @@ pub async fn sync(s: &Services, actor: &Actor, req: SyncRequest) -> Result<Vec<A
                 first.insert(c.id.clone(), (c.content, appends.len()));
                 appends.push((i, c));
             }
+        }
+    }
+    if all_or_nothing {
+        if let Some(refused) = acks.iter().flatten().find(|a| a.status == Status::Rejected) {
+            let text = refused.message.clone().unwrap_or_else(conflict_text);
+            return Err(Error::Invalid(text));
         }
     }
     let stored = if appends.is_empty() {

@@ -56,6 +56,7 @@ pub async fn upload(
             "The photo was damaged in transit (its SHA-256 does not match); it will be sent again",
         ));
     }
+    check_size(&bytes)?;
     let p = process_queued(bytes).await?;
     s.store
         .insert_diary_photo(
@@ -72,6 +73,29 @@ pub async fn upload(
         )
         .await?;
     Ok((true, Digest(p.hash)))
+}
+
+/// Phones send at most 1600 px on the long side; a diary upload may have 16 megapixels
+/// (a phone's full photo) but no more, checked from the header before any decoding (an
+/// outside probe kept the server busy for seconds with 40-megapixel black squares).
+const MAX_DIARY_PIXELS: u64 = 16_000_000;
+
+fn check_size(bytes: &[u8]) -> Result<()> {
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format();
+    if let Ok((w, h)) = reader
+        .map_err(|_| ())
+        .and_then(|r| r.into_dimensions().map_err(|_| ()))
+    {
+        if u64::from(w) * u64::from(h) > MAX_DIARY_PIXELS {
+            return Err(Error::too_large(
+                format!("Ảnh {w} × {h} điểm ảnh quá lớn cho nhật ký (tối đa 16 triệu điểm ảnh)"),
+                format!(
+                    "A {w} × {h} pixel photo is too large for the diary (at most 16 megapixels)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The name a phone gives an upload: the lower-case hex SHA-256 of its bytes.

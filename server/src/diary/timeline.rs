@@ -71,6 +71,8 @@ pub struct Item {
 pub struct Correction {
     pub seq: u64,
     pub received_at: i64,
+    /// Who corrected it (any member may correct an entry of the cooperative's diary).
+    pub author: String,
     pub reason: String,
     /// What the entry should have said; `None`: it was withdrawn.
     pub replacement: Option<Kind>,
@@ -128,6 +130,7 @@ pub fn build(chain: &[(Entry, Digest)]) -> Vec<Item> {
             Some(target) => target.corrections.push(Correction {
                 seq: e.seq,
                 received_at: e.received_at,
+                author: e.author.clone(),
                 reason: reason.clone(),
                 replacement,
             }),

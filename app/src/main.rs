@@ -285,6 +285,7 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
             server::http::csrf::protect,
         ))
         .layer(axum::middleware::from_fn(server::http::localize::localize))
+        .layer(axum::middleware::from_fn(server::http::edge::conditional))
         .layer(axum::middleware::from_fn(server::http::edge::headers))
         .layer(tower_http::compression::CompressionLayer::new());
     let listener = tokio::net::TcpListener::bind(opts.listen)

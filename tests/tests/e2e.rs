@@ -403,3 +403,37 @@ async fn metrics_count_requests_by_route_and_are_served_to_this_machine_only() {
         .unwrap();
     assert_eq!(forwarded.status(), 403);
 }
+
+/// A scanned label opened again costs one round trip and no page: the tree page answers
+/// 304 while it is unchanged (its per-page nonce aside), and a 304 carries no policy of its
+/// own, so the stored page keeps the one that matches its nonce.
+#[tokio::test]
+async fn the_tree_page_answers_not_modified_while_it_is_unchanged() {
+    let goc = Goc::start().await;
+    let first = goc.get("/t/NA-LH/CC001").await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let again = goc.get("/t/NA-LH/CC001").await;
+    assert_eq!(
+        again.headers()["etag"],
+        etag.as_str(),
+        "the nonce is not part of it"
+    );
+    let r = reqwest::Client::new()
+        .get(format!("{}/t/NA-LH/CC001", goc.base))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(r.headers()["cache-control"], "public, max-age=60");
+    assert!(r.headers().get("content-security-policy").is_none());
+    assert!(r.headers().get("set-cookie").is_none());
+    assert!(r.bytes().await.unwrap().is_empty());
+    let other = goc.get("/t/NA-LH/CC002").await;
+    assert_ne!(other.headers()["etag"], etag.as_str());
+    let english = goc.text_with_cookie("/t/NA-LH/CC001", "goc_lang=en").await;
+    assert!(
+        english.contains("Care diary"),
+        "another language, another page"
+    );
+}

@@ -5,7 +5,7 @@
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 /// The policy of a rendered page, allowing its inline hydration scripts by `nonce`: the
 /// wasm (which needs `wasm-unsafe-eval`), our own scripts and styles, OpenStreetMap's tiles
@@ -57,10 +57,14 @@ pub async fn headers(req: Request, next: Next) -> Response {
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    let is_html = h
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.starts_with("text/html"));
+    // A 304 stands for the page the client holds: the same caching, and no policy of its
+    // own (it would replace the stored page's, whose nonce matches that page).
+    let not_modified = res.status() == axum::http::StatusCode::NOT_MODIFIED;
+    let h = res.headers_mut();
+    let is_html = not_modified
+        || h.get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("text/html"));
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) && !is_html {
         h.insert(
             header::CONTENT_SECURITY_POLICY,
@@ -78,7 +82,7 @@ pub async fn headers(req: Request, next: Next) -> Response {
     } else if path.starts_with("/pkg/") {
         // Scripts with stable names (maps, forms): an hour, then revalidated.
         "public, max-age=3600"
-    } else if is_html && anonymous && res.status().is_success() {
+    } else if is_html && anonymous && (res.status().is_success() || not_modified) {
         // The same for every anonymous reader; a minute keeps a scanned tree fresh.
         "public, max-age=60"
     } else if is_html {
@@ -92,6 +96,60 @@ pub async fn headers(req: Request, next: Next) -> Response {
         h.insert(header::VARY, HeaderValue::from_static("Cookie"));
     }
     res
+}
+
+/// Conditional GET for the public tree pages: an `ETag` over the page as every anonymous
+/// reader gets it, and `304 Not Modified` when the phone already holds it (a label scanned
+/// again, a shared link opened twice). The per-page CSP nonce is left out of the hash, and
+/// a 304 carries no CSP, so the stored page keeps the policy that matches its own nonce.
+pub async fn conditional(req: Request, next: Next) -> Response {
+    if req.method() != axum::http::Method::GET || !req.uri().path().starts_with("/t/") {
+        return next.run(req).await;
+    }
+    let held = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/html"));
+    if !res.status().is_success() || !is_html {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4 << 20).await else {
+        return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let nonce = parts
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|p| p.split("'nonce-").nth(1))
+        .and_then(|n| n.split('\'').next())
+        .map(str::to_owned);
+    let page = String::from_utf8_lossy(&bytes);
+    let stable = match &nonce {
+        Some(n) if !n.is_empty() => page.replace(n.as_str(), ""),
+        _ => page.into_owned(),
+    };
+    let etag = format!("\"{}\"", &blake3::hash(stable.as_bytes()).to_hex()[..32]);
+    let fresh = held
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
+    let Ok(tag) = HeaderValue::from_str(&etag) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    if fresh {
+        let mut not_modified = axum::http::StatusCode::NOT_MODIFIED.into_response();
+        not_modified.headers_mut().insert(header::ETAG, tag);
+        return not_modified;
+    }
+    parts.headers.insert(header::ETAG, tag);
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 #[cfg(test)]

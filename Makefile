@@ -23,7 +23,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
-	cargo clippy -p ledger --lib --target wasm32-unknown-unknown --features browser -- -D warnings
+	cargo clippy -p ledger --lib --target wasm32-unknown-unknown --features browser,scan -- -D warnings
 
 unit:
 	scripts/postgres.sh

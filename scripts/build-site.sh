@@ -14,11 +14,15 @@ wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name goc target
 .tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals "$PKG/goc_bg.wasm" -o "$PKG/goc.wasm"
 rm -f "$PKG/goc_bg.wasm"
 cp assets/goc.css "$PKG/goc.css"
-cp assets/manage.js assets/map.js assets/farm.js assets/farm-sync.js assets/tree.js "$PKG/"
-# The phone's verifier for the tree page: the ledger alone, as a wasm of its own (~75 KB gzip).
-cargo rustc -p ledger --lib --target wasm32-unknown-unknown --features browser --profile wasm-release --crate-type cdylib
-wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name verify target/wasm32-unknown-unknown/wasm-release/ledger.wasm
-.tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals "$PKG/verify_bg.wasm" -o "$PKG/verify_bg.wasm"
+cp assets/manage.js assets/map.js assets/farm.js assets/farm-sync.js assets/scanner.js assets/tree.js "$PKG/"
+# Two small wasm modules of the ledger crate, each loaded only when needed: the phone's
+# verifier for the tree page (`browser`, ~75 KB gzip) and the label reader for browsers
+# without BarcodeDetector (`scan`).
+for feature in browser:verify scan:scan; do
+  cargo rustc -p ledger --lib --target wasm32-unknown-unknown --features "${feature%%:*}" --profile wasm-release --crate-type cdylib
+  wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name "${feature##*:}" target/wasm32-unknown-unknown/wasm-release/ledger.wasm
+  .tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals "$PKG/${feature##*:}_bg.wasm" -o "$PKG/${feature##*:}_bg.wasm"
+done
 # Leaflet (BSD-2-Clause) for the maps; pages still show the server-drawn outline without it.
 mkdir -p "$PKG/leaflet"
 cp -r .tools/node_modules/leaflet/dist/leaflet.js .tools/node_modules/leaflet/dist/leaflet.css \

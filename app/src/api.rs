@@ -297,7 +297,11 @@ pub enum Gate<T> {
 /// A farmer's working page: every tree of the cooperative by zone, with its last care and
 /// what is due; with `tree`, that tree's diary too.
 #[server(input = GetUrl)]
-pub async fn get_farm(code: String, tree: Option<String>) -> Result<Gate<FarmPage>, ServerFnError> {
+pub async fn get_farm(
+    code: String,
+    tree: Option<String>,
+    label: Option<String>,
+) -> Result<Gate<FarmPage>, ServerFnError> {
     let s = backend::services()?;
     let (actor, coop) = match backend::member(&s, &code).await? {
         Ok(m) => m,
@@ -340,8 +344,19 @@ pub async fn get_farm(code: String, tree: Option<String>) -> Result<Gate<FarmPag
                 crate::diary_view::diary(&s, coop.id, &code, locale).await?,
             )),
         };
+        // A scanned label: its signature checked against this tree, as a buyer's would be.
+        let label = match (&tree, label) {
+            (Some((t, _)), Some(path)) => {
+                let platform = s.sealer.platform_public();
+                let v = server::trees::view(&s.store, &platform, &coop.code, &t.code, Some(&path))
+                    .await?;
+                Some(matches!(v.verdict, server::trees::Verdict::Verified { .. }))
+            }
+            _ => None,
+        };
         Ok(FarmPage {
             user: actor.author_in(coop.id),
+            label,
             coop_code: coop.code.clone(),
             coop_name: coop.name.clone(),
             zones,

@@ -276,6 +276,8 @@ pub struct FarmPage {
     pub zones: Vec<FarmZone>,
     /// Only on a tree's own page: that tree and its diary.
     pub tree: Option<(FarmTree, Diary)>,
+    /// Reached by scanning a label: whether its signature verified for this tree.
+    pub label: Option<bool>,
 }
 
 /// The cooperative's diary as a manager reads it, filtered.

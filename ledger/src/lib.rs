@@ -25,6 +25,8 @@ pub mod history;
 pub mod identity;
 pub mod keys;
 pub mod merkle;
+#[cfg(feature = "scan")]
+pub mod scan;
 
 pub use checkpoint::{verify_checkpoint, verify_extends, Checkpoint};
 pub use code::{CoopCode, TreeCode, ZoneCode};

@@ -755,3 +755,47 @@ async fn in_chromium_the_phone_verifies_the_history_from_the_scanned_labels_key(
     assert!(b.text("#verify-here").await.contains("AAAAAAAAAAAAA"));
     b.close().await;
 }
+
+#[tokio::test]
+async fn in_chromium_a_farmer_finds_a_tree_by_scanning_its_label_and_a_forged_one_is_called_out() {
+    use crate::support::{qr_video, Browser};
+    let goc = Goc::start().await;
+    let admin = goc.admin().await;
+    let lan = farmer(&goc, &admin, "NA-LH", "0911222777").await;
+    let label = goc.identity_url("NA-LH", "CC003").await;
+    let dir = std::env::temp_dir().join(format!("goc-e2e-camera-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let video = dir.join("label.y4m");
+    qr_video(&label, &video);
+    let b = Browser::start_with_camera(&video).await;
+    b.open(&format!("{}/login?next=/farm/NA-LH", goc.base))
+        .await;
+    b.fill("#login-identifier", "0911222777").await;
+    b.fill("#login-password", "farmer password").await;
+    b.click("#login button[type=submit]").await;
+    b.wait_for_text("h1", "Vườn của tôi").await;
+    // No BarcodeDetector in headless Chromium: the page fetches its wasm decoder.
+    b.find_css("#scan:not([hidden])").await;
+    b.click("#scan").await;
+    b.wait_for_text("h1", "CC003").await;
+    assert!(b.current_url().await.contains("/farm/NA-LH/t/CC003?label="));
+    b.wait_for_text(".notice-ok", "Tem thật của cây này").await;
+    b.screenshot("farm-scanned-label").await;
+    b.close().await;
+    // A label copied onto another tree (CC003's signature under CC004's code) is called out.
+    let forged = label.replace("/CC003/", "/CC004/");
+    let path = &forged[goc.base.len()..];
+    let page = lan
+        .get(&format!(
+            "/farm/NA-LH/t/CC004?label={}",
+            path.replace('/', "%2F")
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Tem này không xác thực được"),
+        "a forged label is called out"
+    );
+}

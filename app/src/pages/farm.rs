@@ -102,9 +102,10 @@ mod ssr {
                 (
                     p.get("coop").unwrap_or_default(),
                     p.get("tree").filter(|_| one_tree),
+                    query.read().get("label").filter(|_| one_tree),
                 )
             },
-            |(coop, tree)| get_farm(coop, tree),
+            |(coop, tree, label)| get_farm(coop, tree, label),
         );
         view! {
             <leptos_meta::Link rel="manifest" href="/manifest.webmanifest"/>
@@ -131,6 +132,7 @@ mod ssr {
         view! {
             <script src="/pkg/farm-sync.js" defer=true></script>
             <script src="/pkg/farm.js" defer=true></script>
+            <script src="/pkg/scanner.js" defer=true></script>
         }
     }
 
@@ -167,6 +169,17 @@ mod ssr {
             <div id="outbox" class="outbox" data-pending="0" role="status" aria-live="polite">
                 <span data-outbox-text=""></span>
                 <button type="button" data-sync="" hidden=true>{Msg::SyncNow.text(l)}</button>
+            </div>
+            {p.label.map(|genuine| if genuine {
+                view! { <p class="notice-ok" role="status">{Msg::LabelGenuine.text(l)}</p> }.into_any()
+            } else {
+                view! { <div class="badge bad" role="alert"><p><strong>{Msg::LabelForged.text(l)}</strong></p></div> }.into_any()
+            })}
+            <button type="button" id="scan" class="big" hidden=true>{Msg::ScanLabel.text(l)}</button>
+            <div id="scanner" class="scanner" hidden=true>
+                <video playsinline=true muted=true aria-label=Msg::ScanLabel.text(l)></video>
+                <p data-scan-status="" role="status" aria-live="polite"></p>
+                <button type="button" data-scan-close="">{Msg::Close.text(l)}</button>
             </div>
             <div id="update" hidden=true>
                 <button type="button" data-update="">{Msg::UpdateReady.text(l)}</button>

@@ -91,6 +91,10 @@ fn build(site_root: &Path) -> Pwa {
         css.as_str(),
         "/pkg/farm-sync.js",
         "/pkg/farm.js",
+        // The label reader works offline too (a farmer finds trees in the orchard).
+        "/pkg/scanner.js",
+        "/pkg/scan.js",
+        "/pkg/scan_bg.wasm",
         "/manifest.webmanifest",
         "/icons/192.png",
         "/icons/512.png",
@@ -98,7 +102,13 @@ fn build(site_root: &Path) -> Pwa {
     // The version covers every file the worker keeps: a change to any is a new worker.
     let mut h = blake3::Hasher::new();
     h.update(hashes.as_bytes()).update(WORKER.as_bytes());
-    for f in ["farm-sync.js", "farm.js"] {
+    for f in [
+        "farm-sync.js",
+        "farm.js",
+        "scanner.js",
+        "scan.js",
+        "scan_bg.wasm",
+    ] {
         h.update(&std::fs::read(pkg.join(f)).unwrap_or_default());
     }
     let version = &h.finalize().to_hex()[..16];

@@ -337,6 +337,20 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Chromium whose camera shows the frames of a `.y4m` file (a QR label held up to it).
+    pub async fn start_with_camera(y4m: &std::path::Path) -> Self {
+        Self::start_with(&[
+            "--use-fake-ui-for-media-stream".into(),
+            "--use-fake-device-for-media-stream".into(),
+            format!("--use-file-for-fake-video-capture={}", y4m.display()),
+        ])
+        .await
+    }
+
+    async fn start_with(extra: &[String]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -365,7 +379,11 @@ impl Browser {
                 }
             }
         });
-        let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
+        let mut caps: serde_json::Map<String, serde_json::Value> =
+            caps.as_object().unwrap().clone();
+        if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
+            args.extend(extra.iter().map(|a| serde_json::Value::from(a.as_str())));
+        }
         let url = format!("http://127.0.0.1:{port}");
         let mut last = None;
         for _ in 0..50 {
@@ -576,6 +594,32 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
         let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
         (reqwest::Method::POST, Some(body.to_string()))
     }
+}
+
+/// A camera's view of a QR code holding `text`, as a `.y4m` video (what Chromium's fake
+/// camera plays): 640 × 480, black modules on white, centred.
+pub fn qr_video(text: &str, path: &std::path::Path) {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let (w, h, module) = (640usize, 480usize, 6usize);
+    let side = (code.width() + 8) * module;
+    let (x0, y0) = ((w - side) / 2, (h - side) / 2);
+    let mut y = vec![255u8; w * h];
+    for (i, c) in code.to_colors().iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            let (mx, my) = (i % code.width() + 4, i / code.width() + 4);
+            for dy in 0..module {
+                let row = (y0 + my * module + dy) * w;
+                y[row + x0 + mx * module..row + x0 + (mx + 1) * module].fill(0);
+            }
+        }
+    }
+    let mut out = format!("YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 C420\n").into_bytes();
+    for _ in 0..10 {
+        out.extend_from_slice(b"FRAME\n");
+        out.extend_from_slice(&y);
+        out.extend(std::iter::repeat_n(128u8, w * h / 2));
+    }
+    std::fs::write(path, out).unwrap();
 }
 
 /// A PNG photo of `w` × `h` pixels, as a phone might upload.

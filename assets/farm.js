@@ -326,7 +326,9 @@
   const MAX_PHOTOS = 8;
   const MAX_SIDE = 1600;
   // The server's rule: no control, bidi-override or invisible characters, no < or >.
-  const HOSTILE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff<>]/;
+  // The characters the server refuses (server/src/text.rs), so a queued entry is not
+  // rejected later.
+  const HOSTILE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\u3164\ue000-\uf8ff\ufeff\uffa0<>\u{e0000}-\u{e007f}\u{f0000}-\u{10ffff}]/u;
 
   const canWork = form && window.indexedDB && self.crypto && crypto.subtle && self.createImageBitmap;
   if (!canWork) {
@@ -569,6 +571,22 @@
       field("lon").value = pos.coords.longitude.toFixed(6);
     }, () => {}, { enableHighAccuracy: true, timeout: 15000, maximumAge: 5 * 60000 });
   };
+  // Signing out on a shared phone: the next person must not be shown this member's pages
+  // from the worker's cache (their queued entries stay, and go up when they sign in again).
+  const logout = document.querySelector('form[action="/logout"]');
+  if (logout && self.caches) {
+    logout.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      caches.keys()
+        .then((names) => Promise.all(names.filter((n) => n.startsWith("goc-")).map((n) => caches.open(n)
+          .then((c) => c.keys().then((reqs) => Promise.all(reqs
+            .filter((r) => new URL(r.url).pathname.startsWith("/farm"))
+            .map((r) => c.delete(r))))))))
+        .catch(() => {})
+        .finally(() => logout.submit());
+    }, { once: true });
+  }
+
   form.addEventListener("focusin", locate);
   form.addEventListener("pointerdown", locate);
 

@@ -61,6 +61,27 @@ pub fn number_text(typed: &str) -> String {
     }
 }
 
+/// An amount as a farmer types it (litres, kilograms, fruits): like [`number_text`], and
+/// dots grouping thousands the Vietnamese way are thousands ("1.500" is 1500,
+/// "12.500.000" twelve and a half million), as the farmer's page reads them too. Not for
+/// coordinates, where "21.028" is a latitude.
+pub fn amount_text(typed: &str) -> String {
+    let t: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut groups = t.split('.');
+    let first = groups.next().unwrap_or_default();
+    let grouped = t.contains('.')
+        && !t.contains(',')
+        && (1..=3).contains(&first.len())
+        && !first.starts_with('0')
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+    if grouped {
+        t.replace('.', "")
+    } else {
+        number_text(&t)
+    }
+}
+
 fn clean((vi, en): (&str, &str), value: &str) -> Result<String> {
     if value.contains(['<', '>']) {
         return Err(Error::invalid(
@@ -92,8 +113,20 @@ mod tests {
             ("1.250,5", "1250.5"),
             ("1,250.5", "1250.5"),
             ("-0,001", "-0.001"),
+            ("21.028", "21.028"),
         ] {
             assert_eq!(number_text(typed), want, "{typed}");
+        }
+        // Amounts: thousands the Vietnamese way, as the farmer's page reads them too.
+        for (typed, want) in [
+            ("1.500", "1500"),
+            ("12.500.000", "12500000"),
+            ("0.500", "0.500"),
+            ("2.50", "2.50"),
+            ("2,5", "2.5"),
+            ("1.250,5", "1250.5"),
+        ] {
+            assert_eq!(amount_text(typed), want, "{typed}");
         }
         // Ambiguous groupings stay unparseable rather than silently wrong.
         assert!(number_text("1.2.3").parse::<f64>().is_err());

@@ -728,6 +728,19 @@ async fn in_chromium_a_farmer_logs_care_offline_and_it_lands_exactly_once() {
         .await;
     b.wait_for_text("h1", "Nhật ký của hợp tác xã").await;
     b.screenshot_page("manage-diary").await;
+    // Signing out on a shared phone leaves no farm page in the worker's cache.
+    b.open(&format!("{}/farm/NA-LH", goc.base)).await;
+    b.find_css("#outbox[data-pending='0']").await;
+    let cached = "return caches.keys().then((ns) => Promise.all(ns.map((n) => caches.open(n).then((c) => c.keys()))))\
+                  .then((all) => String(all.flat().filter((r) => new URL(r.url).pathname.startsWith('/farm')).length))";
+    assert_ne!(b.eval(cached).await, "0", "the worker kept the farm page");
+    b.click("form[action='/logout'] button").await;
+    b.wait_for_text("header", "Đăng nhập").await;
+    assert_eq!(
+        b.eval(cached).await,
+        "0",
+        "nothing of the member's pages is left"
+    );
     b.close().await;
 }
 

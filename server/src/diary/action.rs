@@ -286,7 +286,7 @@ pub fn from_form(kind: &str, field: impl Fn(&str) -> String) -> Result<Action> {
         if typed.trim().is_empty() {
             continue;
         }
-        let n: f64 = text::number_text(&typed)
+        let n: f64 = text::amount_text(&typed)
             .parse()
             .ok()
             .filter(|n: &f64| n.is_finite())

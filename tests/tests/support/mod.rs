@@ -178,6 +178,40 @@ impl Goc {
     }
 }
 
+/// A farmer of the demo cooperative `coop`, invited by the administrator and joined with
+/// the code, as in real life.
+pub async fn farmer(goc: &Goc, admin: &Agent, coop: &str, phone: &str) -> Agent {
+    let page = format!("/manage/{coop}");
+    let r = admin
+        .submit(
+            &page,
+            &format!("/manage/{coop}/members"),
+            &[
+                ("form", "member"),
+                ("phone", phone),
+                ("name", "Nông dân Lan"),
+                ("role", "farmer"),
+            ],
+        )
+        .await;
+    let html = r.text().await.unwrap();
+    let code = html
+        .split("/join?code=")
+        .nth(1)
+        .expect("an invitation code")[..9]
+        .to_owned();
+    let farmer = Agent::new(goc);
+    let join = [
+        ("form", "join"),
+        ("phone", phone),
+        ("name", "Nông dân Lan"),
+        ("code", code.as_str()),
+        ("password", "farmer password"),
+    ];
+    assert_eq!(farmer.submit("/join", "/join", &join).await.status(), 303);
+    farmer
+}
+
 /// Runs a `goc` command against `database_url`.
 pub fn goc_command(database_url: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(goc_bin())

@@ -87,6 +87,20 @@ pub struct PhiFlag {
 }
 
 impl Item {
+    fn of(e: &Entry, hash: &Digest) -> Self {
+        Self {
+            seq: e.seq,
+            hash: *hash,
+            recorded_at: e.recorded_at,
+            received_at: e.received_at,
+            author: e.author.clone(),
+            photos: e.photos.clone(),
+            kind: e.kind.clone(),
+            corrections: Vec::new(),
+            phi: None,
+        }
+    }
+
     /// What the entry says once its corrections are applied; `None` if withdrawn.
     pub fn effective(&self) -> Option<&Kind> {
         match self.corrections.last() {
@@ -109,18 +123,8 @@ pub fn build(chain: &[(Entry, Digest)]) -> Vec<Item> {
                 reason,
                 replacement,
             } => (corrects, reason, Some((**replacement).clone())),
-            kind => {
-                items.push(Item {
-                    seq: e.seq,
-                    hash: *hash,
-                    recorded_at: e.recorded_at,
-                    received_at: e.received_at,
-                    author: e.author.clone(),
-                    photos: e.photos.clone(),
-                    kind: kind.clone(),
-                    corrections: Vec::new(),
-                    phi: None,
-                });
+            _ => {
+                items.push(Item::of(e, hash));
                 continue;
             }
         };
@@ -134,17 +138,7 @@ pub fn build(chain: &[(Entry, Digest)]) -> Vec<Item> {
                 reason: reason.clone(),
                 replacement,
             }),
-            None => items.push(Item {
-                seq: e.seq,
-                hash: *hash,
-                recorded_at: e.recorded_at,
-                received_at: e.received_at,
-                author: e.author.clone(),
-                photos: e.photos.clone(),
-                kind: e.kind.clone(),
-                corrections: Vec::new(),
-                phi: None,
-            }),
+            None => items.push(Item::of(e, hash)),
         }
     }
     flag_harvests(&mut items);

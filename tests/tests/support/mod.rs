@@ -259,6 +259,10 @@ impl Agent {
                 .cookie_store(true)
                 .default_headers(headers)
                 .redirect(reqwest::redirect::Policy::none())
+                // A fresh connection per request: a refusal sent before an upload's body
+                // was read closes its connection, and a pooled one would then fail the
+                // next request at random (seen once in twenty runs).
+                .pool_max_idle_per_host(0)
                 .build()
                 .unwrap(),
         }
@@ -449,7 +453,7 @@ impl Browser {
     async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(20))
+            .at_most(Duration::from_secs(60))
             .for_element(fantoccini::Locator::Css(css))
             .await
             .unwrap()
@@ -483,7 +487,9 @@ impl Browser {
     }
 
     pub async fn wait_for_text(&self, css: &str, want: &str) {
-        for _ in 0..100 {
+        // Up to a minute: a 2-core CI machine running browsers and servers side by side
+        // is slow, and a wait that succeeds returns at once.
+        for _ in 0..300 {
             if let Ok(e) = self.client.find(fantoccini::Locator::Css(css)).await {
                 if e.text().await.map(|t| t.contains(want)).unwrap_or(false) {
                     return;

@@ -253,9 +253,9 @@ pub async fn get_tree(
         let platform = s.sealer.platform_public();
         let v = server::trees::view(&s.store, &platform, &coop, &tree, scanned.as_deref()).await?;
         let photos = backend::photos(s.store.photos_of(v.tree.id).await?);
-        let row = server::cooperatives::by_code(&s.store, &coop).await?;
         let diary =
-            crate::diary_view::diary(&s, row.id, &v.tree.code, backend::lang().into()).await?;
+            crate::diary_view::diary(&s, v.cooperative_id, &v.tree.code, backend::lang().into())
+                .await?;
         Ok(backend::tree_page(
             v,
             &s.base_url,

@@ -94,29 +94,29 @@ pub fn describe(kind: &Kind, l: Locale) -> String {
             active_ingredient,
             dose,
             phi_days,
-        } => join(
-            Msg::KindSprayed,
-            vec![
-                format!("{product} ({active_ingredient})"),
-                dose.clone(),
-                phi(phi_days),
-            ],
-        ),
-        Kind::SprayedLot {
+        }
+        | Kind::SprayedLot {
             product,
             active_ingredient,
             dose,
-            lot: n,
             phi_days,
-        } => join(
-            Msg::KindSprayed,
-            vec![
-                format!("{product} ({active_ingredient})"),
-                dose.clone(),
-                lot(n),
-                phi(phi_days),
-            ],
-        ),
+            ..
+        } => {
+            // Tag 13 had no lot; an empty one is left out of the line.
+            let n = match kind {
+                Kind::SprayedLot { lot, .. } => lot.as_str(),
+                _ => "",
+            };
+            join(
+                Msg::KindSprayed,
+                vec![
+                    format!("{product} ({active_ingredient})"),
+                    dose.clone(),
+                    lot(n),
+                    phi(phi_days),
+                ],
+            )
+        }
         Kind::Bagged { fruits } => join(
             Msg::KindBagged,
             vec![format!("{fruits} {}", Msg::Fruits.text(l))],

@@ -171,7 +171,6 @@ messages! {
     GradeLabel => "Loại (tuỳ chọn)", "Grade (optional)";
     TextLabel => "Nội dung", "Text";
     DiaryLogged => "Đã lưu vào nhật ký.", "Saved to the diary.";
-    AllTrees => "Tất cả cây", "All trees";
     ScanLabel => "📷 Quét tem cây", "📷 Scan a tree's label";
     LabelGenuine => "✔ Tem thật của cây này.", "✔ This tree's genuine label.";
     LabelForged => "⚠ Tem này không xác thực được cho cây này: có thể là tem giả hoặc dán nhầm cây. Hãy báo quản lý hợp tác xã.", "⚠ This label does not verify for this tree: it may be forged or on the wrong tree. Tell the cooperative's manager.";

@@ -263,6 +263,8 @@ pub enum Verdict {
 /// A tree and the verdict on the identity it was reached by.
 #[derive(Debug, Clone)]
 pub struct TreeView {
+    /// The tree's cooperative (its log holds the tree's diary).
+    pub cooperative_id: i64,
     pub tree: TreeDetailRow,
     pub verdict: Verdict,
     /// Facts that disagree with the tree's zone (entered before they were checked): the
@@ -330,6 +332,7 @@ pub async fn view(
     .map(|c| c.text(&tree.zone_name, &species))
     .collect();
     Ok(TreeView {
+        cooperative_id: coop.id,
         tree,
         verdict,
         contradictions,

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::Digest as _;
 
-use crate::support::{farmer, goc_command, Agent, Goc, PgDatabase};
+use crate::support::{farmer, goc_command, scratch, sqlite_url, Agent, Goc, PgDatabase};
 
 /// Deterministic UUIDv7 ids.
 fn id(n: u32) -> String {
@@ -444,10 +444,7 @@ async fn a_tampered_row_is_caught_everywhere(database_url: &str) {
 
 #[tokio::test]
 async fn goc_verify_the_export_and_the_page_catch_a_row_edited_in_sqlite() {
-    let dir = std::env::temp_dir().join(format!("goc-e2e-tamper-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    a_tampered_row_is_caught_everywhere(&format!("sqlite://{}/goc.db", dir.display())).await;
+    a_tampered_row_is_caught_everywhere(&sqlite_url("tamper")).await;
 }
 
 #[tokio::test]
@@ -543,10 +540,7 @@ async fn acknowledged_entries_survive_sigkill(database_url: &str) {
 
 #[tokio::test]
 async fn acknowledged_entries_survive_sigkill_on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("goc-e2e-kill-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    acknowledged_entries_survive_sigkill(&format!("sqlite://{}/goc.db", dir.display())).await;
+    acknowledged_entries_survive_sigkill(&sqlite_url("kill")).await;
 }
 
 #[tokio::test]
@@ -579,9 +573,7 @@ async fn count_kind(goc: &Goc, tree: &str, tag: u16) -> usize {
 #[tokio::test]
 async fn in_chromium_a_farmer_logs_care_offline_and_it_lands_exactly_once() {
     use crate::support::Browser;
-    let dir = std::env::temp_dir().join(format!("goc-e2e-offline-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("offline");
     let db = format!("sqlite://{}/goc.db", dir.display());
     let goc = Goc::start_on(&db).await;
     farmer(&goc, &goc.admin().await, "NA-LH", "0911222666").await;
@@ -671,21 +663,28 @@ async fn in_chromium_a_farmer_logs_care_offline_and_it_lands_exactly_once() {
     b.wait_for_text("#outbox", "Đã đồng bộ hết").await;
     assert_eq!(count_kind(&goc, "CC002", 14).await, 3);
 
-    // One action for a whole zone: one entry per tree of it.
-    let zone_trees: usize = b
-        .eval("return String(document.querySelectorAll('label.tree[data-zone=z0]').length)")
+    // One action for a whole zone: one entry per tree of it, and no other.
+    let zone_trees: Vec<String> = b
+        .eval("return [...document.querySelectorAll('label.tree[data-zone=z0] input')].map((i) => i.value).join(',')")
         .await
-        .parse()
-        .unwrap();
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    assert!(zone_trees.len() > 1, "{zone_trees:?}");
+    let mut pruned = Vec::new();
+    for t in &zone_trees {
+        pruned.push(count_kind(&goc, t, 12).await);
+    }
     b.click("details.zone summary input[data-zone=z0]").await;
     b.click("label[for='kind-pruned']").await;
     b.click("#log button[type=submit]").await;
-    b.wait_for_text("#outbox", "Đã đồng bộ hết").await;
-    let first_zone_tree = b
-        .eval("return document.querySelector('label.tree[data-zone=z0] input').value")
+    b.wait_for_text("#log-message", "Đã lưu").await;
+    b.eval("return window.gocDiary.syncNow().then(() => 'done')")
         .await;
-    assert!(count_kind(&goc, &first_zone_tree, 12).await >= 1);
-    assert!(zone_trees > 1);
+    b.wait_for_text("#outbox", "Đã đồng bộ hết").await;
+    for (t, before) in zone_trees.iter().zip(pruned) {
+        assert_eq!(count_kind(&goc, t, 12).await, before + 1, "{t}");
+    }
     b.open(&format!("{}/farm/NA-LH/t/CC002", goc.base)).await;
     b.screenshot_page("farm-tree-diary").await;
     b.open(&format!("{}/t/NA-LH/CC001", goc.base)).await;
@@ -742,9 +741,7 @@ async fn in_chromium_a_farmer_finds_a_tree_by_scanning_its_label_and_a_forged_on
     let admin = goc.admin().await;
     let lan = farmer(&goc, &admin, "NA-LH", "0911222777").await;
     let label = goc.identity_url("NA-LH", "CC003").await;
-    let dir = std::env::temp_dir().join(format!("goc-e2e-camera-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let video = dir.join("label.y4m");
+    let video = scratch("camera").join("label.y4m");
     qr_video(&label, &video);
     let b = Browser::start_with_camera(&video).await;
     b.open(&format!("{}/login?next=/farm/NA-LH", goc.base))

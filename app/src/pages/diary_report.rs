@@ -3,19 +3,9 @@
 //! A GET form: every view is a link that can be bookmarked or shared. Rendered on the
 //! server only, with no wasm: nothing on it needs the browser to run Rust.
 
-use leptos::prelude::*;
-
-#[component]
-pub fn ManageDiaryPage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        ssr::page()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        crate::pages::from_server()
-    }
-}
+crate::pages::server_only_page!(
+    ManageDiaryPage => ssr::page()
+);
 
 #[cfg(feature = "ssr")]
 mod ssr {

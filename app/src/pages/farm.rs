@@ -6,50 +6,21 @@
 //! So the pages are rendered on the server only and not compiled into the browser's wasm;
 //! should the hydrated app of another page navigate here, it loads the page from the server.
 
-use leptos::prelude::*;
+crate::pages::server_only_page!(
+    /// `/farm`: the cooperatives the person works in.
+    FarmHomePage => ssr::home()
+);
 
-#[cfg(not(feature = "ssr"))]
-use crate::pages::from_server;
+crate::pages::server_only_page!(
+    /// `/farm/:coop`: every tree, and the form to log care for those chosen.
+    FarmPage => ssr::farm_view(false)
+);
 
-/// `/farm`: the cooperatives the person works in.
-#[component]
-pub fn FarmHomePage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        ssr::home()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        from_server()
-    }
-}
-
-/// `/farm/:coop`: every tree, and the form to log care for those chosen.
-#[component]
-pub fn FarmPage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        ssr::farm_view(false)
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        from_server()
-    }
-}
-
-/// `/farm/:coop/t/:tree`: one tree's diary, with the form for that tree; `?correct=<hash>`
-/// turns the form into a correction of that entry.
-#[component]
-pub fn FarmTreePage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        ssr::farm_view(true)
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        from_server()
-    }
-}
+crate::pages::server_only_page!(
+    /// `/farm/:coop/t/:tree`: one tree's diary, with the form for that tree; `?correct=<hash>`
+    /// turns the form into a correction of that entry.
+    FarmTreePage => ssr::farm_view(true)
+);
 
 #[cfg(feature = "ssr")]
 mod ssr {

@@ -32,6 +32,27 @@ pub fn NotFound() -> impl IntoView {
     message(Msg::PageNotFound)
 }
 
+/// Declares a page rendered on the server only (its module's `ssr` part renders it): none
+/// of it is compiled into the browser's bundle, and the hydrated app, should its router
+/// reach it, loads it from the server.
+macro_rules! server_only_page {
+    ($(#[$doc:meta])* $name:ident => $render:expr) => {
+        $(#[$doc])*
+        #[leptos::component]
+        pub fn $name() -> impl leptos::IntoView {
+            #[cfg(feature = "ssr")]
+            {
+                $render
+            }
+            #[cfg(not(feature = "ssr"))]
+            {
+                crate::pages::from_server()
+            }
+        }
+    };
+}
+pub(crate) use server_only_page;
+
 /// A page rendered on the server only (it ships no wasm), reached in the browser by the
 /// client router of a hydrated page: load it from the server.
 #[cfg(not(feature = "ssr"))]

@@ -1,21 +1,11 @@
 //! The public tree page: what a buyer sees after scanning a tree's QR label. Readable
 //! before any wasm arrives; later issues add the diary timeline and adoption below.
 
-use leptos::prelude::*;
-
-/// Rendered on the server only: the page ships no wasm, and none of it is compiled into
-/// the browser's bundle.
-#[component]
-pub fn TreePage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        ssr::page()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        crate::pages::from_server()
-    }
-}
+crate::pages::server_only_page!(
+    /// Rendered on the server only: the page ships no wasm, and none of it is compiled into
+    /// the browser's bundle.
+    TreePage => ssr::page()
+);
 
 #[cfg(feature = "ssr")]
 mod ssr {

@@ -254,13 +254,26 @@ pub const KINDS: [&str; 10] = [
     "note",
 ];
 
+/// How a number field is named in a message.
+fn number_label(name: &str) -> (&'static str, &'static str) {
+    match name {
+        "amount" => ("lượng", "The amount"),
+        "phi_days" => (
+            "thời gian cách ly (ngày)",
+            "The pre-harvest interval (days)",
+        ),
+        "fruits" => ("số trái", "The number of fruits"),
+        "severity" => ("mức độ", "The severity"),
+        "kg" => ("số kg", "The weight in kg"),
+        _ => ("số", "A number"),
+    }
+}
+
 /// An action from a plain form's fields (the page without JavaScript): numbers as people
 /// type them ("2,5"), an empty optional number left out.
 pub fn from_form(kind: &str, field: impl Fn(&str) -> String) -> Result<Action> {
     use serde_json::{Map, Value};
-    const NUMBERS: [&str; 7] = [
-        "litres", "amount", "phi_days", "fruits", "severity", "kg", "grams",
-    ];
+    const NUMBERS: [&str; 6] = ["litres", "amount", "phi_days", "fruits", "severity", "kg"];
     const TEXTS: [&str; 10] = [
         "product",
         "unit",
@@ -325,6 +338,22 @@ pub fn from_form(kind: &str, field: impl Fn(&str) -> String) -> Result<Action> {
         _ => serde_json::json!({"note": ""}),
     };
     obj.retain(|k, _| k == "kind" || template.get(k).is_some());
+    // What was left empty: a text is checked by `to_kind` (which names it); a number
+    // the kind needs is named here (litres may be left out).
+    for (name, blank) in template.as_object().into_iter().flatten() {
+        if obj.contains_key(name) {
+            continue;
+        }
+        if blank.is_string() {
+            obj.insert(name.clone(), Value::from(""));
+        } else if name != "litres" {
+            let (vi, en) = number_label(name);
+            return Err(Error::invalid(
+                format!("Cần nhập {vi}"),
+                format!("{en} is required"),
+            ));
+        }
+    }
     serde_json::from_value(Value::Object(obj)).map_err(|e| {
         Error::invalid(
             format!("Thiếu thông tin: {e}"),
@@ -397,6 +426,43 @@ mod tests {
             );
             assert!(!e.public_text().vi.is_empty());
         }
+    }
+
+    #[test]
+    fn a_plain_form_left_empty_names_what_is_missing() {
+        let empty = |_: &str| String::new();
+        for (kind, en) in [
+            ("sprayed", "The pre-harvest interval (days) is required"),
+            ("harvested", "The weight in kg is required"),
+            ("bagged", "The number of fruits is required"),
+            ("pest", "The severity is required"),
+            ("note", "Text is required"),
+        ] {
+            let e = from_form(kind, empty)
+                .and_then(|a| a.to_kind())
+                .unwrap_err();
+            assert!(
+                e.public_text().en.contains(en),
+                "{kind}: {:?}",
+                e.public_text()
+            );
+            assert!(e.public_text().vi.starts_with("Cần nhập"), "{kind}");
+        }
+        // Numbers given, a text left empty: named by the value check.
+        let amount_only = |n: &str| match n {
+            "amount" => "2,5".to_owned(),
+            "unit" => "kg".to_owned(),
+            _ => String::new(),
+        };
+        let e = from_form("fertilised", amount_only)
+            .and_then(|a| a.to_kind())
+            .unwrap_err();
+        assert!(e.public_text().en.contains("Product is required"), "{e:?}");
+        // Watering needs no amount.
+        assert_eq!(
+            from_form("watered", empty).unwrap().to_kind().unwrap(),
+            Kind::Watered { litres: None }
+        );
     }
 
     #[test]

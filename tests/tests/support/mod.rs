@@ -20,7 +20,7 @@ fn goc_bin() -> PathBuf {
     target_dir().join(profile).join("goc")
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub fn scratch(name: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -33,6 +33,11 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A fresh SQLite database in its own scratch folder.
+pub fn sqlite_url(name: &str) -> String {
+    format!("sqlite://{}/goc.db", scratch(name).display())
+}
+
 /// A running `goc serve --demo-if-empty` on a fresh SQLite database and a free port.
 pub struct Goc {
     pub base: String,
@@ -43,8 +48,7 @@ pub struct Goc {
 
 impl Goc {
     pub async fn start() -> Self {
-        let dir = scratch("db");
-        Self::start_on(&format!("sqlite://{}/goc.db", dir.display())).await
+        Self::start_on(&sqlite_url("db")).await
     }
 
     /// The real binary serving `database_url` on a free port.

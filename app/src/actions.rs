@@ -875,7 +875,7 @@ async fn add_photo(
     let (actor, coop) = attempt!(sub, context(&sub, &code).await);
     attempt!(
         sub,
-        server::photos::add(&sub.s().store, &actor, &coop, &tree, upload).await
+        server::photos::add(sub.s(), &actor, &coop, &tree, upload).await
     );
     see_other(&format!("/manage/{code}/t/{tree}?done=photo_added"), None)
 }

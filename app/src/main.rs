@@ -68,6 +68,10 @@ struct Opts {
     /// https base URL.
     #[arg(long, env = "GOC_INSECURE_KEY_SEED", hide = true, global = true)]
     insecure_key_seed: Option<String>,
+    /// Where photos are kept: a folder (created if missing), or s3://bucket[/prefix] with
+    /// the endpoint, region and credentials in the usual AWS_* variables.
+    #[arg(long, env = "GOC_PHOTOS", default_value = "data/photos", global = true)]
+    photos: String,
     /// Folder with the built site (pkg/goc.js, pkg/goc.wasm, pkg/goc.css).
     #[arg(
         long,
@@ -160,6 +164,7 @@ impl Opts {
                 .insecure_key_seed
                 .as_deref()
                 .map(server::config::key_seed),
+            photos: self.photos.clone(),
         })
     }
 }

@@ -32,6 +32,10 @@ async fn services(url: &str) -> Services {
         base_url: "https://goc.example".into(),
         secret: SecretString::from("bench-secret-".repeat(4)),
         insecure_key_seed: Some(server::config::key_seed("diary bench")),
+        photos: std::env::temp_dir()
+            .join(format!("goc_bench_photos_{}", std::process::id()))
+            .display()
+            .to_string(),
     })
     .await
     .unwrap()

@@ -21,6 +21,10 @@ pub struct Config {
     /// The binary refuses it with an https base URL: predictable keys must never sign
     /// real labels.
     pub insecure_key_seed: Option<[u8; 32]>,
+    /// Where photos are kept: a folder, or `s3://bucket[/prefix]` (see [`PhotoStore`]).
+    ///
+    /// [`PhotoStore`]: crate::photos::PhotoStore
+    pub photos: String,
 }
 
 impl Config {

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::http::csrf::CsrfKey;
 use crate::http::session::DeviceKey;
 use crate::jobs::Jobs;
+use crate::photos::PhotoStore;
 use crate::sealing::Sealer;
 use crate::store::Store;
 
@@ -14,6 +15,8 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct Services {
     pub store: Store,
+    /// Photo bytes, by content hash.
+    pub photos: PhotoStore,
     pub sealer: Sealer,
     /// Public base URL printed into QR codes, without trailing slash.
     pub base_url: String,
@@ -41,9 +44,15 @@ impl Services {
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         crate::log::backfill_trees(&store).await?;
+        let photos = PhotoStore::open(&config.photos)?;
+        let moved = photos.move_out_of(&store).await?;
+        if moved > 0 {
+            tracing::info!(moved, "photos moved from the database to the photo store");
+        }
         let jobs = Jobs::new(store.clone());
         Ok(Self {
             store,
+            photos,
             sealer: Sealer::new(&config.secret).with_key_seed(config.insecure_key_seed),
             base_url: config.base_url.trim_end_matches('/').to_owned(),
             origin_prefix: config.origin_prefix(),

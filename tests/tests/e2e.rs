@@ -3,6 +3,7 @@
 
 mod diary;
 mod manage;
+mod photos;
 mod support;
 
 use support::{Browser, Goc};

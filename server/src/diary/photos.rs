@@ -58,6 +58,7 @@ pub async fn upload(
     }
     check_size(&bytes)?;
     let p = process_queued(bytes).await?;
+    s.photos.put(&p).await?;
     s.store
         .insert_diary_photo(
             coop.id,
@@ -66,8 +67,6 @@ pub async fn upload(
                 hash: p.hash,
                 width: i64::from(p.width),
                 height: i64::from(p.height),
-                image: p.image,
-                thumb: p.thumb,
                 created_at: now_ms(),
             },
         )

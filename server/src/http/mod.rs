@@ -18,6 +18,7 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::error::Result;
+use crate::photos::Size;
 use crate::services::Services;
 use crate::{cooperatives, log};
 
@@ -143,17 +144,19 @@ async fn photo(
     State(s): State<Services>,
     Path((hash, size)): Path<(String, String)>,
 ) -> Result<impl IntoResponse> {
-    let thumb = match size.as_str() {
-        "full.jpg" => false,
-        "thumb.jpg" => true,
+    let size = match size.as_str() {
+        "full.jpg" => Size::Full,
+        "thumb.jpg" => Size::Thumb,
         _ => return Err(crate::Error::NotFound("photo")),
     };
-    let hash = data_encoding::HEXLOWER
+    let hash: [u8; 32] = data_encoding::HEXLOWER
         .decode(hash.as_bytes())
-        .map_err(|_| crate::Error::NotFound("photo"))?;
+        .ok()
+        .and_then(|h| h.try_into().ok())
+        .ok_or(crate::Error::NotFound("photo"))?;
     let bytes = s
-        .store
-        .photo_bytes(&hash, thumb)
+        .photos
+        .get(&hash, size)
         .await?
         .ok_or(crate::Error::NotFound("photo"))?;
     Ok((

@@ -43,8 +43,6 @@ pub struct DiaryPhoto {
     pub hash: [u8; 32],
     pub width: i64,
     pub height: i64,
-    pub image: Vec<u8>,
-    pub thumb: Vec<u8>,
     pub created_at: i64,
 }
 
@@ -59,15 +57,16 @@ const LOCK_LOG: &str = "UPDATE cooperatives SET log_size = log_size WHERE id = $
 
 type EarlierRow = (i64, Vec<u8>, i64, Vec<u8>, i64);
 
-/// A diary id seen before, as stored.
+/// A row of what a batch reads before appending: `part` says which kind (see there).
 #[derive(sqlx::FromRow)]
-struct IdRow {
-    id: String,
-    cooperative_id: i64,
-    content: Vec<u8>,
-    seq: i64,
-    hash: Vec<u8>,
-    received_at: i64,
+struct Known {
+    part: i64,
+    name: String,
+    num: i64,
+    a: Vec<u8>,
+    b: Vec<u8>,
+    c: i64,
+    d: i64,
 }
 
 fn outcome(coop: i64, content: &[u8; 32], row: EarlierRow) -> Result<Stored> {
@@ -104,63 +103,63 @@ impl Store {
                 .bind(cooperative_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let earlier: HashMap<String, EarlierRow> = {
+            // What the batch needs to know, in one query (one round trip on PostgreSQL):
+            // the ids seen before (part 0), the subjects' heads (1), and the log's right
+            // edge (2): at most one leaf and one stored node per set bit of the size.
+            let edge = merkle::root_nodes(size as u64);
+            let rows: Vec<Known> = {
                 let mut q = QueryBuilder::new(
-                    "SELECT id, cooperative_id, content, seq, hash, received_at FROM diary_submissions WHERE id IN (",
+                    "SELECT CAST(0 AS BIGINT) AS part, id AS name, cooperative_id AS num, content AS a, hash AS b, \
+                     seq AS c, received_at AS d FROM diary_submissions WHERE id IN (",
                 );
                 let mut ids = q.separated(", ");
                 for item in &batch {
                     ids.push_bind(item.id.clone());
                 }
-                q.push(")");
-                let rows: Vec<IdRow> = q.build_query_as().fetch_all(&mut *tx).await?;
-                rows.into_iter().map(|r| (r.id, (r.cooperative_id, r.content, r.seq, r.hash, r.received_at))).collect()
-            };
-            let mut heads: HashMap<String, Digest> = {
-                let mut q = QueryBuilder::new(
-                    "SELECT e.subject, e.hash FROM ledger_entries e WHERE e.cooperative_id = ",
-                );
+                q.push(") UNION ALL SELECT 1, e.subject, 0, e.hash, e.hash, 0, 0 FROM ledger_entries e WHERE e.cooperative_id = ");
                 q.push_bind(cooperative_id);
                 q.push(" AND e.seq = (SELECT MAX(seq) FROM ledger_entries m WHERE m.cooperative_id = e.cooperative_id AND m.subject = e.subject) AND e.subject IN (");
                 let mut subjects = q.separated(", ");
                 for item in &batch {
                     subjects.push_bind(item.subject.clone());
                 }
-                q.push(")");
-                let rows: Vec<(String, Vec<u8>)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                rows.into_iter()
-                    .map(|(s, h)| Ok((s, super::log::digest(&h)?)))
-                    .collect::<Result<_>>()?
-            };
-            let mut frontier = {
-                // The right edge: at most one leaf and one stored node per set bit of the
-                // size, read in one query.
-                let ids = merkle::root_nodes(size as u64);
-                let mut found = HashMap::new();
-                let mut q = QueryBuilder::new("SELECT node, hash FROM merkle_nodes WHERE cooperative_id = ");
+                q.push(") UNION ALL SELECT 2, '', node, hash, hash, 0, 0 FROM merkle_nodes WHERE cooperative_id = ");
                 q.push_bind(cooperative_id);
                 q.push(" AND node IN (");
                 let mut keys = q.separated(", ");
                 keys.push_bind(-1i64);
-                for id in ids.iter().filter(|id| id.level > 0) {
+                for id in edge.iter().filter(|id| id.level > 0) {
                     keys.push_bind(id.key());
                 }
                 // A leaf's key is its position (level 0): the same numbering.
-                q.push(") UNION ALL SELECT seq, hash FROM ledger_entries WHERE cooperative_id = ");
+                q.push(") UNION ALL SELECT 2, '', seq, hash, hash, 0, 0 FROM ledger_entries WHERE cooperative_id = ");
                 q.push_bind(cooperative_id);
                 q.push(" AND seq = ");
-                q.push_bind(ids.iter().find(|id| id.level == 0).map_or(-1, |id| id.index as i64));
-                let rows: Vec<(i64, Vec<u8>)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                for (k, h) in rows {
-                    found.insert(k, super::log::digest(&h)?);
-                }
-                let peaks = ids
-                    .iter()
-                    .map(|id| found.get(&id.key()).copied())
-                    .collect::<Option<Vec<_>>>()
-                    .and_then(|peaks| merkle::Frontier::from_peaks(size as u64, peaks));
-                peaks.ok_or_else(|| Error::Internal("the log's stored tree lacks its right edge".into()))?
+                q.push_bind(edge.iter().find(|id| id.level == 0).map_or(-1, |id| id.index as i64));
+                q.build_query_as().fetch_all(&mut *tx).await?
             };
+            let mut earlier: HashMap<String, EarlierRow> = HashMap::new();
+            let mut heads: HashMap<String, Digest> = HashMap::new();
+            let mut found = HashMap::new();
+            for r in rows {
+                match r.part {
+                    0 => {
+                        earlier.insert(r.name, (r.num, r.a, r.c, r.b, r.d));
+                    }
+                    1 => {
+                        heads.insert(r.name, super::log::digest(&r.a)?);
+                    }
+                    _ => {
+                        found.insert(r.num, super::log::digest(&r.a)?);
+                    }
+                }
+            }
+            let mut frontier = edge
+                .iter()
+                .map(|id| found.get(&id.key()).copied())
+                .collect::<Option<Vec<_>>>()
+                .and_then(|peaks| merkle::Frontier::from_peaks(size as u64, peaks))
+                .ok_or_else(|| Error::Internal("the log's stored tree lacks its right edge".into()))?;
             let mut out = Vec::with_capacity(batch.len());
             let (mut entries, mut nodes, mut records) = (Vec::new(), Vec::new(), Vec::new());
             for item in batch {
@@ -179,50 +178,74 @@ impl Store {
                 records.push((item.id, item.user_id, item.content, seq as i64, hash, entry.received_at, item.location));
                 entries.push((seq as i64, item.subject, hash, prev, i64::from(entry.kind.tag()), bytes, entry.received_at));
             }
-            // SQLite takes at most 32,766 bound values in one statement.
-            for chunk in entries.chunks(1_000) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO ledger_entries (cooperative_id, seq, subject, hash, prev, kind, bytes, received_at) ",
-                );
-                q.push_values(chunk, |mut b, (seq, subject, hash, prev, kind, bytes, at)| {
-                    b.push_bind(cooperative_id).push_bind(*seq).push_bind(subject.clone())
-                        .push_bind(hash.0.to_vec()).push_bind(prev.map(|p| p.0.to_vec()))
-                        .push_bind(*kind).push_bind(bytes.clone()).push_bind(*at);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in nodes.chunks(5_000) {
-                let mut q = QueryBuilder::new("INSERT INTO merkle_nodes (cooperative_id, node, hash) ");
-                q.push_values(chunk, |mut b, (id, h)| {
-                    b.push_bind(cooperative_id).push_bind(id.key()).push_bind(h.0.to_vec());
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in records.chunks(1_000) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO diary_submissions (id, cooperative_id, user_id, content, seq, hash, received_at, lat_micro, lon_micro) ",
-                );
-                q.push_values(chunk, |mut b, (id, user, content, seq, hash, at, loc)| {
-                    b.push_bind(id.clone()).push_bind(cooperative_id).push_bind(*user)
-                        .push_bind(content.to_vec()).push_bind(*seq).push_bind(hash.0.to_vec())
-                        .push_bind(*at).push_bind(loc.map(|l| l.0)).push_bind(loc.map(|l| l.1));
-                });
-                q.build().execute(&mut *tx).await?;
-            }
             if !entries.is_empty() {
                 let new_size = size + entries.len() as i64;
-                sqlx::query("UPDATE cooperatives SET log_size = $1 WHERE id = $2")
-                    .bind(new_size)
-                    .bind(cooperative_id)
-                    .execute(&mut *tx)
-                    .await?;
                 let root = frontier.root();
                 let note = sign(&sealed, new_size as u64, root)?;
-                sqlx::query(super::log::INSERT_CHECKPOINT)
-                    .bind(cooperative_id).bind(new_size).bind(root.0.to_vec()).bind(note)
-                    .bind(entries.last().map_or(0, |e| e.6))
-                    .execute(&mut *tx)
-                    .await?;
+                // PostgreSQL: every write in one statement (data-modifying WITH clauses),
+                // one round trip instead of five. SQLite runs in-process, without round
+                // trips, and takes them one by one (and at most 32,766 bound values each).
+                let one_statement = matches!(self.backend, super::Backend::Postgres(_));
+                let rows_per = |sqlite: usize| if one_statement { usize::MAX } else { sqlite };
+                let mut q = QueryBuilder::new("");
+                let mut parts = 0;
+                macro_rules! write {
+                    ($fill:block) => {{
+                        if one_statement {
+                            q.push(if parts == 0 { "WITH " } else { ", " });
+                            parts += 1;
+                            q.push(format_args!("w{parts} AS ("));
+                            $fill
+                            q.push(")");
+                        } else {
+                            $fill
+                            q.build().execute(&mut *tx).await?;
+                            q.reset();
+                        }
+                    }};
+                }
+                for chunk in entries.chunks(rows_per(1_000)) {
+                    write!({
+                        q.push("INSERT INTO ledger_entries (cooperative_id, seq, subject, hash, prev, kind, bytes, received_at) ");
+                        q.push_values(chunk, |mut b, (seq, subject, hash, prev, kind, bytes, at)| {
+                            b.push_bind(cooperative_id).push_bind(*seq).push_bind(subject.clone())
+                                .push_bind(hash.0.to_vec()).push_bind(prev.map(|p| p.0.to_vec()))
+                                .push_bind(*kind).push_bind(bytes.clone()).push_bind(*at);
+                        });
+                    });
+                }
+                for chunk in nodes.chunks(rows_per(5_000)) {
+                    write!({
+                        q.push("INSERT INTO merkle_nodes (cooperative_id, node, hash) ");
+                        q.push_values(chunk, |mut b, (id, h)| {
+                            b.push_bind(cooperative_id).push_bind(id.key()).push_bind(h.0.to_vec());
+                        });
+                    });
+                }
+                for chunk in records.chunks(rows_per(1_000)) {
+                    write!({
+                        q.push("INSERT INTO diary_submissions (id, cooperative_id, user_id, content, seq, hash, received_at, lat_micro, lon_micro) ");
+                        q.push_values(chunk, |mut b, (id, user, content, seq, hash, at, loc)| {
+                            b.push_bind(id.clone()).push_bind(cooperative_id).push_bind(*user)
+                                .push_bind(content.to_vec()).push_bind(*seq).push_bind(hash.0.to_vec())
+                                .push_bind(*at).push_bind(loc.map(|l| l.0)).push_bind(loc.map(|l| l.1));
+                        });
+                    });
+                }
+                write!({
+                    q.push("UPDATE cooperatives SET log_size = ").push_bind(new_size);
+                    q.push(" WHERE id = ").push_bind(cooperative_id);
+                });
+                // The checkpoint: the statement itself on PostgreSQL, after its WITH clauses.
+                if one_statement {
+                    q.push(" ");
+                }
+                q.push("INSERT INTO checkpoints (cooperative_id, size, root, note, created_at) VALUES (");
+                let mut v = q.separated(", ");
+                v.push_bind(cooperative_id).push_bind(new_size).push_bind(root.0.to_vec())
+                    .push_bind(note).push_bind(entries.last().map_or(0, |e| e.6));
+                q.push(") ON CONFLICT DO NOTHING");
+                q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(out)
@@ -247,11 +270,10 @@ impl Store {
     pub async fn insert_diary_photo(&self, cooperative_id: i64, photo: &DiaryPhoto) -> Result<()> {
         const SQL: &str = "INSERT INTO diary_photos \
              (sha256, cooperative_id, hash, width, height, image, thumb, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
+             VALUES ($1, $2, $3, $4, $5, '', '', $6) ON CONFLICT DO NOTHING";
         on_pool!(self, p => sqlx::query(SQL)
             .bind(photo.sha256.to_vec()).bind(cooperative_id).bind(photo.hash.to_vec())
-            .bind(photo.width).bind(photo.height).bind(&photo.image).bind(&photo.thumb)
-            .bind(photo.created_at)
+            .bind(photo.width).bind(photo.height).bind(photo.created_at)
             .execute(p).await.map(|_| ()))?;
         Ok(())
     }

@@ -205,14 +205,20 @@ pub struct PhotoRow {
     pub height: i64,
 }
 
+/// A photo whose bytes are still in the database, to move to the photo store.
+#[derive(Debug, Clone)]
+pub struct KeptPhoto {
+    pub hash: [u8; 32],
+    pub image: Vec<u8>,
+    pub thumb: Vec<u8>,
+}
+
 #[derive(Debug, Clone)]
 pub struct PhotoInsert {
     pub tree_id: i64,
     pub hash: Vec<u8>,
     pub width: i64,
     pub height: i64,
-    pub image: Vec<u8>,
-    pub thumb: Vec<u8>,
     pub created_at: i64,
 }
 

@@ -4,8 +4,8 @@ use ledger::Entry;
 
 use super::log::{append_in_tx, BoxedEntry, MakeEntry};
 use super::{
-    on_pool, PhotoInsert, PhotoRow, Store, TreeDetailRow, TreeInsert, TreeLabelRow, TreeListRow,
-    TreeRow,
+    on_pool, KeptPhoto, PhotoInsert, PhotoRow, Store, TreeDetailRow, TreeInsert, TreeLabelRow,
+    TreeListRow, TreeRow,
 };
 use crate::error::{Error, Result};
 
@@ -123,12 +123,12 @@ impl Store {
     ) -> Result<()> {
         const SQL: &str =
             "INSERT INTO tree_photos (tree_id, hash, width, height, image, thumb, created_at) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7)";
+            VALUES ($1, $2, $3, $4, '', '', $5)";
         let r: Result<()> = on_pool!(self, p => async {
             let mut tx = p.begin().await?;
             sqlx::query(SQL)
                 .bind(photo.tree_id).bind(&photo.hash).bind(photo.width).bind(photo.height)
-                .bind(&photo.image).bind(&photo.thumb).bind(photo.created_at)
+                .bind(photo.created_at)
                 .execute(&mut *tx).await?;
             append_in_tx!(tx, cooperative_id, subject, make);
             tx.commit().await?;
@@ -153,15 +153,35 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(tree_id).fetch_all(p).await)?)
     }
 
-    /// A photo's bytes (or its thumbnail's) by its hash.
-    pub async fn photo_bytes(&self, hash: &[u8], thumb: bool) -> Result<Option<Vec<u8>>> {
-        // Photos added on a tree's page, and photos that came with diary entries.
-        let col = if thumb { "thumb" } else { "image" };
-        let sql = format!(
-            "SELECT {col} FROM tree_photos WHERE hash = $1 \
-             UNION ALL SELECT {col} FROM diary_photos WHERE hash = $1 LIMIT 1"
-        );
-        Ok(on_pool!(self, p => sqlx::query_scalar(&sql).bind(hash).fetch_optional(p).await)?)
+    /// Photos whose bytes an earlier version kept in the database (the columns `image`
+    /// and `thumb`, empty since photos live in the photo store), at most `limit`.
+    pub async fn photos_kept_inside(&self, limit: i64) -> Result<Vec<KeptPhoto>> {
+        const SQL: &str = "SELECT hash, image, thumb FROM tree_photos WHERE length(image) > 0 \
+             UNION ALL SELECT hash, image, thumb FROM diary_photos WHERE length(image) > 0 \
+             LIMIT $1";
+        let rows: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> =
+            on_pool!(self, p => sqlx::query_as(SQL).bind(limit).fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|(hash, image, thumb)| {
+                Ok(KeptPhoto {
+                    hash: super::log::digest(&hash)?.0,
+                    image,
+                    thumb,
+                })
+            })
+            .collect()
+    }
+
+    /// Empties the database's copies of a photo once the photo store holds it.
+    pub async fn forget_photo_bytes(&self, hash: &[u8; 32]) -> Result<()> {
+        on_pool!(self, p => async {
+            for table in ["tree_photos", "diary_photos"] {
+                sqlx::query(&format!("UPDATE {table} SET image = '', thumb = '' WHERE hash = $1"))
+                    .bind(hash.to_vec()).execute(p).await?;
+            }
+            Ok::<_, sqlx::Error>(())
+        }.await)?;
+        Ok(())
     }
 
     /// One tree with its zone and cooperative, by their codes.

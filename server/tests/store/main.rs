@@ -9,6 +9,7 @@ mod support;
 use ledger::{Kind, Subject, TreeCode, TreeHistory};
 use server::access::Actor;
 use server::cooperatives::{self, NewCooperative};
+use server::photos::Size;
 use server::trees::{self, NewTree, Verdict};
 use server::zones::{self, subject_key, NewZone};
 use server::{demo, Error, Services};
@@ -467,13 +468,15 @@ async fn a_tree_leaves_and_returns_to_the_register_and_its_photos_are_logged_by_
         image::DynamicImage::new_rgb8(640, 480)
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
-        let hash = server::photos::add(&s.store, &me, &c, "CC001", png.clone()).await.unwrap();
-        let dup = server::photos::add(&s.store, &me, &c, "CC001", png).await.unwrap_err();
+        let hash = server::photos::add(s, &me, &c, "CC001", png.clone()).await.unwrap();
+        let dup = server::photos::add(s, &me, &c, "CC001", png).await.unwrap_err();
         assert!(matches!(dup, Error::Conflict(_)), "the same photo twice");
         let raw = data_encoding::HEXLOWER.decode(hash.as_bytes()).unwrap();
-        let full = s.store.photo_bytes(&raw, false).await.unwrap().unwrap();
+        let key: [u8; 32] = raw.clone().try_into().unwrap();
+        let full = s.photos.get(&key, Size::Full).await.unwrap().unwrap();
         assert_eq!(blake3::hash(&full).to_hex().to_string(), hash);
-        assert!(s.store.photo_bytes(&raw, true).await.unwrap().unwrap().len() < full.len());
+        assert!(s.photos.get(&key, Size::Thumb).await.unwrap().unwrap().len() < full.len());
+        assert!(s.photos.get(&[7; 32], Size::Full).await.unwrap().is_none());
 
         let entries = s.store.entries_of(c.id, "tree:CC001").await.unwrap();
         let kinds: Vec<Kind> = entries.iter().map(|e| ledger::Entry::decode(&e.bytes).unwrap().kind).collect();
@@ -488,6 +491,53 @@ async fn a_tree_leaves_and_returns_to_the_register_and_its_photos_are_logged_by_
             trees::set_status(&s.store, &farmer, &c, "CC001", true, "x").await,
             Err(Error::Forbidden)
         ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn photos_an_earlier_version_kept_in_the_database_move_to_the_photo_store_once() {
+    on_both(|db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        zone_and_tree(s, &c, "CC001").await;
+        let tree = s.store.tree_row(c.id, "CC001").await.unwrap().unwrap();
+        // Rows as version 0.1 wrote them: the bytes inside the database.
+        let blob = |hex: &str| {
+            if db.is_postgres() {
+                format!("'\\x{hex}'::bytea")
+            } else {
+                format!("X'{hex}'")
+            }
+        };
+        let (hash, full, thumb) = ("ab".repeat(32), "ffd8ffe0aa01", "ffd8ffe0bb");
+        db.raw_execute(&format!(
+            "INSERT INTO tree_photos (tree_id, hash, width, height, image, thumb, created_at) \
+             VALUES ({}, {}, 2, 2, {}, {}, 0)",
+            tree.id,
+            blob(&hash),
+            blob(full),
+            blob(thumb)
+        ))
+        .await
+        .unwrap();
+        assert_eq!(s.store.photos_kept_inside(10).await.unwrap().len(), 1);
+        assert_eq!(s.photos.move_out_of(&s.store).await.unwrap(), 1);
+        let key = [0xab; 32];
+        let got = s.photos.get(&key, Size::Full).await.unwrap().unwrap();
+        assert_eq!(got.as_ref(), &[0xff, 0xd8, 0xff, 0xe0, 0xaa, 0x01]);
+        let got = s.photos.get(&key, Size::Thumb).await.unwrap().unwrap();
+        assert_eq!(got.as_ref(), &[0xff, 0xd8, 0xff, 0xe0, 0xbb]);
+        assert!(
+            s.store.photos_kept_inside(10).await.unwrap().is_empty(),
+            "the database copy is emptied"
+        );
+        assert_eq!(s.photos.move_out_of(&s.store).await.unwrap(), 0, "once");
+        assert_eq!(
+            s.store.photos_of(tree.id).await.unwrap().len(),
+            1,
+            "the photo is still the tree's"
+        );
     })
     .await;
 }

@@ -12,6 +12,10 @@ pub struct Db {
 }
 
 impl Db {
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+
     /// Runs SQL outside the Store, to prove what the database itself refuses.
     pub async fn raw_execute(&self, sql: &str) -> Result<(), sqlx::Error> {
         use sqlx::Connection;
@@ -46,6 +50,10 @@ async fn services(url: &str) -> Services {
         secret: SecretString::from("test-secret-".repeat(4)),
         // The same keys every run, so a failure (a QR that does not decode) reproduces.
         insecure_key_seed: Some(server::config::key_seed("store suite")),
+        photos: std::env::temp_dir()
+            .join(unique("goc_photos"))
+            .display()
+            .to_string(),
     };
     Services::start(&config)
         .await

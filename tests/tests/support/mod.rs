@@ -1,5 +1,7 @@
 //! The app under test and a browser to drive it.
 
+pub mod s3;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -38,6 +40,18 @@ pub fn sqlite_url(name: &str) -> String {
     format!("sqlite://{}/goc.db", scratch(name).display())
 }
 
+/// The photo folder of a test's database: beside a SQLite file, or named after a
+/// PostgreSQL database, so every command on that database finds the same photos.
+fn photos_dir(database_url: &str) -> PathBuf {
+    match database_url.strip_prefix("sqlite://") {
+        Some(file) => std::path::Path::new(file).with_file_name("photos"),
+        None => std::env::temp_dir().join(format!(
+            "goc-e2e-photos-{}",
+            database_url.rsplit('/').next().unwrap_or("pg")
+        )),
+    }
+}
+
 /// A running `goc serve --demo-if-empty` on a fresh SQLite database and a free port.
 pub struct Goc {
     pub base: String,
@@ -59,6 +73,11 @@ impl Goc {
     /// The real binary serving `database_url` at `listen` (a server restarted where phones
     /// knew it).
     pub async fn start_at(database_url: &str, listen: &str) -> Self {
+        Self::start_with(database_url, listen, &[]).await
+    }
+
+    /// The real binary with more settings (an S3 bucket for photos).
+    pub async fn start_with(database_url: &str, listen: &str, env: &[(&str, &str)]) -> Self {
         let bin = goc_bin();
         assert!(
             bin.exists(),
@@ -73,6 +92,8 @@ impl Goc {
             // Same keys every run: a failure reproduces.
             .env("GOC_INSECURE_KEY_SEED", "e2e")
             .env("LEPTOS_SITE_ROOT", target_dir().join("site"))
+            .env("GOC_PHOTOS", photos_dir(database_url))
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .kill_on_drop(true)
@@ -223,6 +244,7 @@ pub fn goc_command(database_url: &str, args: &[&str]) -> std::process::Output {
         .env("DATABASE_URL", database_url)
         .env("GOC_SECRET", "e2e-secret-that-is-long-enough-0123456789")
         .env("GOC_INSECURE_KEY_SEED", "e2e")
+        .env("GOC_PHOTOS", photos_dir(database_url))
         .env("RUST_LOG", "warn")
         .output()
         .unwrap()

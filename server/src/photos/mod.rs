@@ -1,7 +1,12 @@
 //! Tree photos: decoded with limits (a hostile file cannot exhaust memory), turned upright
 //! by their EXIF orientation, resized, and re-encoded as JPEG, which also drops EXIF
 //! metadata such as the phone's GPS trail. Each photo is logged in the tree's diary by
-//! its blake3 hash, so the picture a buyer sees is the one that was recorded.
+//! its blake3 hash, so the picture a buyer sees is the one that was recorded. The bytes
+//! go to the [`PhotoStore`]; the database keeps the hash and size.
+
+mod storage;
+
+pub use storage::{PhotoStore, Size};
 
 use std::io::Cursor;
 
@@ -12,7 +17,8 @@ use crate::access::{Action, Actor};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::log::entry_with_photos;
-use crate::store::{CooperativeRow, PhotoInsert, Store};
+use crate::services::Services;
+use crate::store::{CooperativeRow, PhotoInsert};
 use crate::zones::subject_key;
 
 /// The long side of a stored photo: sharp on any phone, about 150–300 KB.
@@ -118,18 +124,20 @@ pub async fn process_queued(upload: Vec<u8>) -> Result<Processed> {
 
 /// Adds a photo to a tree and logs it in the tree's diary, in one transaction.
 pub async fn add(
-    store: &Store,
+    s: &Services,
     actor: &Actor,
     coop: &CooperativeRow,
     tree_code: &str,
     upload: Vec<u8>,
 ) -> Result<String> {
     actor.require(coop.id, Action::Register)?;
-    let tree = store
+    let tree = s
+        .store
         .tree_row(coop.id, tree_code)
         .await?
         .ok_or(Error::NotFound("tree"))?;
     let p = process_queued(upload).await?;
+    s.photos.put(&p).await?;
     let hash_hex = data_encoding::HEXLOWER.encode(&p.hash);
     let now = now_ms();
     let subject = Subject::Tree(TreeCode::parse(&tree.code)?);
@@ -144,15 +152,13 @@ pub async fn add(
         kind,
         vec![ledger::Digest(p.hash)],
     );
-    store
+    s.store
         .insert_photo(
             &PhotoInsert {
                 tree_id: tree.id,
                 hash: p.hash.to_vec(),
                 width: i64::from(p.width),
                 height: i64::from(p.height),
-                image: p.image,
-                thumb: p.thumb,
                 created_at: now,
             },
             coop.id,

@@ -46,16 +46,19 @@ pub enum Action {
     ManageMembers,
     /// Change the cooperative's details or rotate its signing key.
     ManageCooperative,
+    /// Publish adoption offers; see orders and payments.
+    Sell,
 }
 
 impl Action {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::View,
         Self::Record,
         Self::Register,
         Self::PrintLabels,
         Self::ManageMembers,
         Self::ManageCooperative,
+        Self::Sell,
     ];
 
     fn allowed_to(self, role: Role) -> bool {

@@ -20,6 +20,8 @@ pub mod import;
 pub mod jobs;
 pub mod labels;
 pub mod log;
+pub mod market;
+pub mod payments;
 pub mod photos;
 pub mod sealing;
 pub mod services;

@@ -9,6 +9,7 @@ mod cooperatives;
 mod diary;
 mod jobs;
 mod log;
+mod market;
 mod rows;
 mod species;
 mod trees;
@@ -24,6 +25,7 @@ use sqlx::sqlite::{
 
 pub use diary::{DiaryAppend, DiaryPhoto, Stored};
 pub use log::{AuditRow, BoxedEntry, MakeEntry};
+pub use market::{Applied, Hold, OfferInsert, OrderRow, PaymentReport};
 pub use rows::*;
 
 use crate::error::{Error, Result};

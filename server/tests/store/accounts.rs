@@ -5,6 +5,7 @@ use server::accounts::{self, invitations, recovery, Session};
 use server::cooperatives::{self, NewCooperative};
 use server::diary;
 use server::labels::{self, Selection};
+use server::market::{self, NewOffer};
 use server::store::CooperativeRow;
 use server::trees::{self, NewTree};
 use server::zones::{self, NewZone};
@@ -692,15 +693,15 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
 
         let everyone = [
             // Care is recorded by members only, not by a platform administrator.
-            ("admin", &admin, [true, false, true, true, true, true]),
-            ("manager of A", &manager_a, [true; 6]),
+            ("admin", &admin, [true, false, true, true, true, true, true]),
+            ("manager of A", &manager_a, [true; 7]),
             (
                 "farmer of A",
                 &farmer_a,
-                [true, true, false, false, false, false],
+                [true, true, false, false, false, false, false],
             ),
-            ("manager of B", &manager_b, [false; 6]),
-            ("buyer", &buyer, [false; 6]),
+            ("manager of B", &manager_b, [false; 7]),
+            ("buyer", &buyer, [false; 7]),
         ];
         let mut n = 0;
         for (who, session, allowed) in everyone {
@@ -762,6 +763,24 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
                             .await
                             .map(|_| ())
                     }
+                    Action::Sell => {
+                        // A season per attempt: each allowed one publishes its own offer.
+                        let start = format!("{}-03-01", 2030 + n);
+                        let end = format!("{}-09-30", 2030 + n);
+                        let offer = NewOffer::parse(
+                            &start,
+                            &end,
+                            5_500_000,
+                            (40.0, 60.0),
+                            30.0,
+                            &["care"],
+                            1,
+                            false,
+                            0,
+                        )
+                        .unwrap();
+                        market::publish(s, &me, &a, "T0", &offer).await.map(|_| ())
+                    }
                 };
                 match (want, got) {
                     (true, Ok(())) | (false, Err(Error::Forbidden)) => {}
@@ -769,7 +788,7 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
                 }
             }
         }
-        assert_eq!(n, 30);
+        assert_eq!(n, 35);
         // Refused attempts left nothing behind: the setup's zone plus those of the admin
         // and of A's manager.
         assert_eq!(s.store.zones_of(a.id).await.unwrap().len(), 3);

@@ -4,6 +4,7 @@ mod accounts;
 mod diary;
 mod import;
 mod labels;
+mod market;
 mod support;
 
 use ledger::{Kind, Subject, TreeCode, TreeHistory};

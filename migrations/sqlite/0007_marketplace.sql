@@ -1,0 +1,62 @@
+-- The marketplace: adoption offers, buyers' orders from hold to payment, and every payment
+-- provider call. Same version and meaning as migrations/postgres/0007_marketplace.sql.
+-- Money is integer VND; weights are grams (a kilogram has no exact binary fraction).
+
+-- A tree's season of care, for sale: one offer per tree and season.
+CREATE TABLE offers (
+    id                  INTEGER PRIMARY KEY,
+    cooperative_id      INTEGER NOT NULL REFERENCES cooperatives (id),
+    tree_id             INTEGER NOT NULL REFERENCES trees (id),
+    season              TEXT    NOT NULL,
+    starts_on           TEXT    NOT NULL,
+    ends_on             TEXT    NOT NULL,
+    price_vnd           INTEGER NOT NULL CHECK (price_vnd > 0),
+    expected_min_g      INTEGER NOT NULL,
+    expected_max_g      INTEGER NOT NULL,
+    guaranteed_g        INTEGER NOT NULL,
+    -- What the buyer gets, comma-separated (care, delivery, pickup, visits, naming, sign,
+    -- no_chemical_sprays).
+    includes            TEXT    NOT NULL,
+    deliveries          INTEGER NOT NULL,
+    -- A short harvest: 'credit' or 'refund' of the shortfall at this price per kg.
+    shortfall_policy    TEXT    NOT NULL,
+    shortfall_vnd_per_kg INTEGER NOT NULL,
+    created_at          INTEGER NOT NULL,
+    UNIQUE (tree_id, season)
+);
+CREATE INDEX offers_by_cooperative ON offers (cooperative_id, season);
+
+-- A buyer's adoption of an offer: held while payment runs, then paid, or expired or
+-- cancelled (which frees the tree). `code` is the short payment code that travels in a
+-- transfer's memo and as the gateway's reference.
+CREATE TABLE orders (
+    id          INTEGER PRIMARY KEY,
+    offer_id    INTEGER NOT NULL REFERENCES offers (id),
+    buyer_id    INTEGER NOT NULL REFERENCES users (id),
+    code        TEXT    NOT NULL UNIQUE,
+    amount_vnd  INTEGER NOT NULL CHECK (amount_vnd > 0),
+    state       TEXT    NOT NULL CHECK (state IN ('held', 'paid', 'expired', 'cancelled', 'refund_due')),
+    held_until  INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    paid_at     INTEGER
+);
+-- One buyer per tree and season: at most one order of an offer is held or paid. Two
+-- hundred buyers clicking at once meet here, whichever engine.
+CREATE UNIQUE INDEX orders_one_live_per_offer ON orders (offer_id) WHERE state IN ('held', 'paid');
+CREATE INDEX orders_by_buyer ON orders (buyer_id, created_at);
+
+-- Every call a payment provider made (IPN, return, bank feed), as received, with what we
+-- made of it. A provider's transaction is applied once: a replay finds it here.
+CREATE TABLE payment_events (
+    id           INTEGER PRIMARY KEY,
+    provider     TEXT    NOT NULL,
+    provider_ref TEXT,
+    order_id     INTEGER REFERENCES orders (id),
+    amount_vnd   INTEGER,
+    outcome      TEXT    NOT NULL,
+    raw          TEXT    NOT NULL,
+    received_at  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX payment_events_applied_once ON payment_events (provider, provider_ref)
+    WHERE outcome IN ('paid', 'failed');
+CREATE INDEX payment_events_by_order ON payment_events (order_id);

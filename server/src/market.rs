@@ -1,0 +1,302 @@
+//! The marketplace: a cooperative offers a tree's season of care; a buyer holds it while
+//! paying; a provider's signed report settles the order, and a paid adoption goes into the
+//! tree's public chain (kind 40) under a pseudonym, never the buyer's name.
+
+use ledger::{Kind, Subject, TreeCode};
+
+use crate::access::{Action, Actor};
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::log::entry_now;
+use crate::services::Services;
+use crate::store::{Applied, CooperativeRow, Hold, OfferInsert, PaymentReport};
+use crate::zones::subject_key;
+
+/// How long checkout holds a tree while payment runs; VNPay's pay URL expires with it.
+pub const HOLD_MS: i64 = 15 * 60 * 1000;
+
+/// What a buyer gets with an adoption.
+pub const INCLUDES: [&str; 7] = [
+    "care",
+    "delivery",
+    "pickup",
+    "visits",
+    "naming",
+    "sign",
+    "no_chemical_sprays",
+];
+
+/// An offer as a manager fills it in, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOffer {
+    pub season: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub price_vnd: i64,
+    pub expected_g: (i64, i64),
+    pub guaranteed_g: i64,
+    pub includes: Vec<String>,
+    pub deliveries: i64,
+    pub refund_shortfall: bool,
+    pub shortfall_vnd_per_kg: i64,
+}
+
+fn date(s: &str, what: (&str, &str)) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        Error::invalid(
+            format!("{} phải là ngày dạng 2027-03-01", what.0),
+            format!("{} must be a date like 2027-03-01", what.1),
+        )
+    })
+}
+
+impl NewOffer {
+    /// Checks an offer: a season of at most 18 months, a positive price, a yield range
+    /// with the guarantee inside it, known inclusions.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        starts_on: &str,
+        ends_on: &str,
+        price_vnd: i64,
+        expected_kg: (f64, f64),
+        guaranteed_kg: f64,
+        includes: &[&str],
+        deliveries: i64,
+        refund_shortfall: bool,
+        shortfall_vnd_per_kg: i64,
+    ) -> Result<Self> {
+        let start = date(starts_on, ("Ngày bắt đầu", "The start"))?;
+        let end = date(ends_on, ("Ngày kết thúc", "The end"))?;
+        if end <= start || (end - start).num_days() > 548 {
+            return Err(Error::invalid(
+                "Mùa vụ kết thúc sau ngày bắt đầu và dài tối đa 18 tháng",
+                "A season ends after it starts and lasts at most 18 months",
+            ));
+        }
+        if !(1_000..=10_000_000_000).contains(&price_vnd) {
+            return Err(Error::invalid(
+                "Giá từ 1.000 đ đến 10 tỷ đ",
+                "The price is between 1,000 VND and 10 billion VND",
+            ));
+        }
+        let grams = |kg: f64| (kg * 1000.0).round() as i64;
+        let (low, high, floor) = (
+            grams(expected_kg.0),
+            grams(expected_kg.1),
+            grams(guaranteed_kg),
+        );
+        let sane = |g: i64| (0..=10_000_000).contains(&g);
+        if !(sane(low) && sane(high) && sane(floor)) || low > high || floor > low {
+            return Err(Error::invalid(
+                "Sản lượng dự kiến: từ ≤ đến, và mức đảm bảo không quá mức thấp nhất",
+                "Expected yield: from ≤ to, and the guaranteed minimum no more than the low end",
+            ));
+        }
+        if let Some(odd) = includes.iter().find(|i| !INCLUDES.contains(i)) {
+            return Err(Error::invalid(
+                format!("Quyền lợi không rõ: {odd}"),
+                format!("Unknown inclusion: {odd}"),
+            ));
+        }
+        if !(0..=24).contains(&deliveries) || !(0..=100_000_000).contains(&shortfall_vnd_per_kg) {
+            return Err(Error::invalid(
+                "Số lần giao hàng 0–24; giá bù mỗi kg không âm",
+                "Deliveries 0–24; the shortfall price per kg is not negative",
+            ));
+        }
+        Ok(Self {
+            season: start.format("%Y").to_string(),
+            starts_on: start.to_string(),
+            ends_on: end.to_string(),
+            price_vnd,
+            expected_g: (low, high),
+            guaranteed_g: floor,
+            includes: includes.iter().map(|s| (*s).to_owned()).collect(),
+            deliveries,
+            refund_shortfall,
+            shortfall_vnd_per_kg,
+        })
+    }
+}
+
+/// Publishes an offer for one of the cooperative's trees.
+pub async fn publish(
+    s: &Services,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    tree_code: &str,
+    offer: &NewOffer,
+) -> Result<i64> {
+    actor.require(coop.id, Action::Sell)?;
+    let tree = s
+        .store
+        .tree_row(coop.id, tree_code)
+        .await?
+        .filter(|t| t.status == "active")
+        .ok_or(Error::NotFound("tree"))?;
+    s.store
+        .insert_offer(&OfferInsert {
+            cooperative_id: coop.id,
+            tree_id: tree.id,
+            season: offer.season.clone(),
+            starts_on: offer.starts_on.clone(),
+            ends_on: offer.ends_on.clone(),
+            price_vnd: offer.price_vnd,
+            expected_min_g: offer.expected_g.0,
+            expected_max_g: offer.expected_g.1,
+            guaranteed_g: offer.guaranteed_g,
+            includes: offer.includes.join(","),
+            deliveries: offer.deliveries,
+            shortfall_policy: if offer.refund_shortfall {
+                "refund"
+            } else {
+                "credit"
+            }
+            .into(),
+            shortfall_vnd_per_kg: offer.shortfall_vnd_per_kg,
+            created_at: now_ms(),
+        })
+        .await
+}
+
+/// A payment code: `GOC` and eight characters a person can read out and type (no 0/O,
+/// 1/I), unique per order; it travels in transfer memos and as gateways' references.
+pub fn payment_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut bytes = [0u8; 8];
+    getrandom::getrandom(&mut bytes).expect("the operating system's randomness");
+    let tail: String = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    format!("GOC{tail}")
+}
+
+/// A signed-in buyer clicks "adopt": the tree is held for [`HOLD_MS`] at the offer's price.
+pub async fn hold(s: &Services, actor: &Actor, offer_id: i64, price_vnd: i64) -> Result<Hold> {
+    let buyer = actor.account().ok_or(Error::Unauthorized)?;
+    let now = now_ms();
+    s.store
+        .hold(
+            offer_id,
+            buyer,
+            &payment_code(),
+            price_vnd,
+            now,
+            now + HOLD_MS,
+        )
+        .await
+}
+
+/// The pseudonym an adoption carries in the public log: derived from the order's code,
+/// which only the buyer and the cooperative know, so the log names no person and no one
+/// can link two adoptions of the same buyer.
+pub fn adoption_id(order_code: &str) -> String {
+    let h = blake3::derive_key("goc adoption pseudonym v1", order_code.as_bytes());
+    format!("A{}", &data_encoding::BASE32_NOPAD.encode(&h[..10]))
+}
+
+/// A provider's report about an order (signature checked by the caller), applied: see
+/// [`Applied`]. `None` if no order has this code.
+pub async fn settle(
+    s: &Services,
+    provider: &'static str,
+    provider_ref: &str,
+    order_code: &str,
+    amount_vnd: i64,
+    paid: bool,
+    raw: &str,
+) -> Result<Option<Applied>> {
+    let now = now_ms();
+    let Some(order) = s.store.order_by_code(order_code).await? else {
+        s.store
+            .record_payment_call(provider, "unknown_order", raw, now)
+            .await?;
+        return Ok(None);
+    };
+    let subject = Subject::Tree(TreeCode::parse(&order.tree_code)?);
+    let key = subject_key(&subject);
+    let kind = Kind::Adopted {
+        adoption: adoption_id(&order.code),
+        season: order.season.clone(),
+    };
+    let make = entry_now(subject, "market", now, kind);
+    let report = PaymentReport {
+        provider,
+        provider_ref: provider_ref.to_owned(),
+        order_id: order.id,
+        amount_vnd,
+        paid,
+        raw: raw.to_owned(),
+        at: now,
+    };
+    let applied = s.store.apply_payment(&report, &key, make).await?;
+    tracing::info!(provider, order = %order.code, ?applied, "payment report");
+    Ok(Some(applied))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer(start: &str, end: &str, price: i64, kg: (f64, f64), floor: f64) -> Result<NewOffer> {
+        NewOffer::parse(
+            start,
+            end,
+            price,
+            kg,
+            floor,
+            &["care", "delivery"],
+            2,
+            true,
+            40_000,
+        )
+    }
+
+    #[test]
+    fn an_offer_is_checked_on_construction() {
+        let o = offer("2027-03-01", "2027-09-30", 5_500_000, (40.0, 60.5), 30.0).unwrap();
+        assert_eq!(
+            (o.season.as_str(), o.expected_g, o.guaranteed_g),
+            ("2027", (40_000, 60_500), 30_000)
+        );
+        for bad in [
+            offer("2027-09-30", "2027-03-01", 5_500_000, (40.0, 60.0), 30.0),
+            offer("2027-03-01", "2029-03-01", 5_500_000, (40.0, 60.0), 30.0),
+            offer("2027-03-01", "2027-09-30", 0, (40.0, 60.0), 30.0),
+            offer("2027-03-01", "2027-09-30", 5_500_000, (60.0, 40.0), 30.0),
+            offer("2027-03-01", "2027-09-30", 5_500_000, (40.0, 60.0), 45.0),
+            offer("1/3/2027", "2027-09-30", 5_500_000, (40.0, 60.0), 30.0),
+            NewOffer::parse(
+                "2027-03-01",
+                "2027-09-30",
+                5_500_000,
+                (40.0, 60.0),
+                30.0,
+                &["gold"],
+                1,
+                true,
+                0,
+            ),
+        ] {
+            let e = bad.unwrap_err();
+            assert_eq!(
+                e.status(),
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "{e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn codes_are_readable_and_pseudonyms_reveal_nothing() {
+        let c = payment_code();
+        assert!(c.len() == 11 && c.starts_with("GOC"));
+        assert!(!c[3..].contains(['0', 'O', '1', 'I']));
+        assert_ne!(payment_code(), c);
+        let a = adoption_id("GOC23456789");
+        assert_eq!(a, adoption_id("GOC23456789"));
+        assert_ne!(a, adoption_id("GOC23456788"));
+        assert!(!a.contains("GOC"));
+    }
+}

@@ -1,0 +1,265 @@
+//! Adoption offers, buyers' orders and payment provider calls.
+
+use super::log::{append_in_tx, MakeEntry};
+use super::{on_pool, Store};
+use crate::error::{Error, Result};
+
+/// An offer to store (validated by `market::offers`).
+#[derive(Debug, Clone)]
+pub struct OfferInsert {
+    pub cooperative_id: i64,
+    pub tree_id: i64,
+    pub season: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub price_vnd: i64,
+    pub expected_min_g: i64,
+    pub expected_max_g: i64,
+    pub guaranteed_g: i64,
+    pub includes: String,
+    pub deliveries: i64,
+    pub shortfall_policy: String,
+    pub shortfall_vnd_per_kg: i64,
+    pub created_at: i64,
+}
+
+/// An order as stored, with what the payment side needs of its offer and tree.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: i64,
+    pub offer_id: i64,
+    pub buyer_id: i64,
+    pub code: String,
+    pub amount_vnd: i64,
+    pub state: String,
+    pub held_until: i64,
+    pub created_at: i64,
+    pub paid_at: Option<i64>,
+    pub cooperative_id: i64,
+    pub tree_code: String,
+    pub season: String,
+}
+
+/// What a buyer's click on "adopt" became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hold {
+    /// Held for this buyer (just now, or earlier and still running).
+    Held(OrderRow),
+    /// Another buyer holds or has adopted the tree for this season.
+    Taken,
+}
+
+/// A provider's report about an order, signature already checked.
+#[derive(Debug, Clone)]
+pub struct PaymentReport {
+    pub provider: &'static str,
+    /// The provider's transaction id: a replay carries the same.
+    pub provider_ref: String,
+    pub order_id: i64,
+    pub amount_vnd: i64,
+    pub paid: bool,
+    /// The call as received (query or body), for the record.
+    pub raw: String,
+    pub at: i64,
+}
+
+/// What applying a report did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Paid now: the order is paid and the adoption is in the ledger.
+    Confirmed,
+    /// The payment failed or was cancelled: the order is cancelled, the tree free again.
+    Failed,
+    /// This very report was applied before (a retry); nothing changed.
+    Replayed,
+    /// The order was settled before by another report; nothing changed.
+    AlreadySettled,
+    /// The amount is not the order's; nothing changed.
+    WrongAmount,
+    /// Paid after the hold expired and another buyer took the tree: the money is owed back.
+    RefundDue,
+}
+
+const ORDER: &str =
+    "SELECT o.id, o.offer_id, o.buyer_id, o.code, o.amount_vnd, o.state, o.held_until, \
+     o.created_at, o.paid_at, f.cooperative_id, t.code AS tree_code, f.season \
+     FROM orders o JOIN offers f ON f.id = o.offer_id JOIN trees t ON t.id = f.tree_id";
+
+impl Store {
+    /// Stores an offer; a second offer for the same tree and season is a conflict.
+    pub async fn insert_offer(&self, o: &OfferInsert) -> Result<i64> {
+        const SQL: &str =
+            "INSERT INTO offers (cooperative_id, tree_id, season, starts_on, ends_on, \
+             price_vnd, expected_min_g, expected_max_g, guaranteed_g, includes, deliveries, \
+             shortfall_policy, shortfall_vnd_per_kg, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id";
+        let r: Result<i64> = on_pool!(self, p => sqlx::query_scalar(SQL)
+            .bind(o.cooperative_id).bind(o.tree_id).bind(&o.season).bind(&o.starts_on)
+            .bind(&o.ends_on).bind(o.price_vnd).bind(o.expected_min_g).bind(o.expected_max_g)
+            .bind(o.guaranteed_g).bind(&o.includes).bind(o.deliveries).bind(&o.shortfall_policy)
+            .bind(o.shortfall_vnd_per_kg).bind(o.created_at)
+            .fetch_one(p).await.map_err(Error::from));
+        r.map_err(|e| {
+            if e.is_unique_violation() {
+                Error::conflict(
+                    "Cây này đã có đề nghị nhận nuôi cho mùa vụ này",
+                    "This tree already has an adoption offer for this season",
+                )
+            } else {
+                e
+            }
+        })
+    }
+
+    /// Holds an offer for a buyer until `until`: expires a lapsed hold first, then claims
+    /// the offer; the unique index on live orders lets exactly one claim through however
+    /// many arrive at once. A buyer clicking again gets their running hold back.
+    pub async fn hold(
+        &self,
+        offer_id: i64,
+        buyer_id: i64,
+        code: &str,
+        amount_vnd: i64,
+        now: i64,
+        until: i64,
+    ) -> Result<Hold> {
+        let claimed: Result<()> = on_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE orders SET state = 'expired' WHERE offer_id = $1 AND state = 'held' AND held_until <= $2")
+                .bind(offer_id).bind(now).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO orders (offer_id, buyer_id, code, amount_vnd, state, held_until, created_at) \
+                 VALUES ($1, $2, $3, $4, 'held', $5, $6)")
+                .bind(offer_id).bind(buyer_id).bind(code).bind(amount_vnd).bind(until).bind(now)
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        }.await);
+        match claimed {
+            Ok(()) => Ok(Hold::Held(
+                self.order_by_code(code)
+                    .await?
+                    .ok_or(Error::NotFound("order"))?,
+            )),
+            Err(e) if e.is_unique_violation() => {
+                let live = self.live_order(offer_id).await?;
+                Ok(match live {
+                    Some(o)
+                        if o.buyer_id == buyer_id && o.state == "held" && o.held_until > now =>
+                    {
+                        Hold::Held(o)
+                    }
+                    _ => Hold::Taken,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn live_order(&self, offer_id: i64) -> Result<Option<OrderRow>> {
+        let sql = format!("{ORDER} WHERE o.offer_id = $1 AND o.state IN ('held', 'paid')");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(offer_id).fetch_optional(p).await)?)
+    }
+
+    /// An order by its payment code.
+    pub async fn order_by_code(&self, code: &str) -> Result<Option<OrderRow>> {
+        let sql = format!("{ORDER} WHERE o.code = $1");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(code).fetch_optional(p).await)?)
+    }
+
+    /// Records a provider call that was not applied (forged, malformed, unknown order),
+    /// with why.
+    pub async fn record_payment_call(
+        &self,
+        provider: &str,
+        outcome: &str,
+        raw: &str,
+        at: i64,
+    ) -> Result<()> {
+        const SQL: &str = "INSERT INTO payment_events (provider, outcome, raw, received_at) VALUES ($1, $2, $3, $4)";
+        on_pool!(self, p => sqlx::query(SQL).bind(provider).bind(outcome).bind(raw).bind(at)
+            .execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Applies a provider's report to its order in one transaction, in the order VNPay
+    /// prescribes (amount, then state): a payment makes the order paid and appends the
+    /// adoption (`adopted`, built by `make`) to the tree's chain; a failure frees the tree.
+    /// Every report is recorded; a provider's transaction is applied once.
+    pub async fn apply_payment(
+        &self,
+        r: &PaymentReport,
+        subject: &str,
+        make: impl MakeEntry,
+    ) -> Result<Applied> {
+        let outcome: Result<Applied> = on_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            // A write first: the order's row (PostgreSQL) or the database (SQLite) is
+            // this transaction's until it ends, so two reports cannot both find it held.
+            let (coop, state, amount): (i64, String, i64) = sqlx::query_as(
+                "UPDATE orders SET state = state WHERE id = $1 RETURNING \
+                 (SELECT cooperative_id FROM offers WHERE offers.id = orders.offer_id), state, amount_vnd",
+            )
+            .bind(r.order_id).fetch_one(&mut *tx).await?;
+            let seen: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM payment_events WHERE provider = $1 AND provider_ref = $2 AND outcome IN ('paid', 'failed')",
+            )
+            .bind(r.provider).bind(&r.provider_ref).fetch_optional(&mut *tx).await?;
+            let applied = if seen.is_some() {
+                Applied::Replayed
+            } else if amount != r.amount_vnd {
+                Applied::WrongAmount
+            } else if !matches!(state.as_str(), "held" | "expired") {
+                Applied::AlreadySettled
+            } else if !r.paid {
+                sqlx::query("UPDATE orders SET state = 'cancelled' WHERE id = $1")
+                    .bind(r.order_id).execute(&mut *tx).await?;
+                Applied::Failed
+            } else {
+                // An expired hold is revived if nobody else holds the tree now.
+                let taken: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM orders WHERE offer_id = (SELECT offer_id FROM orders WHERE id = $1) \
+                     AND id <> $1 AND state IN ('held', 'paid')",
+                )
+                .bind(r.order_id).fetch_optional(&mut *tx).await?;
+                if taken.is_some() {
+                    sqlx::query("UPDATE orders SET state = 'refund_due', paid_at = $2 WHERE id = $1")
+                        .bind(r.order_id).bind(r.at).execute(&mut *tx).await?;
+                    Applied::RefundDue
+                } else {
+                    sqlx::query("UPDATE orders SET state = 'paid', paid_at = $2 WHERE id = $1")
+                        .bind(r.order_id).bind(r.at).execute(&mut *tx).await?;
+                    append_in_tx!(tx, coop, subject, make);
+                    Applied::Confirmed
+                }
+            };
+            let outcome = match applied {
+                Applied::Confirmed | Applied::RefundDue => "paid",
+                Applied::Failed => "failed",
+                Applied::Replayed => "replayed",
+                Applied::AlreadySettled => "already_settled",
+                Applied::WrongAmount => "wrong_amount",
+            };
+            sqlx::query("INSERT INTO payment_events (provider, provider_ref, order_id, amount_vnd, outcome, raw, received_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(r.provider).bind(&r.provider_ref).bind(r.order_id).bind(r.amount_vnd)
+                .bind(outcome).bind(&r.raw).bind(r.at)
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(applied)
+        }.await);
+        outcome
+    }
+
+    /// Orders of an offer by state, for managers and tests.
+    pub async fn orders_of_offer(&self, offer_id: i64) -> Result<Vec<OrderRow>> {
+        let sql = format!("{ORDER} WHERE o.offer_id = $1 ORDER BY o.id");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(offer_id).fetch_all(p).await)?)
+    }
+
+    /// The provider calls about an order, oldest first: (outcome, provider_ref).
+    pub async fn payment_events_of(&self, order_id: i64) -> Result<Vec<(String, Option<String>)>> {
+        const SQL: &str =
+            "SELECT outcome, provider_ref FROM payment_events WHERE order_id = $1 ORDER BY id";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(order_id).fetch_all(p).await)?)
+    }
+}

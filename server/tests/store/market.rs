@@ -1,0 +1,218 @@
+//! The marketplace's storage: one buyer per tree and season under a crowd, holds that
+//! lapse, payment reports applied once, on both engines.
+
+use ledger::{Kind, TreeHistory};
+use server::access::Actor;
+use server::market::{self, NewOffer};
+use server::store::{Applied, Hold};
+use server::Services;
+
+use crate::support::{on_both, Db};
+use crate::{coop, zone_and_tree};
+
+const PRICE: i64 = 5_500_000;
+
+/// Buyers as rows (signing 200 people up would time argon2, not the marketplace).
+async fn buyers(db: &Db, n: usize) -> Vec<Actor> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        db.raw_execute(&format!(
+            "INSERT INTO users (phone, name, created_at) VALUES ('+8490{i:07}', 'Người mua {i}', 0)"
+        ))
+        .await
+        .unwrap();
+    }
+    for i in 0..n {
+        let phone = format!("+8490{i:07}");
+        let user = db
+            .services
+            .store
+            .user_by_identifier(&phone)
+            .await
+            .unwrap()
+            .unwrap();
+        out.push(Actor {
+            user_id: user.id,
+            name: user.name,
+            is_admin: false,
+            memberships: Vec::new(),
+        });
+    }
+    out
+}
+
+async fn offer(s: &Services) -> i64 {
+    let c = coop(s, "NA-LH").await;
+    zone_and_tree(s, &c, "CC001").await;
+    let o = NewOffer::parse(
+        "2027-03-01",
+        "2027-09-30",
+        PRICE,
+        (40.0, 60.0),
+        30.0,
+        &["care", "delivery"],
+        2,
+        true,
+        40_000,
+    )
+    .unwrap();
+    let id = market::publish(s, &Actor::system(), &c, "CC001", &o)
+        .await
+        .unwrap();
+    let again = market::publish(s, &Actor::system(), &c, "CC001", &o)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        again.status(),
+        axum::http::StatusCode::CONFLICT,
+        "one offer per tree and season"
+    );
+    id
+}
+
+#[tokio::test]
+async fn two_hundred_buyers_at_once_make_exactly_one_hold() {
+    on_both(|db| async move {
+        let s = db.services.clone();
+        let offer_id = offer(&s).await;
+        let crowd = buyers(&db, 200).await;
+        let tasks: Vec<_> = crowd
+            .into_iter()
+            .map(|b| {
+                let s = s.clone();
+                tokio::spawn(async move { market::hold(&s, &b, offer_id, PRICE).await })
+            })
+            .collect();
+        let mut held = 0;
+        for t in tasks {
+            match t.await.unwrap().unwrap() {
+                Hold::Held(_) => held += 1,
+                Hold::Taken => {}
+            }
+        }
+        assert_eq!(held, 1);
+        let orders = s.store.orders_of_offer(offer_id).await.unwrap();
+        assert_eq!(orders.len(), 1, "the others stored nothing");
+        assert_eq!(orders[0].state, "held");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_lapsed_hold_frees_the_tree_and_the_same_buyer_gets_their_hold_back() {
+    on_both(|db| async move {
+        let s = &db.services;
+        let offer_id = offer(s).await;
+        let [a, b] = <[Actor; 2]>::try_from(buyers(&db, 2).await).unwrap();
+        let Hold::Held(first) = market::hold(s, &a, offer_id, PRICE).await.unwrap() else {
+            panic!()
+        };
+        let Hold::Held(again) = market::hold(s, &a, offer_id, PRICE).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(first, again, "a second click is the same hold");
+        assert_eq!(
+            market::hold(s, &b, offer_id, PRICE).await.unwrap(),
+            Hold::Taken
+        );
+        // A's hold lapses (15 minutes pass).
+        db.raw_execute(&format!(
+            "UPDATE orders SET held_until = 1 WHERE id = {}",
+            first.id
+        ))
+        .await
+        .unwrap();
+        let Hold::Held(second) = market::hold(s, &b, offer_id, PRICE).await.unwrap() else {
+            panic!("freed")
+        };
+        assert_eq!(second.buyer_id, b.user_id);
+        let states: Vec<String> = s
+            .store
+            .orders_of_offer(offer_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.state)
+            .collect();
+        assert_eq!(states, ["expired", "held"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_payment_report_settles_its_order_once_and_the_adoption_is_logged_without_the_buyer() {
+    on_both(|db| async move {
+        let s = &db.services;
+        let offer_id = offer(s).await;
+        let [a, b] = <[Actor; 2]>::try_from(buyers(&db, 2).await).unwrap();
+        let Hold::Held(order) = market::hold(s, &a, offer_id, PRICE).await.unwrap() else { panic!() };
+        let settle = |r: &'static str, amount: i64, paid: bool| market::settle(s, "vnpay", r, &order.code, amount, paid, "raw");
+        assert_eq!(settle("T1", PRICE - 1, true).await.unwrap(), Some(Applied::WrongAmount));
+        assert_eq!(market::settle(s, "vnpay", "T1", "GOCNOSUCH", PRICE, true, "raw").await.unwrap(), None);
+        assert_eq!(settle("T1", PRICE, true).await.unwrap(), Some(Applied::Confirmed));
+        for _ in 0..10 {
+            assert_eq!(settle("T1", PRICE, true).await.unwrap(), Some(Applied::Replayed));
+        }
+        assert_eq!(settle("T2", PRICE, true).await.unwrap(), Some(Applied::AlreadySettled), "a second payment");
+        assert_eq!(settle("T3", PRICE, false).await.unwrap(), Some(Applied::AlreadySettled), "a late failure");
+        let orders = s.store.orders_of_offer(offer_id).await.unwrap();
+        assert_eq!(orders[0].state, "paid");
+        assert_eq!(market::hold(s, &b, offer_id, PRICE).await.unwrap(), Hold::Taken, "adopted");
+        let events = s.store.payment_events_of(order.id).await.unwrap();
+        let outcomes: Vec<&str> = events.iter().map(|(o, _)| o.as_str()).collect();
+        assert_eq!(outcomes.iter().filter(|o| **o == "paid").count(), 1);
+        assert_eq!(outcomes.len(), 14, "every report is on record: {outcomes:?}");
+
+        // The tree's chain: registered, then adopted under a pseudonym.
+        let h = server::log::export_tree(&s.store, &s.sealer, "https://goc.example", "NA-LH", "CC001").await.unwrap();
+        let json = serde_json::to_string(&h).unwrap();
+        let summary = TreeHistory::from_json(&json).unwrap().verify().unwrap();
+        let last = summary.entries.last().unwrap();
+        assert!(matches!(&last.kind, Kind::Adopted { adoption, season } if *adoption == market::adoption_id(&order.code) && season == "2027"));
+        assert!(!json.contains(&order.code) && !json.contains("Người mua") && !json.contains("+8490"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failed_payment_frees_the_tree_and_a_late_one_after_another_buyer_is_owed_back() {
+    on_both(|db| async move {
+        let s = &db.services;
+        let offer_id = offer(s).await;
+        let [a, b, c] = <[Actor; 3]>::try_from(buyers(&db, 3).await).unwrap();
+        let Hold::Held(first) = market::hold(s, &a, offer_id, PRICE).await.unwrap() else {
+            panic!()
+        };
+        let r = market::settle(s, "vnpay", "F1", &first.code, PRICE, false, "cancelled")
+            .await
+            .unwrap();
+        assert_eq!(r, Some(Applied::Failed));
+        let Hold::Held(second) = market::hold(s, &b, offer_id, PRICE).await.unwrap() else {
+            panic!("freed")
+        };
+        db.raw_execute(&format!(
+            "UPDATE orders SET held_until = 1 WHERE id = {}",
+            second.id
+        ))
+        .await
+        .unwrap();
+        let Hold::Held(_third) = market::hold(s, &c, offer_id, PRICE).await.unwrap() else {
+            panic!()
+        };
+        // B's money arrives after B's hold lapsed and C took the tree.
+        let r = market::settle(s, "vnpay", "L1", &second.code, PRICE, true, "late")
+            .await
+            .unwrap();
+        assert_eq!(r, Some(Applied::RefundDue));
+        let states: Vec<String> = s
+            .store
+            .orders_of_offer(offer_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.state)
+            .collect();
+        assert_eq!(states, ["cancelled", "refund_due", "held"]);
+    })
+    .await;
+}

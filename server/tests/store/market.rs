@@ -70,6 +70,19 @@ async fn offer(s: &Services) -> i64 {
     id
 }
 
+/// The buyer's hold, which must succeed.
+async fn held(s: &Services, buyer: &Actor, offer_id: i64) -> server::store::OrderRow {
+    match market::hold(s, buyer, offer_id, PRICE).await.unwrap() {
+        Hold::Held(order) => order,
+        Hold::Taken => panic!("{} found the tree taken", buyer.name),
+    }
+}
+
+async fn states(s: &Services, offer_id: i64) -> Vec<String> {
+    let orders = s.store.orders_of_offer(offer_id).await.unwrap();
+    orders.into_iter().map(|o| o.state).collect()
+}
+
 #[tokio::test]
 async fn two_hundred_buyers_at_once_make_exactly_one_hold() {
     on_both(|db| async move {
@@ -104,12 +117,8 @@ async fn a_lapsed_hold_frees_the_tree_and_the_same_buyer_gets_their_hold_back() 
         let s = &db.services;
         let offer_id = offer(s).await;
         let [a, b] = <[Actor; 2]>::try_from(buyers(&db, 2).await).unwrap();
-        let Hold::Held(first) = market::hold(s, &a, offer_id, PRICE).await.unwrap() else {
-            panic!()
-        };
-        let Hold::Held(again) = market::hold(s, &a, offer_id, PRICE).await.unwrap() else {
-            panic!()
-        };
+        let first = held(s, &a, offer_id).await;
+        let again = held(s, &a, offer_id).await;
         assert_eq!(first, again, "a second click is the same hold");
         assert_eq!(
             market::hold(s, &b, offer_id, PRICE).await.unwrap(),
@@ -122,19 +131,9 @@ async fn a_lapsed_hold_frees_the_tree_and_the_same_buyer_gets_their_hold_back() 
         ))
         .await
         .unwrap();
-        let Hold::Held(second) = market::hold(s, &b, offer_id, PRICE).await.unwrap() else {
-            panic!("freed")
-        };
+        let second = held(s, &b, offer_id).await;
         assert_eq!(second.buyer_id, b.user_id);
-        let states: Vec<String> = s
-            .store
-            .orders_of_offer(offer_id)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|o| o.state)
-            .collect();
-        assert_eq!(states, ["expired", "held"]);
+        assert_eq!(states(s, offer_id).await, ["expired", "held"]);
     })
     .await;
 }
@@ -145,7 +144,7 @@ async fn a_payment_report_settles_its_order_once_and_the_adoption_is_logged_with
         let s = &db.services;
         let offer_id = offer(s).await;
         let [a, b] = <[Actor; 2]>::try_from(buyers(&db, 2).await).unwrap();
-        let Hold::Held(order) = market::hold(s, &a, offer_id, PRICE).await.unwrap() else { panic!() };
+        let order = held(s, &a, offer_id).await;
         let settle = |r: &'static str, amount: i64, paid: bool| market::settle(s, "vnpay", r, &order.code, amount, paid, "raw");
         assert_eq!(settle("T1", PRICE - 1, true).await.unwrap(), Some(Applied::WrongAmount));
         assert_eq!(market::settle(s, "vnpay", "T1", "GOCNOSUCH", PRICE, true, "raw").await.unwrap(), None);
@@ -180,39 +179,28 @@ async fn a_failed_payment_frees_the_tree_and_a_late_one_after_another_buyer_is_o
         let s = &db.services;
         let offer_id = offer(s).await;
         let [a, b, c] = <[Actor; 3]>::try_from(buyers(&db, 3).await).unwrap();
-        let Hold::Held(first) = market::hold(s, &a, offer_id, PRICE).await.unwrap() else {
-            panic!()
-        };
+        let first = held(s, &a, offer_id).await;
         let r = market::settle(s, "vnpay", "F1", &first.code, PRICE, false, "cancelled")
             .await
             .unwrap();
         assert_eq!(r, Some(Applied::Failed));
-        let Hold::Held(second) = market::hold(s, &b, offer_id, PRICE).await.unwrap() else {
-            panic!("freed")
-        };
+        let second = held(s, &b, offer_id).await;
         db.raw_execute(&format!(
             "UPDATE orders SET held_until = 1 WHERE id = {}",
             second.id
         ))
         .await
         .unwrap();
-        let Hold::Held(_third) = market::hold(s, &c, offer_id, PRICE).await.unwrap() else {
-            panic!()
-        };
+        let _third = held(s, &c, offer_id).await;
         // B's money arrives after B's hold lapsed and C took the tree.
         let r = market::settle(s, "vnpay", "L1", &second.code, PRICE, true, "late")
             .await
             .unwrap();
         assert_eq!(r, Some(Applied::RefundDue));
-        let states: Vec<String> = s
-            .store
-            .orders_of_offer(offer_id)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|o| o.state)
-            .collect();
-        assert_eq!(states, ["cancelled", "refund_due", "held"]);
+        assert_eq!(
+            states(s, offer_id).await,
+            ["cancelled", "refund_due", "held"]
+        );
     })
     .await;
 }

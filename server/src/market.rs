@@ -173,18 +173,11 @@ pub fn payment_code() -> String {
 }
 
 /// A signed-in buyer clicks "adopt": the tree is held for [`HOLD_MS`] at the offer's price.
-pub async fn hold(s: &Services, actor: &Actor, offer_id: i64, price_vnd: i64) -> Result<Hold> {
+pub async fn hold(s: &Services, actor: &Actor, offer_id: i64) -> Result<Hold> {
     let buyer = actor.account().ok_or(Error::Unauthorized)?;
     let now = now_ms();
     s.store
-        .hold(
-            offer_id,
-            buyer,
-            &payment_code(),
-            price_vnd,
-            now,
-            now + HOLD_MS,
-        )
+        .hold(offer_id, buyer, &payment_code(), now, now + HOLD_MS)
         .await
 }
 

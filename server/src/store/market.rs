@@ -111,15 +111,15 @@ impl Store {
         })
     }
 
-    /// Holds an offer for a buyer until `until`: expires a lapsed hold first, then claims
-    /// the offer; the unique index on live orders lets exactly one claim through however
-    /// many arrive at once. A buyer clicking again gets their running hold back.
+    /// Holds an offer for a buyer until `until`, at the offer's price: expires a lapsed
+    /// hold first, then claims the offer; the unique index on live orders lets exactly one
+    /// claim through however many arrive at once. A buyer clicking again gets their
+    /// running hold back.
     pub async fn hold(
         &self,
         offer_id: i64,
         buyer_id: i64,
         code: &str,
-        amount_vnd: i64,
         now: i64,
         until: i64,
     ) -> Result<Hold> {
@@ -127,10 +127,13 @@ impl Store {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE orders SET state = 'expired' WHERE offer_id = $1 AND state = 'held' AND held_until <= $2")
                 .bind(offer_id).bind(now).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO orders (offer_id, buyer_id, code, amount_vnd, state, held_until, created_at) \
-                 VALUES ($1, $2, $3, $4, 'held', $5, $6)")
-                .bind(offer_id).bind(buyer_id).bind(code).bind(amount_vnd).bind(until).bind(now)
+            let inserted = sqlx::query("INSERT INTO orders (offer_id, buyer_id, code, amount_vnd, state, held_until, created_at) \
+                 SELECT id, $2, $3, price_vnd, 'held', $4, $5 FROM offers WHERE id = $1")
+                .bind(offer_id).bind(buyer_id).bind(code).bind(until).bind(now)
                 .execute(&mut *tx).await?;
+            if inserted.rows_affected() == 0 {
+                return Err(Error::NotFound("offer"));
+            }
             tx.commit().await?;
             Ok(())
         }.await);

@@ -72,7 +72,7 @@ async fn offer(s: &Services) -> i64 {
 
 /// The buyer's hold, which must succeed.
 async fn held(s: &Services, buyer: &Actor, offer_id: i64) -> server::store::OrderRow {
-    match market::hold(s, buyer, offer_id, PRICE).await.unwrap() {
+    match market::hold(s, buyer, offer_id).await.unwrap() {
         Hold::Held(order) => order,
         Hold::Taken => panic!("{} found the tree taken", buyer.name),
     }
@@ -93,7 +93,7 @@ async fn two_hundred_buyers_at_once_make_exactly_one_hold() {
             .into_iter()
             .map(|b| {
                 let s = s.clone();
-                tokio::spawn(async move { market::hold(&s, &b, offer_id, PRICE).await })
+                tokio::spawn(async move { market::hold(&s, &b, offer_id).await })
             })
             .collect();
         let mut held = 0;
@@ -120,10 +120,10 @@ async fn a_lapsed_hold_frees_the_tree_and_the_same_buyer_gets_their_hold_back() 
         let first = held(s, &a, offer_id).await;
         let again = held(s, &a, offer_id).await;
         assert_eq!(first, again, "a second click is the same hold");
-        assert_eq!(
-            market::hold(s, &b, offer_id, PRICE).await.unwrap(),
-            Hold::Taken
-        );
+        assert_eq!(first.amount_vnd, PRICE, "at the offer's price");
+        let none = market::hold(s, &a, offer_id + 1_000).await.unwrap_err();
+        assert_eq!(none.status(), axum::http::StatusCode::NOT_FOUND);
+        assert_eq!(market::hold(s, &b, offer_id).await.unwrap(), Hold::Taken);
         // A's hold lapses (15 minutes pass).
         db.raw_execute(&format!(
             "UPDATE orders SET held_until = 1 WHERE id = {}",
@@ -156,7 +156,7 @@ async fn a_payment_report_settles_its_order_once_and_the_adoption_is_logged_with
         assert_eq!(settle("T3", PRICE, false).await.unwrap(), Some(Applied::AlreadySettled), "a late failure");
         let orders = s.store.orders_of_offer(offer_id).await.unwrap();
         assert_eq!(orders[0].state, "paid");
-        assert_eq!(market::hold(s, &b, offer_id, PRICE).await.unwrap(), Hold::Taken, "adopted");
+        assert_eq!(market::hold(s, &b, offer_id).await.unwrap(), Hold::Taken, "adopted");
         let events = s.store.payment_events_of(order.id).await.unwrap();
         let outcomes: Vec<&str> = events.iter().map(|(o, _)| o.as_str()).collect();
         assert_eq!(outcomes.iter().filter(|o| **o == "paid").count(), 1);

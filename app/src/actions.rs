@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
             "/admin/cooperatives/{coop}/approve",
             post(approve_cooperative),
         )
+        .route("/adopt/{offer}", post(adopt))
         .route("/manage/{coop}/zones", post(add_zone))
         .route("/manage/{coop}/trees", post(add_tree))
         .route("/manage/{coop}/members", post(invite_member))
@@ -816,6 +817,27 @@ async fn job_file(
     let (actor, coop) = signed_in_at(s, &headers, &code).await?;
     let f = s.jobs.file(&actor, coop.id, &job).await?;
     Ok(download(&f.name, f.bytes))
+}
+
+/// A buyer confirms an adoption: the tree is held for them and they go to their order.
+async fn adopt(
+    State(st): State<AppState>,
+    Path(offer): Path<i64>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/adopt/{offer}"), f);
+    let actor = attempt!(sub, sub.actor().await);
+    match attempt!(sub, server::market::hold(sub.s(), &actor, offer).await) {
+        server::store::Hold::Held(order) => see_other(&format!("/orders/{}", order.code), None),
+        server::store::Hold::Taken => {
+            let taken = Error::conflict(
+                "Cây đã có người nhận nuôi (hoặc đang thanh toán) mùa này",
+                "Someone has adopted this tree (or is paying for it) this season",
+            );
+            sub.refuse(taken).await
+        }
+    }
 }
 
 async fn tree_status(

@@ -136,6 +136,47 @@ mod backend {
             .collect()
     }
 
+    /// A tree's offers as its page shows them.
+    pub async fn offers(
+        s: &Services,
+        cooperative_id: i64,
+        tree: &str,
+    ) -> server::error::Result<Vec<crate::model::OfferCard>> {
+        let locale: crate::i18n::Locale = lang().into();
+        let now = server::clock::now_ms();
+        let kg = |g: i64| locale.number(g as f64 / 1000.0, 1);
+        let date =
+            |d: &str| ledger::Date::parse_iso(d).map_or_else(|_| d.to_owned(), |d| locale.date(d));
+        let mut out = Vec::new();
+        for o in s.store.offers_of_tree(cooperative_id, tree).await? {
+            out.push(crate::model::OfferCard {
+                id: o.id,
+                season: format!("{} – {}", date(&o.starts_on), date(&o.ends_on)),
+                price: server::text::vnd(o.price_vnd),
+                expected: format!("{}–{} kg", kg(o.expected_min_g), kg(o.expected_max_g)),
+                guaranteed: format!("{} kg", kg(o.guaranteed_g)),
+                includes: o
+                    .includes
+                    .split(',')
+                    .filter(|i| !i.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                deliveries: o.deliveries,
+                refund_shortfall: o.shortfall_policy == "refund",
+                shortfall_per_kg: server::text::vnd(o.shortfall_vnd_per_kg),
+                available: !s.store.offer_taken(o.id, now).await?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The buyer's address as the request shows it (for VNPay's records).
+    pub fn buyer_ip() -> String {
+        use_context::<axum::http::request::Parts>()
+            .map(|p| server::http::payments::buyer_ip(&p.headers))
+            .unwrap_or_else(|| "127.0.0.1".into())
+    }
+
     pub fn tree_page(
         v: server::trees::TreeView,
         base_url: &str,
@@ -191,6 +232,7 @@ mod backend {
             scanned,
             notes,
             diary,
+            offers: Vec::new(),
             verification: match v.verdict {
                 server::trees::Verdict::Verified { key_id } => Verification::Verified { key_id },
                 server::trees::Verdict::Failed { reason } => Verification::Failed {
@@ -256,15 +298,99 @@ pub async fn get_tree(
         let diary =
             crate::diary_view::diary(&s, v.cooperative_id, &v.tree.code, backend::lang().into())
                 .await?;
-        Ok(backend::tree_page(
-            v,
-            &s.base_url,
-            photos,
-            scanned.is_some(),
-            diary,
-        ))
+        let offers = backend::offers(&s, v.cooperative_id, &v.tree.code).await?;
+        let mut page = backend::tree_page(v, &s.base_url, photos, scanned.is_some(), diary);
+        page.offers = offers;
+        Ok(page)
     };
     backend::found(page.await)
+}
+
+/// One offer for the checkout step.
+#[server(input = GetUrl)]
+pub async fn get_offer(id: i64) -> Result<Option<crate::model::AdoptView>, ServerFnError> {
+    let s = backend::services()?;
+    let signed_in = backend::actor().await?.is_some();
+    let view = async {
+        let o = s
+            .store
+            .offer_by_id(id)
+            .await?
+            .ok_or(server::Error::NotFound("offer"))?;
+        let coop = s
+            .store
+            .cooperative_by_id(o.cooperative_id)
+            .await?
+            .ok_or(server::Error::NotFound("cooperative"))?;
+        let offer = backend::offers(&s, o.cooperative_id, &o.tree_code)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(server::Error::NotFound("offer"))?;
+        Ok(crate::model::AdoptView {
+            offer,
+            tree_code: o.tree_code,
+            coop_code: coop.code,
+            coop_name: coop.name,
+            signed_in,
+        })
+    };
+    backend::found(view.await)
+}
+
+/// A buyer's own order with the ways to pay it; `None` for anyone else.
+#[server(input = GetUrl)]
+pub async fn get_order(code: String) -> Result<Option<crate::model::OrderPage>, ServerFnError> {
+    let s = backend::services()?;
+    let Some(actor) = backend::actor().await? else {
+        return Ok(None);
+    };
+    let page = async {
+        let Some(order) = s
+            .store
+            .order_by_code(&code)
+            .await?
+            .filter(|o| Some(o.buyer_id) == actor.account())
+        else {
+            return Ok(None);
+        };
+        let coop = s
+            .store
+            .cooperative_by_id(order.cooperative_id)
+            .await?
+            .ok_or(server::Error::NotFound("cooperative"))?;
+        let live = order.state == "held" && order.held_until > server::clock::now_ms();
+        let pay = if live {
+            let ip = backend::buyer_ip();
+            Some(server::payments::checkout(&s, &coop, &order, &ip, backend::lang()).await?)
+        } else {
+            None
+        };
+        let locale: crate::i18n::Locale = backend::lang().into();
+        Ok(Some(crate::model::OrderPage {
+            state: if order.state == "held" && !live {
+                "expired".into()
+            } else {
+                order.state.clone()
+            },
+            amount: server::text::vnd(order.amount_vnd),
+            held_until: crate::diary_view::moment(order.held_until, locale).0,
+            coop_code: coop.code,
+            coop_name: coop.name,
+            tree_code: order.tree_code.clone(),
+            season: order.season.clone(),
+            vnpay_url: pay.as_ref().and_then(|p| p.vnpay_url.clone()),
+            transfer: pay.and_then(|p| p.vietqr).map(|t| crate::model::Transfer {
+                qr_svg: t.qr_svg,
+                bin: t.bin,
+                account: t.account,
+                name: t.name,
+                memo: t.memo,
+            }),
+            code: order.code,
+        }))
+    };
+    page.await.map_err(backend::internal)
 }
 
 /// The signed-in person and their cooperatives; `None` for a visitor.

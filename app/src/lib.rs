@@ -18,9 +18,9 @@ use leptos_router::{path, SsrMode};
 
 use crate::i18n::{use_locale, Locale, Msg};
 use crate::pages::{
-    AccountPage, CooperativePage, FarmHomePage, FarmPage, FarmTreePage, HomePage, JobPage,
-    JoinPage, LogInPage, ManageCoopPage, ManageDiaryPage, ManageHomePage, ManageTreePage, NotFound,
-    ResetPage, SignUpPage, TreePage,
+    AccountPage, AdoptPage, CooperativePage, FarmHomePage, FarmPage, FarmTreePage, HomePage,
+    JobPage, JoinPage, LogInPage, ManageCoopPage, ManageDiaryPage, ManageHomePage, ManageTreePage,
+    NotFound, OrderPage, ResetPage, SignUpPage, TreePage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -79,6 +79,8 @@ fn ships_no_wasm() -> bool {
                 || path == "/farm"
                 || path.starts_with("/farm/")
                 || (path.starts_with("/manage/") && path.ends_with("/diary"))
+                || path.starts_with("/adopt/")
+                || path.starts_with("/orders/")
         })
     }
     #[cfg(not(feature = "ssr"))]
@@ -178,6 +180,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/manage/:coop/t/:tree") view=ManageTreePage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/:coop/diary") view=ManageDiaryPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm") view=FarmHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/adopt/:offer") view=AdoptPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/:code") view=OrderPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm/:coop") view=FarmPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm/:coop/t/:tree") view=FarmTreePage ssr=SsrMode::Async/>
                 </Routes>

@@ -142,7 +142,9 @@ struct LabelsArgs {
 }
 
 impl Opts {
-    fn config(&self) -> Result<Config, server::Error> {
+    /// The configuration; `bound` is the address the server listens on, which makes the
+    /// default base URL when GOC_BASE_URL is unset (a `:0` port is known only then).
+    fn config(&self, bound: Option<SocketAddr>) -> Result<Config, server::Error> {
         let secret = match &self.secret {
             Some(s) => SecretString::from(s.clone()),
             None => server::config::load_or_create_secret(&self.secret_file)?,
@@ -150,7 +152,7 @@ impl Opts {
         let base_url = self
             .base_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.listen));
+            .unwrap_or_else(|| format!("http://{}", bound.unwrap_or(self.listen)));
         if self.insecure_key_seed.is_some() && base_url.starts_with("https://") {
             return Err(server::Error::Config(
                 "GOC_INSECURE_KEY_SEED makes signing keys predictable: tests on http only".into(),
@@ -222,11 +224,17 @@ async fn main() -> ExitCode {
 }
 
 async fn start(opts: &Opts) -> Result<Services, server::Error> {
-    Services::start(&opts.config()?).await
+    Services::start(&opts.config(None)?).await
 }
 
 async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
-    let services = start(opts).await?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| server::Error::io(&format!("listening on {}", opts.listen), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| server::Error::io("reading the address", e))?;
+    let services = Services::start(&opts.config(Some(addr))?).await?;
     if demo_if_empty && services.store.count_cooperatives().await? == 0 {
         server::demo::load(&services).await?;
         tracing::info!("loaded the demo data set");
@@ -293,12 +301,6 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
         .layer(axum::middleware::from_fn(server::http::edge::conditional))
         .layer(axum::middleware::from_fn(server::http::edge::headers))
         .layer(tower_http::compression::CompressionLayer::new());
-    let listener = tokio::net::TcpListener::bind(opts.listen)
-        .await
-        .map_err(|e| server::Error::io(&format!("listening on {}", opts.listen), e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| server::Error::io("reading the address", e))?;
     // The run command and the tests read this line to know the app is up.
     println!("Gốc is serving on http://{addr}");
     // The peer's address reaches handlers (the login throttle counts per client).

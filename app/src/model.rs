@@ -72,6 +72,55 @@ pub struct TreePage {
     pub notes: Vec<String>,
     /// The care diary, checked against the stored chain.
     pub diary: Diary,
+    /// Seasons of this tree's care for sale, latest first.
+    pub offers: Vec<OfferCard>,
+}
+
+/// An adoption offer as the tree page shows it, in the reader's language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfferCard {
+    pub id: i64,
+    /// "01/03/2027 – 31/10/2027".
+    pub season: String,
+    /// "6.000.000 đ".
+    pub price: String,
+    /// "35–50 kg".
+    pub expected: String,
+    pub guaranteed: String,
+    /// Keys of `server::market::INCLUDES`.
+    pub includes: Vec<String>,
+    pub deliveries: i64,
+    pub refund_shortfall: bool,
+    /// The price per kg a shortfall is made good at.
+    pub shortfall_per_kg: String,
+    /// No one holds or has adopted it.
+    pub available: bool,
+}
+
+/// A buyer's order, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderPage {
+    pub code: String,
+    pub state: String,
+    pub amount: String,
+    /// When the hold ends, as the reader writes times (Vietnam's time).
+    pub held_until: String,
+    pub coop_code: String,
+    pub coop_name: String,
+    pub tree_code: String,
+    pub season: String,
+    pub vnpay_url: Option<String>,
+    pub transfer: Option<Transfer>,
+}
+
+/// A VietQR transfer's QR and details.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transfer {
+    pub qr_svg: String,
+    pub bin: String,
+    pub account: String,
+    pub name: String,
+    pub memo: String,
 }
 
 /// A tree photo, by its content hash.
@@ -310,4 +359,14 @@ pub struct ReportLine {
     pub what: String,
     pub who: String,
     pub flag: Option<String>,
+}
+
+/// The checkout step: one offer, and whether the reader is signed in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdoptView {
+    pub offer: OfferCard,
+    pub tree_code: String,
+    pub coop_code: String,
+    pub coop_name: String,
+    pub signed_in: bool,
 }

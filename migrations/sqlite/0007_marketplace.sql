@@ -60,3 +60,18 @@ CREATE TABLE payment_events (
 CREATE UNIQUE INDEX payment_events_applied_once ON payment_events (provider, provider_ref)
     WHERE outcome IN ('paid', 'failed');
 CREATE INDEX payment_events_by_order ON payment_events (order_id);
+
+-- The payment providers a cooperative takes: VNPay (its merchant terminal) and VietQR
+-- transfers to its bank account, confirmed by Casso's feed. `account` is the terminal code
+-- or `bin:number`: reports find their cooperative by it. Public settings as JSON; the
+-- provider's secret sealed like signing keys, never logged nor in the public log.
+CREATE TABLE payment_providers (
+    cooperative_id INTEGER NOT NULL REFERENCES cooperatives (id),
+    provider       TEXT    NOT NULL CHECK (provider IN ('vnpay', 'vietqr')),
+    account        TEXT    NOT NULL,
+    settings       TEXT    NOT NULL,
+    secret_sealed  BLOB    NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    PRIMARY KEY (cooperative_id, provider)
+);
+CREATE UNIQUE INDEX payment_providers_by_account ON payment_providers (provider, account);

@@ -8,6 +8,8 @@ use crate::clock::now_ms;
 use crate::cooperatives::{self, NewCooperative};
 use crate::error::{Error, Result};
 use crate::log::entry_now;
+use crate::market::{self, NewOffer};
+use crate::payments::providers;
 use crate::services::Services;
 use crate::trees::{self, NewTree};
 use crate::zones::{self, subject_key, NewZone};
@@ -32,6 +34,8 @@ struct DemoCoop {
     tree_prefix: &'static str,
     trees: u32,
     zones: &'static [DemoZone],
+    /// A season of care for sale on the first trees: price, expected kg, guaranteed kg.
+    offer: (i64, (f64, f64), f64),
 }
 
 const COOPS: &[DemoCoop] = &[
@@ -45,6 +49,8 @@ const COOPS: &[DemoCoop] = &[
         varieties: &["Na dai", "Na bở", "Na Thái"],
         tree_prefix: "CC",
         trees: 24,
+        // CONTEXT.md: about 6 million VND a year for a custard-apple tree's care.
+        offer: (6_000_000, (35.0, 50.0), 25.0),
         zones: &[
             DemoZone {
                 code: Some("VN-TN-VNH-LHN-001-2023"),
@@ -72,6 +78,8 @@ const COOPS: &[DemoCoop] = &[
         varieties: &["Xoài cát Hòa Lộc", "Xoài cát chu", "Xoài keo"],
         tree_prefix: "XM",
         trees: 20,
+        // Mỹ Xương's mango trees sell at 4–7 million VND.
+        offer: (5_500_000, (60.0, 90.0), 45.0),
         zones: &[
             DemoZone {
                 code: Some("VN-DTOR-0017"),
@@ -170,6 +178,43 @@ pub async fn load(s: &Services) -> Result<()> {
                     )
                     .await?;
             }
+        }
+        // The first five trees are for adoption next season, paid through the sandbox
+        // gateway where it runs (plain-http instances).
+        let (price, expected, floor) = c.offer;
+        let offer = NewOffer::parse(
+            "2027-03-01",
+            "2027-10-31",
+            price,
+            expected,
+            floor,
+            &["care", "delivery", "visits", "naming"],
+            2,
+            false,
+            60_000,
+        )?;
+        for n in 1..=5 {
+            market::publish(
+                s,
+                &system,
+                &coop,
+                &format!("{}{n:03}", c.tree_prefix),
+                &offer,
+            )
+            .await?;
+        }
+        if providers::sandbox_enabled(s) {
+            let sandbox = format!("{}{}", s.base_url, providers::SANDBOX_PATH);
+            let tmn = format!("SBX{:05}", coop.id);
+            providers::set_vnpay(
+                s,
+                &system,
+                &coop,
+                &tmn,
+                &crate::accounts::random_token()?,
+                &sandbox,
+            )
+            .await?;
         }
     }
     Ok(())

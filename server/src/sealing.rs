@@ -64,20 +64,7 @@ impl Sealer {
 
     /// Returns `nonce (12 bytes) || ciphertext+tag`.
     pub fn seal(&self, seed: &[u8; 32], cooperative: &str) -> Result<Vec<u8>> {
-        let mut nonce = [0u8; 12];
-        getrandom::getrandom(&mut nonce)
-            .map_err(|e| Error::Internal(format!("randomness: {e}")))?;
-        let ct = self
-            .cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: seed,
-                    aad: cooperative.as_bytes(),
-                },
-            )
-            .map_err(|_| Error::Internal("sealing a signing key failed".into()))?;
-        Ok([nonce.as_slice(), &ct].concat())
+        self.seal_bytes(seed, cooperative.as_bytes())
     }
 
     pub fn open(&self, sealed: &[u8], cooperative: &str) -> Result<ledger::SigningKey> {
@@ -86,22 +73,45 @@ impl Sealer {
                 "signing key of {cooperative} does not open: wrong GOC_SECRET?"
             ))
         };
-        if sealed.len() < 12 {
-            return Err(fail());
-        }
-        let (nonce, ct) = sealed.split_at(12);
         let seed = self
-            .cipher
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ct,
-                    aad: cooperative.as_bytes(),
-                },
-            )
-            .map_err(|_| fail())?;
+            .open_bytes(sealed, cooperative.as_bytes())
+            .ok_or_else(fail)?;
         let seed: [u8; 32] = seed.try_into().map_err(|_| fail())?;
         Ok(ledger::SigningKey::from_seed(&seed))
+    }
+
+    /// Seals another secret of a cooperative (a payment provider's key), bound to `label`
+    /// (`payments:NA-LH:vnpay`): sealed for one use, it opens for no other.
+    pub fn seal_secret(&self, secret: &SecretString, label: &str) -> Result<Vec<u8>> {
+        self.seal_bytes(secret.expose_secret().as_bytes(), label.as_bytes())
+    }
+
+    pub fn open_secret(&self, sealed: &[u8], label: &str) -> Result<SecretString> {
+        self.open_bytes(sealed, label.as_bytes())
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(SecretString::from)
+            .ok_or_else(|| Error::Internal(format!("{label} does not open: wrong GOC_SECRET?")))
+    }
+
+    fn seal_bytes(&self, msg: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
+        let mut nonce = [0u8; 12];
+        getrandom::getrandom(&mut nonce)
+            .map_err(|e| Error::Internal(format!("randomness: {e}")))?;
+        let ct = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg, aad })
+            .map_err(|_| Error::Internal("sealing a secret failed".into()))?;
+        Ok([nonce.as_slice(), &ct].concat())
+    }
+
+    fn open_bytes(&self, sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+        if sealed.len() < 12 {
+            return None;
+        }
+        let (nonce, ct) = sealed.split_at(12);
+        self.cipher
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
+            .ok()
     }
 }
 

@@ -98,9 +98,30 @@ fn clean((vi, en): (&str, &str), value: &str) -> Result<String> {
     Ok(value.nfc().collect::<String>().trim().to_owned())
 }
 
+/// Money as Vietnamese write it: dots grouping thousands, then `đ` ("5.500.000 đ").
+pub fn vnd(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    format!("{}{out} đ", if amount < 0 { "-" } else { "" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_is_grouped_the_vietnamese_way() {
+        assert_eq!(vnd(5_500_000), "5.500.000 đ");
+        assert_eq!(vnd(999), "999 đ");
+        assert_eq!(vnd(1_000), "1.000 đ");
+        assert_eq!(vnd(-60_000), "-60.000 đ");
+    }
 
     const NAME: (&str, &str) = ("tên", "name");
 

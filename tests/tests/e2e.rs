@@ -3,6 +3,7 @@
 
 mod diary;
 mod manage;
+mod payments;
 mod photos;
 mod support;
 

@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod adopt;
 mod auth;
 mod cooperative;
 mod diary_report;
@@ -10,6 +11,7 @@ mod manage;
 mod timeline;
 mod tree;
 
+pub use adopt::{AdoptPage, OfferTerms, OrderPage};
 pub use auth::{AccountPage, JoinPage, LogInPage, ResetPage, SignUpPage};
 pub use cooperative::CooperativePage;
 pub use diary_report::ManageDiaryPage;

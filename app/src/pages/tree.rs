@@ -82,6 +82,17 @@ mod ssr {
                     " "
                     {t.species.clone()}
                 </h1>
+                {t.offers.first().cloned().map(|o| view! {
+                    <section class="offer" aria-labelledby="offer-title">
+                        <h2 id="offer-title">{Msg::AdoptThisTree.text(l)}</h2>
+                        <crate::pages::OfferTerms o=o.clone()/>
+                        {if o.available {
+                            view! { <a class="button primary sticky-action" href=format!("/adopt/{}", o.id)>{Msg::AdoptThisTree.text(l)}</a> }.into_any()
+                        } else {
+                            view! { <p class="muted">{Msg::AlreadyAdopted.text(l)}</p> }.into_any()
+                        }}
+                    </section>
+                })}
                 <dl class="facts">
                     <dt>{Msg::Variety.text(l)}</dt><dd>{t.variety.clone()}</dd>
                     <dt>{Msg::Planted.text(l)}</dt><dd><time datetime=t.planted_on.clone()>{t.planted_shown.clone()}</time></dd>

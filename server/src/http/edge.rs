@@ -27,7 +27,7 @@ const NON_PAGE_POLICY: &str =
 pub fn is_private(path: &str) -> bool {
     [
         "/manage", "/account", "/signup", "/login", "/join", "/reset", "/admin", "/logout",
-        "/farm", "/api/v1",
+        "/farm", "/api/v1", "/adopt", "/orders",
     ]
     .iter()
     .any(|p| path == *p || path.starts_with(&format!("{p}/")) || path.starts_with(&format!("{p}?")))

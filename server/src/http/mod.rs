@@ -7,6 +7,7 @@ pub mod diary;
 pub mod edge;
 pub mod localize;
 pub mod metrics;
+pub mod payments;
 pub mod pwa;
 pub mod redirect;
 pub mod session;
@@ -32,6 +33,7 @@ pub fn router() -> Router<Services> {
         .route("/api/trees/{coop}/{tree}/history", get(tree_history))
         .route("/photos/{hash}/{size}", get(photo))
         .merge(diary::router())
+        .merge(payments::router())
 }
 
 /// 200 when the database answers, 503 otherwise.

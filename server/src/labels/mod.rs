@@ -9,7 +9,7 @@ mod fonts;
 mod layout;
 mod pdf;
 mod png;
-mod qr;
+pub mod qr;
 mod select;
 mod svg;
 

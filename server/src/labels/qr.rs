@@ -62,4 +62,23 @@ impl QrMatrix {
     pub fn outer_width(&self) -> usize {
         self.width + 2 * QUIET_ZONE
     }
+
+    /// The code as a standalone SVG (one path of runs, the quiet zone included), scaled
+    /// by the page: sharp at any size, a few KB.
+    pub fn svg(&self, title: &str) -> String {
+        let w = self.outer_width();
+        let mut d = String::new();
+        for (row, col, len) in &self.runs {
+            d.push_str(&format!(
+                "M{} {}h{len}v1h-{len}z",
+                col + QUIET_ZONE,
+                row + QUIET_ZONE
+            ));
+        }
+        let title = title.replace('&', "&amp;").replace('<', "&lt;");
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {w}\" role=\"img\" shape-rendering=\"crispEdges\">\
+             <title>{title}</title><rect width=\"{w}\" height=\"{w}\" fill=\"#fff\"/><path d=\"{d}\" fill=\"#000\"/></svg>"
+        )
+    }
 }

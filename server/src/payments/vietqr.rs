@@ -48,6 +48,14 @@ impl Account {
             number: number.into(),
         })
     }
+
+    pub fn bin(&self) -> &str {
+        &self.bin
+    }
+
+    pub fn number(&self) -> &str {
+        &self.number
+    }
 }
 
 /// A transfer to request: amount in VND (none: the payer types it), an optional bill

@@ -80,6 +80,11 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(code).fetch_optional(p).await)?)
     }
 
+    pub async fn cooperative_by_id(&self, id: i64) -> Result<Option<CooperativeRow>> {
+        let sql = format!("SELECT {COOPERATIVE_COLUMNS} FROM cooperatives WHERE id = $1");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?)
+    }
+
     pub async fn cooperative_by_code(&self, code: &str) -> Result<Option<CooperativeRow>> {
         let sql = format!("SELECT {COOPERATIVE_COLUMNS} FROM cooperatives WHERE code = $1");
         Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(code).fetch_optional(p).await)?)

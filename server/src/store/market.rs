@@ -266,3 +266,122 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(order_id).fetch_all(p).await)?)
     }
 }
+
+/// A payment provider a cooperative configured, its secret still sealed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProviderRow {
+    pub cooperative_id: i64,
+    pub provider: String,
+    pub account: String,
+    pub settings: String,
+    pub secret_sealed: Vec<u8>,
+}
+
+impl Store {
+    /// Sets (or replaces) a cooperative's provider; an account another cooperative
+    /// configured is a conflict.
+    pub async fn set_provider(&self, row: &ProviderRow, at: i64) -> Result<()> {
+        const SQL: &str = "INSERT INTO payment_providers \
+             (cooperative_id, provider, account, settings, secret_sealed, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cooperative_id, provider) DO UPDATE SET \
+             account = excluded.account, settings = excluded.settings, \
+             secret_sealed = excluded.secret_sealed, updated_at = excluded.updated_at";
+        let r: Result<()> = on_pool!(self, p => sqlx::query(SQL)
+            .bind(row.cooperative_id).bind(&row.provider).bind(&row.account).bind(&row.settings)
+            .bind(&row.secret_sealed).bind(at)
+            .execute(p).await.map(|_| ()).map_err(Error::from));
+        r.map_err(|e| {
+            if e.is_unique_violation() {
+                Error::conflict(
+                    "Tài khoản thanh toán này đã thuộc một hợp tác xã khác",
+                    "This payment account belongs to another cooperative",
+                )
+            } else {
+                e
+            }
+        })
+    }
+
+    /// A cooperative's provider of this kind.
+    pub async fn provider_of(
+        &self,
+        cooperative_id: i64,
+        provider: &str,
+    ) -> Result<Option<ProviderRow>> {
+        const SQL: &str = "SELECT cooperative_id, provider, account, settings, secret_sealed \
+             FROM payment_providers WHERE cooperative_id = $1 AND provider = $2";
+        Ok(
+            on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).bind(provider).fetch_optional(p).await)?,
+        )
+    }
+
+    /// The provider with this account (a VNPay terminal code), whichever cooperative's.
+    pub async fn provider_by_account(
+        &self,
+        provider: &str,
+        account: &str,
+    ) -> Result<Option<ProviderRow>> {
+        const SQL: &str = "SELECT cooperative_id, provider, account, settings, secret_sealed \
+             FROM payment_providers WHERE provider = $1 AND account = $2";
+        Ok(
+            on_pool!(self, p => sqlx::query_as(SQL).bind(provider).bind(account).fetch_optional(p).await)?,
+        )
+    }
+}
+
+/// An offer with its tree and cooperative, as checkout and the tree page need it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OfferRow {
+    pub id: i64,
+    pub cooperative_id: i64,
+    pub coop_code: String,
+    pub tree_code: String,
+    pub season: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub price_vnd: i64,
+    pub expected_min_g: i64,
+    pub expected_max_g: i64,
+    pub guaranteed_g: i64,
+    pub includes: String,
+    pub deliveries: i64,
+    pub shortfall_policy: String,
+    pub shortfall_vnd_per_kg: i64,
+}
+
+const OFFER: &str =
+    "SELECT f.id, f.cooperative_id, c.code AS coop_code, t.code AS tree_code, f.season, \
+     f.starts_on, f.ends_on, f.price_vnd, f.expected_min_g, f.expected_max_g, f.guaranteed_g, \
+     f.includes, f.deliveries, f.shortfall_policy, f.shortfall_vnd_per_kg \
+     FROM offers f JOIN trees t ON t.id = f.tree_id JOIN cooperatives c ON c.id = f.cooperative_id";
+
+impl Store {
+    pub async fn offer_by_id(&self, id: i64) -> Result<Option<OfferRow>> {
+        let sql = format!("{OFFER} WHERE f.id = $1");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?)
+    }
+
+    /// A tree's offers, latest season first.
+    pub async fn offers_of_tree(
+        &self,
+        cooperative_id: i64,
+        tree_code: &str,
+    ) -> Result<Vec<OfferRow>> {
+        let sql = format!(
+            "{OFFER} WHERE f.cooperative_id = $1 AND t.code = $2 ORDER BY f.starts_on DESC"
+        );
+        Ok(
+            on_pool!(self, p => sqlx::query_as(&sql).bind(cooperative_id).bind(tree_code).fetch_all(p).await)?,
+        )
+    }
+}
+
+impl Store {
+    /// Whether a buyer holds (and the hold runs at `now`) or has adopted the offer.
+    pub async fn offer_taken(&self, offer_id: i64, now: i64) -> Result<bool> {
+        const SQL: &str = "SELECT COUNT(*) FROM orders WHERE offer_id = $1 \
+             AND (state = 'paid' OR (state = 'held' AND held_until > $2))";
+        let n: i64 = on_pool!(self, p => sqlx::query_scalar(SQL).bind(offer_id).bind(now).fetch_one(p).await)?;
+        Ok(n > 0)
+    }
+}

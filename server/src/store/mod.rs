@@ -25,7 +25,7 @@ use sqlx::sqlite::{
 
 pub use diary::{DiaryAppend, DiaryPhoto, Stored};
 pub use log::{AuditRow, BoxedEntry, MakeEntry};
-pub use market::{Applied, Hold, OfferInsert, OrderRow, PaymentReport};
+pub use market::{Applied, Hold, OfferInsert, OfferRow, OrderRow, PaymentReport, ProviderRow};
 pub use rows::*;
 
 use crate::error::{Error, Result};

@@ -1,0 +1,195 @@
+//! The buyer's checkout: `/adopt/:offer` (what the season gives, sign in, confirm: the
+//! tree is held for 15 minutes) and `/orders/:code` (pay by VNPay or a VietQR transfer;
+//! the order's state, which only a provider's signed report changes). Server-rendered,
+//! no wasm; the order page re-reads itself while payment runs.
+
+crate::pages::server_only_page!(AdoptPage => ssr::adopt_page());
+crate::pages::server_only_page!(OrderPage => ssr::order_page());
+
+/// What an offer includes, in the reader's language.
+pub fn inclusion(key: &str, l: crate::i18n::Locale) -> &'static str {
+    use crate::i18n::Msg;
+    match key {
+        "care" => Msg::IncCare,
+        "delivery" => Msg::IncDelivery,
+        "pickup" => Msg::IncPickup,
+        "visits" => Msg::IncVisits,
+        "naming" => Msg::IncNaming,
+        "sign" => Msg::IncSign,
+        _ => Msg::IncNoChemicals,
+    }
+    .text(l)
+}
+
+/// An offer's terms: season, price, yields, what is included, the short-harvest rule.
+#[leptos::component]
+pub fn OfferTerms(o: crate::model::OfferCard) -> impl leptos::IntoView {
+    use crate::i18n::{use_locale, Msg};
+    use leptos::prelude::*;
+    let l = use_locale();
+    view! {
+        <dl class="facts offer-terms">
+            <dt>{Msg::OfferSeason.text(l)}</dt><dd>{o.season.clone()}</dd>
+            <dt>{Msg::OfferPrice.text(l)}</dt><dd class="price">{o.price.clone()}</dd>
+            <dt>{Msg::ExpectedYield.text(l)}</dt><dd>{o.expected.clone()}</dd>
+            <dt>{Msg::GuaranteedYield.text(l)}</dt><dd>{o.guaranteed.clone()}</dd>
+        </dl>
+        <p><strong>{Msg::OfferIncludes.text(l)}</strong></p>
+        <ul class="includes">
+            {o.includes.iter().map(|i| view! { <li>{inclusion(i, l)}</li> }).collect_view()}
+            {(o.deliveries > 0).then(|| view! { <li>{format!("{} {}", o.deliveries, Msg::Deliveries.text(l))}</li> })}
+        </ul>
+        <p class="muted">
+            {if o.refund_shortfall { Msg::ShortfallRefund.text(l) } else { Msg::ShortfallCredit.text(l) }}
+            " "{o.shortfall_per_kg.clone()}
+        </p>
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use leptos::prelude::*;
+    use leptos_router::hooks::use_params_map;
+
+    use super::OfferTerms;
+    use crate::api::{get_offer, get_order};
+    use crate::forms::PostForm;
+    use crate::i18n::{use_locale, Msg};
+    use crate::model::{AdoptView, OrderPage};
+    use crate::pages::message;
+
+    pub fn adopt_page() -> AnyView {
+        let l = use_locale();
+        let params = use_params_map();
+        let offer = Resource::new(
+            move || {
+                params
+                    .read()
+                    .get("offer")
+                    .and_then(|o| o.parse::<i64>().ok())
+                    .unwrap_or(0)
+            },
+            get_offer,
+        );
+        view! {
+            <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
+                {move || Suspend::new(async move {
+                    match offer.await {
+                        Err(_) => message(Msg::ServerError).into_any(),
+                        Ok(None) => message(Msg::PageNotFound).into_any(),
+                        Ok(Some(v)) => view! { <Adopt v/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+        .into_any()
+    }
+
+    #[component]
+    fn Adopt(v: AdoptView) -> AnyView {
+        let l = use_locale();
+        let here = format!("/adopt/{}", v.offer.id);
+        let tree = format!("/t/{}/{}", v.coop_code, v.tree_code);
+        let step = if !v.offer.available {
+            view! { <p class="notice" role="status">{Msg::AlreadyAdopted.text(l)}</p> }.into_any()
+        } else if !v.signed_in {
+            view! {
+                <section class="notice" role="status">
+                    <p>{Msg::SignInFirst.text(l)}</p>
+                    <p><a class="button primary" href=format!("/login?next={here}")>{Msg::LogIn.text(l)}</a>
+                       " · " <a href=format!("/signup?next={here}")>{Msg::SignUp.text(l)}</a></p>
+                </section>
+            }
+            .into_any()
+        } else {
+            view! {
+                <PostForm id="adopt" action=here.clone()>
+                    <button type="submit" class="primary sticky-action">{Msg::AdoptThisTree.text(l)}</button>
+                </PostForm>
+            }
+            .into_any()
+        };
+        view! {
+            <leptos_meta::Title text=format!("{} {} · {}", Msg::AdoptThisTree.text(l), v.tree_code, v.coop_name)/>
+            <p><a href=tree.clone()>{"← "}{v.tree_code.clone()}</a></p>
+            <h1>{Msg::AdoptThisTree.text(l)}" "<span class="code">{v.tree_code.clone()}</span></h1>
+            <p>{v.coop_name.clone()}</p>
+            <OfferTerms o=v.offer.clone()/>
+            {step}
+        }
+        .into_any()
+    }
+
+    pub fn order_page() -> AnyView {
+        let l = use_locale();
+        let params = use_params_map();
+        let order = Resource::new(
+            move || params.read().get("code").unwrap_or_default(),
+            get_order,
+        );
+        view! {
+            <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
+                {move || Suspend::new(async move {
+                    match order.await {
+                        Err(_) => message(Msg::ServerError).into_any(),
+                        Ok(None) => message(Msg::OrderNotFound).into_any(),
+                        Ok(Some(o)) => view! { <Order o/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+        .into_any()
+    }
+
+    #[component]
+    fn Order(o: OrderPage) -> AnyView {
+        let l = use_locale();
+        let tree = format!("/t/{}/{}", o.coop_code, o.tree_code);
+        let state = match o.state.as_str() {
+            "paid" => view! { <p class="badge ok" role="status">{"✔ "}{Msg::OrderPaid.text(l)}</p> }.into_any(),
+            "expired" => view! { <p class="notice" role="status">{Msg::OrderExpired.text(l)}</p> }.into_any(),
+            "cancelled" => view! { <p class="notice" role="status">{Msg::OrderCancelled.text(l)}</p> }.into_any(),
+            "refund_due" => view! { <p class="notice" role="status">{Msg::OrderRefundDue.text(l)}</p> }.into_any(),
+            _ => view! {
+                // Re-read while payment runs: a transfer is confirmed by the bank's feed.
+                <leptos_meta::Meta http_equiv="refresh" content="15"/>
+                <p role="status">{Msg::OrderHeldUntil.text(l)}" "<strong>{o.held_until.clone()}</strong></p>
+                {o.vnpay_url.clone().map(|u| view! {
+                    <p><a class="button primary sticky-action" href=u>{Msg::PayWithVnpay.text(l)}</a></p>
+                })}
+                {o.transfer.clone().map(|t| view! {
+                    <section class="transfer">
+                        <h2>{Msg::PayByTransfer.text(l)}</h2>
+                        <div class="qr" inner_html=t.qr_svg.clone()></div>
+                        <p class="muted">{Msg::TransferHowTo.text(l)}</p>
+                        <dl class="facts">
+                            <dt>{Msg::MoneyAmount.text(l)}</dt><dd class="price">{o.amount.clone()}</dd>
+                            <dt>{Msg::TransferMemo.text(l)}</dt><dd class="code">{t.memo.clone()}</dd>
+                            <dt>{Msg::AccountNumber.text(l)}</dt><dd class="code">{t.account.clone()}</dd>
+                            <dt>{Msg::AccountHolder.text(l)}</dt><dd>{t.name.clone()}</dd>
+                            <dt>{Msg::BankBin.text(l)}</dt><dd>{t.bin.clone()}</dd>
+                        </dl>
+                    </section>
+                })}
+                {(o.vnpay_url.is_none() && o.transfer.is_none()).then(|| view! {
+                    <p class="notice">{Msg::NoPaymentMethod.text(l)}</p>
+                })}
+                <p><a href="">{Msg::CheckPayment.text(l)}</a></p>
+            }
+            .into_any(),
+        };
+        view! {
+            <leptos_meta::Title text=format!("{} {}", Msg::OrderTitle.text(l), o.code)/>
+            <h1>{Msg::OrderTitle.text(l)}</h1>
+            <dl class="facts">
+                <dt>{Msg::PaymentCode.text(l)}</dt><dd class="code">{o.code.clone()}</dd>
+                <dt>{Msg::TreeCode.text(l)}</dt><dd><a href=tree.clone()>{o.tree_code.clone()}</a>{format!(" · {}", o.coop_name)}</dd>
+                <dt>{Msg::OfferSeason.text(l)}</dt><dd>{o.season.clone()}</dd>
+                <dt>{Msg::MoneyAmount.text(l)}</dt><dd class="price">{o.amount.clone()}</dd>
+            </dl>
+            {state}
+            <p><a href=tree>{Msg::SeeTheTree.text(l)}</a></p>
+        }
+        .into_any()
+    }
+}

@@ -1,0 +1,506 @@
+//! Checkout and the payment providers' calls:
+//! - `POST /api/v1/offers/{id}/hold`: a signed-in buyer holds a tree and gets the ways to
+//!   pay (a VNPay pay URL, a VietQR payload);
+//! - `GET /api/v1/orders/{code}`: the buyer's order, as it stands;
+//! - `GET|POST /api/v1/payments/vnpay/ipn`: VNPay's server-to-server report (research
+//!   §1.4), answered with VNPay's RspCodes;
+//! - `GET /payments/vnpay/return`: the buyer back from VNPay; display only, never proof;
+//! - `POST /api/v1/payments/casso/{coop}`: Casso's bank-feed webhook for VietQR transfers;
+//! - `/sandbox/vnpay/vpcpay.html`: on plain-http instances only, a stand-in for VNPay's pay
+//!   page that speaks its protocol: it checks the pay URL's signature, offers Pay and
+//!   Cancel, and reports to the IPN endpoint over HTTP with a signed request.
+//!
+//! The provider routes are exempt from CSRF (`csrf::is_webhook`): their callers are other
+//! servers, authenticated by the signatures checked here.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post, put};
+use axum::{Form, Json, Router};
+use serde_json::{json, Value};
+
+use crate::access::signed_in;
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::http::session;
+use crate::market;
+use crate::payments::providers::{self, SANDBOX_PATH};
+use crate::payments::{casso, vnpay};
+use crate::services::Services;
+use crate::store::{Applied, Hold, OrderRow};
+
+pub const IPN_PATH: &str = "/api/v1/payments/vnpay/ipn";
+pub const RETURN_PATH: &str = "/payments/vnpay/return";
+
+pub fn router() -> Router<Services> {
+    Router::new()
+        .route("/api/v1/trees/{coop}/{tree}/offers", get(tree_offers))
+        .route("/api/v1/coops/{coop}/payments/vnpay", put(set_vnpay))
+        .route("/api/v1/coops/{coop}/payments/vietqr", put(set_vietqr))
+        .route("/api/v1/offers/{id}/hold", post(hold))
+        .route("/api/v1/orders/{code}", get(order))
+        .route(IPN_PATH, get(vnpay_ipn).post(vnpay_ipn))
+        .route(RETURN_PATH, get(vnpay_return))
+        .route("/api/v1/payments/casso/{coop}", post(casso_webhook))
+        .route(SANDBOX_PATH, get(sandbox_page).post(sandbox_pay))
+}
+
+/// The buyer's address for VNPay's `vnp_IpAddr`: the first hop a reverse proxy names.
+pub fn buyer_ip(headers: &HeaderMap) -> String {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|ip| ip.trim().to_owned())
+        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+        .unwrap_or_else(|| "127.0.0.1".into())
+}
+
+/// A tree's offers, for anyone: what the tree page and other shops show.
+async fn tree_offers(
+    State(s): State<Services>,
+    Path((coop, tree)): Path<(String, String)>,
+) -> Result<Response> {
+    let coop = s
+        .store
+        .cooperative_by_code(&coop)
+        .await?
+        .ok_or(Error::NotFound("cooperative"))?;
+    let offers = s.store.offers_of_tree(coop.id, &tree).await?;
+    let list: Vec<Value> = offers
+        .iter()
+        .map(|o| {
+            json!({
+                "id": o.id, "season": o.season, "starts_on": o.starts_on, "ends_on": o.ends_on,
+                "price_vnd": o.price_vnd,
+                "expected_kg": [o.expected_min_g as f64 / 1000.0, o.expected_max_g as f64 / 1000.0],
+                "guaranteed_kg": o.guaranteed_g as f64 / 1000.0,
+                "includes": o.includes.split(',').filter(|i| !i.is_empty()).collect::<Vec<_>>(),
+                "deliveries": o.deliveries, "shortfall_policy": o.shortfall_policy,
+                "shortfall_vnd_per_kg": o.shortfall_vnd_per_kg,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "offers": list })).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct VnpayForm {
+    tmn_code: String,
+    secret: String,
+    pay_url: String,
+}
+
+#[derive(serde::Deserialize)]
+struct VietQrForm {
+    bin: String,
+    account: String,
+    name: String,
+    casso_key: String,
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        Error::BadRequest(crate::error::Text::new(
+            format!("Yêu cầu không đúng định dạng: {e}"),
+            format!("The request is malformed: {e}"),
+        ))
+    })
+}
+
+async fn set_vnpay(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response> {
+    let actor = session::actor(&s, &headers).await?;
+    let actor = signed_in(actor.as_ref())?;
+    let coop = s
+        .store
+        .cooperative_by_code(&coop)
+        .await?
+        .ok_or(Error::NotFound("cooperative"))?;
+    let f: VnpayForm = json_body(&body)?;
+    providers::set_vnpay(&s, actor, &coop, &f.tmn_code, &f.secret, &f.pay_url).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn set_vietqr(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response> {
+    let actor = session::actor(&s, &headers).await?;
+    let actor = signed_in(actor.as_ref())?;
+    let coop = s
+        .store
+        .cooperative_by_code(&coop)
+        .await?
+        .ok_or(Error::NotFound("cooperative"))?;
+    let f: VietQrForm = json_body(&body)?;
+    providers::set_vietqr(&s, actor, &coop, &f.bin, &f.account, &f.name, &f.casso_key).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn order_json(o: &OrderRow) -> Value {
+    json!({
+        "code": o.code, "state": o.state, "amount_vnd": o.amount_vnd,
+        "held_until": o.held_until, "paid_at": o.paid_at,
+        "tree": o.tree_code, "season": o.season,
+    })
+}
+
+async fn hold(
+    State(s): State<Services>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let actor = session::actor(&s, &headers).await?;
+    let actor = signed_in(actor.as_ref())?;
+    let offer = s
+        .store
+        .offer_by_id(id)
+        .await?
+        .ok_or(Error::NotFound("offer"))?;
+    let order = match market::hold(&s, actor, id).await? {
+        Hold::Held(order) => order,
+        Hold::Taken => {
+            return Err(Error::conflict(
+                format!("Cây {} đã có người nhận nuôi mùa này", offer.tree_code),
+                format!(
+                    "Tree {} is already adopted for this season",
+                    offer.tree_code
+                ),
+            ))
+        }
+    };
+    let coop = s
+        .store
+        .cooperative_by_id(offer.cooperative_id)
+        .await?
+        .ok_or(Error::NotFound("cooperative"))?;
+    let pay = crate::payments::checkout(
+        &s,
+        &coop,
+        &order,
+        &buyer_ip(&headers),
+        crate::error::Lang::of(&headers),
+    )
+    .await?;
+    let mut reply = order_json(&order);
+    reply["vnpay_url"] = json!(pay.vnpay_url);
+    reply["vietqr"] = json!(pay.vietqr);
+    Ok((StatusCode::CREATED, Json(reply)).into_response())
+}
+
+async fn order(
+    State(s): State<Services>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let actor = session::actor(&s, &headers).await?;
+    let actor = signed_in(actor.as_ref())?;
+    // Another buyer's order does not exist, as far as this buyer can tell.
+    let order = s
+        .store
+        .order_by_code(&code)
+        .await?
+        .filter(|o| Some(o.buyer_id) == actor.account())
+        .ok_or(Error::NotFound("order"))?;
+    Ok(Json(order_json(&order)).into_response())
+}
+
+fn pairs(query: Option<&str>, body: &[u8]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    out.extend(form_urlencoded::parse(body).into_owned());
+    out
+}
+
+/// VNPay's report, in its order of checks: signature, order, amount, state.
+async fn vnpay_ipn(
+    State(s): State<Services>,
+    RawQuery(query): RawQuery,
+    body: axum::body::Bytes,
+) -> Json<Value> {
+    let params = pairs(query.as_deref(), &body);
+    let raw = query.unwrap_or_default();
+    let reply = match ipn(&s, &params, &raw).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "VNPay IPN");
+            vnpay::IpnReply::Unknown
+        }
+    };
+    Json(reply.body())
+}
+
+async fn ipn(s: &Services, params: &[(String, String)], raw: &str) -> Result<vnpay::IpnReply> {
+    use vnpay::IpnReply;
+    let tmn = params
+        .iter()
+        .find(|(k, _)| k == "vnp_TmnCode")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let outcome = match providers::vnpay_terminal(s, tmn).await? {
+        Some((_, t)) => vnpay::outcome(&t.secret, params),
+        None => None,
+    };
+    let Some(o) = outcome else {
+        tracing::warn!(tmn, "VNPay report with a bad signature refused");
+        s.store
+            .record_payment_call("vnpay", "bad_signature", raw, now_ms())
+            .await?;
+        return Ok(IpnReply::InvalidSignature);
+    };
+    // VNPay's transaction number with our reference: what a retry repeats.
+    let provider_ref = format!("{}:{}", o.transaction_no, o.txn_ref);
+    let applied = market::settle(
+        s,
+        "vnpay",
+        &provider_ref,
+        &o.txn_ref,
+        o.amount_vnd,
+        o.paid(),
+        raw,
+    )
+    .await?;
+    Ok(match applied {
+        None => IpnReply::OrderNotFound,
+        Some(Applied::WrongAmount) => IpnReply::InvalidAmount,
+        Some(Applied::Replayed | Applied::AlreadySettled) => IpnReply::AlreadyConfirmed,
+        Some(Applied::Confirmed | Applied::Failed | Applied::RefundDue) => IpnReply::Confirmed,
+    })
+}
+
+/// The buyer's browser back from VNPay: shows the order, whatever the parameters say;
+/// only the IPN changes it.
+async fn vnpay_return(RawQuery(query): RawQuery) -> Response {
+    let params = pairs(query.as_deref(), b"");
+    let code = params
+        .iter()
+        .find(|(k, _)| k == "vnp_TxnRef")
+        .map(|(_, v)| v.clone())
+        .filter(|c| c.len() <= 20 && c.bytes().all(|b| b.is_ascii_alphanumeric()));
+    match code {
+        Some(code) => Redirect::to(&format!("/orders/{code}")).into_response(),
+        None => Redirect::to("/").into_response(),
+    }
+}
+
+async fn casso_webhook(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response> {
+    let raw = String::from_utf8_lossy(&body).into_owned();
+    let coop = s
+        .store
+        .cooperative_by_code(&coop)
+        .await?
+        .ok_or(Error::NotFound("cooperative"))?;
+    let bank = providers::vietqr(&s, &coop)
+        .await?
+        .ok_or(Error::NotFound("provider"))?;
+    let header = headers
+        .get("x-casso-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let transfer = match casso::verify(&bank.casso_key, header, &body, now_ms()) {
+        Ok(t) => t,
+        Err(why) => {
+            tracing::warn!(coop = %coop.code, ?why, "Casso call refused");
+            s.store
+                .record_payment_call("casso", &format!("{why:?}").to_lowercase(), &raw, now_ms())
+                .await?;
+            return Ok((StatusCode::UNAUTHORIZED, Json(json!({"success": false}))).into_response());
+        }
+    };
+    // The payment code, wherever the payer's bank put it in the memo.
+    let code = find_code(&transfer.description);
+    let applied = match code {
+        Some(code) => {
+            market::settle(
+                &s,
+                "casso",
+                &transfer.id,
+                &code,
+                transfer.amount,
+                true,
+                &raw,
+            )
+            .await?
+        }
+        None => None,
+    };
+    if applied.is_none() {
+        s.store
+            .record_payment_call("casso", "no_order", &raw, now_ms())
+            .await?;
+    }
+    // Casso retries anything but success; an unmatched transfer is for a person to see.
+    Ok(Json(json!({"success": true})).into_response())
+}
+
+/// `GOC` and eight code characters, anywhere in a memo (banks add prefixes and may drop
+/// spaces or change case).
+fn find_code(memo: &str) -> Option<String> {
+    const CODE: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    memo.to_ascii_uppercase()
+        .as_bytes()
+        .windows(11)
+        .find(|w| w.starts_with(b"GOC") && w[3..].iter().all(|b| CODE.contains(b)))
+        .map(|w| String::from_utf8_lossy(w).into_owned())
+}
+
+fn sandbox_off() -> Response {
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The sandbox's pay page: what VNPay shows a buyer, reduced to an amount and two buttons.
+async fn sandbox_page(State(s): State<Services>, RawQuery(query): RawQuery) -> Result<Response> {
+    if !providers::sandbox_enabled(&s) {
+        return Ok(sandbox_off());
+    }
+    let params = pairs(query.as_deref(), b"");
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let terminal = providers::vnpay_terminal(&s, &get("vnp_TmnCode")).await?;
+    let Some((coop, t)) = terminal.filter(|(_, t)| vnpay::verify(&t.secret, &params)) else {
+        return Ok((StatusCode::BAD_REQUEST, Html(
+            "<!doctype html><meta charset=utf-8><title>Sandbox VNPay</title><p>Chữ ký không hợp lệ (mã 97) · Invalid signature (code 97)</p>".to_owned(),
+        )).into_response());
+    };
+    let amount: i64 = get("vnp_Amount").parse().unwrap_or(0) / 100;
+    let hidden: String = params
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<input type=hidden name=\"{}\" value=\"{}\">",
+                escape(k),
+                escape(v)
+            )
+        })
+        .collect();
+    let page = format!(
+        "<!doctype html><html lang=vi><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
+         <title>Cổng thanh toán thử · Sandbox gateway</title>\
+         <style>body{{font:18px system-ui;margin:1rem auto;max-width:28rem;padding:0 1rem}}button{{font:inherit;min-height:48px;width:100%;margin:.4rem 0}}.pay{{background:#0a6b3d;color:#fff;border:0}}</style>\
+         <h1>Cổng thanh toán thử</h1><p lang=en>Sandbox payment gateway: no money moves.</p>\
+         <p>{merchant} · {tmn}</p><p><strong id=amount>{amount}</strong></p><p>{info}</p>\
+         <form method=post>{hidden}\
+         <button class=pay name=sandbox_action value=pay>Thanh toán · Pay</button>\
+         <button name=sandbox_action value=cancel>Huỷ · Cancel</button></form></html>",
+        merchant = escape(&coop.name),
+        tmn = escape(&t.tmn_code),
+        amount = crate::text::vnd(amount),
+        info = escape(&get("vnp_OrderInfo")),
+    );
+    Ok(Html(page).into_response())
+}
+
+/// The buyer pressed Pay or Cancel: report to the merchant's IPN endpoint over HTTP, as
+/// VNPay does, then send the buyer to the return URL with the same signed result.
+async fn sandbox_pay(
+    State(s): State<Services>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    if !providers::sandbox_enabled(&s) {
+        return Ok(sandbox_off());
+    }
+    let get = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let request: Vec<(String, String)> = form
+        .iter()
+        .filter(|(k, _)| k.starts_with("vnp_"))
+        .cloned()
+        .collect();
+    let Some((_, t)) = providers::vnpay_terminal(&s, &get("vnp_TmnCode")).await? else {
+        return Err(Error::NotFound("terminal"));
+    };
+    if !vnpay::verify(&t.secret, &request) {
+        return Err(Error::invalid("Chữ ký không hợp lệ", "Invalid signature"));
+    }
+    let paid = get("sandbox_action") == "pay";
+    let code = if paid { "00" } else { "24" };
+    let now = now_ms();
+    let mut result: Vec<(String, String)> = [
+        ("vnp_Amount", get("vnp_Amount")),
+        ("vnp_BankCode", "NCB".to_owned()),
+        ("vnp_CardType", "ATM".into()),
+        ("vnp_OrderInfo", get("vnp_OrderInfo")),
+        ("vnp_PayDate", vnpay::vn_time(now)),
+        ("vnp_ResponseCode", code.into()),
+        ("vnp_TmnCode", t.tmn_code.clone()),
+        ("vnp_TransactionNo", (now % 100_000_000).to_string()),
+        (
+            "vnp_TransactionStatus",
+            if paid { "00" } else { "02" }.into(),
+        ),
+        ("vnp_TxnRef", get("vnp_TxnRef")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let hash = vnpay::sign(&t.secret, &result);
+    result.push(("vnp_SecureHash".into(), hash));
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&result)
+        .finish();
+    let ipn = format!("{}{IPN_PATH}?{query}", s.base_url);
+    let reply = reqwest::get(&ipn)
+        .await
+        .map_err(|e| Error::Internal(format!("sandbox IPN call: {e}")))?;
+    tracing::info!(status = %reply.status(), "sandbox reported to the IPN endpoint");
+    let back = get("vnp_ReturnUrl");
+    Ok((
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, format!("{back}?{query}"))],
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_codes_are_found_wherever_banks_put_them() {
+        assert_eq!(
+            find_code("GOC2345ABCD cay CC001").as_deref(),
+            Some("GOC2345ABCD")
+        );
+        assert_eq!(
+            find_code("MBVCB.123.goc2345abcd.CT tu 0123").as_deref(),
+            Some("GOC2345ABCD")
+        );
+        assert_eq!(find_code("GOC0000ABCD"), None, "0 is not a code character");
+        assert_eq!(find_code("GOC2345ABC"), None, "too short");
+        assert_eq!(find_code(""), None);
+        assert_eq!(
+            find_code("Nhận nuôi GOC2345ABCD ạ").as_deref(),
+            Some("GOC2345ABCD")
+        );
+    }
+}

@@ -1,0 +1,390 @@
+//! Adopting and paying over HTTP, against the real binary: holds, the sandbox gateway that
+//! speaks VNPay's protocol, VNPay reports replayed, forged, for the wrong amount or an
+//! unknown order, and Casso's bank feed confirming a VietQR transfer. The test signs its
+//! own reports with an implementation of each scheme written here from the research,
+//! independent of the server's.
+
+use hmac::{Hmac, Mac};
+use reqwest::Method;
+use serde_json::{json, Value};
+use sha2::Sha512;
+
+use crate::support::{Agent, Goc};
+
+const SECRET: &str = "e2e-vnpay-hash-secret-0123456789";
+const CASSO_KEY: &str = "e2e-casso-secure-key-0123456789";
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// VNPay 2.1.0: sorted `vnp_*` pairs, form-urlencoded, HMAC-SHA512.
+fn vnpay_query(params: &[(&str, String)]) -> String {
+    let mut sorted: Vec<(&str, String)> = params.to_vec();
+    sorted.sort();
+    let data: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(sorted.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish();
+    let mut m = Hmac::<Sha512>::new_from_slice(SECRET.as_bytes()).unwrap();
+    m.update(data.as_bytes());
+    format!("{data}&vnp_SecureHash={}", hex(&m.finalize().into_bytes()))
+}
+
+fn report(tmn: &str, code: &str, amount_vnd: i64, response: &str, transaction: &str) -> String {
+    vnpay_query(&[
+        ("vnp_Amount", (amount_vnd * 100).to_string()),
+        ("vnp_BankCode", "NCB".into()),
+        ("vnp_OrderInfo", format!("Nhan nuoi cay {code}")),
+        ("vnp_PayDate", "20261202150000".into()),
+        ("vnp_ResponseCode", response.into()),
+        ("vnp_TmnCode", tmn.into()),
+        ("vnp_TransactionNo", transaction.into()),
+        ("vnp_TransactionStatus", response.into()),
+        ("vnp_TxnRef", code.into()),
+    ])
+}
+
+async fn ipn(goc: &Goc, query: &str) -> String {
+    let r: Value = goc
+        .get(&format!("/api/v1/payments/vnpay/ipn?{query}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    r["RspCode"].as_str().unwrap().to_owned()
+}
+
+async fn offer_of(goc: &Goc, tree: &str) -> (i64, i64) {
+    let offers: Value = goc
+        .get(&format!("/api/v1/trees/NA-LH/{tree}/offers"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let o = &offers["offers"][0];
+    (o["id"].as_i64().unwrap(), o["price_vnd"].as_i64().unwrap())
+}
+
+async fn buyer(goc: &Goc, phone: &str) -> (Agent, String) {
+    let b = Agent::new(goc);
+    b.sign_up(phone, "Người mua").await;
+    let token = b.token("/account").await;
+    (b, token)
+}
+
+async fn hold(who: &Agent, token: &str, offer: i64) -> reqwest::Response {
+    who.request(Method::POST, &format!("/api/v1/offers/{offer}/hold"))
+        .header("x-csrf-token", token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn state(who: &Agent, code: &str) -> String {
+    let o: Value = who
+        .get(&format!("/api/v1/orders/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    o["state"].as_str().unwrap().to_owned()
+}
+
+/// The kinds of a tree's exported history, verified.
+async fn kinds(goc: &Goc, tree: &str) -> Vec<ledger::Kind> {
+    let json = goc.text(&format!("/api/trees/NA-LH/{tree}/history")).await;
+    let summary = ledger::TreeHistory::from_json(&json)
+        .unwrap()
+        .verify()
+        .unwrap();
+    summary.entries.into_iter().map(|e| e.kind).collect()
+}
+
+async fn last_kind(goc: &Goc, tree: &str) -> ledger::Kind {
+    kinds(goc, tree).await.pop().unwrap()
+}
+
+async fn adoptions(goc: &Goc, tree: &str) -> usize {
+    let all = kinds(goc, tree).await;
+    all.iter()
+        .filter(|k| matches!(k, ledger::Kind::Adopted { .. }))
+        .count()
+}
+
+#[tokio::test]
+async fn a_buyer_pays_through_the_sandbox_gateway_once_and_a_second_buyer_is_refused() {
+    let goc = Goc::start().await;
+    let (offer, price) = offer_of(&goc, "CC001").await;
+    assert_eq!(price, 6_000_000);
+    let anonymous = Agent::new(&goc);
+    let token = anonymous.token("/signup").await;
+    assert_eq!(hold(&anonymous, &token, offer).await.status(), 401);
+
+    let (lan, token) = buyer(&goc, "0987000001").await;
+    let r = hold(&lan, &token, offer).await;
+    assert_eq!(r.status(), 201);
+    let order: Value = r.json().await.unwrap();
+    let code = order["code"].as_str().unwrap().to_owned();
+    assert_eq!(order["amount_vnd"], price);
+    let pay = order["vnpay_url"].as_str().unwrap().to_owned();
+    let (mai, mai_token) = buyer(&goc, "0987000002").await;
+    let r = hold(&mai, &mai_token, offer).await;
+    assert_eq!(r.status(), 409);
+    assert!(
+        r.text().await.unwrap().contains("CC001"),
+        "the refusal names the tree"
+    );
+    assert_eq!(
+        mai.get(&format!("/api/v1/orders/{code}")).await.status(),
+        404,
+        "not Mai's order"
+    );
+
+    // The sandbox's pay page, reached by the signed URL; a tampered URL is refused.
+    let path = pay
+        .strip_prefix(&goc.base)
+        .expect("the sandbox on this server");
+    assert_eq!(
+        lan.get(&path.replace("vnp_Amount=600000000", "vnp_Amount=100"))
+            .await
+            .status(),
+        400
+    );
+    let page = lan.get(path).await.text().await.unwrap();
+    assert!(page.contains("6.000.000 đ"), "{page}");
+    let query = path.split_once('?').unwrap().1;
+    let mut form: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    form.push(("sandbox_action".into(), "pay".into()));
+    let back = lan
+        .request(Method::POST, path.split_once('?').unwrap().0)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 303);
+    let location = back.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&format!("{}/payments/vnpay/return?", goc.base)));
+    // The sandbox reported to the IPN endpoint before sending the buyer back.
+    assert_eq!(state(&lan, &code).await, "paid");
+    let ret = lan.get(location.strip_prefix(&goc.base).unwrap()).await;
+    assert_eq!(ret.status(), 303);
+    assert_eq!(ret.headers()["location"], format!("/orders/{code}"));
+    assert!(
+        matches!(last_kind(&goc, "CC001").await, ledger::Kind::Adopted { season, .. } if season == "2027")
+    );
+
+    // The same report again, ten times: VNPay's "already confirmed", nothing changes.
+    let signed = location.split_once('?').unwrap().1;
+    for _ in 0..10 {
+        assert_eq!(ipn(&goc, signed).await, "02");
+    }
+    let forged = signed.replace("vnp_Amount=600000000", "vnp_Amount=100");
+    assert_eq!(ipn(&goc, &forged).await, "97");
+    assert_eq!(ipn(&goc, "vnp_TxnRef=GOC2345ABCD").await, "97", "unsigned");
+    assert_eq!(adoptions(&goc, "CC001").await, 1);
+    assert_eq!(
+        hold(&mai, &mai_token, offer).await.status(),
+        409,
+        "adopted for the season"
+    );
+}
+
+#[tokio::test]
+async fn vnpay_reports_for_the_wrong_amount_an_unknown_order_or_a_cancel_are_answered_by_the_book()
+{
+    let goc = Goc::start().await;
+    let admin = goc.admin().await;
+    let admin_token = admin.token("/manage/NA-LH").await;
+    let set = |tmn: &str, secret: &str, url: &str| {
+        admin
+            .request(Method::PUT, "/api/v1/coops/NA-LH/payments/vnpay")
+            .header("x-csrf-token", &admin_token)
+            .json(&json!({"tmn_code": tmn, "secret": secret, "pay_url": url}))
+            .send()
+    };
+    assert_eq!(
+        set(
+            "SHORT",
+            SECRET,
+            "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+        )
+        .await
+        .unwrap()
+        .status(),
+        422
+    );
+    assert_eq!(
+        set("GOCTEST1", SECRET, "http://evil.example/pay")
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    assert_eq!(
+        set(
+            "GOCTEST1",
+            SECRET,
+            "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+        )
+        .await
+        .unwrap()
+        .status(),
+        204
+    );
+    let (lan, token) = buyer(&goc, "0987000003").await;
+    let (farmer_offer, price) = offer_of(&goc, "CC002").await;
+    let order: Value = hold(&lan, &token, farmer_offer).await.json().await.unwrap();
+    let code = order["code"].as_str().unwrap().to_owned();
+    assert!(order["vnpay_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://sandbox.vnpayment.vn/"));
+
+    assert_eq!(
+        ipn(&goc, &report("GOCTEST1", &code, price - 1, "00", "901")).await,
+        "04"
+    );
+    assert_eq!(
+        ipn(&goc, &report("GOCTEST1", "GOCZZZZZZZZ", price, "00", "902")).await,
+        "01"
+    );
+    assert_eq!(
+        ipn(&goc, &report("GOCOTHER", &code, price, "00", "903")).await,
+        "97",
+        "another terminal"
+    );
+    assert_eq!(state(&lan, &code).await, "held", "nothing changed");
+    // The buyer cancels at VNPay: confirmed as received, the tree is free again.
+    assert_eq!(
+        ipn(&goc, &report("GOCTEST1", &code, price, "24", "904")).await,
+        "00"
+    );
+    assert_eq!(state(&lan, &code).await, "cancelled");
+    let (mai, mai_token) = buyer(&goc, "0987000004").await;
+    assert_eq!(hold(&mai, &mai_token, farmer_offer).await.status(), 201);
+    // A buyer may not set the cooperative's payment accounts.
+    let r = lan
+        .request(Method::PUT, "/api/v1/coops/NA-LH/payments/vnpay")
+        .header("x-csrf-token", &token)
+        .json(&json!({"tmn_code": "GOCTEST2", "secret": SECRET, "pay_url": "https://x.example"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+/// Casso v2: `t.` + the body with sorted keys (written sorted here), HMAC-SHA512.
+fn casso_call(body: &str, t: i64) -> String {
+    let mut m = Hmac::<Sha512>::new_from_slice(CASSO_KEY.as_bytes()).unwrap();
+    m.update(format!("{t}.{body}").as_bytes());
+    format!("t={t},v1={}", hex(&m.finalize().into_bytes()))
+}
+
+#[tokio::test]
+async fn a_vietqr_transfer_is_confirmed_by_cassos_feed_once() {
+    let goc = Goc::start().await;
+    let admin = goc.admin().await;
+    let admin_token = admin.token("/manage/NA-LH").await;
+    let r = admin
+        .request(Method::PUT, "/api/v1/coops/NA-LH/payments/vietqr")
+        .header("x-csrf-token", &admin_token)
+        .json(&json!({"bin": "970415", "account": "113366668888", "name": "HTX NA LA HIEN", "casso_key": CASSO_KEY}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (lan, token) = buyer(&goc, "0987000005").await;
+    let (offer, price) = offer_of(&goc, "CC003").await;
+    let order: Value = hold(&lan, &token, offer).await.json().await.unwrap();
+    let code = order["code"].as_str().unwrap().to_owned();
+    let payload = order["vietqr"]["payload"].as_str().unwrap();
+    assert!(
+        payload.contains(&format!("54{:02}{price}", price.to_string().len())),
+        "{payload}"
+    );
+    assert!(payload.contains(&code) && payload.starts_with("000201010212"));
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let body = format!(
+        r#"{{"data":{{"accountNumber":"113366668888","amount":{price},"description":"MBVCB.3278.{} cay CC003.CT tu 0123","id":48213,"reference":"FT26336"}},"error":0}}"#,
+        code.to_lowercase()
+    );
+    let bank = Agent::new(&goc);
+    let call = |body: String, sig: String| {
+        bank.request(Method::POST, "/api/v1/payments/casso/NA-LH")
+            .header("x-casso-signature", sig)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let forged = body.replace(&price.to_string(), "1000");
+    assert_eq!(
+        call(forged, casso_call(&body, now)).await.unwrap().status(),
+        401
+    );
+    let stale = casso_call(&body, now - 10 * 60 * 1000);
+    assert_eq!(call(body.clone(), stale).await.unwrap().status(), 401);
+    assert_eq!(state(&lan, &code).await, "held");
+    for _ in 0..3 {
+        let r = call(body.clone(), casso_call(&body, now)).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.json::<Value>().await.unwrap()["success"], true);
+    }
+    assert_eq!(state(&lan, &code).await, "paid");
+    assert_eq!(
+        adoptions(&goc, "CC003").await,
+        1,
+        "three deliveries, one adoption"
+    );
+}
+
+/// Pages a buyer walks at phone size, without typing any URL: the tree page's offer, the
+/// checkout (sign in first), the order with its VNPay button, the sandbox's pay page, and
+/// the order paid. Screenshots in target/screenshots/adopt-*.png.
+#[tokio::test]
+async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sandbox() {
+    let goc = Goc::start().await;
+    let admin = goc.admin().await;
+    let admin_token = admin.token("/manage/NA-LH").await;
+    let r = admin
+        .request(Method::PUT, "/api/v1/coops/NA-LH/payments/vietqr")
+        .header("x-csrf-token", &admin_token)
+        .json(&json!({"bin": "970415", "account": "113366668888", "name": "HTX NA LA HIEN", "casso_key": CASSO_KEY}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let _ = buyer(&goc, "0987000009").await;
+    let b = crate::support::Browser::start().await;
+    b.open(&format!("{}/t/NA-LH/CC004", goc.base)).await;
+    assert!(b.text(".offer").await.contains("6.000.000 đ"));
+    b.screenshot_page("adopt-1-tree").await;
+    b.click(".offer a.button").await;
+    assert!(b.current_path().await.starts_with("/adopt/"));
+    b.screenshot_page("adopt-2-signed-out").await;
+    b.click("a.button.primary").await;
+    b.fill("#login-identifier", "0987000009").await;
+    b.fill("#login-password", "a long password").await;
+    b.click("#login button[type=submit]").await;
+    b.wait_for_text("h1", "Nhận nuôi cây này").await;
+    b.screenshot_page("adopt-3-confirm").await;
+    b.click("#adopt button[type=submit]").await;
+    b.wait_for_text("h1", "Đơn nhận nuôi").await;
+    assert!(b.current_path().await.starts_with("/orders/GOC"));
+    // The VietQR on the page decodes to a payload for this order's amount.
+    assert!(b.text(".transfer").await.contains("6.000.000 đ"));
+    b.find_css(".transfer .qr svg").await;
+    b.screenshot_page("adopt-4-order").await;
+    b.click("a.sticky-action").await;
+    b.wait_for_text("#amount", "6.000.000 đ").await;
+    b.screenshot_page("adopt-5-sandbox").await;
+    b.click("button.pay").await;
+    b.wait_for_text(".badge", "Đã thanh toán").await;
+    b.screenshot_page("adopt-6-paid").await;
+    assert_eq!(adoptions(&goc, "CC004").await, 1);
+}

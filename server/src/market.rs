@@ -159,6 +159,58 @@ pub async fn publish(
         .await
 }
 
+/// The price from the expected harvest (the middle of the range) at a price per kg, plus
+/// the care: how cooperatives price a season when they start from the fruit.
+pub fn derived_price(expected_kg: (f64, f64), vnd_per_kg: i64, care_vnd: i64) -> i64 {
+    let kg = (expected_kg.0 + expected_kg.1) / 2.0;
+    (kg * vnd_per_kg as f64).round() as i64 + care_vnd
+}
+
+/// What publishing for many trees did: the offers made, and the trees skipped with why.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Published {
+    pub offers: Vec<(String, i64)>,
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Publishes the same offer for every active tree of a selection (a zone, a species,
+/// hand-picked codes): trees that already have an offer for the season are skipped and
+/// named, so publishing again after adding trees is safe.
+pub async fn publish_selected(
+    s: &Services,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    selection: &crate::labels::Selection,
+    offer: &NewOffer,
+) -> Result<Published> {
+    actor.require(coop.id, Action::Sell)?;
+    // Removed trees are never for sale, whatever the selection says.
+    let only_active = crate::labels::Selection {
+        include_removed: false,
+        ..selection.clone()
+    };
+    let rows = s.store.tree_labels(coop.id).await?;
+    let chosen: Vec<String> = crate::labels::pick(rows, &only_active)?
+        .into_iter()
+        .map(|r| r.code)
+        .collect();
+    if chosen.is_empty() {
+        return Err(Error::invalid(
+            "Không có cây nào đang chăm sóc trong lựa chọn này",
+            "No active tree matches this choice",
+        ));
+    }
+    let mut out = Published::default();
+    for code in chosen {
+        match publish(s, actor, coop, &code, offer).await {
+            Ok(id) => out.offers.push((code, id)),
+            Err(e @ Error::Conflict(_)) => out.skipped.push((code, e.public_text().vi.clone())),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// A payment code: `GOC` and eight characters a person can read out and type (no 0/O,
 /// 1/I), unique per order; it travels in transfer memos and as gateways' references.
 pub fn payment_code() -> String {
@@ -279,6 +331,13 @@ mod tests {
                 "{e:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_price_derives_from_the_expected_harvest_and_the_care() {
+        // 40–60 kg at 80.000 đ/kg is 4 million, plus 1,5 million of care.
+        assert_eq!(derived_price((40.0, 60.0), 80_000, 1_500_000), 5_500_000);
+        assert_eq!(derived_price((0.0, 0.0), 80_000, 0), 0);
     }
 
     #[test]

@@ -388,3 +388,65 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     b.screenshot_page("adopt-6-paid").await;
     assert_eq!(adoptions(&goc, "CC004").await, 1);
 }
+
+#[tokio::test]
+async fn a_manager_publishes_a_season_for_a_whole_species_and_again_skips_what_is_offered() {
+    let goc = Goc::start().await;
+    let admin = goc.admin().await;
+    let token = admin.token("/manage/NA-LH").await;
+    let publish = |who: &Agent, token: &str, body: Value| {
+        who.request(Method::POST, "/api/v1/coops/NA-LH/offers")
+            .header("x-csrf-token", token)
+            .json(&body)
+            .send()
+    };
+    let season = json!({
+        "species": "custard_apple", "starts_on": "2028-03-01", "ends_on": "2028-10-31",
+        "vnd_per_kg": 80_000, "care_vnd": 1_500_000, "expected_kg": [40, 60], "guaranteed_kg": 30,
+        "includes": ["care", "pickup"], "deliveries": 0,
+        "shortfall_policy": "refund", "shortfall_vnd_per_kg": 80_000,
+    });
+    let r = publish(&admin, &token, season.clone()).await.unwrap();
+    assert_eq!(r.status(), 201);
+    let done: Value = r.json().await.unwrap();
+    assert_eq!(
+        done["offers"].as_array().unwrap().len(),
+        24,
+        "every tree of the demo's NA-LH"
+    );
+    let offers: Value = goc
+        .get("/api/v1/trees/NA-LH/CC010/offers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        offers["offers"][0]["price_vnd"], 5_500_000,
+        "50 kg × 80.000 đ + 1.500.000 đ"
+    );
+    let again: Value = publish(&admin, &token, season.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["offers"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        again["skipped"].as_array().unwrap().len(),
+        24,
+        "published once"
+    );
+    let mut odd = season.clone();
+    odd["shortfall_policy"] = json!("maybe");
+    assert_eq!(publish(&admin, &token, odd).await.unwrap().status(), 422);
+    let mut inverted = season.clone();
+    inverted["expected_kg"] = json!([60, 40]);
+    let r = publish(&admin, &token, inverted).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Sản lượng"));
+    let (lan, lan_token) = buyer(&goc, "0987000010").await;
+    assert_eq!(
+        publish(&lan, &lan_token, season).await.unwrap().status(),
+        403
+    );
+}

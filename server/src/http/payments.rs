@@ -38,6 +38,7 @@ pub fn router() -> Router<Services> {
         .route("/api/v1/trees/{coop}/{tree}/offers", get(tree_offers))
         .route("/api/v1/coops/{coop}/payments/vnpay", put(set_vnpay))
         .route("/api/v1/coops/{coop}/payments/vietqr", put(set_vietqr))
+        .route("/api/v1/coops/{coop}/offers", post(publish_offers))
         .route("/api/v1/offers/{id}/hold", post(hold))
         .route("/api/v1/orders/{code}", get(order))
         .route(IPN_PATH, get(vnpay_ipn).post(vnpay_ipn))
@@ -83,6 +84,84 @@ async fn tree_offers(
         })
         .collect();
     Ok(Json(json!({ "offers": list })).into_response())
+}
+
+/// An offer for a selection of trees, as a manager's tool sends it. The price is given,
+/// or derived from the expected harvest at a price per kg plus the care.
+#[derive(serde::Deserialize)]
+struct OfferForm {
+    #[serde(default)]
+    trees: Vec<String>,
+    zone_id: Option<i64>,
+    species: Option<String>,
+    starts_on: String,
+    ends_on: String,
+    price_vnd: Option<i64>,
+    vnd_per_kg: Option<i64>,
+    #[serde(default)]
+    care_vnd: i64,
+    expected_kg: (f64, f64),
+    guaranteed_kg: f64,
+    includes: Vec<String>,
+    deliveries: i64,
+    shortfall_policy: String,
+    shortfall_vnd_per_kg: i64,
+}
+
+async fn publish_offers(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response> {
+    let actor = session::actor(&s, &headers).await?;
+    let actor = signed_in(actor.as_ref())?;
+    let coop = s
+        .store
+        .cooperative_by_code(&coop)
+        .await?
+        .ok_or(Error::NotFound("cooperative"))?;
+    let f: OfferForm = json_body(&body)?;
+    let price = match (f.price_vnd, f.vnd_per_kg) {
+        (Some(p), _) => p,
+        (None, Some(per_kg)) => market::derived_price(f.expected_kg, per_kg, f.care_vnd),
+        (None, None) => {
+            return Err(Error::invalid(
+                "Hãy nhập giá, hoặc giá mỗi kg để tính giá",
+                "Give a price, or a price per kg to derive it from",
+            ))
+        }
+    };
+    let refund = match f.shortfall_policy.as_str() {
+        "refund" => true,
+        "credit" => false,
+        _ => {
+            return Err(Error::invalid(
+                "Chính sách khi thu hoạch thiếu: hoàn tiền (refund) hoặc tín dụng (credit)",
+                "The short-harvest policy is refund or credit",
+            ))
+        }
+    };
+    let includes: Vec<&str> = f.includes.iter().map(String::as_str).collect();
+    let offer = market::NewOffer::parse(
+        &f.starts_on,
+        &f.ends_on,
+        price,
+        f.expected_kg,
+        f.guaranteed_kg,
+        &includes,
+        f.deliveries,
+        refund,
+        f.shortfall_vnd_per_kg,
+    )?;
+    let selection = crate::labels::Selection {
+        zone_id: f.zone_id,
+        species: f.species,
+        codes: f.trees,
+        include_removed: false,
+    };
+    let published = market::publish_selected(&s, actor, &coop, &selection, &offer).await?;
+    Ok((StatusCode::CREATED, Json(json!(published))).into_response())
 }
 
 #[derive(serde::Deserialize)]

@@ -9,7 +9,7 @@ mod fonts;
 mod layout;
 mod pdf;
 mod png;
-pub mod qr;
+mod qr;
 mod select;
 mod svg;
 
@@ -17,7 +17,7 @@ pub use layout::{Layout, Line};
 pub use pdf::render_pdf;
 pub use png::render_png;
 pub use qr::{QrMatrix, MAX_QR_VERSION};
-pub use select::{collect, Selection};
+pub use select::{collect, pick, Selection};
 pub use svg::render_svg;
 
 /// The most labels one batch may hold: 5,000 labels are 209 A4 sheets of 24; a larger

@@ -4,7 +4,7 @@ use super::LabelData;
 use crate::access::{Action, Actor};
 use crate::error::{Error, Result};
 use crate::species::Catalogue;
-use crate::store::{CooperativeRow, Store};
+use crate::store::{CooperativeRow, Store, TreeLabelRow};
 
 /// A manager's choice of trees: a zone, a filter, or a hand-picked set (all optional;
 /// nothing chosen means every active tree of the cooperative).
@@ -18,17 +18,9 @@ pub struct Selection {
     pub include_removed: bool,
 }
 
-/// The labels of the selected trees of `coop`, by tree code.
-pub async fn collect(
-    store: &Store,
-    base_url: &str,
-    actor: &Actor,
-    coop: &CooperativeRow,
-    selection: &Selection,
-) -> Result<Vec<LabelData>> {
-    actor.require(coop.id, Action::PrintLabels)?;
-    let rows = store.tree_labels(coop.id).await?;
-    let catalogue = Catalogue::load(store).await?;
+/// The rows of the chosen trees, in code order; a hand-picked code the cooperative does not
+/// have is an error, not silently skipped.
+pub fn pick(rows: Vec<TreeLabelRow>, selection: &Selection) -> Result<Vec<TreeLabelRow>> {
     let picked: Vec<String> = selection
         .codes
         .iter()
@@ -40,11 +32,28 @@ pub async fn collect(
             format!("tree {missing} is not in this cooperative"),
         ));
     }
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .filter(|r| selection.zone_id.is_none_or(|z| r.zone_id == z))
         .filter(|r| selection.species.as_ref().is_none_or(|s| &r.species == s))
         .filter(|r| picked.is_empty() || picked.contains(&r.code))
         .filter(|r| selection.include_removed || r.status == "active")
+        .collect())
+}
+
+/// The labels of the selected trees of `coop`, by tree code.
+pub async fn collect(
+    store: &Store,
+    base_url: &str,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    selection: &Selection,
+) -> Result<Vec<LabelData>> {
+    actor.require(coop.id, Action::PrintLabels)?;
+    let rows = store.tree_labels(coop.id).await?;
+    let catalogue = Catalogue::load(store).await?;
+    pick(rows, selection)?
+        .into_iter()
         .map(|r| {
             let species = catalogue.label_name(&r.species);
             Ok(LabelData {

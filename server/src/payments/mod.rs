@@ -11,7 +11,7 @@ pub mod vnpay;
 use serde::Serialize;
 
 use crate::error::{Lang, Result};
-use crate::labels::qr::QrMatrix;
+use crate::labels::QrMatrix;
 use crate::services::Services;
 use crate::store::{CooperativeRow, OrderRow};
 

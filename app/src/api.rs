@@ -306,6 +306,75 @@ pub async fn get_tree(
     backend::found(page.await)
 }
 
+/// A paid adoption's certificate, for anyone with its link.
+#[server(input = GetUrl)]
+pub async fn get_certificate(
+    adoption: String,
+) -> Result<Option<crate::model::CertificateView>, ServerFnError> {
+    let s = backend::services()?;
+    let locale: crate::i18n::Locale = backend::lang().into();
+    let date =
+        |d: &str| ledger::Date::parse_iso(d).map_or_else(|_| d.to_owned(), |d| locale.date(d));
+    let c = server::market::certificate(&s, &adoption).await;
+    backend::found(c.map(|c| crate::model::CertificateView {
+        dates: format!("{} – {}", date(&c.starts_on), date(&c.ends_on)),
+        adopted: crate::diary_view::moment(c.adopted_at, locale).0,
+        photo: c.photo.map(|h| {
+            let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+            format!("/photos/{hex}/thumb.jpg")
+        }),
+        adoption: c.adoption,
+        coop_code: c.coop_code,
+        coop_name: c.coop_name,
+        tree_code: c.tree_code,
+        species: c.species,
+        season: c.season,
+        entry_seq: c.entry_seq,
+        entry_hash: c.entry_hash,
+        origin: c.origin,
+        checkpoint_size: c.checkpoint_size,
+        checkpoint_root: c.checkpoint_root,
+        tree_url: c.tree_url,
+    }))
+}
+
+/// The signed-in buyer's adopted trees; `None` for a visitor.
+#[server(input = GetUrl)]
+pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerFnError> {
+    let s = backend::services()?;
+    let Some(actor) = backend::actor().await? else {
+        return Ok(None);
+    };
+    let buyer = actor.account().unwrap_or_default();
+    let lang = backend::lang();
+    let trees = async {
+        let mut out = Vec::new();
+        for o in s.store.adoptions_of(buyer).await? {
+            let coop = s
+                .store
+                .cooperative_by_id(o.cooperative_id)
+                .await?
+                .ok_or(server::Error::NotFound("cooperative"))?;
+            let diary = crate::diary_view::diary(&s, coop.id, &o.tree_code, lang.into()).await?;
+            out.push(crate::model::MyTree {
+                latest: diary
+                    .lines
+                    .iter()
+                    .filter(|l| l.what.is_some())
+                    .max_by_key(|l| l.seq)
+                    .map(|l| format!("{} · {}", l.when, l.what.clone().unwrap_or_default())),
+                tree_code: o.tree_code,
+                coop_code: coop.code,
+                coop_name: coop.name,
+                season: o.season,
+                adoption: o.adoption,
+            });
+        }
+        Ok(out)
+    };
+    trees.await.map(Some).map_err(backend::internal)
+}
+
 /// One offer for the checkout step.
 #[server(input = GetUrl)]
 pub async fn get_offer(id: i64) -> Result<Option<crate::model::AdoptView>, ServerFnError> {
@@ -387,6 +456,7 @@ pub async fn get_order(code: String) -> Result<Option<crate::model::OrderPage>, 
                 name: t.name,
                 memo: t.memo,
             }),
+            adoption: order.adoption.clone(),
             code: order.code,
         }))
     };

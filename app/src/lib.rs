@@ -18,9 +18,9 @@ use leptos_router::{path, SsrMode};
 
 use crate::i18n::{use_locale, Locale, Msg};
 use crate::pages::{
-    AccountPage, AdoptPage, CooperativePage, FarmHomePage, FarmPage, FarmTreePage, HomePage,
-    JobPage, JoinPage, LogInPage, ManageCoopPage, ManageDiaryPage, ManageHomePage, ManageTreePage,
-    NotFound, OrderPage, ResetPage, SignUpPage, TreePage,
+    AccountPage, AdoptPage, CertificatePage, CooperativePage, FarmHomePage, FarmPage, FarmTreePage,
+    HomePage, JobPage, JoinPage, LogInPage, ManageCoopPage, ManageDiaryPage, ManageHomePage,
+    ManageTreePage, MyTreesPage, NotFound, OrderPage, ResetPage, SignUpPage, TreePage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -81,6 +81,8 @@ fn ships_no_wasm() -> bool {
                 || (path.starts_with("/manage/") && path.ends_with("/diary"))
                 || path.starts_with("/adopt/")
                 || path.starts_with("/orders/")
+                || path.starts_with("/certificates/")
+                || path == "/my-trees"
         })
     }
     #[cfg(not(feature = "ssr"))]
@@ -182,6 +184,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/farm") view=FarmHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/adopt/:offer") view=AdoptPage ssr=SsrMode::Async/>
                     <Route path=path!("/orders/:code") view=OrderPage ssr=SsrMode::Async/>
+                    <Route path=path!("/certificates/:adoption") view=CertificatePage ssr=SsrMode::Async/>
+                    <Route path=path!("/my-trees") view=MyTreesPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm/:coop") view=FarmPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm/:coop/t/:tree") view=FarmTreePage ssr=SsrMode::Async/>
                 </Routes>

@@ -101,6 +101,8 @@ pub struct OfferCard {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderPage {
     pub code: String,
+    /// The adoption's pseudonym: its certificate's address once paid.
+    pub adoption: String,
     pub state: String,
     pub amount: String,
     /// When the hold ends, as the reader writes times (Vietnam's time).
@@ -369,4 +371,38 @@ pub struct AdoptView {
     pub coop_code: String,
     pub coop_name: String,
     pub signed_in: bool,
+}
+
+/// An adoption certificate as its page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateView {
+    pub adoption: String,
+    pub coop_code: String,
+    pub coop_name: String,
+    pub tree_code: String,
+    pub species: String,
+    pub season: String,
+    /// "01/03/2027 – 31/10/2027".
+    pub dates: String,
+    pub entry_seq: u64,
+    pub entry_hash: String,
+    pub adopted: String,
+    pub origin: String,
+    pub checkpoint_size: u64,
+    pub checkpoint_root: String,
+    pub tree_url: String,
+    /// The tree's newest photo: its thumbnail's path.
+    pub photo: Option<String>,
+}
+
+/// One of the buyer's adopted trees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyTree {
+    pub tree_code: String,
+    pub coop_code: String,
+    pub coop_name: String,
+    pub season: String,
+    pub adoption: String,
+    /// The latest line of the tree's diary, in the reader's language.
+    pub latest: Option<String>,
 }

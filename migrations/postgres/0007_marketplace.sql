@@ -34,6 +34,9 @@ CREATE TABLE orders (
     offer_id    BIGINT  NOT NULL REFERENCES offers (id),
     buyer_id    BIGINT  NOT NULL REFERENCES users (id),
     code        TEXT    NOT NULL UNIQUE,
+    -- The pseudonym the adoption carries in the public log (derived from the code), by
+    -- which its certificate is found.
+    adoption    TEXT    NOT NULL UNIQUE,
     amount_vnd  BIGINT  NOT NULL CHECK (amount_vnd > 0),
     state       TEXT    NOT NULL CHECK (state IN ('held', 'paid', 'expired', 'cancelled', 'refund_due')),
     held_until  BIGINT  NOT NULL,

@@ -34,6 +34,9 @@ CREATE TABLE orders (
     offer_id    INTEGER NOT NULL REFERENCES offers (id),
     buyer_id    INTEGER NOT NULL REFERENCES users (id),
     code        TEXT    NOT NULL UNIQUE,
+    -- The pseudonym the adoption carries in the public log (derived from the code), by
+    -- which its certificate is found.
+    adoption    TEXT    NOT NULL UNIQUE,
     amount_vnd  INTEGER NOT NULL CHECK (amount_vnd > 0),
     state       TEXT    NOT NULL CHECK (state IN ('held', 'paid', 'expired', 'cancelled', 'refund_due')),
     held_until  INTEGER NOT NULL,

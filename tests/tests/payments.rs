@@ -387,6 +387,32 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     b.wait_for_text(".badge", "Đã thanh toán").await;
     b.screenshot_page("adopt-6-paid").await;
     assert_eq!(adoptions(&goc, "CC004").await, 1);
+    // The certificate, shareable by its link, and its printable PDF.
+    b.click("a.button.primary").await;
+    b.wait_for_text("h1", "Giấy chứng nhận nhận nuôi cây").await;
+    b.screenshot_page("adopt-7-certificate").await;
+    let certificate = b.current_path().await;
+    let pdf = goc.get(&format!("{certificate}/pdf")).await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    std::fs::write(
+        crate::support::scratch("certificate").join("certificate.pdf"),
+        &bytes,
+    )
+    .unwrap();
+    assert!(
+        goc.text(&certificate).await.contains("CC004"),
+        "readable without signing in"
+    );
+    assert_eq!(
+        goc.get("/certificates/ANOSUCHADOPTION/pdf").await.status(),
+        404
+    );
+    b.open(&format!("{}/my-trees", goc.base)).await;
+    assert!(b.text(".my-trees").await.contains("CC004"));
+    b.screenshot_page("adopt-8-my-trees").await;
 }
 
 #[tokio::test]

@@ -146,7 +146,11 @@ mod ssr {
         let l = use_locale();
         let tree = format!("/t/{}/{}", o.coop_code, o.tree_code);
         let state = match o.state.as_str() {
-            "paid" => view! { <p class="badge ok" role="status">{"✔ "}{Msg::OrderPaid.text(l)}</p> }.into_any(),
+            "paid" => view! {
+                <p class="badge ok" role="status">{"✔ "}{Msg::OrderPaid.text(l)}</p>
+                <p><a class="button primary" href=format!("/certificates/{}", o.adoption)>{Msg::Certificate.text(l)}</a>
+                   " · "<a href="/my-trees">{Msg::MyTrees.text(l)}</a></p>
+            }.into_any(),
             "expired" => view! { <p class="notice" role="status">{Msg::OrderExpired.text(l)}</p> }.into_any(),
             "cancelled" => view! { <p class="notice" role="status">{Msg::OrderCancelled.text(l)}</p> }.into_any(),
             "refund_due" => view! { <p class="notice" role="status">{Msg::OrderRefundDue.text(l)}</p> }.into_any(),
@@ -191,5 +195,110 @@ mod ssr {
             <p><a href=tree>{Msg::SeeTheTree.text(l)}</a></p>
         }
         .into_any()
+    }
+}
+
+crate::pages::server_only_page!(CertificatePage => ssr_more::certificate_page());
+crate::pages::server_only_page!(MyTreesPage => ssr_more::my_trees_page());
+
+#[cfg(feature = "ssr")]
+mod ssr_more {
+    use leptos::prelude::*;
+    use leptos_router::hooks::use_params_map;
+
+    use crate::api::{get_certificate, get_my_trees};
+    use crate::i18n::{use_locale, Msg};
+    use crate::model::{CertificateView, MyTree};
+    use crate::pages::manage::sign_in_first;
+    use crate::pages::message;
+
+    pub fn certificate_page() -> AnyView {
+        let l = use_locale();
+        let params = use_params_map();
+        let c = Resource::new(
+            move || params.read().get("adoption").unwrap_or_default(),
+            get_certificate,
+        );
+        view! {
+            <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
+                {move || Suspend::new(async move {
+                    match c.await {
+                        Err(_) => message(Msg::ServerError).into_any(),
+                        Ok(None) => message(Msg::PageNotFound).into_any(),
+                        Ok(Some(c)) => view! { <Certificate c/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+        .into_any()
+    }
+
+    #[component]
+    fn Certificate(c: CertificateView) -> AnyView {
+        let l = use_locale();
+        let tree = format!("/t/{}/{}", c.coop_code, c.tree_code);
+        let history = format!("/api/trees/{}/{}/history", c.coop_code, c.tree_code);
+        view! {
+            <leptos_meta::Title text=format!("{} · {} · {}", Msg::CertificateTitle.text(l), c.tree_code, c.coop_name)/>
+            <article class="certificate">
+                <h1>{Msg::CertificateTitle.text(l)}</h1>
+                {c.photo.clone().map(|p| view! { <img src=p alt=c.tree_code.clone() width="360" loading="lazy"/> })}
+                <p class="badge ok">{"✔ "}{Msg::CertificateIntro.text(l)}</p>
+                <dl class="facts">
+                    <dt>{Msg::TreeCode.text(l)}</dt><dd><a href=tree.clone()>{c.tree_code.clone()}</a>{format!(" · {}", c.species)}</dd>
+                    <dt>{Msg::Cooperative.text(l)}</dt><dd>{c.coop_name.clone()}</dd>
+                    <dt>{Msg::OfferSeason.text(l)}</dt><dd>{format!("{} ({})", c.season, c.dates)}</dd>
+                    <dt>{Msg::AdoptionRef.text(l)}</dt><dd class="code">{c.adoption.clone()}</dd>
+                    <dt>{Msg::AdoptedOn.text(l)}</dt><dd>{c.adopted.clone()}</dd>
+                </dl>
+                <details>
+                    <summary>{Msg::LedgerEntry.text(l)}{format!(" #{}", c.entry_seq)}</summary>
+                    <p class="code wrap">{c.origin.clone()}</p>
+                    <p class="code wrap">{c.entry_hash.clone()}</p>
+                    <p>{Msg::SignedCheckpoint.text(l)}{format!(" #{}", c.checkpoint_size)}</p>
+                    <p class="code wrap">{c.checkpoint_root.clone()}</p>
+                    <p class="muted">{Msg::HowToVerify.text(l)}</p>
+                    <p><a href=history download="">{Msg::DownloadHistory.text(l)}</a></p>
+                </details>
+                <p><a class="button primary" href=format!("/certificates/{}/pdf", c.adoption)>{Msg::PrintablePdf.text(l)}</a></p>
+                <p><a href=tree>{Msg::SeeTheTree.text(l)}</a></p>
+            </article>
+        }
+        .into_any()
+    }
+
+    pub fn my_trees_page() -> AnyView {
+        let l = use_locale();
+        let trees = Resource::new(|| (), |_| get_my_trees());
+        view! {
+            <leptos_meta::Title text=Msg::MyTrees.text(l)/>
+            <h1>{Msg::MyTrees.text(l)}</h1>
+            <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
+                {move || Suspend::new(async move {
+                    match trees.await {
+                        Err(_) => message(Msg::ServerError).into_any(),
+                        Ok(None) => sign_in_first(l),
+                        Ok(Some(list)) if list.is_empty() => view! { <p class="muted">{Msg::NoTreesYet.text(l)}</p> }.into_any(),
+                        Ok(Some(list)) => view! {
+                            <ul class="my-trees">{list.into_iter().map(|t| view! { <Adopted t/> }).collect_view()}</ul>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+        .into_any()
+    }
+
+    #[component]
+    fn Adopted(t: MyTree) -> impl IntoView {
+        let l = use_locale();
+        view! {
+            <li class="offer">
+                <h2><a href=format!("/t/{}/{}", t.coop_code, t.tree_code)>{t.tree_code.clone()}</a>{format!(" · {}", t.coop_name)}</h2>
+                <p>{Msg::OfferSeason.text(l)}" "{t.season.clone()}</p>
+                {t.latest.clone().map(|x| view! { <p><span class="muted">{Msg::LatestCare.text(l)}": "</span>{x}</p> })}
+                <p><a href=format!("/certificates/{}", t.adoption)>{Msg::Certificate.text(l)}</a></p>
+            </li>
+        }
     }
 }

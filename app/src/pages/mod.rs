@@ -11,7 +11,7 @@ mod manage;
 mod timeline;
 mod tree;
 
-pub use adopt::{AdoptPage, OfferTerms, OrderPage};
+pub use adopt::{AdoptPage, CertificatePage, MyTreesPage, OfferTerms, OrderPage};
 pub use auth::{AccountPage, JoinPage, LogInPage, ResetPage, SignUpPage};
 pub use cooperative::CooperativePage;
 pub use diary_report::ManageDiaryPage;

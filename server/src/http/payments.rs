@@ -41,6 +41,7 @@ pub fn router() -> Router<Services> {
         .route("/api/v1/coops/{coop}/offers", post(publish_offers))
         .route("/api/v1/offers/{id}/hold", post(hold))
         .route("/api/v1/orders/{code}", get(order))
+        .route("/certificates/{adoption}/pdf", get(certificate_pdf))
         .route(IPN_PATH, get(vnpay_ipn).post(vnpay_ipn))
         .route(RETURN_PATH, get(vnpay_return))
         .route("/api/v1/payments/casso/{coop}", post(casso_webhook))
@@ -290,6 +291,26 @@ async fn order(
         .filter(|o| Some(o.buyer_id) == actor.account())
         .ok_or(Error::NotFound("order"))?;
     Ok(Json(order_json(&order)).into_response())
+}
+
+/// The printable certificate, for anyone with the link.
+async fn certificate_pdf(
+    State(s): State<Services>,
+    Path(adoption): Path<String>,
+) -> Result<Response> {
+    let c = market::certificate(&s, &adoption).await?;
+    let pdf = market::certificate_pdf(&s, &c).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"goc-{}-{}.pdf\"", c.tree_code, c.season),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
 }
 
 fn pairs(query: Option<&str>, body: &[u8]) -> Vec<(String, String)> {

@@ -13,10 +13,11 @@ mod qr;
 mod select;
 mod svg;
 
+pub(crate) use fonts::Face;
 pub use layout::{Layout, Line};
 pub use pdf::render_pdf;
 pub use png::render_png;
-pub use qr::{QrMatrix, MAX_QR_VERSION};
+pub use qr::{QrMatrix, MAX_QR_VERSION, QUIET_ZONE};
 pub use select::{collect, pick, Selection};
 pub use svg::render_svg;
 

@@ -30,6 +30,7 @@ pub struct OrderRow {
     pub offer_id: i64,
     pub buyer_id: i64,
     pub code: String,
+    pub adoption: String,
     pub amount_vnd: i64,
     pub state: String,
     pub held_until: i64,
@@ -81,7 +82,7 @@ pub enum Applied {
 }
 
 const ORDER: &str =
-    "SELECT o.id, o.offer_id, o.buyer_id, o.code, o.amount_vnd, o.state, o.held_until, \
+    "SELECT o.id, o.offer_id, o.buyer_id, o.code, o.adoption, o.amount_vnd, o.state, o.held_until, \
      o.created_at, o.paid_at, f.cooperative_id, t.code AS tree_code, f.season \
      FROM orders o JOIN offers f ON f.id = o.offer_id JOIN trees t ON t.id = f.tree_id";
 
@@ -120,6 +121,7 @@ impl Store {
         offer_id: i64,
         buyer_id: i64,
         code: &str,
+        adoption: &str,
         now: i64,
         until: i64,
     ) -> Result<Hold> {
@@ -127,9 +129,9 @@ impl Store {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE orders SET state = 'expired' WHERE offer_id = $1 AND state = 'held' AND held_until <= $2")
                 .bind(offer_id).bind(now).execute(&mut *tx).await?;
-            let inserted = sqlx::query("INSERT INTO orders (offer_id, buyer_id, code, amount_vnd, state, held_until, created_at) \
-                 SELECT id, $2, $3, price_vnd, 'held', $4, $5 FROM offers WHERE id = $1")
-                .bind(offer_id).bind(buyer_id).bind(code).bind(until).bind(now)
+            let inserted = sqlx::query("INSERT INTO orders (offer_id, buyer_id, code, adoption, amount_vnd, state, held_until, created_at) \
+                 SELECT id, $2, $3, $4, price_vnd, 'held', $5, $6 FROM offers WHERE id = $1")
+                .bind(offer_id).bind(buyer_id).bind(code).bind(adoption).bind(until).bind(now)
                 .execute(&mut *tx).await?;
             if inserted.rows_affected() == 0 {
                 return Err(Error::NotFound("offer"));
@@ -161,6 +163,19 @@ impl Store {
     async fn live_order(&self, offer_id: i64) -> Result<Option<OrderRow>> {
         let sql = format!("{ORDER} WHERE o.offer_id = $1 AND o.state IN ('held', 'paid')");
         Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(offer_id).fetch_optional(p).await)?)
+    }
+
+    /// A paid (or refund-due) order by its adoption's pseudonym.
+    pub async fn order_by_adoption(&self, adoption: &str) -> Result<Option<OrderRow>> {
+        let sql = format!("{ORDER} WHERE o.adoption = $1 AND o.state = 'paid'");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(adoption).fetch_optional(p).await)?)
+    }
+
+    /// A buyer's adoptions (paid orders), latest first.
+    pub async fn adoptions_of(&self, buyer_id: i64) -> Result<Vec<OrderRow>> {
+        let sql =
+            format!("{ORDER} WHERE o.buyer_id = $1 AND o.state = 'paid' ORDER BY o.paid_at DESC");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(buyer_id).fetch_all(p).await)?)
     }
 
     /// An order by its payment code.

@@ -169,6 +169,15 @@ async fn a_payment_report_settles_its_order_once_and_the_adoption_is_logged_with
         let last = summary.entries.last().unwrap();
         assert!(matches!(&last.kind, Kind::Adopted { adoption, season } if *adoption == market::adoption_id(&order.code) && season == "2027"));
         assert!(!json.contains(&order.code) && !json.contains("Người mua") && !json.contains("+8490"));
+
+        // The certificate: found by the pseudonym, from the verified history.
+        let c = market::certificate(s, &order.adoption).await.unwrap();
+        assert_eq!((c.tree_code.as_str(), c.season.as_str(), c.entry_seq), ("CC001", "2027", last.seq));
+        assert_eq!(c.entry_hash, data_encoding::HEXLOWER.encode(&ledger::Digest::leaf(&last.encode()).0));
+        let pdf = market::certificate_pdf(s, &c).await.unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        std::fs::write(std::env::temp_dir().join(format!("goc-certificate-{}.pdf", db.is_postgres())), &pdf).unwrap();
+        assert!(market::certificate(s, "ANOSUCHADOPTION").await.is_err());
     })
     .await;
 }

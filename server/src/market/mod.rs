@@ -2,6 +2,10 @@
 //! paying; a provider's signed report settles the order, and a paid adoption goes into the
 //! tree's public chain (kind 40) under a pseudonym, never the buyer's name.
 
+mod certificate;
+
+pub use certificate::{certificate, certificate_pdf, Certificate};
+
 use ledger::{Kind, Subject, TreeCode};
 
 use crate::access::{Action, Actor};
@@ -228,8 +232,16 @@ pub fn payment_code() -> String {
 pub async fn hold(s: &Services, actor: &Actor, offer_id: i64) -> Result<Hold> {
     let buyer = actor.account().ok_or(Error::Unauthorized)?;
     let now = now_ms();
+    let code = payment_code();
     s.store
-        .hold(offer_id, buyer, &payment_code(), now, now + HOLD_MS)
+        .hold(
+            offer_id,
+            buyer,
+            &code,
+            &adoption_id(&code),
+            now,
+            now + HOLD_MS,
+        )
         .await
 }
 
@@ -262,7 +274,7 @@ pub async fn settle(
     let subject = Subject::Tree(TreeCode::parse(&order.tree_code)?);
     let key = subject_key(&subject);
     let kind = Kind::Adopted {
-        adoption: adoption_id(&order.code),
+        adoption: order.adoption.clone(),
         season: order.season.clone(),
     };
     let make = entry_now(subject, "market", now, kind);

@@ -217,6 +217,7 @@ messages! {
     PrintablePdf => "Bản in (PDF)", "Printable PDF";
     Certificate => "Giấy chứng nhận", "Certificate";
     MyTrees => "Cây của tôi", "My trees";
+    OrdersCsv => "Tải đơn nhận nuôi và thanh toán (CSV)", "Download adoption orders and payments (CSV)";
     NoTreesYet => "Bạn chưa nhận nuôi cây nào.", "You have not adopted a tree yet.";
     LatestCare => "Chăm sóc gần nhất", "Latest care";
     ScanLabel => "📷 Quét tem cây", "📷 Scan a tree's label";

@@ -248,6 +248,8 @@ fn Header() -> impl IntoView {
                             {(!me.coops.is_empty()).then(|| view! {
                                 <a href="/farm" rel="external">{Msg::FarmShort.text(l)}</a>
                             })}
+                            // Plain HTML with no wasm too: a full load.
+                            <a href="/my-trees" rel="external">{Msg::MyTrees.text(l)}</a>
                             <a href="/manage">{Msg::Manage.text(l)}</a>
                             <a href="/account">{Msg::Account.text(l)}</a>
                             <form method="post" action="/logout" class="inline">

@@ -189,6 +189,26 @@ async fn a_buyer_pays_through_the_sandbox_gateway_once_and_a_second_buyer_is_ref
         409,
         "adopted for the season"
     );
+
+    // The cooperative's managers see it, with the buyer to deliver to; buyers do not.
+    let admin = goc.admin().await;
+    let csv = admin.get("/api/v1/coops/NA-LH/orders.csv").await;
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with(&code))
+        .expect("the order's line");
+    assert!(
+        line.contains(",paid,6000000,")
+            && line.contains(",vnpay,")
+            && line.contains("+84987000001"),
+        "{line}"
+    );
+    assert_eq!(
+        mai.get("/api/v1/coops/NA-LH/orders.csv").await.status(),
+        403
+    );
 }
 
 #[tokio::test]

@@ -190,6 +190,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
             <a href="#print">{Msg::Labels.text(l)}</a> <a href="#members">{Msg::Members.text(l)}</a>
         </nav>
         <p><a class="button" href=format!("/manage/{}/diary", p.code)>{Msg::DiaryReportLink.text(l)}</a></p>
+        <p><a class="button" href=format!("/api/v1/coops/{}/orders.csv", p.code) download="">{Msg::OrdersCsv.text(l)}</a></p>
 
         <h2 id="zones">{Msg::Zone.text(l)}</h2>
         {p.zones.is_empty().then(|| view! { <p class="muted">{Msg::NoZones.text(l)}</p> })}

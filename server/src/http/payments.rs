@@ -39,6 +39,8 @@ pub fn router() -> Router<Services> {
         .route("/api/v1/coops/{coop}/payments/vnpay", put(set_vnpay))
         .route("/api/v1/coops/{coop}/payments/vietqr", put(set_vietqr))
         .route("/api/v1/coops/{coop}/offers", post(publish_offers))
+        .route("/api/v1/coops/{coop}/orders", get(sales))
+        .route("/api/v1/coops/{coop}/orders.csv", get(sales_csv))
         .route("/api/v1/offers/{id}/hold", post(hold))
         .route("/api/v1/orders/{code}", get(order))
         .route("/certificates/{adoption}/pdf", get(certificate_pdf))
@@ -163,6 +165,50 @@ async fn publish_offers(
     };
     let published = market::publish_selected(&s, actor, &coop, &selection, &offer).await?;
     Ok((StatusCode::CREATED, Json(json!(published))).into_response())
+}
+
+async fn sales_of(
+    s: &Services,
+    coop: &str,
+    headers: &HeaderMap,
+) -> Result<Vec<crate::store::SaleRow>> {
+    let actor = session::actor(s, headers).await?;
+    let actor = signed_in(actor.as_ref())?;
+    let coop = s
+        .store
+        .cooperative_by_code(coop)
+        .await?
+        .ok_or(Error::NotFound("cooperative"))?;
+    market::sales(s, actor, &coop).await
+}
+
+async fn sales(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let rows = sales_of(&s, &coop, &headers).await?;
+    Ok(Json(json!({ "orders": rows })).into_response())
+}
+
+async fn sales_csv(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let rows = sales_of(&s, &coop, &headers).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"don-nhan-nuoi-{coop}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        market::sales_csv(&rows)?,
+    )
+        .into_response())
 }
 
 #[derive(serde::Deserialize)]

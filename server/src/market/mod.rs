@@ -13,7 +13,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::log::entry_now;
 use crate::services::Services;
-use crate::store::{Applied, CooperativeRow, Hold, OfferInsert, PaymentReport};
+use crate::store::{Applied, CooperativeRow, Hold, OfferInsert, PaymentReport, SaleRow};
 use crate::zones::subject_key;
 
 /// How long checkout holds a tree while payment runs; VNPay's pay URL expires with it.
@@ -161,6 +161,56 @@ pub async fn publish(
             created_at: now_ms(),
         })
         .await
+}
+
+/// The cooperative's orders for its managers: holds, payments, refunds due.
+pub async fn sales(s: &Services, actor: &Actor, coop: &CooperativeRow) -> Result<Vec<SaleRow>> {
+    actor.require(coop.id, Action::Sell)?;
+    s.store.sales_of(coop.id).await
+}
+
+/// Orders as CSV for a spreadsheet (UTF-8 with a byte-order mark, which Excel needs to
+/// show Vietnamese), times in Vietnam's time.
+pub fn sales_csv(rows: &[SaleRow]) -> Result<Vec<u8>> {
+    let when = |ms: i64| crate::payments::vnpay::vn_time(ms);
+    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let io = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
+    out.write_record([
+        "ma_thanh_toan",
+        "cay",
+        "mua_vu",
+        "trang_thai",
+        "so_tien_vnd",
+        "dat_luc",
+        "giu_den",
+        "thanh_toan_luc",
+        "qua",
+        "nguoi_mua",
+        "dien_thoai",
+        "email",
+        "lan_bao_thanh_toan",
+    ])
+    .map_err(io)?;
+    for r in rows {
+        out.write_record([
+            r.code.clone(),
+            r.tree_code.clone(),
+            r.season.clone(),
+            r.state.clone(),
+            r.amount_vnd.to_string(),
+            when(r.created_at),
+            when(r.held_until),
+            r.paid_at.map(when).unwrap_or_default(),
+            r.paid_by.clone().unwrap_or_default(),
+            r.buyer_name.clone(),
+            r.buyer_phone.clone().unwrap_or_default(),
+            r.buyer_email.clone().unwrap_or_default(),
+            r.payment_calls.to_string(),
+        ])
+        .map_err(io)?;
+    }
+    out.into_inner()
+        .map_err(|e| Error::Internal(format!("writing CSV: {e}")))
 }
 
 /// The price from the expected harvest (the middle of the range) at a price per kg, plus

@@ -400,3 +400,36 @@ impl Store {
         Ok(n > 0)
     }
 }
+
+/// An order as the cooperative's managers see it: with the buyer, for delivery.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct SaleRow {
+    pub code: String,
+    pub tree_code: String,
+    pub season: String,
+    pub state: String,
+    pub amount_vnd: i64,
+    pub created_at: i64,
+    pub held_until: i64,
+    pub paid_at: Option<i64>,
+    pub buyer_name: String,
+    pub buyer_phone: Option<String>,
+    pub buyer_email: Option<String>,
+    /// Provider calls about the order, and the provider of the one that paid it.
+    pub payment_calls: i64,
+    pub paid_by: Option<String>,
+}
+
+impl Store {
+    /// Every order of a cooperative, newest first.
+    pub async fn sales_of(&self, cooperative_id: i64) -> Result<Vec<SaleRow>> {
+        const SQL: &str = "SELECT o.code, t.code AS tree_code, f.season, o.state, o.amount_vnd, \
+             o.created_at, o.held_until, o.paid_at, u.name AS buyer_name, u.phone AS buyer_phone, \
+             u.email AS buyer_email, \
+             (SELECT COUNT(*) FROM payment_events e WHERE e.order_id = o.id) AS payment_calls, \
+             (SELECT e.provider FROM payment_events e WHERE e.order_id = o.id AND e.outcome = 'paid' LIMIT 1) AS paid_by \
+             FROM orders o JOIN offers f ON f.id = o.offer_id JOIN trees t ON t.id = f.tree_id \
+             JOIN users u ON u.id = o.buyer_id WHERE f.cooperative_id = $1 ORDER BY o.id DESC";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
+    }
+}

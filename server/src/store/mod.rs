@@ -25,7 +25,9 @@ use sqlx::sqlite::{
 
 pub use diary::{DiaryAppend, DiaryPhoto, Stored};
 pub use log::{AuditRow, BoxedEntry, MakeEntry};
-pub use market::{Applied, Hold, OfferInsert, OfferRow, OrderRow, PaymentReport, ProviderRow};
+pub use market::{
+    Applied, Hold, OfferInsert, OfferRow, OrderRow, PaymentReport, ProviderRow, SaleRow,
+};
 pub use rows::*;
 
 use crate::error::{Error, Result};

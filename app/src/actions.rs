@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
             post(approve_cooperative),
         )
         .route("/adopt/{offer}", post(adopt))
+        .route("/my-trees/{order}/care", post(request_care))
         .route("/manage/{coop}/zones", post(add_zone))
         .route("/manage/{coop}/trees", post(add_tree))
         .route("/manage/{coop}/members", post(invite_member))
@@ -838,6 +839,22 @@ async fn adopt(
             sub.refuse(taken).await
         }
     }
+}
+
+/// An adopter asks the cooperative something about their tree.
+async fn request_care(
+    State(st): State<AppState>,
+    Path(order): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, "/my-trees", f);
+    let actor = attempt!(sub, sub.actor().await);
+    attempt!(
+        sub,
+        server::market::request_care(sub.s(), &actor, &order, sub.get("text")).await
+    );
+    see_other("/my-trees?done=request_sent", None)
 }
 
 async fn tree_status(

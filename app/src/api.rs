@@ -349,6 +349,7 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
     let lang = backend::lang();
     let trees = async {
         let mut out = Vec::new();
+        let requests = s.store.care_requests_of_buyer(buyer).await?;
         for o in s.store.adoptions_of(buyer).await? {
             let coop = s
                 .store
@@ -366,8 +367,14 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                 tree_code: o.tree_code,
                 coop_code: coop.code,
                 coop_name: coop.name,
+                requests: requests
+                    .iter()
+                    .filter(|r| r.order_code == o.code)
+                    .map(|r| (r.text.clone(), r.answer.clone()))
+                    .collect(),
                 season: o.season,
                 adoption: o.adoption,
+                order_code: o.code,
             });
         }
         Ok(out)

@@ -63,13 +63,14 @@ pub fn urlencode(s: &str) -> String {
 /// A POST form with its CSRF token, its name, and the server's message if it was refused.
 #[component]
 pub fn PostForm(
-    id: &'static str,
+    #[prop(into)] id: String,
     #[prop(into)] action: String,
     #[prop(optional)] multipart: bool,
     children: Children,
 ) -> impl IntoView {
     let st = form_state();
     let mine = st.form == id;
+    let form_name = id.clone();
     let error = st.error.filter(|_| mine);
     let notice = st.notice.filter(|_| mine);
     let code = st.code.filter(|_| mine);
@@ -84,7 +85,7 @@ pub fn PostForm(
         <form method="post" action=action id=id class="form"
               enctype=if multipart { "multipart/form-data" } else { "application/x-www-form-urlencoded" }>
             <input type="hidden" name="csrf" value=csrf_token()/>
-            <input type="hidden" name="form" value=id/>
+            <input type="hidden" name="form" value=form_name/>
             {error.map(|e| view! { <p class="error" role="alert" tabindex="-1" autofocus=true>{e}</p> })}
             {notice.map(|n| view! { <p class="notice-ok" role="status" tabindex="-1" autofocus=true>{n}</p> })}
             {code.map(|(code, link)| view! { <HandOver code link/> })}

@@ -217,6 +217,10 @@ messages! {
     PrintablePdf => "Bản in (PDF)", "Printable PDF";
     Certificate => "Giấy chứng nhận", "Certificate";
     MyTrees => "Cây của tôi", "My trees";
+    CareRequest => "Gửi yêu cầu chăm sóc cho hợp tác xã", "Ask the cooperative about your tree's care";
+    SendRequest => "Gửi", "Send";
+    AwaitingAnswer => "Đang chờ hợp tác xã trả lời", "Waiting for the cooperative's answer";
+    RequestSent => "Đã gửi yêu cầu cho hợp tác xã.", "Your request went to the cooperative.";
     OrdersCsv => "Tải đơn nhận nuôi và thanh toán (CSV)", "Download adoption orders and payments (CSV)";
     NoTreesYet => "Bạn chưa nhận nuôi cây nào.", "You have not adopted a tree yet.";
     LatestCare => "Chăm sóc gần nhất", "Latest care";

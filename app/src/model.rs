@@ -403,6 +403,9 @@ pub struct MyTree {
     pub coop_name: String,
     pub season: String,
     pub adoption: String,
+    pub order_code: String,
     /// The latest line of the tree's diary, in the reader's language.
     pub latest: Option<String>,
+    /// What the adopter asked the cooperative, and its answer once given.
+    pub requests: Vec<(String, Option<String>)>,
 }

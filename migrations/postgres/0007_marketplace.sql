@@ -78,3 +78,16 @@ CREATE TABLE payment_providers (
     PRIMARY KEY (cooperative_id, provider)
 );
 CREATE UNIQUE INDEX payment_providers_by_account ON payment_providers (provider, account);
+
+-- What an adopter asks of the cooperative about their tree (no chemical sprays, a photo of
+-- the flowers), and the cooperative's answer.
+CREATE TABLE care_requests (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    order_id    BIGINT NOT NULL REFERENCES orders (id),
+    text        TEXT    NOT NULL,
+    created_at  BIGINT NOT NULL,
+    answer      TEXT,
+    answered_by BIGINT REFERENCES users (id),
+    answered_at BIGINT
+);
+CREATE INDEX care_requests_by_order ON care_requests (order_id);

@@ -432,7 +432,59 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     );
     b.open(&format!("{}/my-trees", goc.base)).await;
     assert!(b.text(".my-trees").await.contains("CC004"));
+    // A care request, answered by the cooperative.
+    b.fill("#care-CC004", "Xin đừng phun thuốc hoá học cho cây của tôi")
+        .await;
+    b.click("#care-form-CC004 button[type=submit]").await;
+    b.wait_for_text(".flash", "Đã gửi yêu cầu").await;
+    let list: Value = admin
+        .get("/api/v1/coops/NA-LH/care-requests")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let request = &list["requests"][0];
+    assert_eq!(request["tree_code"], "CC004");
+    assert!(request["answer"].is_null());
+    let answer = |text: &str| {
+        admin
+            .request(
+                Method::POST,
+                &format!("/api/v1/coops/NA-LH/care-requests/{}/answer", request["id"]),
+            )
+            .header("x-csrf-token", &admin_token)
+            .json(&json!({ "text": text }))
+            .send()
+    };
+    assert_eq!(
+        answer("Vâng, HTX chỉ dùng chế phẩm sinh học cho cây CC004")
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        answer("a second answer").await.unwrap().status(),
+        404,
+        "answered once"
+    );
+    b.open(&format!("{}/my-trees", goc.base)).await;
+    assert!(b.text(".requests").await.contains("chế phẩm sinh học"));
     b.screenshot_page("adopt-8-my-trees").await;
+    // Only the adopter can ask about the tree.
+    let (other, other_token) = buyer(&goc, "0987000011").await;
+    let code = list["requests"][0]["order_code"].as_str().unwrap();
+    let r = other
+        .request(
+            Method::POST,
+            &format!("/api/v1/orders/{code}/care-requests"),
+        )
+        .header("x-csrf-token", &other_token)
+        .json(&json!({"text": "not mine"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }
 
 #[tokio::test]

@@ -207,6 +207,7 @@ mod ssr_more {
     use leptos_router::hooks::use_params_map;
 
     use crate::api::{get_certificate, get_my_trees};
+    use crate::forms::PostForm;
     use crate::i18n::{use_locale, Msg};
     use crate::model::{CertificateView, MyTree};
     use crate::pages::manage::sign_in_first;
@@ -298,6 +299,21 @@ mod ssr_more {
                 <p>{Msg::OfferSeason.text(l)}" "{t.season.clone()}</p>
                 {t.latest.clone().map(|x| view! { <p><span class="muted">{Msg::LatestCare.text(l)}": "</span>{x}</p> })}
                 <p><a href=format!("/certificates/{}", t.adoption)>{Msg::Certificate.text(l)}</a></p>
+                {(!t.requests.is_empty()).then(|| view! {
+                    <ul class="requests">
+                        {t.requests.iter().map(|(q, a)| view! {
+                            <li>
+                                <p>{q.clone()}</p>
+                                <p class="muted">{a.clone().unwrap_or_else(|| Msg::AwaitingAnswer.text(l).to_owned())}</p>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                <PostForm id=format!("care-form-{}", t.tree_code) action=format!("/my-trees/{}/care", t.order_code)>
+                    <label for=format!("care-{}", t.tree_code)>{Msg::CareRequest.text(l)}</label>
+                    <textarea id=format!("care-{}", t.tree_code) name="text" rows="2" maxlength="1000" required=true></textarea>
+                    <button type="submit">{Msg::SendRequest.text(l)}</button>
+                </PostForm>
             </li>
         }
     }

@@ -112,6 +112,7 @@ pub fn Flash() -> impl IntoView {
         "photo_added" => Some(Msg::PhotoAdded),
         "logged" => Some(Msg::DiaryLogged),
         "coop_approved" => Some(Msg::CoopApproved),
+        "request_sent" => Some(Msg::RequestSent),
         _ => None,
     };
     msg.map(|m| view! { <p class="notice-ok flash" role="status">{m.text(l)}</p> })

@@ -26,8 +26,19 @@ const NON_PAGE_POLICY: &str =
 /// Paths whose pages hold forms or personal data: never cached anywhere.
 pub fn is_private(path: &str) -> bool {
     [
-        "/manage", "/account", "/signup", "/login", "/join", "/reset", "/admin", "/logout",
-        "/farm", "/api/v1", "/adopt", "/orders",
+        "/manage",
+        "/account",
+        "/signup",
+        "/login",
+        "/join",
+        "/reset",
+        "/admin",
+        "/logout",
+        "/farm",
+        "/api/v1",
+        "/adopt",
+        "/orders",
+        "/my-trees",
     ]
     .iter()
     .any(|p| path == *p || path.starts_with(&format!("{p}/")) || path.starts_with(&format!("{p}?")))

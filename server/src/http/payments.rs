@@ -41,6 +41,12 @@ pub fn router() -> Router<Services> {
         .route("/api/v1/coops/{coop}/offers", post(publish_offers))
         .route("/api/v1/coops/{coop}/orders", get(sales))
         .route("/api/v1/coops/{coop}/orders.csv", get(sales_csv))
+        .route("/api/v1/coops/{coop}/care-requests", get(care_requests))
+        .route(
+            "/api/v1/coops/{coop}/care-requests/{id}/answer",
+            post(answer_care),
+        )
+        .route("/api/v1/orders/{code}/care-requests", post(request_care))
         .route("/api/v1/offers/{id}/hold", post(hold))
         .route("/api/v1/orders/{code}", get(order))
         .route("/certificates/{adoption}/pdf", get(certificate_pdf))
@@ -209,6 +215,58 @@ async fn sales_csv(
         market::sales_csv(&rows)?,
     )
         .into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct TextForm {
+    text: String,
+}
+
+async fn request_care(
+    State(s): State<Services>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response> {
+    let actor = session::actor(&s, &headers).await?;
+    let actor = signed_in(actor.as_ref())?;
+    let f: TextForm = json_body(&body)?;
+    let id = market::request_care(&s, actor, &code, &f.text).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+async fn care_requests(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let actor = session::actor(&s, &headers).await?;
+    let actor = signed_in(actor.as_ref())?;
+    let coop = s
+        .store
+        .cooperative_by_code(&coop)
+        .await?
+        .ok_or(Error::NotFound("cooperative"))?;
+    let list = market::care_requests(&s, actor, &coop).await?;
+    Ok(Json(json!({ "requests": list })).into_response())
+}
+
+async fn answer_care(
+    State(s): State<Services>,
+    Path((coop, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response> {
+    let actor = session::actor(&s, &headers).await?;
+    let actor = signed_in(actor.as_ref())?;
+    let coop = s
+        .store
+        .cooperative_by_code(&coop)
+        .await?
+        .ok_or(Error::NotFound("cooperative"))?;
+    let f: TextForm = json_body(&body)?;
+    market::answer_care(&s, actor, &coop, id, &f.text).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(serde::Deserialize)]

@@ -13,7 +13,9 @@ use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::log::entry_now;
 use crate::services::Services;
-use crate::store::{Applied, CooperativeRow, Hold, OfferInsert, PaymentReport, SaleRow};
+use crate::store::{
+    Applied, CareRequestRow, CooperativeRow, Hold, OfferInsert, PaymentReport, SaleRow,
+};
 use crate::zones::subject_key;
 
 /// How long checkout holds a tree while payment runs; VNPay's pay URL expires with it.
@@ -211,6 +213,55 @@ pub fn sales_csv(rows: &[SaleRow]) -> Result<Vec<u8>> {
     }
     out.into_inner()
         .map_err(|e| Error::Internal(format!("writing CSV: {e}")))
+}
+
+/// An adopter asks the cooperative something about their tree (their paid order only).
+pub async fn request_care(
+    s: &Services,
+    actor: &Actor,
+    order_code: &str,
+    text: &str,
+) -> Result<i64> {
+    let buyer = actor.account().ok_or(Error::Unauthorized)?;
+    let order = s
+        .store
+        .order_by_code(order_code)
+        .await?
+        .filter(|o| o.buyer_id == buyer && o.state == "paid")
+        .ok_or(Error::NotFound("order"))?;
+    let text = crate::text::required(("Yêu cầu", "The request"), text, 1_000)?;
+    s.store.insert_care_request(order.id, &text, now_ms()).await
+}
+
+/// The cooperative answers a care request, once.
+pub async fn answer_care(
+    s: &Services,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    id: i64,
+    answer: &str,
+) -> Result<()> {
+    actor.require(coop.id, Action::Sell)?;
+    let answer = crate::text::required(("Câu trả lời", "The answer"), answer, 1_000)?;
+    let by = actor.account().ok_or(Error::Forbidden)?;
+    if s.store
+        .answer_care_request(coop.id, id, &answer, by, now_ms())
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(Error::NotFound("care request"))
+    }
+}
+
+/// The cooperative's care requests, unanswered first.
+pub async fn care_requests(
+    s: &Services,
+    actor: &Actor,
+    coop: &CooperativeRow,
+) -> Result<Vec<CareRequestRow>> {
+    actor.require(coop.id, Action::Sell)?;
+    s.store.care_requests_of_cooperative(coop.id).await
 }
 
 /// The price from the expected harvest (the middle of the range) at a price per kg, plus

@@ -433,3 +433,64 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
     }
 }
+
+/// A care request with its tree, as buyers and managers see it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct CareRequestRow {
+    pub id: i64,
+    pub order_code: String,
+    pub tree_code: String,
+    pub text: String,
+    pub created_at: i64,
+    pub answer: Option<String>,
+    pub answered_at: Option<i64>,
+}
+
+const REQUEST: &str =
+    "SELECT r.id, o.code AS order_code, t.code AS tree_code, r.text, r.created_at, \
+     r.answer, r.answered_at FROM care_requests r JOIN orders o ON o.id = r.order_id \
+     JOIN offers f ON f.id = o.offer_id JOIN trees t ON t.id = f.tree_id";
+
+impl Store {
+    pub async fn insert_care_request(&self, order_id: i64, text: &str, at: i64) -> Result<i64> {
+        const SQL: &str = "INSERT INTO care_requests (order_id, text, created_at) VALUES ($1, $2, $3) RETURNING id";
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar(SQL).bind(order_id).bind(text).bind(at).fetch_one(p).await)?,
+        )
+    }
+
+    /// Answers a request of this cooperative once; `false` if there is no such unanswered one.
+    pub async fn answer_care_request(
+        &self,
+        cooperative_id: i64,
+        id: i64,
+        answer: &str,
+        by: i64,
+        at: i64,
+    ) -> Result<bool> {
+        const SQL: &str =
+            "UPDATE care_requests SET answer = $1, answered_by = $2, answered_at = $3 \
+             WHERE id = $4 AND answer IS NULL AND order_id IN (SELECT o.id FROM orders o \
+             JOIN offers f ON f.id = o.offer_id WHERE f.cooperative_id = $5)";
+        let rows = on_pool!(self, p => sqlx::query(SQL).bind(answer).bind(by).bind(at).bind(id)
+            .bind(cooperative_id).execute(p).await.map(|d| d.rows_affected()))?;
+        Ok(rows == 1)
+    }
+
+    /// A cooperative's care requests, unanswered first, then newest first.
+    pub async fn care_requests_of_cooperative(
+        &self,
+        cooperative_id: i64,
+    ) -> Result<Vec<CareRequestRow>> {
+        let sql = format!(
+            "{REQUEST} WHERE f.cooperative_id = $1 ORDER BY (r.answer IS NULL) DESC, r.id DESC"
+        );
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(cooperative_id).fetch_all(p).await)?)
+    }
+
+    /// A buyer's care requests, newest first.
+    pub async fn care_requests_of_buyer(&self, buyer_id: i64) -> Result<Vec<CareRequestRow>> {
+        let sql = format!("{REQUEST} WHERE o.buyer_id = $1 ORDER BY r.id DESC");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(buyer_id).fetch_all(p).await)?)
+    }
+}

@@ -26,7 +26,8 @@ use sqlx::sqlite::{
 pub use diary::{DiaryAppend, DiaryPhoto, Stored};
 pub use log::{AuditRow, BoxedEntry, MakeEntry};
 pub use market::{
-    Applied, Hold, OfferInsert, OfferRow, OrderRow, PaymentReport, ProviderRow, SaleRow,
+    Applied, CareRequestRow, Hold, OfferInsert, OfferRow, OrderRow, PaymentReport, ProviderRow,
+    SaleRow,
 };
 pub use rows::*;
 

@@ -284,7 +284,60 @@ async fn vnpay_reports_for_the_wrong_amount_an_unknown_order_or_a_cancel_are_ans
     assert_eq!(state(&lan, &code).await, "cancelled");
     let (mai, mai_token) = buyer(&goc, "0987000004").await;
     assert_eq!(hold(&mai, &mai_token, farmer_offer).await.status(), 201);
-    // A buyer may not set the cooperative's payment accounts.
+    // The sandbox refuses what VNPay would: an expired pay request, an unknown choice.
+    let sandbox = format!("{}/sandbox/vnpay/vpcpay.html", goc.base);
+    assert_eq!(
+        set("GOCTEST1", SECRET, &sandbox).await.unwrap().status(),
+        204
+    );
+    let pay_request = |expire: &str| {
+        vnpay_query(&[
+            ("vnp_Amount", (price * 100).to_string()),
+            ("vnp_Command", "pay".into()),
+            ("vnp_ExpireDate", expire.into()),
+            ("vnp_OrderInfo", "Nhan nuoi cay".into()),
+            (
+                "vnp_ReturnUrl",
+                format!("{}/payments/vnpay/return", goc.base),
+            ),
+            ("vnp_TmnCode", "GOCTEST1".into()),
+            ("vnp_TxnRef", code.clone()),
+        ])
+    };
+    let stale = pay_request("20200101000000");
+    let r = lan
+        .get(&format!("/sandbox/vnpay/vpcpay.html?{stale}"))
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("hết hạn"));
+    let submit = |query: String, action: &'static str| {
+        let mut form: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        form.push(("sandbox_action".into(), action.into()));
+        lan.request(Method::POST, "/sandbox/vnpay/vpcpay.html")
+            .form(&form)
+            .send()
+    };
+    assert_eq!(submit(stale, "pay").await.unwrap().status(), 400);
+    assert_eq!(
+        submit(pay_request("20991231000000"), "bogus")
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+
+    // A buyer may not set the cooperative's payment accounts, and learns nothing of the
+    // body such a request wants.
+    let r = lan
+        .request(Method::PUT, "/api/v1/coops/NA-LH/payments/vnpay")
+        .header("x-csrf-token", &token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
     let r = lan
         .request(Method::PUT, "/api/v1/coops/NA-LH/payments/vnpay")
         .header("x-csrf-token", &token)

@@ -123,13 +123,8 @@ async fn publish_offers(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response> {
-    let actor = session::actor(&s, &headers).await?;
-    let actor = signed_in(actor.as_ref())?;
-    let coop = s
-        .store
-        .cooperative_by_code(&coop)
-        .await?
-        .ok_or(Error::NotFound("cooperative"))?;
+    let (actor, coop) = coop_for(&s, &headers, &coop, crate::access::Action::Sell).await?;
+    let actor = &actor;
     let f: OfferForm = json_body(&body)?;
     let price = match (f.price_vnd, f.vnd_per_kg) {
         (Some(p), _) => p,
@@ -257,13 +252,8 @@ async fn answer_care(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response> {
-    let actor = session::actor(&s, &headers).await?;
-    let actor = signed_in(actor.as_ref())?;
-    let coop = s
-        .store
-        .cooperative_by_code(&coop)
-        .await?
-        .ok_or(Error::NotFound("cooperative"))?;
+    let (actor, coop) = coop_for(&s, &headers, &coop, crate::access::Action::Sell).await?;
+    let actor = &actor;
     let f: TextForm = json_body(&body)?;
     market::answer_care(&s, actor, &coop, id, &f.text).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -284,6 +274,26 @@ struct VietQrForm {
     casso_key: String,
 }
 
+/// The signed-in person's cooperative, once they may do `action` in it: checked before a
+/// request's body is read, so a refusal tells nothing about what the body should hold.
+async fn coop_for(
+    s: &Services,
+    headers: &HeaderMap,
+    coop: &str,
+    action: crate::access::Action,
+) -> Result<(crate::access::Actor, crate::store::CooperativeRow)> {
+    let actor = session::actor(s, headers)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let coop = s
+        .store
+        .cooperative_by_code(coop)
+        .await?
+        .ok_or(Error::NotFound("cooperative"))?;
+    actor.require(coop.id, action)?;
+    Ok((actor, coop))
+}
+
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         Error::BadRequest(crate::error::Text::new(
@@ -299,13 +309,14 @@ async fn set_vnpay(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response> {
-    let actor = session::actor(&s, &headers).await?;
-    let actor = signed_in(actor.as_ref())?;
-    let coop = s
-        .store
-        .cooperative_by_code(&coop)
-        .await?
-        .ok_or(Error::NotFound("cooperative"))?;
+    let (actor, coop) = coop_for(
+        &s,
+        &headers,
+        &coop,
+        crate::access::Action::ManageCooperative,
+    )
+    .await?;
+    let actor = &actor;
     let f: VnpayForm = json_body(&body)?;
     providers::set_vnpay(&s, actor, &coop, &f.tmn_code, &f.secret, &f.pay_url).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -317,13 +328,14 @@ async fn set_vietqr(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response> {
-    let actor = session::actor(&s, &headers).await?;
-    let actor = signed_in(actor.as_ref())?;
-    let coop = s
-        .store
-        .cooperative_by_code(&coop)
-        .await?
-        .ok_or(Error::NotFound("cooperative"))?;
+    let (actor, coop) = coop_for(
+        &s,
+        &headers,
+        &coop,
+        crate::access::Action::ManageCooperative,
+    )
+    .await?;
+    let actor = &actor;
     let f: VietQrForm = json_body(&body)?;
     providers::set_vietqr(&s, actor, &coop, &f.bin, &f.account, &f.name, &f.casso_key).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -353,9 +365,12 @@ async fn hold(
         Hold::Held(order) => order,
         Hold::Taken => {
             return Err(Error::conflict(
-                format!("Cây {} đã có người nhận nuôi mùa này", offer.tree_code),
                 format!(
-                    "Tree {} is already adopted for this season",
+                    "Cây {} đã có người nhận nuôi, hoặc đang được giữ cho người đang thanh toán",
+                    offer.tree_code
+                ),
+                format!(
+                    "Tree {} is adopted, or held for a buyer who is paying, this season",
                     offer.tree_code
                 ),
             ))
@@ -588,10 +603,15 @@ async fn sandbox_page(State(s): State<Services>, RawQuery(query): RawQuery) -> R
     };
     let terminal = providers::vnpay_terminal(&s, &get("vnp_TmnCode")).await?;
     let Some((coop, t)) = terminal.filter(|(_, t)| vnpay::verify(&t.secret, &params)) else {
-        return Ok((StatusCode::BAD_REQUEST, Html(
-            "<!doctype html><meta charset=utf-8><title>Sandbox VNPay</title><p>Chữ ký không hợp lệ (mã 97) · Invalid signature (code 97)</p>".to_owned(),
-        )).into_response());
+        return Ok(sandbox_refusal(
+            "Chữ ký không hợp lệ (mã 97) · Invalid signature (code 97)",
+        ));
     };
+    if expired(&get("vnp_ExpireDate")) {
+        return Ok(sandbox_refusal(
+            "Giao dịch đã hết hạn (mã 11) · The payment has expired (code 11)",
+        ));
+    }
     let amount: i64 = get("vnp_Amount").parse().unwrap_or(0) / 100;
     let hidden: String = params
         .iter()
@@ -617,7 +637,25 @@ async fn sandbox_page(State(s): State<Services>, RawQuery(query): RawQuery) -> R
         amount = crate::text::vnd(amount),
         info = escape(&get("vnp_OrderInfo")),
     );
-    Ok(Html(page).into_response())
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(page)).into_response())
+}
+
+/// Whether a pay request's `vnp_ExpireDate` has passed (VNPay then refuses to take it).
+fn expired(expire: &str) -> bool {
+    vnpay::parse_vn_time(expire).is_none_or(|t| t < now_ms())
+}
+
+fn sandbox_refusal(text: &str) -> Response {
+    let page = format!(
+        "<!doctype html><meta charset=utf-8><title>Sandbox VNPay</title><p>{}</p>",
+        escape(text)
+    );
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(page),
+    )
+        .into_response()
 }
 
 /// The buyer pressed Pay or Cancel: report to the merchant's IPN endpoint over HTTP, as
@@ -646,7 +684,20 @@ async fn sandbox_pay(
     if !vnpay::verify(&t.secret, &request) {
         return Err(Error::invalid("Chữ ký không hợp lệ", "Invalid signature"));
     }
-    let paid = get("sandbox_action") == "pay";
+    if expired(&get("vnp_ExpireDate")) {
+        return Ok(sandbox_refusal(
+            "Giao dịch đã hết hạn (mã 11) · The payment has expired (code 11)",
+        ));
+    }
+    let paid = match get("sandbox_action").as_str() {
+        "pay" => true,
+        "cancel" => false,
+        _ => {
+            return Ok(sandbox_refusal(
+                "Hãy chọn Thanh toán hoặc Huỷ · Choose Pay or Cancel",
+            ))
+        }
+    };
     let code = if paid { "00" } else { "24" };
     let now = now_ms();
     let mut result: Vec<(String, String)> = [

@@ -20,6 +20,9 @@ use crate::zones::subject_key;
 
 /// How long checkout holds a tree while payment runs; VNPay's pay URL expires with it.
 pub const HOLD_MS: i64 = 15 * 60 * 1000;
+/// Unpaid holds one buyer may have at once: enough to compare a few trees, too few to
+/// block a cooperative's catalogue (an outside probe held 8 of 10 offers in a second).
+pub const MAX_OPEN_HOLDS: i64 = 3;
 
 /// What a buyer gets with an adoption.
 pub const INCLUDES: [&str; 7] = [
@@ -342,6 +345,7 @@ pub async fn hold(s: &Services, actor: &Actor, offer_id: i64) -> Result<Hold> {
             &adoption_id(&code),
             now,
             now + HOLD_MS,
+            MAX_OPEN_HOLDS,
         )
         .await
 }

@@ -87,6 +87,16 @@ pub fn vn_time(unix_ms: i64) -> String {
         .to_string()
 }
 
+/// A VNPay date (`yyyyMMddHHmmss`, Vietnam's time) as unix milliseconds.
+pub fn parse_vn_time(s: &str) -> Option<i64> {
+    let offset = chrono::FixedOffset::east_opt(7 * 3600)?;
+    chrono::NaiveDateTime::parse_from_str(s, "%Y%m%d%H%M%S")
+        .ok()?
+        .and_local_timezone(offset)
+        .single()
+        .map(|t| t.timestamp_millis())
+}
+
 /// One payment to ask VNPay for.
 #[derive(Debug, Clone)]
 pub struct PayRequest<'a> {
@@ -310,6 +320,8 @@ mod tests {
         // 2026-11-25 14:30:00 +07:00 = 07:30:00 UTC.
         let created = 1_795_591_800_000;
         assert_eq!(vn_time(created), "20261125143000");
+        assert_eq!(parse_vn_time("20261125143000"), Some(created));
+        assert_eq!(parse_vn_time("2026-11-25"), None);
         let url = pay_url(
             &t,
             &PayRequest {

@@ -115,7 +115,9 @@ impl Store {
     /// Holds an offer for a buyer until `until`, at the offer's price: expires a lapsed
     /// hold first, then claims the offer; the unique index on live orders lets exactly one
     /// claim through however many arrive at once. A buyer clicking again gets their
-    /// running hold back.
+    /// running hold back; a buyer already holding `max_open` other unpaid trees gets a
+    /// conflict (one account cannot block a catalogue).
+    #[allow(clippy::too_many_arguments)]
     pub async fn hold(
         &self,
         offer_id: i64,
@@ -124,11 +126,24 @@ impl Store {
         adoption: &str,
         now: i64,
         until: i64,
+        max_open: i64,
     ) -> Result<Hold> {
         let claimed: Result<()> = on_pool!(self, p => async {
             let mut tx = p.begin().await?;
+            // The buyer's row first: one buyer's holds are counted and placed one at a time.
+            sqlx::query("UPDATE users SET name = name WHERE id = $1")
+                .bind(buyer_id).execute(&mut *tx).await?;
             sqlx::query("UPDATE orders SET state = 'expired' WHERE offer_id = $1 AND state = 'held' AND held_until <= $2")
                 .bind(offer_id).bind(now).execute(&mut *tx).await?;
+            let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE buyer_id = $1 \
+                 AND state = 'held' AND held_until > $2 AND offer_id <> $3")
+                .bind(buyer_id).bind(now).bind(offer_id).fetch_one(&mut *tx).await?;
+            if open >= max_open {
+                return Err(Error::conflict(
+                    format!("Bạn đang giữ {open} cây chưa thanh toán: hãy thanh toán hoặc đợi hết giờ giữ trước khi giữ thêm"),
+                    format!("You are holding {open} unpaid trees: pay for them or let the holds end before holding more"),
+                ));
+            }
             let inserted = sqlx::query("INSERT INTO orders (offer_id, buyer_id, code, adoption, amount_vnd, state, held_until, created_at) \
                  SELECT id, $2, $3, $4, price_vnd, 'held', $5, $6 FROM offers WHERE id = $1")
                 .bind(offer_id).bind(buyer_id).bind(code).bind(adoption).bind(until).bind(now)
@@ -226,14 +241,15 @@ impl Store {
                 Applied::Replayed
             } else if amount != r.amount_vnd {
                 Applied::WrongAmount
-            } else if !matches!(state.as_str(), "held" | "expired") {
+            } else if !matches!(state.as_str(), "held" | "expired" | "cancelled") || (!r.paid && state != "held") {
                 Applied::AlreadySettled
             } else if !r.paid {
                 sqlx::query("UPDATE orders SET state = 'cancelled' WHERE id = $1")
                     .bind(r.order_id).execute(&mut *tx).await?;
                 Applied::Failed
             } else {
-                // An expired hold is revived if nobody else holds the tree now.
+                // Money after a hold lapsed or was cancelled (a transfer made late): the
+                // order is revived if nobody else holds the tree now, else it is owed back.
                 let taken: Option<i64> = sqlx::query_scalar(
                     "SELECT id FROM orders WHERE offer_id = (SELECT offer_id FROM orders WHERE id = $1) \
                      AND id <> $1 AND state IN ('held', 'paid')",

@@ -213,3 +213,80 @@ async fn a_failed_payment_frees_the_tree_and_a_late_one_after_another_buyer_is_o
     })
     .await;
 }
+
+#[tokio::test]
+async fn one_buyer_cannot_hold_a_whole_catalogue_and_late_money_after_a_cancel_is_owed_back() {
+    on_both(|db| async move {
+        let s = &db.services;
+        let first = offer(s).await;
+        let c = server::cooperatives::by_code(&s.store, "NA-LH")
+            .await
+            .unwrap();
+        let o = NewOffer::parse(
+            "2027-03-01",
+            "2027-09-30",
+            PRICE,
+            (40.0, 60.0),
+            30.0,
+            &["care"],
+            1,
+            true,
+            0,
+        )
+        .unwrap();
+        let mut offers = vec![first];
+        for tree in ["CC002", "CC003", "CC004"] {
+            zone_and_tree(s, &c, tree).await;
+            offers.push(
+                market::publish(s, &Actor::system(), &c, tree, &o)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let [eve, bob] = <[Actor; 2]>::try_from(buyers(&db, 2).await).unwrap();
+        for &o in &offers[..3] {
+            held(s, &eve, o).await;
+        }
+        let e = market::hold(s, &eve, offers[3]).await.unwrap_err();
+        assert_eq!(e.status(), axum::http::StatusCode::CONFLICT);
+        assert!(
+            e.public_text().en.contains("holding 3 unpaid trees"),
+            "{e:?}"
+        );
+        assert!(
+            s.store.orders_of_offer(offers[3]).await.unwrap().is_empty(),
+            "nothing stored"
+        );
+        assert_eq!(
+            held(s, &eve, offers[0]).await.buyer_id,
+            eve.user_id,
+            "her own hold again"
+        );
+        held(s, &bob, offers[3]).await;
+
+        // Eve cancels at the gateway; her bank transfer still arrives later.
+        let eves = s.store.orders_of_offer(offers[0]).await.unwrap().remove(0);
+        let cancel = market::settle(s, "vnpay", "C1", &eves.code, PRICE, false, "cancel")
+            .await
+            .unwrap();
+        assert_eq!(cancel, Some(Applied::Failed));
+        let late = market::settle(s, "casso", "T9", &eves.code, PRICE, true, "late")
+            .await
+            .unwrap();
+        assert_eq!(
+            late,
+            Some(Applied::Confirmed),
+            "the tree was still free: the money adopts it"
+        );
+        let again = market::settle(s, "vnpay", "C2", &eves.code, PRICE, false, "cancel")
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            Some(Applied::AlreadySettled),
+            "a failure after payment changes nothing"
+        );
+        assert_eq!(states(s, offers[0]).await, ["paid"]);
+    })
+    .await;
+}

@@ -348,6 +348,22 @@ async fn vnpay_reports_for_the_wrong_amount_an_unknown_order_or_a_cancel_are_ans
     assert_eq!(r.status(), 403);
 }
 
+/// The demo cooperative NA-LH takes VietQR transfers to a bank account, confirmed by Casso
+/// with [`CASSO_KEY`]; its administrator, signed in, and their form token.
+async fn takes_vietqr(goc: &Goc) -> (Agent, String) {
+    let admin = goc.admin().await;
+    let token = admin.token("/manage/NA-LH").await;
+    let r = admin
+        .request(Method::PUT, "/api/v1/coops/NA-LH/payments/vietqr")
+        .header("x-csrf-token", &token)
+        .json(&json!({"bin": "970415", "account": "113366668888", "name": "HTX NA LA HIEN", "casso_key": CASSO_KEY}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    (admin, token)
+}
+
 /// Casso v2: `t.` + the body with sorted keys (written sorted here), HMAC-SHA512.
 fn casso_call(body: &str, t: i64) -> String {
     let mut m = Hmac::<Sha512>::new_from_slice(CASSO_KEY.as_bytes()).unwrap();
@@ -358,16 +374,7 @@ fn casso_call(body: &str, t: i64) -> String {
 #[tokio::test]
 async fn a_vietqr_transfer_is_confirmed_by_cassos_feed_once() {
     let goc = Goc::start().await;
-    let admin = goc.admin().await;
-    let admin_token = admin.token("/manage/NA-LH").await;
-    let r = admin
-        .request(Method::PUT, "/api/v1/coops/NA-LH/payments/vietqr")
-        .header("x-csrf-token", &admin_token)
-        .json(&json!({"bin": "970415", "account": "113366668888", "name": "HTX NA LA HIEN", "casso_key": CASSO_KEY}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    takes_vietqr(&goc).await;
     let (lan, token) = buyer(&goc, "0987000005").await;
     let (offer, price) = offer_of(&goc, "CC003").await;
     let order: Value = hold(&lan, &token, offer).await.json().await.unwrap();
@@ -422,16 +429,7 @@ async fn a_vietqr_transfer_is_confirmed_by_cassos_feed_once() {
 #[tokio::test]
 async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sandbox() {
     let goc = Goc::start().await;
-    let admin = goc.admin().await;
-    let admin_token = admin.token("/manage/NA-LH").await;
-    let r = admin
-        .request(Method::PUT, "/api/v1/coops/NA-LH/payments/vietqr")
-        .header("x-csrf-token", &admin_token)
-        .json(&json!({"bin": "970415", "account": "113366668888", "name": "HTX NA LA HIEN", "casso_key": CASSO_KEY}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    let (admin, admin_token) = takes_vietqr(&goc).await;
     let _ = buyer(&goc, "0987000009").await;
     let b = crate::support::Browser::start().await;
     b.open(&format!("{}/t/NA-LH/CC004", goc.base)).await;

@@ -36,8 +36,10 @@ pub const RETURN_PATH: &str = "/payments/vnpay/return";
 pub fn router() -> Router<Services> {
     Router::new()
         .route("/api/v1/trees/{coop}/{tree}/offers", get(tree_offers))
-        .route("/api/v1/coops/{coop}/payments/vnpay", put(set_vnpay))
-        .route("/api/v1/coops/{coop}/payments/vietqr", put(set_vietqr))
+        .route(
+            "/api/v1/coops/{coop}/payments/{provider}",
+            put(set_provider),
+        )
         .route("/api/v1/coops/{coop}/offers", post(publish_offers))
         .route("/api/v1/coops/{coop}/orders", get(sales))
         .route("/api/v1/coops/{coop}/orders.csv", get(sales_csv))
@@ -303,41 +305,27 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
     })
 }
 
-async fn set_vnpay(
+/// Sets one of the cooperative's providers: `vnpay` (terminal) or `vietqr` (bank account).
+async fn set_provider(
     State(s): State<Services>,
-    Path(coop): Path<String>,
+    Path((coop, provider)): Path<(String, String)>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response> {
-    let (actor, coop) = coop_for(
-        &s,
-        &headers,
-        &coop,
-        crate::access::Action::ManageCooperative,
-    )
-    .await?;
-    let actor = &actor;
-    let f: VnpayForm = json_body(&body)?;
-    providers::set_vnpay(&s, actor, &coop, &f.tmn_code, &f.secret, &f.pay_url).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-async fn set_vietqr(
-    State(s): State<Services>,
-    Path(coop): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<Response> {
-    let (actor, coop) = coop_for(
-        &s,
-        &headers,
-        &coop,
-        crate::access::Action::ManageCooperative,
-    )
-    .await?;
-    let actor = &actor;
-    let f: VietQrForm = json_body(&body)?;
-    providers::set_vietqr(&s, actor, &coop, &f.bin, &f.account, &f.name, &f.casso_key).await?;
+    let action = crate::access::Action::ManageCooperative;
+    let (actor, coop) = coop_for(&s, &headers, &coop, action).await?;
+    match provider.as_str() {
+        "vnpay" => {
+            let f: VnpayForm = json_body(&body)?;
+            providers::set_vnpay(&s, &actor, &coop, &f.tmn_code, &f.secret, &f.pay_url).await?;
+        }
+        "vietqr" => {
+            let f: VietQrForm = json_body(&body)?;
+            providers::set_vietqr(&s, &actor, &coop, &f.bin, &f.account, &f.name, &f.casso_key)
+                .await?;
+        }
+        _ => return Err(Error::NotFound("provider")),
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -348,6 +348,22 @@ async fn vnpay_reports_for_the_wrong_amount_an_unknown_order_or_a_cancel_are_ans
     assert_eq!(r.status(), 403);
 }
 
+/// CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF), bit by bit as the EMVCo book gives it.
+fn crc16_ccitt_false(bytes: &[u8]) -> u16 {
+    let mut crc = 0xFFFFu16;
+    for &b in bytes {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
 /// The demo cooperative NA-LH takes VietQR transfers to a bank account, confirmed by Casso
 /// with [`CASSO_KEY`]; its administrator, signed in, and their form token.
 async fn takes_vietqr(goc: &Goc) -> (Agent, String) {
@@ -451,6 +467,28 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     assert!(b.text(".transfer").await.contains("6.000.000 đ"));
     b.find_css(".transfer .qr svg").await;
     b.screenshot_page("adopt-4-order").await;
+    // What a bank app would read: the QR as the phone shows it, decoded by zbar, with a
+    // CRC computed here, independently of the server's.
+    let shot = crate::support::Browser::screenshot_path("adopt-4-order");
+    let out = std::process::Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"])
+        .arg(&shot)
+        .output()
+        .expect("zbarimg (make tools installs zbar-tools)");
+    let payload = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(payload.starts_with("000201010212"), "{payload:?}");
+    assert!(
+        payload.contains("0010A000000727") && payload.contains("5407600000058"),
+        "{payload}"
+    );
+    let (body, crc) = payload.split_at(payload.len() - 4);
+    assert!(body.ends_with("6304"));
+    assert_eq!(
+        crc16_ccitt_false(b"123456789"),
+        0x29B1,
+        "the catalogue's check value"
+    );
+    assert_eq!(format!("{:04X}", crc16_ccitt_false(body.as_bytes())), crc);
     b.click("a.sticky-action").await;
     b.wait_for_text("#amount", "6.000.000 đ").await;
     b.screenshot_page("adopt-5-sandbox").await;

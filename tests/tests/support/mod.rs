@@ -594,6 +594,11 @@ impl Browser {
         self.client.current_url().await.unwrap().path().to_owned()
     }
 
+    /// Where [`Self::screenshot`] and [`Self::screenshot_page`] save `name`.
+    pub fn screenshot_path(name: &str) -> PathBuf {
+        target_dir().join("screenshots").join(format!("{name}.png"))
+    }
+
     /// Saves what the screen shows to `target/screenshots/<name>.png`, to look at.
     pub async fn screenshot(&self, name: &str) {
         let dir = target_dir().join("screenshots");

@@ -357,6 +357,34 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                 .await?
                 .ok_or(server::Error::NotFound("cooperative"))?;
             let diary = crate::diary_view::diary(&s, coop.id, &o.tree_code, lang.into()).await?;
+            let locale: crate::i18n::Locale = lang.into();
+            let settlement = s.store.settlement_of(o.id).await?.map(|r| {
+                let kg = |g: i64| locale.number(g as f64 / 1000.0, 1);
+                let made_good = match (r.shortfall_g, r.policy.as_str()) {
+                    (0, _) => crate::i18n::Msg::HarvestMetGuarantee
+                        .text(locale)
+                        .to_owned(),
+                    (_, "refund") => format!(
+                        "{} {}",
+                        crate::i18n::Msg::ShortfallRefunded.text(locale),
+                        server::text::vnd(r.compensation_vnd)
+                    ),
+                    _ => format!(
+                        "{} {}",
+                        crate::i18n::Msg::ShortfallCredited.text(locale),
+                        server::text::vnd(r.compensation_vnd)
+                    ),
+                };
+                format!(
+                    "{} {} kg / {} {} kg · {made_good}",
+                    crate::i18n::Msg::Harvested.text(locale),
+                    kg(r.harvested_g),
+                    crate::i18n::Msg::GuaranteedYield
+                        .text(locale)
+                        .to_lowercase(),
+                    kg(r.guaranteed_g)
+                )
+            });
             out.push(crate::model::MyTree {
                 latest: diary
                     .lines
@@ -372,6 +400,7 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                     .filter(|r| r.order_code == o.code)
                     .map(|r| (r.text.clone(), r.answer.clone()))
                     .collect(),
+                settlement,
                 season: o.season,
                 adoption: o.adoption,
                 order_code: o.code,

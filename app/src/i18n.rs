@@ -217,6 +217,10 @@ messages! {
     PrintablePdf => "Bản in (PDF)", "Printable PDF";
     Certificate => "Giấy chứng nhận", "Certificate";
     MyTrees => "Cây của tôi", "My trees";
+    Harvested => "Thu hoạch", "Harvested";
+    HarvestMetGuarantee => "đạt mức đảm bảo", "the guarantee was met";
+    ShortfallRefunded => "phần thiếu được hoàn", "the shortfall refunded:";
+    ShortfallCredited => "phần thiếu được bù bằng tín dụng", "the shortfall credited:";
     CareRequest => "Gửi yêu cầu chăm sóc cho hợp tác xã", "Ask the cooperative about your tree's care";
     SendRequest => "Gửi", "Send";
     AwaitingAnswer => "Đang chờ hợp tác xã trả lời", "Waiting for the cooperative's answer";

@@ -408,4 +408,6 @@ pub struct MyTree {
     pub latest: Option<String>,
     /// What the adopter asked the cooperative, and its answer once given.
     pub requests: Vec<(String, Option<String>)>,
+    /// The season's harvest against the guarantee, once the cooperative settled it.
+    pub settlement: Option<String>,
 }

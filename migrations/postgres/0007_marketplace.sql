@@ -91,3 +91,17 @@ CREATE TABLE care_requests (
     answered_at BIGINT
 );
 CREATE INDEX care_requests_by_order ON care_requests (order_id);
+
+-- The end of an adoption's season: what the tree gave (grams, from its diary's harvests),
+-- against the offer's guarantee; a shortfall is made good by the offer's policy (credit
+-- or refund) at its price per kg. Settled once per order.
+CREATE TABLE harvest_settlements (
+    order_id         BIGINT PRIMARY KEY REFERENCES orders (id),
+    harvested_g      BIGINT NOT NULL,
+    guaranteed_g     BIGINT NOT NULL,
+    shortfall_g      BIGINT NOT NULL,
+    compensation_vnd BIGINT NOT NULL,
+    policy           TEXT    NOT NULL CHECK (policy IN ('credit', 'refund')),
+    settled_by       BIGINT NOT NULL REFERENCES users (id),
+    settled_at       BIGINT NOT NULL
+);

@@ -91,3 +91,17 @@ CREATE TABLE care_requests (
     answered_at INTEGER
 );
 CREATE INDEX care_requests_by_order ON care_requests (order_id);
+
+-- The end of an adoption's season: what the tree gave (grams, from its diary's harvests),
+-- against the offer's guarantee; a shortfall is made good by the offer's policy (credit
+-- or refund) at its price per kg. Settled once per order.
+CREATE TABLE harvest_settlements (
+    order_id         INTEGER PRIMARY KEY REFERENCES orders (id),
+    harvested_g      INTEGER NOT NULL,
+    guaranteed_g     INTEGER NOT NULL,
+    shortfall_g      INTEGER NOT NULL,
+    compensation_vnd INTEGER NOT NULL,
+    policy           TEXT    NOT NULL CHECK (policy IN ('credit', 'refund')),
+    settled_by       INTEGER NOT NULL REFERENCES users (id),
+    settled_at       INTEGER NOT NULL
+);

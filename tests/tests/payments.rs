@@ -557,8 +557,32 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
         404,
         "answered once"
     );
+    // The season ends with no harvest logged: the whole guarantee (25 kg) is short, made
+    // good as credit at 60.000 đ per kg, as the demo's offer says.
+    let settled = admin
+        .request(
+            Method::POST,
+            &format!(
+                "/api/v1/coops/NA-LH/orders/{}/settle",
+                list["requests"][0]["order_code"].as_str().unwrap()
+            ),
+        )
+        .header("x-csrf-token", &admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(settled.status(), 201);
+    let row: Value = settled.json().await.unwrap();
+    assert_eq!(
+        (
+            row["shortfall_g"].as_i64(),
+            row["compensation_vnd"].as_i64()
+        ),
+        (Some(25_000), Some(1_500_000))
+    );
     b.open(&format!("{}/my-trees", goc.base)).await;
     assert!(b.text(".requests").await.contains("chế phẩm sinh học"));
+    assert!(b.text(".my-trees").await.contains("1.500.000 đ"));
     b.screenshot_page("adopt-8-my-trees").await;
     // Only the adopter can ask about the tree.
     let (other, other_token) = buyer(&goc, "0987000011").await;

@@ -298,6 +298,7 @@ mod ssr_more {
                 <h2><a href=format!("/t/{}/{}", t.coop_code, t.tree_code)>{t.tree_code.clone()}</a>{format!(" · {}", t.coop_name)}</h2>
                 <p>{Msg::OfferSeason.text(l)}" "{t.season.clone()}</p>
                 {t.latest.clone().map(|x| view! { <p><span class="muted">{Msg::LatestCare.text(l)}": "</span>{x}</p> })}
+                {t.settlement.clone().map(|x| view! { <p class="badge ok">{x}</p> })}
                 <p><a href=format!("/certificates/{}", t.adoption)>{Msg::Certificate.text(l)}</a></p>
                 {(!t.requests.is_empty()).then(|| view! {
                     <ul class="requests">

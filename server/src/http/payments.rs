@@ -43,6 +43,10 @@ pub fn router() -> Router<Services> {
         .route("/api/v1/coops/{coop}/offers", post(publish_offers))
         .route("/api/v1/coops/{coop}/orders", get(sales))
         .route("/api/v1/coops/{coop}/orders.csv", get(sales_csv))
+        .route(
+            "/api/v1/coops/{coop}/orders/{code}/settle",
+            post(settle_harvest),
+        )
         .route("/api/v1/coops/{coop}/care-requests", get(care_requests))
         .route(
             "/api/v1/coops/{coop}/care-requests/{id}/answer",
@@ -212,6 +216,17 @@ async fn sales_csv(
         market::sales_csv(&rows)?,
     )
         .into_response())
+}
+
+/// The season is over: settle an adoption's harvest against its guarantee.
+async fn settle_harvest(
+    State(s): State<Services>,
+    Path((coop, code)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (actor, coop) = coop_for(&s, &headers, &coop, crate::access::Action::Sell).await?;
+    let row = market::settle_harvest(&s, &actor, &coop, &code).await?;
+    Ok((StatusCode::CREATED, Json(json!(row))).into_response())
 }
 
 #[derive(serde::Deserialize)]

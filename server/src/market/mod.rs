@@ -15,6 +15,7 @@ use crate::log::entry_now;
 use crate::services::Services;
 use crate::store::{
     Applied, CareRequestRow, CooperativeRow, Hold, OfferInsert, PaymentReport, SaleRow,
+    SettlementRow,
 };
 use crate::zones::subject_key;
 
@@ -265,6 +266,82 @@ pub async fn care_requests(
 ) -> Result<Vec<CareRequestRow>> {
     actor.require(coop.id, Action::Sell)?;
     s.store.care_requests_of_cooperative(coop.id).await
+}
+
+/// Grams harvested from a tree between two days (inclusive), from its diary with every
+/// correction applied: what the buyer's season gave.
+pub async fn harvested_grams(
+    s: &Services,
+    cooperative_id: i64,
+    tree_code: &str,
+    from: &str,
+    to: &str,
+) -> Result<u64> {
+    let subject = subject_key(&Subject::Tree(TreeCode::parse(tree_code)?));
+    let rows = s.store.entries_of(cooperative_id, &subject).await?;
+    let chain = crate::diary::timeline::check_chain(&rows)
+        .map_err(|d| Error::Internal(format!("the diary of {tree_code} is damaged: {d:?}")))?;
+    let (from, to) = (
+        ledger::Date::parse_iso(from).map_err(|_| Error::Internal("offer start".into()))?,
+        ledger::Date::parse_iso(to).map_err(|_| Error::Internal("offer end".into()))?,
+    );
+    Ok(crate::diary::timeline::build(&chain)
+        .iter()
+        .filter(|i| {
+            let day = ledger::Date::from_unix_ms(i.recorded_at);
+            from <= day && day <= to
+        })
+        .filter_map(|i| match i.effective() {
+            Some(Kind::Harvested { grams } | Kind::HarvestedGraded { grams, .. }) => Some(*grams),
+            _ => None,
+        })
+        .sum())
+}
+
+/// Settles a paid adoption's season once the harvest is in: the harvested weight against
+/// the guaranteed minimum, and a shortfall made good by the offer's policy at its price
+/// per kg (integer VND, rounded down to the đồng). Once per order.
+pub async fn settle_harvest(
+    s: &Services,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    order_code: &str,
+) -> Result<SettlementRow> {
+    actor.require(coop.id, Action::Sell)?;
+    let by = actor.account().ok_or(Error::Forbidden)?;
+    let order = s
+        .store
+        .order_by_code(order_code)
+        .await?
+        .filter(|o| o.cooperative_id == coop.id && o.state == "paid")
+        .ok_or(Error::NotFound("order"))?;
+    let offer = s
+        .store
+        .offer_by_id(order.offer_id)
+        .await?
+        .ok_or(Error::NotFound("offer"))?;
+    let harvested = harvested_grams(
+        s,
+        coop.id,
+        &order.tree_code,
+        &offer.starts_on,
+        &offer.ends_on,
+    )
+    .await?;
+    let harvested = i64::try_from(harvested).unwrap_or(i64::MAX);
+    let shortfall = (offer.guaranteed_g - harvested).max(0);
+    let row = SettlementRow {
+        order_id: order.id,
+        harvested_g: harvested,
+        guaranteed_g: offer.guaranteed_g,
+        shortfall_g: shortfall,
+        compensation_vnd: shortfall * offer.shortfall_vnd_per_kg / 1000,
+        policy: offer.shortfall_policy.clone(),
+        settled_by: by,
+        settled_at: now_ms(),
+    };
+    s.store.insert_settlement(&row).await?;
+    Ok(row)
 }
 
 /// The price from the expected harvest (the middle of the range) at a price per kg, plus

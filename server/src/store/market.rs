@@ -510,3 +510,46 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(buyer_id).fetch_all(p).await)?)
     }
 }
+
+/// An adoption's harvest settled against its guarantee.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct SettlementRow {
+    pub order_id: i64,
+    pub harvested_g: i64,
+    pub guaranteed_g: i64,
+    pub shortfall_g: i64,
+    pub compensation_vnd: i64,
+    pub policy: String,
+    pub settled_by: i64,
+    pub settled_at: i64,
+}
+
+impl Store {
+    /// Records a settlement; a second one for the same order is a conflict.
+    pub async fn insert_settlement(&self, r: &SettlementRow) -> Result<()> {
+        const SQL: &str = "INSERT INTO harvest_settlements (order_id, harvested_g, guaranteed_g, \
+             shortfall_g, compensation_vnd, policy, settled_by, settled_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        let done: Result<()> = on_pool!(self, p => sqlx::query(SQL)
+            .bind(r.order_id).bind(r.harvested_g).bind(r.guaranteed_g).bind(r.shortfall_g)
+            .bind(r.compensation_vnd).bind(&r.policy).bind(r.settled_by).bind(r.settled_at)
+            .execute(p).await.map(|_| ()).map_err(Error::from));
+        done.map_err(|e| {
+            if e.is_unique_violation() {
+                Error::conflict(
+                    "Vụ thu hoạch của đơn này đã được quyết toán",
+                    "This adoption's harvest is already settled",
+                )
+            } else {
+                e
+            }
+        })
+    }
+
+    pub async fn settlement_of(&self, order_id: i64) -> Result<Option<SettlementRow>> {
+        const SQL: &str =
+            "SELECT order_id, harvested_g, guaranteed_g, shortfall_g, compensation_vnd, \
+             policy, settled_by, settled_at FROM harvest_settlements WHERE order_id = $1";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(order_id).fetch_optional(p).await)?)
+    }
+}

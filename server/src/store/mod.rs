@@ -27,7 +27,7 @@ pub use diary::{DiaryAppend, DiaryPhoto, Stored};
 pub use log::{AuditRow, BoxedEntry, MakeEntry};
 pub use market::{
     Applied, CareRequestRow, Hold, OfferInsert, OfferRow, OrderRow, PaymentReport, ProviderRow,
-    SaleRow,
+    SaleRow, SettlementRow,
 };
 pub use rows::*;
 

@@ -290,3 +290,112 @@ async fn one_buyer_cannot_hold_a_whole_catalogue_and_late_money_after_a_cancel_i
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_short_harvest_is_settled_once_by_the_offers_policy_from_the_corrected_diary() {
+    on_both(|db| async move {
+        let s = &db.services;
+        let offer_id = offer(s).await;
+        let c = server::cooperatives::by_code(&s.store, "NA-LH")
+            .await
+            .unwrap();
+        let [a, manager] = <[Actor; 2]>::try_from(buyers(&db, 2).await).unwrap();
+        let order = held(s, &a, offer_id).await;
+        let boss = Actor {
+            memberships: vec![server::access::Membership {
+                cooperative_id: c.id,
+                code: c.code.clone(),
+                name: c.name.clone(),
+                role: server::access::Role::Manager,
+                alias: "m1".into(),
+            }],
+            ..manager
+        };
+        let buyer = market::settle_harvest(s, &a, &c, &order.code)
+            .await
+            .unwrap_err();
+        assert_eq!(buyer.status(), axum::http::StatusCode::FORBIDDEN);
+        let early = market::settle_harvest(s, &boss, &c, &order.code)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            early.status(),
+            axum::http::StatusCode::NOT_FOUND,
+            "not paid yet"
+        );
+        market::settle(s, "vnpay", "H1", &order.code, PRICE, true, "paid")
+            .await
+            .unwrap();
+        // The season's harvests (August 2027): 12 kg, 10 kg, and 5 kg logged by mistake
+        // and withdrawn; a harvest before the season does not count.
+        let subject = ledger::Subject::Tree(ledger::TreeCode::parse("CC001").unwrap());
+        let key = server::zones::subject_key(&subject);
+        let august = 1_817_078_400_000; // 2027-08-01 UTC
+        let mut hashes = Vec::new();
+        for (at, kind) in [
+            (
+                august,
+                Kind::HarvestedGraded {
+                    grams: 12_000,
+                    grade: "loại 1".into(),
+                },
+            ),
+            (
+                august + 86_400_000,
+                Kind::HarvestedGraded {
+                    grams: 10_000,
+                    grade: String::new(),
+                },
+            ),
+            (
+                august + 2 * 86_400_000,
+                Kind::HarvestedGraded {
+                    grams: 5_000,
+                    grade: String::new(),
+                },
+            ),
+            (
+                1_780_000_000_000,
+                Kind::HarvestedGraded {
+                    grams: 50_000,
+                    grade: String::new(),
+                },
+            ),
+        ] {
+            let make = server::log::entry_now(subject.clone(), "farmer:1", at, kind);
+            s.store.append_entry(c.id, &key, make).await.unwrap();
+            let rows = s.store.entries_of(c.id, &key).await.unwrap();
+            hashes.push(ledger::Digest::leaf(&rows.last().unwrap().bytes));
+        }
+        let withdraw = Kind::Correction {
+            corrects: hashes[2],
+            reason: "ghi nhầm".into(),
+        };
+        let make = server::log::entry_now(
+            subject.clone(),
+            "farmer:1",
+            august + 3 * 86_400_000,
+            withdraw,
+        );
+        s.store.append_entry(c.id, &key, make).await.unwrap();
+
+        let row = market::settle_harvest(s, &boss, &c, &order.code)
+            .await
+            .unwrap();
+        assert_eq!(
+            (row.harvested_g, row.guaranteed_g, row.shortfall_g),
+            (22_000, 30_000, 8_000)
+        );
+        assert_eq!(
+            (row.compensation_vnd, row.policy.as_str()),
+            (320_000, "refund"),
+            "8 kg × 40.000 đ"
+        );
+        let again = market::settle_harvest(s, &boss, &c, &order.code)
+            .await
+            .unwrap_err();
+        assert_eq!(again.status(), axum::http::StatusCode::CONFLICT);
+        assert_eq!(s.store.settlement_of(order.id).await.unwrap(), Some(row));
+    })
+    .await;
+}

@@ -72,6 +72,7 @@ pub fn routes() -> Router<AppState> {
         .route("/manage/{coop}/labels.pdf", post(labels_pdf))
         .route("/manage/{coop}/jobs/{job}/file", get(job_file))
         .route("/manage/{coop}/t/{tree}/status", post(tree_status))
+        .route("/manage/{coop}/t/{tree}/offer", post(publish_offer))
         .route(
             "/manage/{coop}/t/{tree}/photos",
             post(add_photo).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
@@ -855,6 +856,75 @@ async fn request_care(
         server::market::request_care(sub.s(), &actor, &order, sub.get("text")).await
     );
     see_other("/my-trees?done=request_sent", None)
+}
+
+/// A manager offers one tree's season for adoption.
+async fn publish_offer(
+    State(st): State<AppState>,
+    Path((code, tree)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}/t/{tree}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let number = |name: &str, (vi, en): (&str, &str)| -> Result<Option<f64>, Error> {
+        let typed = server::text::amount_text(sub.get(name)).replace(',', ".");
+        if typed.is_empty() {
+            return Ok(None);
+        }
+        typed
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .map(Some)
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("{vi}: hãy nhập một số"),
+                    format!("{en}: enter a number"),
+                )
+            })
+    };
+    let offer = (|| {
+        let kg = |name, label| number(name, label).map(|v| v.unwrap_or(0.0));
+        let vnd = |name, label| number(name, label).map(|v| v.map(|v| v.round() as i64));
+        let expected = (
+            kg("min_kg", ("Sản lượng từ", "Expected from"))?,
+            kg("max_kg", ("Sản lượng đến", "Expected to"))?,
+        );
+        let price = match vnd("price", ("Giá", "The price"))? {
+            Some(p) => p,
+            None => server::market::derived_price(
+                expected,
+                vnd("per_kg", ("Giá mỗi kg", "The price per kg"))?.unwrap_or(0),
+                vnd("care", ("Tiền chăm sóc", "The care"))?.unwrap_or(0),
+            ),
+        };
+        let includes: Vec<&str> = server::market::INCLUDES
+            .iter()
+            .copied()
+            .filter(|k| sub.get(&format!("inc_{k}")) == "1")
+            .collect();
+        server::market::NewOffer::parse(
+            sub.get("starts_on"),
+            sub.get("ends_on"),
+            price,
+            expected,
+            kg("guaranteed_kg", ("Mức đảm bảo", "The guarantee"))?,
+            &includes,
+            vnd("deliveries", ("Số lần giao", "Deliveries"))?.unwrap_or(0),
+            sub.get("policy") == "refund",
+            vnd("shortfall_per_kg", ("Giá bù mỗi kg", "The shortfall price"))?.unwrap_or(0),
+        )
+    })();
+    let offer = attempt!(sub, offer);
+    attempt!(
+        sub,
+        server::market::publish(sub.s(), &actor, &coop, &tree, &offer).await
+    );
+    see_other(
+        &format!("/manage/{code}/t/{tree}?done=offer_published"),
+        None,
+    )
 }
 
 async fn tree_status(

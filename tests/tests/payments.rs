@@ -584,6 +584,15 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     assert!(b.text(".requests").await.contains("chế phẩm sinh học"));
     assert!(b.text(".my-trees").await.contains("1.500.000 đ"));
     b.screenshot_page("adopt-8-my-trees").await;
+    // The manager's side: the offer form on a tree's page.
+    b.click("form[action='/logout'] button").await;
+    b.open(&format!("{}/login?next=/manage/NA-LH/t/CC010", goc.base))
+        .await;
+    b.fill("#login-identifier", "0999999999").await;
+    b.fill("#login-password", "a long password").await;
+    b.click("#login button[type=submit]").await;
+    b.wait_for_text("#offer", "Mở bán nhận nuôi cây này").await;
+    b.screenshot_page("adopt-9-manager-offer").await;
     // Only the adopter can ask about the tree.
     let (other, other_token) = buyer(&goc, "0987000011").await;
     let code = list["requests"][0]["order_code"].as_str().unwrap();
@@ -660,4 +669,51 @@ async fn a_manager_publishes_a_season_for_a_whole_species_and_again_skips_what_i
         publish(&lan, &lan_token, season).await.unwrap().status(),
         403
     );
+
+    // The same from the tree's page, as a form: a price from 1,5 million of care plus
+    // 40–60 kg at 80.000 đ (typed the Vietnamese way), refunded when short.
+    let page = "/manage/NA-LH/t/CC015";
+    let form = [
+        ("form", "offer"),
+        ("starts_on", "2029-03-01"),
+        ("ends_on", "2029-10-31"),
+        ("price", ""),
+        ("per_kg", "80.000"),
+        ("care", "1.500.000"),
+        ("min_kg", "40"),
+        ("max_kg", "60"),
+        ("guaranteed_kg", "30,5"),
+        ("inc_care", "1"),
+        ("inc_sign", "1"),
+        ("deliveries", "2"),
+        ("policy", "refund"),
+        ("shortfall_per_kg", "80000"),
+    ];
+    let r = admin.submit(page, &format!("{page}/offer"), &form).await;
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("done=offer_published"));
+    let offers: Value = goc
+        .get("/api/v1/trees/NA-LH/CC015/offers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let o = &offers["offers"][0];
+    assert_eq!(
+        (o["season"].as_str(), o["price_vnd"].as_i64()),
+        (Some("2029"), Some(5_500_000))
+    );
+    assert_eq!(
+        (o["guaranteed_kg"].as_f64(), o["shortfall_policy"].as_str()),
+        (Some(30.5), Some("refund"))
+    );
+    assert_eq!(o["includes"], json!(["care", "sign"]));
+    let mut bad = form.to_vec();
+    bad[6] = ("min_kg", "bốn mươi");
+    let r = admin.submit(page, &format!("{page}/offer"), &bad).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("hãy nhập một số"));
 }

@@ -498,6 +498,19 @@ pub fn ManageTreePage() -> impl IntoView {
     }
 }
 
+/// What an offer can include, in the order the form lists them (`server::market::INCLUDES`).
+fn server_keys() -> [&'static str; 7] {
+    [
+        "care",
+        "delivery",
+        "pickup",
+        "visits",
+        "naming",
+        "sign",
+        "no_chemical_sprays",
+    ]
+}
+
 #[component]
 fn TreeWork(t: crate::model::ManageTree) -> impl IntoView {
     let l = use_locale();
@@ -529,6 +542,35 @@ fn TreeWork(t: crate::model::ManageTree) -> impl IntoView {
                 <label for="photo-file">{Msg::PhotoFile.text(l)}</label>
                 <input id="photo-file" type="file" name="photo" accept="image/jpeg,image/png,image/webp" capture="environment" required=true/>
                 <button type="submit" class="primary">{Msg::Upload.text(l)}</button>
+            </PostForm>
+        })}
+
+        {t.can_manage.then(|| view! {
+            <h2>{Msg::PublishOffer.text(l)}</h2>
+            <PostForm id="offer" action=format!("{base}/offer")>
+                <Field form="offer" name="starts_on" label=Msg::SeasonStart.text(l) kind="date" required=true/>
+                <Field form="offer" name="ends_on" label=Msg::SeasonEnd.text(l) kind="date" required=true/>
+                <Field form="offer" name="price" label=Msg::OfferPriceVnd.text(l) inputmode="numeric" hint=Msg::OfferPriceHint.text(l)/>
+                <Field form="offer" name="per_kg" label=Msg::OfferPerKg.text(l) inputmode="numeric"/>
+                <Field form="offer" name="care" label=Msg::OfferCare.text(l) inputmode="numeric"/>
+                <Field form="offer" name="min_kg" label=Msg::ExpectedMinKg.text(l) inputmode="decimal" required=true/>
+                <Field form="offer" name="max_kg" label=Msg::ExpectedMaxKg.text(l) inputmode="decimal" required=true/>
+                <Field form="offer" name="guaranteed_kg" label=Msg::GuaranteedKg.text(l) inputmode="decimal" required=true/>
+                <fieldset>
+                    <legend>{Msg::OfferIncludes.text(l)}</legend>
+                    {server_keys().into_iter().map(|k| view! {
+                        <label class="check"><input type="checkbox" name=format!("inc_{k}") value="1" checked=k == "care"/>
+                            " "{crate::pages::adopt_inclusion(k, l)}</label>
+                    }).collect_view()}
+                </fieldset>
+                <Field form="offer" name="deliveries" label=Msg::DeliveriesCount.text(l) inputmode="numeric" value="1"/>
+                <label for="offer-policy">{Msg::ShortfallPolicy.text(l)}</label>
+                <select id="offer-policy" name="policy">
+                    <option value="credit">{Msg::PolicyCredit.text(l)}</option>
+                    <option value="refund">{Msg::PolicyRefund.text(l)}</option>
+                </select>
+                <Field form="offer" name="shortfall_per_kg" label=Msg::ShortfallPerKg.text(l) inputmode="numeric" value="0"/>
+                <button type="submit" class="primary">{Msg::PublishOffer.text(l)}</button>
             </PostForm>
         })}
 

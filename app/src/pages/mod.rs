@@ -11,7 +11,9 @@ mod manage;
 mod timeline;
 mod tree;
 
-pub use adopt::{AdoptPage, CertificatePage, MyTreesPage, OfferTerms, OrderPage};
+pub use adopt::{
+    inclusion as adopt_inclusion, AdoptPage, CertificatePage, MyTreesPage, OfferTerms, OrderPage,
+};
 pub use auth::{AccountPage, JoinPage, LogInPage, ResetPage, SignUpPage};
 pub use cooperative::CooperativePage;
 pub use diary_report::ManageDiaryPage;
@@ -113,6 +115,7 @@ pub fn Flash() -> impl IntoView {
         "logged" => Some(Msg::DiaryLogged),
         "coop_approved" => Some(Msg::CoopApproved),
         "request_sent" => Some(Msg::RequestSent),
+        "offer_published" => Some(Msg::OfferPublished),
         _ => None,
     };
     msg.map(|m| view! { <p class="notice-ok flash" role="status">{m.text(l)}</p> })

@@ -851,6 +851,10 @@ pub async fn get_manage_tree(
             active: t.status == "active",
             photos,
             can_manage,
+            inclusions: server::market::INCLUDES
+                .iter()
+                .map(|i| (*i).to_owned())
+                .collect(),
         }))
     };
     page.await.map_err(backend::internal)

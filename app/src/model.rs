@@ -153,6 +153,8 @@ pub struct ManageTree {
     pub photos: Vec<Photo>,
     /// May change it (photos, status) and print its label: managers, not farmers.
     pub can_manage: bool,
+    /// What an offer can include (keys, in the server's order).
+    pub inclusions: Vec<String>,
 }
 
 /// The signed-in person, for the header and the manager's home.

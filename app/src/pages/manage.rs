@@ -498,19 +498,6 @@ pub fn ManageTreePage() -> impl IntoView {
     }
 }
 
-/// What an offer can include, in the order the form lists them (`server::market::INCLUDES`).
-fn server_keys() -> [&'static str; 7] {
-    [
-        "care",
-        "delivery",
-        "pickup",
-        "visits",
-        "naming",
-        "sign",
-        "no_chemical_sprays",
-    ]
-}
-
 #[component]
 fn TreeWork(t: crate::model::ManageTree) -> impl IntoView {
     let l = use_locale();
@@ -558,7 +545,7 @@ fn TreeWork(t: crate::model::ManageTree) -> impl IntoView {
                 <Field form="offer" name="guaranteed_kg" label=Msg::GuaranteedKg.text(l) inputmode="decimal" required=true/>
                 <fieldset>
                     <legend>{Msg::OfferIncludes.text(l)}</legend>
-                    {server_keys().into_iter().map(|k| view! {
+                    {t.inclusions.iter().map(|k| view! {
                         <label class="check"><input type="checkbox" name=format!("inc_{k}") value="1" checked=k == "care"/>
                             " "{crate::pages::adopt_inclusion(k, l)}</label>
                     }).collect_view()}

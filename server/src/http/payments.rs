@@ -727,7 +727,14 @@ async fn sandbox_pay(
         .extend_pairs(&result)
         .finish();
     let ipn = format!("{}{IPN_PATH}?{query}", s.base_url);
-    let reply = reqwest::get(&ipn)
+    // VNPay waits a bounded time for a merchant's answer; so does its stand-in, so a
+    // stuck IPN endpoint cannot hold the buyer's page open.
+    let reply = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .build()
+        .map(|c| c.get(&ipn))
+        .map_err(|e| Error::Internal(format!("sandbox IPN client: {e}")))?
+        .send()
         .await
         .map_err(|e| Error::Internal(format!("sandbox IPN call: {e}")))?;
     tracing::info!(status = %reply.status(), "sandbox reported to the IPN endpoint");

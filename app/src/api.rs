@@ -9,7 +9,7 @@ use crate::model::{
 };
 
 #[cfg(feature = "ssr")]
-mod backend {
+pub(crate) mod backend {
     use leptos::prelude::*;
     use server::Services;
 
@@ -357,6 +357,11 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                 .await?
                 .ok_or(server::Error::NotFound("cooperative"))?;
             let diary = crate::diary_view::diary(&s, coop.id, &o.tree_code, lang.into()).await?;
+            let offer = s
+                .store
+                .offer_by_id(o.offer_id)
+                .await?
+                .ok_or(server::Error::NotFound("offer"))?;
             let locale: crate::i18n::Locale = lang.into();
             let settlement = s.store.settlement_of(o.id).await?.map(|r| {
                 let kg = |g: i64| locale.number(g as f64 / 1000.0, 1);
@@ -401,6 +406,44 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                     .map(|r| (r.text.clone(), r.answer.clone()))
                     .collect(),
                 settlement,
+                photos: diary
+                    .lines
+                    .iter()
+                    .rev()
+                    .flat_map(|l| l.photos.iter().cloned())
+                    .take(3)
+                    .collect(),
+                season_dates: format!(
+                    "{} – {}",
+                    locale.date_iso(&offer.starts_on),
+                    locale.date_iso(&offer.ends_on)
+                ),
+                can_deliver: offer.includes.split(',').any(|i| i == "delivery"),
+                can_pickup: offer.includes.split(',').any(|i| i == "pickup"),
+                harvest_choice: s.store.harvest_choice_of(o.id).await?.map(|c| match c.method.as_str() {
+                    "delivery" => format!("{} {}", crate::i18n::Msg::DeliverTo.text(locale), c.address.unwrap_or_default()),
+                    _ => format!("{} {}", crate::i18n::Msg::PickupOn.text(locale), locale.date_iso(&c.pickup_on.unwrap_or_default())),
+                }),
+                shipments: s
+                    .store
+                    .shipments_of(o.id)
+                    .await?
+                    .into_iter()
+                    .map(|r| format!("{} · {} · {} {}", locale.date_iso(&r.sent_on), server::text::kg(r.grams), r.carrier, r.tracking).trim().to_owned())
+                    .collect(),
+                refunds: s
+                    .store
+                    .refunds_of_order(o.id)
+                    .await?
+                    .into_iter()
+                    .map(|r| format!("{} · {}", server::text::vnd(r.amount_vnd), crate::i18n::refund_state(&r.state, locale)))
+                    .collect(),
+                gift_open_until: s
+                    .store
+                    .open_gift_of(o.id)
+                    .await?
+                    .map(|g| locale.date_ms(g.expires_at)),
+                tree_name: o.tree_name,
                 season: o.season,
                 adoption: o.adoption,
                 order_code: o.code,
@@ -502,7 +545,17 @@ pub async fn get_order(code: String) -> Result<Option<crate::model::OrderPage>, 
 /// The signed-in person and their cooperatives; `None` for a visitor.
 #[server(input = GetUrl)]
 pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
-    Ok(backend::actor().await?.map(|a| Me {
+    let Some(a) = backend::actor().await? else {
+        return Ok(None);
+    };
+    let s = backend::services()?;
+    let unread = s
+        .store
+        .unread_notifications(a.user_id)
+        .await
+        .map_err(backend::internal)?;
+    Ok(Some(Me {
+        unread,
         name: a.name,
         is_admin: a.is_admin,
         coops: a

@@ -46,6 +46,16 @@ impl Locale {
         }
     }
 
+    /// An ISO date (2027-03-01) as the reader writes dates; anything else as it is.
+    pub fn date_iso(self, iso: &str) -> String {
+        ledger::Date::parse_iso(iso).map_or_else(|_| iso.to_owned(), |d| self.date(d))
+    }
+
+    /// The day of a moment (unix ms) in Vietnam, as the reader writes dates.
+    pub fn date_ms(self, unix_ms: i64) -> String {
+        self.date(ledger::Date::from_unix_ms(unix_ms))
+    }
+
     /// A decimal number with at most `decimals` places, trailing zeros dropped: 12,5 and
     /// 1.250,75 in Vietnamese; 12.5 and 1,250.75 in English.
     pub fn number(self, value: f64, decimals: usize) -> String {
@@ -457,6 +467,90 @@ messages! {
     Imported => "Đã nhập xong", "Import finished:";
     JobFailed => "Không thành công; không có gì thay đổi:", "It failed; nothing was changed:";
     BackToCooperative => "Về trang hợp tác xã", "Back to the cooperative";
+    DeliverTo => "Giao đến:", "Deliver to:";
+    PickupOn => "Đến vườn nhận quả ngày", "Pick up at the orchard on";
+    TreeNameLabel => "Đặt tên cho cây", "Name your tree";
+    SaveName => "Lưu tên", "Save the name";
+    HarvestHow => "Nhận quả thế nào", "How you receive the harvest";
+    Delivery => "Giao tận nơi", "Delivered";
+    Pickup => "Đến vườn nhận", "Picked up at the orchard";
+    Address => "Địa chỉ nhận hàng", "Delivery address";
+    PickupDay => "Ngày đến nhận", "Pickup day";
+    SaveChoice => "Lưu lựa chọn", "Save the choice";
+    Shipments => "Đã gửi", "Sent";
+    Refunds => "Hoàn tiền", "Refunds";
+    GiveTree => "Tặng cây này", "Give this tree";
+    GiftMessage => "Lời nhắn cho người nhận", "A message for the recipient";
+    MakeGiftLink => "Tạo liên kết quà tặng", "Make a gift link";
+    GiftLinkMade => "Gửi liên kết này cho người nhận. Liên kết chỉ hiện một lần và hết hạn sau 15 ngày; nếu không ai nhận, cây vẫn là của bạn.", "Send this link to the recipient. It is shown once and expires in 15 days; if nobody accepts it, the tree stays yours.";
+    GiftOpenUntil => "Đang tặng: liên kết còn hạn đến", "Being given: the link is open until";
+    WithdrawGift => "Thu hồi quà", "Withdraw the gift";
+    GiftTitle => "Một cây được tặng cho bạn", "A tree is given to you";
+    GiftFrom => "Người tặng:", "From:";
+    AcceptGift => "Nhận cây này", "Accept this tree";
+    GiftAccepted => "Cây đã là của bạn. Xem trong Cây của tôi.", "The tree is yours. See it under My trees.";
+    GiftGone => "Liên kết quà tặng này không còn dùng được (đã nhận, đã thu hồi hoặc quá 15 ngày).", "This gift link can no longer be used (accepted, withdrawn, or older than 15 days).";
+    Photos3 => "Ảnh mới nhất", "Latest photos";
+    SeasonDates => "Mùa vụ", "Season";
+    Notifications => "Thông báo", "Notifications";
+    Unread => "chưa đọc", "unread";
+    NoNotifications => "Chưa có thông báo nào.", "No notifications yet.";
+    Outbox => "Thư chờ gửi", "Mail outbox";
+    OutboxHint => "Chưa cấu hình máy chủ thư (GOC_SMTP_URL): thư nằm ở đây.", "No mail server is configured (GOC_SMTP_URL): mail waits here.";
+    Sent => "Đã gửi", "Sent";
+    NotSent => "Chưa gửi", "Not sent";
+    Sales => "Bán nhận nuôi", "Adoption sales";
+    Orders => "Đơn hàng", "Orders";
+    Buyer => "Người mua", "Buyer";
+    ConfirmTransfer => "Xác nhận đã nhận chuyển khoản", "Confirm the transfer by hand";
+    BankRef => "Mã giao dịch ngân hàng", "The bank's reference";
+    Reconcile => "Hỏi VNPay (đối soát)", "Ask VNPay (reconcile)";
+    RefundLate => "Hoàn tiền đến muộn", "Refund the late payment";
+    SettleHarvest => "Quyết toán thu hoạch", "Settle the harvest";
+    RecordShipment => "Ghi lần gửi quả", "Record a shipment";
+    SentOn => "Ngày gửi", "Day sent";
+    Kg => "Khối lượng (kg)", "Weight (kg)";
+    Carrier => "Đơn vị vận chuyển", "Carrier";
+    Tracking => "Mã vận đơn", "Tracking number";
+    AnswerRequest => "Trả lời", "Answer";
+    CareRequests => "Yêu cầu chăm sóc", "Care requests";
+    DownloadCsv => "Tải CSV", "Download CSV";
+    Done => "Đã xong.", "Done.";
+    StateHeld => "đang giữ", "held";
+    StatePaid => "đã trả", "paid";
+    StateExpired => "hết hạn", "expired";
+    StateCancelled => "đã huỷ", "cancelled";
+    StateRefundDue => "cần hoàn tiền", "refund due";
+    RefundDone => "đã hoàn qua VNPay", "refunded through VNPay";
+    RefundRequested => "đang yêu cầu", "requested";
+    RefundFailed => "VNPay từ chối: hợp tác xã sẽ hoàn tay", "refused by VNPay: the cooperative will refund by hand";
+    ReconcileNothing => "VNPay chưa thấy thanh toán nào cho đơn này.", "VNPay has seen no payment for this order.";
+    AlreadySettled => "Đơn này đã được xác nhận trước đó; không có gì thay đổi.", "This order was settled before; nothing changed.";
+    WrongAmount => "Số tiền không khớp với đơn; không có gì thay đổi.", "The amount is not the order's; nothing changed.";
+    RefundByHand => "hợp tác xã hoàn bằng chuyển khoản", "refunded by the cooperative by transfer";
+}
+
+/// A refund's state in the reader's language.
+pub fn refund_state(state: &str, l: Locale) -> &'static str {
+    match state {
+        "done" => Msg::RefundDone,
+        "requested" => Msg::RefundRequested,
+        "failed" => Msg::RefundFailed,
+        _ => Msg::RefundByHand,
+    }
+    .text(l)
+}
+
+/// An order's state in the reader's language.
+pub fn order_state(state: &str, l: Locale) -> &'static str {
+    match state {
+        "held" => Msg::StateHeld,
+        "paid" => Msg::StatePaid,
+        "expired" => Msg::StateExpired,
+        "cancelled" => Msg::StateCancelled,
+        _ => Msg::StateRefundDue,
+    }
+    .text(l)
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ use crate::i18n::{use_locale, Locale, Msg};
 use crate::pages::{
     AccountPage, AdoptPage, CertificatePage, CooperativePage, FarmHomePage, FarmPage, FarmTreePage,
     HomePage, JobPage, JoinPage, LogInPage, ManageCoopPage, ManageDiaryPage, ManageHomePage,
-    ManageTreePage, MyTreesPage, NotFound, OrderPage, ResetPage, SignUpPage, TreePage,
+    ManageTreePage, MyTreesPage, NotFound, NotificationsPage, OrderPage, OutboxPage, ResetPage,
+    GiftPage, SalesPage, SignUpPage, TreePage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -83,6 +84,10 @@ fn ships_no_wasm() -> bool {
                 || path.starts_with("/orders/")
                 || path.starts_with("/certificates/")
                 || path == "/my-trees"
+                || path.starts_with("/gifts/")
+                || path == "/notifications"
+                || path == "/admin/outbox"
+                || (path.starts_with("/manage/") && path.ends_with("/sales"))
         })
     }
     #[cfg(not(feature = "ssr"))]
@@ -186,6 +191,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/:code") view=OrderPage ssr=SsrMode::Async/>
                     <Route path=path!("/certificates/:adoption") view=CertificatePage ssr=SsrMode::Async/>
                     <Route path=path!("/my-trees") view=MyTreesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/gifts/:token") view=GiftPage ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/:coop/sales") view=SalesPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm/:coop") view=FarmPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm/:coop/t/:tree") view=FarmTreePage ssr=SsrMode::Async/>
                 </Routes>
@@ -250,6 +259,10 @@ fn Header() -> impl IntoView {
                             })}
                             // Plain HTML with no wasm too: a full load.
                             <a href="/my-trees" rel="external">{Msg::MyTrees.text(l)}</a>
+                            <a href="/notifications" rel="external">
+                                {Msg::Notifications.text(l)}
+                                {(me.unread > 0).then(|| view! { " "<span class="count" aria-label=format!("{} {}", me.unread, Msg::Unread.text(l))>{me.unread}</span> })}
+                            </a>
                             <a href="/manage">{Msg::Manage.text(l)}</a>
                             <a href="/account">{Msg::Account.text(l)}</a>
                             <form method="post" action="/logout" class="inline">

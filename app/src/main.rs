@@ -72,6 +72,21 @@ struct Opts {
     /// the endpoint, region and credentials in the usual AWS_* variables.
     #[arg(long, env = "GOC_PHOTOS", default_value = "data/photos", global = true)]
     photos: String,
+    /// Where mail goes out (smtp://host:port, smtps://user:pass@host); without it mail
+    /// waits in the outbox at /admin/outbox.
+    #[arg(long, env = "GOC_SMTP_URL", hide_env_values = true, global = true)]
+    smtp_url: Option<String>,
+    /// The sender of that mail.
+    #[arg(
+        long,
+        env = "GOC_MAIL_FROM",
+        default_value = "Gốc <no-reply@localhost>",
+        global = true
+    )]
+    mail_from: String,
+    /// Seconds between background rounds (lapsed gifts, diary news, mail).
+    #[arg(long, env = "GOC_ROUND_SECS", default_value_t = 30, global = true)]
+    round_secs: u64,
     /// Folder with the built site (pkg/goc.js, pkg/goc.wasm, pkg/goc.css).
     #[arg(
         long,
@@ -167,6 +182,8 @@ impl Opts {
                 .as_deref()
                 .map(server::config::key_seed),
             photos: self.photos.clone(),
+            smtp_url: self.smtp_url.clone().map(SecretString::from),
+            mail_from: self.mail_from.clone(),
         })
     }
 }
@@ -239,6 +256,10 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
         server::demo::load(&services).await?;
         tracing::info!("loaded the demo data set");
     }
+    tokio::spawn(server::notify::run(
+        services.clone(),
+        std::time::Duration::from_secs(opts.round_secs.max(1)),
+    ));
     // Absolute, since Leptos looks for the hash file next to the executable otherwise.
     let site_root = std::env::current_dir()
         .map_err(|e| server::Error::io("reading the working folder", e))?

@@ -162,6 +162,8 @@ pub struct ManageTree {
 pub struct Me {
     pub name: String,
     pub is_admin: bool,
+    /// Notifications not read yet.
+    pub unread: i64,
     pub coops: Vec<MyCoop>,
 }
 
@@ -412,4 +414,20 @@ pub struct MyTree {
     pub requests: Vec<(String, Option<String>)>,
     /// The season's harvest against the guarantee, once the cooperative settled it.
     pub settlement: Option<String>,
+    /// The adopter's name for the tree.
+    pub tree_name: Option<String>,
+    /// The newest photos of its diary (content hashes), newest first.
+    pub photos: Vec<String>,
+    /// The season's first and last day, as the reader writes dates.
+    pub season_dates: String,
+    /// What the offer lets the adopter choose: delivery, pickup.
+    pub can_deliver: bool,
+    pub can_pickup: bool,
+    /// The way chosen for the harvest, in the reader's language.
+    pub harvest_choice: Option<String>,
+    /// Shipments and refunds, each a line in the reader's language.
+    pub shipments: Vec<String>,
+    pub refunds: Vec<String>,
+    /// An open gift link's expiry, as the reader writes dates.
+    pub gift_open_until: Option<String>,
 }

@@ -36,6 +36,8 @@ async fn services(url: &str) -> Services {
             .join(format!("goc_bench_photos_{}", std::process::id()))
             .display()
             .to_string(),
+        smtp_url: None,
+        mail_from: "Gốc <no-reply@goc.example>".into(),
     })
     .await
     .unwrap()

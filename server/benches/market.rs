@@ -33,6 +33,8 @@ async fn services(url: &str, dir: &std::path::Path) -> Services {
         secret: SecretString::from("bench-secret-".repeat(4)),
         insecure_key_seed: Some(server::config::key_seed("market bench")),
         photos: dir.join("photos").display().to_string(),
+        smtp_url: None,
+        mail_from: "Gốc <no-reply@goc.example>".into(),
     })
     .await
     .unwrap()

@@ -25,6 +25,10 @@ pub struct Config {
     ///
     /// [`PhotoStore`]: crate::photos::PhotoStore
     pub photos: String,
+    /// `GOC_SMTP_URL`: where mail goes out; without one it waits in the outbox.
+    pub smtp_url: Option<SecretString>,
+    /// `GOC_MAIL_FROM`: the sender of that mail.
+    pub mail_from: String,
 }
 
 impl Config {

@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod labels;
 pub mod log;
 pub mod market;
+pub mod notify;
 pub mod payments;
 pub mod photos;
 pub mod sealing;

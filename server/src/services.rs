@@ -30,6 +30,10 @@ pub struct Services {
     pub secure_cookies: bool,
     /// Background work (bulk imports) and its progress.
     pub jobs: Jobs,
+    /// Sends the outbox's mail, when an SMTP server is configured.
+    pub mailer: Option<crate::notify::Mailer>,
+    /// The sandbox gateway's memory of the payments it took (plain-http instances).
+    pub sandbox: std::sync::Arc<crate::payments::sandbox::Book>,
 }
 
 impl Services {
@@ -60,6 +64,12 @@ impl Services {
             device: DeviceKey::derive(config.secret.expose_secret().as_bytes()),
             secure_cookies: config.base_url.starts_with("https://"),
             jobs,
+            mailer: config
+                .smtp_url
+                .as_ref()
+                .map(|url| crate::notify::Mailer::new(url, &config.mail_from))
+                .transpose()?,
+            sandbox: Default::default(),
         })
     }
 }

@@ -111,9 +111,29 @@ pub fn vnd(amount: i64) -> String {
     format!("{}{out} đ", if amount < 0 { "-" } else { "" })
 }
 
+/// Grams as kilograms the Vietnamese way, with a decimal comma and no trailing zeros
+/// ("12,5 kg").
+pub fn kg(grams: i64) -> String {
+    let whole = grams / 1000;
+    let frac = format!("{:03}", (grams % 1000).abs());
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        format!("{whole} kg")
+    } else {
+        format!("{whole},{frac} kg")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weights_read_in_kilograms_with_a_decimal_comma() {
+        assert_eq!(kg(12_500), "12,5 kg");
+        assert_eq!(kg(30_000), "30 kg");
+        assert_eq!(kg(1), "0,001 kg");
+    }
 
     #[test]
     fn money_is_grouped_the_vietnamese_way() {

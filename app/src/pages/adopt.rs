@@ -293,13 +293,89 @@ mod ssr_more {
     #[component]
     fn Adopted(t: MyTree) -> impl IntoView {
         let l = use_locale();
+        // Ids and actions made before the view: form children are 'static closures.
+        let id = |what: &str| format!("{what}-{}", t.tree_code);
+        let here = |what: &str| format!("/my-trees/{}/{what}", t.order_code);
+        let ids = [
+            "name-form", "name", "harvest-form", "address", "pickup", "withdraw-form", "gift-form",
+            "gift-message",
+        ]
+        .map(id);
+        let [name_form, name_id, harvest_form, address_id, pickup_id, withdraw_form, gift_form, gift_message] = ids;
+        let [to_name, to_harvest, to_withdraw, to_gift] = ["name", "harvest", "gift/withdraw", "gift"].map(here);
         view! {
             <li class="offer">
-                <h2><a href=format!("/t/{}/{}", t.coop_code, t.tree_code)>{t.tree_code.clone()}</a>{format!(" · {}", t.coop_name)}</h2>
-                <p>{Msg::OfferSeason.text(l)}" "{t.season.clone()}</p>
+                <h2>
+                    {t.tree_name.clone().map(|n| view! { <span>{format!("“{n}” · ")}</span> })}
+                    <a href=format!("/t/{}/{}", t.coop_code, t.tree_code)>{t.tree_code.clone()}</a>{format!(" · {}", t.coop_name)}
+                </h2>
+                {(!t.photos.is_empty()).then(|| view! {
+                    <ul class="photos" aria-label=Msg::Photos3.text(l)>
+                        {t.photos.iter().map(|h| view! {
+                            <li><a href=format!("/photos/{h}/full")><img src=format!("/photos/{h}/thumb") alt=format!("{} {}", Msg::PhotoOf.text(l), t.tree_code) width="120" height="120" loading="lazy"/></a></li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                <p>{Msg::SeasonDates.text(l)}" "{t.season_dates.clone()}</p>
                 {t.latest.clone().map(|x| view! { <p><span class="muted">{Msg::LatestCare.text(l)}": "</span>{x}</p> })}
+                {t.harvest_choice.clone().map(|x| view! { <p><strong>{Msg::HarvestHow.text(l)}": "</strong>{x}</p> })}
+                {(!t.shipments.is_empty()).then(|| view! {
+                    <p><strong>{Msg::Shipments.text(l)}</strong></p>
+                    <ul>{t.shipments.iter().map(|x| view! { <li>{x.clone()}</li> }).collect_view()}</ul>
+                })}
                 {t.settlement.clone().map(|x| view! { <p class="badge ok">{x}</p> })}
+                {(!t.refunds.is_empty()).then(|| view! {
+                    <p><strong>{Msg::Refunds.text(l)}</strong></p>
+                    <ul>{t.refunds.iter().map(|x| view! { <li>{x.clone()}</li> }).collect_view()}</ul>
+                })}
                 <p><a href=format!("/certificates/{}", t.adoption)>{Msg::Certificate.text(l)}</a></p>
+                <details>
+                    <summary>{Msg::TreeNameLabel.text(l)}</summary>
+                    <PostForm id=name_form action=to_name>
+                        <label for=name_id.clone()>{Msg::TreeNameLabel.text(l)}</label>
+                        <input id=name_id.clone() name="name" maxlength="40" value=t.tree_name.clone().unwrap_or_default()/>
+                        <button type="submit">{Msg::SaveName.text(l)}</button>
+                    </PostForm>
+                </details>
+                {(t.can_deliver || t.can_pickup).then(|| view! {
+                    <details>
+                        <summary>{Msg::HarvestHow.text(l)}</summary>
+                        <PostForm id=harvest_form action=to_harvest>
+                            <fieldset>
+                                <legend>{Msg::HarvestHow.text(l)}</legend>
+                                {t.can_deliver.then(|| view! {
+                                    <label><input type="radio" name="method" value="delivery" checked=true/>" "{Msg::Delivery.text(l)}</label>
+                                    <label for=address_id.clone()>{Msg::Address.text(l)}</label>
+                                    <textarea id=address_id.clone() name="address" rows="2" maxlength="300"></textarea>
+                                })}
+                                {t.can_pickup.then(|| view! {
+                                    <label><input type="radio" name="method" value="pickup" checked=!t.can_deliver/>" "{Msg::Pickup.text(l)}</label>
+                                    <label for=pickup_id.clone()>{Msg::PickupDay.text(l)}</label>
+                                    <input type="date" id=pickup_id.clone() name="pickup_on"/>
+                                })}
+                            </fieldset>
+                            <button type="submit">{Msg::SaveChoice.text(l)}</button>
+                        </PostForm>
+                    </details>
+                })}
+                {match t.gift_open_until.clone() {
+                    Some(until) => view! {
+                        <PostForm id=withdraw_form action=to_withdraw>
+                            <p>{Msg::GiftOpenUntil.text(l)}" "{until}</p>
+                            <button type="submit">{Msg::WithdrawGift.text(l)}</button>
+                        </PostForm>
+                    }.into_any(),
+                    None => view! {
+                        <details>
+                            <summary>{Msg::GiveTree.text(l)}</summary>
+                            <PostForm id=gift_form action=to_gift>
+                                <label for=gift_message.clone()>{Msg::GiftMessage.text(l)}</label>
+                                <textarea id=gift_message.clone() name="message" rows="2" maxlength="300"></textarea>
+                                <button type="submit">{Msg::MakeGiftLink.text(l)}</button>
+                            </PostForm>
+                        </details>
+                    }.into_any(),
+                }}
                 {(!t.requests.is_empty()).then(|| view! {
                     <ul class="requests">
                         {t.requests.iter().map(|(q, a)| view! {

@@ -63,6 +63,7 @@ pub fn ManageHomePage() -> impl IntoView {
                         </PostForm>
                         </details>
                         {me.is_admin.then(|| view! { <PendingCooperatives/> })}
+                        {me.is_admin.then(|| view! { <p><a href="/admin/outbox" rel="external">{Msg::Outbox.text(l)}</a></p> })}
                         {me.is_admin.then(|| view! {
                             <h2>{Msg::AddSpecies.text(l)}</h2>
                             <PostForm id="species" action="/admin/species">
@@ -190,7 +191,8 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
             <a href="#print">{Msg::Labels.text(l)}</a> <a href="#members">{Msg::Members.text(l)}</a>
         </nav>
         <p><a class="button" href=format!("/manage/{}/diary", p.code)>{Msg::DiaryReportLink.text(l)}</a></p>
-        <p><a class="button" href=format!("/api/v1/coops/{}/orders.csv", p.code) download="">{Msg::OrdersCsv.text(l)}</a></p>
+        <p><a class="button primary" href=format!("/manage/{}/sales", p.code) rel="external">{Msg::Sales.text(l)}</a>
+           " " <a class="button" href=format!("/api/v1/coops/{}/orders.csv", p.code) download="">{Msg::OrdersCsv.text(l)}</a></p>
 
         <h2 id="zones">{Msg::Zone.text(l)}</h2>
         {p.zones.is_empty().then(|| view! { <p class="muted">{Msg::NoZones.text(l)}</p> })}

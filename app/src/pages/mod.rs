@@ -5,8 +5,10 @@ mod auth;
 mod cooperative;
 mod diary_report;
 mod farm;
+mod gifts;
 mod home;
 mod manage;
+mod sales;
 #[cfg(feature = "ssr")]
 mod timeline;
 mod tree;
@@ -18,8 +20,10 @@ pub use auth::{AccountPage, JoinPage, LogInPage, ResetPage, SignUpPage};
 pub use cooperative::CooperativePage;
 pub use diary_report::ManageDiaryPage;
 pub use farm::{FarmHomePage, FarmPage, FarmTreePage};
+pub use gifts::{GiftPage, NotificationsPage, OutboxPage};
 pub use home::HomePage;
 pub use manage::{JobPage, ManageCoopPage, ManageHomePage, ManageTreePage};
+pub use sales::SalesPage;
 pub use tree::TreePage;
 
 use leptos::prelude::*;

@@ -39,6 +39,8 @@ pub fn is_private(path: &str) -> bool {
         "/adopt",
         "/orders",
         "/my-trees",
+        "/gifts",
+        "/notifications",
     ]
     .iter()
     .any(|p| path == *p || path.starts_with(&format!("{p}/")) || path.starts_with(&format!("{p}?")))

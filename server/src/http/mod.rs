@@ -8,6 +8,7 @@ pub mod edge;
 pub mod localize;
 pub mod metrics;
 pub mod payments;
+mod sandbox;
 pub mod pwa;
 pub mod redirect;
 pub mod session;
@@ -34,6 +35,7 @@ pub fn router() -> Router<Services> {
         .route("/photos/{hash}/{size}", get(photo))
         .merge(diary::router())
         .merge(payments::router())
+        .merge(sandbox::router())
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -6,18 +6,15 @@
 //!   §1.4), answered with VNPay's RspCodes;
 //! - `GET /payments/vnpay/return`: the buyer back from VNPay; display only, never proof;
 //! - `POST /api/v1/payments/casso/{coop}`: Casso's bank-feed webhook for VietQR transfers;
-//! - `/sandbox/vnpay/vpcpay.html`: on plain-http instances only, a stand-in for VNPay's pay
-//!   page that speaks its protocol: it checks the pay URL's signature, offers Pay and
-//!   Cancel, and reports to the IPN endpoint over HTTP with a signed request.
 //!
 //! The provider routes are exempt from CSRF (`csrf::is_webhook`): their callers are other
 //! servers, authenticated by the signatures checked here.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::signed_in;
@@ -25,7 +22,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::http::session;
 use crate::market;
-use crate::payments::providers::{self, SANDBOX_PATH};
+use crate::payments::providers;
 use crate::payments::{casso, vnpay};
 use crate::services::Services;
 use crate::store::{Applied, Hold, OrderRow};
@@ -59,7 +56,6 @@ pub fn router() -> Router<Services> {
         .route(IPN_PATH, get(vnpay_ipn).post(vnpay_ipn))
         .route(RETURN_PATH, get(vnpay_return))
         .route("/api/v1/payments/casso/{coop}", post(casso_webhook))
-        .route(SANDBOX_PATH, get(sandbox_page).post(sandbox_pay))
 }
 
 /// The buyer's address for VNPay's `vnp_IpAddr`: the first hop a reverse proxy names.
@@ -435,7 +431,7 @@ async fn certificate_pdf(
         .into_response())
 }
 
-fn pairs(query: Option<&str>, body: &[u8]) -> Vec<(String, String)> {
+pub(super) fn pairs(query: Option<&str>, body: &[u8]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .into_owned()
         .collect();
@@ -578,172 +574,6 @@ fn find_code(memo: &str) -> Option<String> {
         .windows(11)
         .find(|w| w.starts_with(b"GOC") && w[3..].iter().all(|b| CODE.contains(b)))
         .map(|w| String::from_utf8_lossy(w).into_owned())
-}
-
-fn sandbox_off() -> Response {
-    (StatusCode::NOT_FOUND, "not found").into_response()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The sandbox's pay page: what VNPay shows a buyer, reduced to an amount and two buttons.
-async fn sandbox_page(State(s): State<Services>, RawQuery(query): RawQuery) -> Result<Response> {
-    if !providers::sandbox_enabled(&s) {
-        return Ok(sandbox_off());
-    }
-    let params = pairs(query.as_deref(), b"");
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let terminal = providers::vnpay_terminal(&s, &get("vnp_TmnCode")).await?;
-    let Some((coop, t)) = terminal.filter(|(_, t)| vnpay::verify(&t.secret, &params)) else {
-        return Ok(sandbox_refusal(
-            "Chữ ký không hợp lệ (mã 97) · Invalid signature (code 97)",
-        ));
-    };
-    if expired(&get("vnp_ExpireDate")) {
-        return Ok(sandbox_refusal(
-            "Giao dịch đã hết hạn (mã 11) · The payment has expired (code 11)",
-        ));
-    }
-    let amount: i64 = get("vnp_Amount").parse().unwrap_or(0) / 100;
-    let hidden: String = params
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "<input type=hidden name=\"{}\" value=\"{}\">",
-                escape(k),
-                escape(v)
-            )
-        })
-        .collect();
-    let page = format!(
-        "<!doctype html><html lang=vi><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
-         <title>Cổng thanh toán thử · Sandbox gateway</title>\
-         <style>body{{font:18px system-ui;margin:1rem auto;max-width:28rem;padding:0 1rem}}button{{font:inherit;min-height:48px;width:100%;margin:.4rem 0}}.pay{{background:#0a6b3d;color:#fff;border:0}}</style>\
-         <h1>Cổng thanh toán thử</h1><p lang=en>Sandbox payment gateway: no money moves.</p>\
-         <p>{merchant} · {tmn}</p><p><strong id=amount>{amount}</strong></p><p>{info}</p>\
-         <form method=post>{hidden}\
-         <button class=pay name=sandbox_action value=pay>Thanh toán · Pay</button>\
-         <button name=sandbox_action value=cancel>Huỷ · Cancel</button></form></html>",
-        merchant = escape(&coop.name),
-        tmn = escape(&t.tmn_code),
-        amount = crate::text::vnd(amount),
-        info = escape(&get("vnp_OrderInfo")),
-    );
-    Ok(([(header::CACHE_CONTROL, "no-store")], Html(page)).into_response())
-}
-
-/// Whether a pay request's `vnp_ExpireDate` has passed (VNPay then refuses to take it).
-fn expired(expire: &str) -> bool {
-    vnpay::parse_vn_time(expire).is_none_or(|t| t < now_ms())
-}
-
-fn sandbox_refusal(text: &str) -> Response {
-    let page = format!(
-        "<!doctype html><meta charset=utf-8><title>Sandbox VNPay</title><p>{}</p>",
-        escape(text)
-    );
-    (
-        StatusCode::BAD_REQUEST,
-        [(header::CACHE_CONTROL, "no-store")],
-        Html(page),
-    )
-        .into_response()
-}
-
-/// The buyer pressed Pay or Cancel: report to the merchant's IPN endpoint over HTTP, as
-/// VNPay does, then send the buyer to the return URL with the same signed result.
-async fn sandbox_pay(
-    State(s): State<Services>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response> {
-    if !providers::sandbox_enabled(&s) {
-        return Ok(sandbox_off());
-    }
-    let get = |k: &str| {
-        form.iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let request: Vec<(String, String)> = form
-        .iter()
-        .filter(|(k, _)| k.starts_with("vnp_"))
-        .cloned()
-        .collect();
-    let Some((_, t)) = providers::vnpay_terminal(&s, &get("vnp_TmnCode")).await? else {
-        return Err(Error::NotFound("terminal"));
-    };
-    if !vnpay::verify(&t.secret, &request) {
-        return Err(Error::invalid("Chữ ký không hợp lệ", "Invalid signature"));
-    }
-    if expired(&get("vnp_ExpireDate")) {
-        return Ok(sandbox_refusal(
-            "Giao dịch đã hết hạn (mã 11) · The payment has expired (code 11)",
-        ));
-    }
-    let paid = match get("sandbox_action").as_str() {
-        "pay" => true,
-        "cancel" => false,
-        _ => {
-            return Ok(sandbox_refusal(
-                "Hãy chọn Thanh toán hoặc Huỷ · Choose Pay or Cancel",
-            ))
-        }
-    };
-    let code = if paid { "00" } else { "24" };
-    let now = now_ms();
-    let mut result: Vec<(String, String)> = [
-        ("vnp_Amount", get("vnp_Amount")),
-        ("vnp_BankCode", "NCB".to_owned()),
-        ("vnp_CardType", "ATM".into()),
-        ("vnp_OrderInfo", get("vnp_OrderInfo")),
-        ("vnp_PayDate", vnpay::vn_time(now)),
-        ("vnp_ResponseCode", code.into()),
-        ("vnp_TmnCode", t.tmn_code.clone()),
-        ("vnp_TransactionNo", (now % 100_000_000).to_string()),
-        (
-            "vnp_TransactionStatus",
-            if paid { "00" } else { "02" }.into(),
-        ),
-        ("vnp_TxnRef", get("vnp_TxnRef")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let hash = vnpay::sign(&t.secret, &result);
-    result.push(("vnp_SecureHash".into(), hash));
-    let query: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&result)
-        .finish();
-    let ipn = format!("{}{IPN_PATH}?{query}", s.base_url);
-    // VNPay waits a bounded time for a merchant's answer; so does its stand-in, so a
-    // stuck IPN endpoint cannot hold the buyer's page open.
-    let reply = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(15))
-        .build()
-        .map(|c| c.get(&ipn))
-        .map_err(|e| Error::Internal(format!("sandbox IPN client: {e}")))?
-        .send()
-        .await
-        .map_err(|e| Error::Internal(format!("sandbox IPN call: {e}")))?;
-    tracing::info!(status = %reply.status(), "sandbox reported to the IPN endpoint");
-    let back = get("vnp_ReturnUrl");
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, format!("{back}?{query}"))],
-    )
-        .into_response())
 }
 
 #[cfg(test)]

@@ -2,7 +2,14 @@
 //! paying; a provider's signed report settles the order, and a paid adoption goes into the
 //! tree's public chain (kind 40) under a pseudonym, never the buyer's name.
 
+mod adoption;
 mod certificate;
+pub mod refunds;
+
+pub use adoption::{
+    accept_gift, choose_harvest, confirm_by_hand, gift, give, name_tree, own_order,
+    record_shipment, return_lapsed_gifts, withdraw_gift, GIFT_MS,
+};
 
 pub use certificate::{certificate, certificate_pdf, Certificate};
 
@@ -248,14 +255,21 @@ pub async fn answer_care(
     actor.require(coop.id, Action::Sell)?;
     let answer = crate::text::required(("Câu trả lời", "The answer"), answer, 1_000)?;
     let by = actor.account().ok_or(Error::Forbidden)?;
-    if s.store
+    if !s
+        .store
         .answer_care_request(coop.id, id, &answer, by, now_ms())
         .await?
     {
-        Ok(())
-    } else {
-        Err(Error::NotFound("care request"))
+        return Err(Error::NotFound("care request"));
     }
+    let asked = s.store.care_requests_of_cooperative(coop.id).await?;
+    if let Some(r) = asked.iter().find(|r| r.id == id) {
+        if let Some(order) = s.store.order_by_code(&r.order_code).await? {
+            let what = crate::notify::Telling::CareAnswered;
+            crate::notify::tell(s, &order, what, &format!("care:{id}")).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The cooperative's care requests, unanswered first.
@@ -341,6 +355,14 @@ pub async fn settle_harvest(
         settled_at: now_ms(),
     };
     s.store.insert_settlement(&row).await?;
+    if row.policy == "refund" && row.compensation_vnd > 0 {
+        refunds::refund(s, &order, "shortfall", row.compensation_vnd).await?;
+    }
+    let what = crate::notify::Telling::Settled {
+        harvested: crate::text::kg(row.harvested_g),
+        compensation: (row.compensation_vnd > 0).then(|| crate::text::vnd(row.compensation_vnd)),
+    };
+    crate::notify::tell(s, &order, what, &format!("settled:{}", order.id)).await?;
     Ok(row)
 }
 

@@ -5,8 +5,10 @@
 
 pub mod casso;
 pub mod providers;
+pub mod sandbox;
 pub mod vietqr;
 pub mod vnpay;
+pub mod vnpay_api;
 
 use serde::Serialize;
 

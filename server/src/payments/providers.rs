@@ -14,6 +14,22 @@ use crate::store::{CooperativeRow, ProviderRow};
 
 /// Where a sandbox terminal's buyers pay: this server's stand-in for VNPay's pay page.
 pub const SANDBOX_PATH: &str = "/sandbox/vnpay/vpcpay.html";
+/// The sandbox's merchant API (querydr, refund).
+pub const SANDBOX_API_PATH: &str = "/sandbox/vnpay/merchant_webapi/api/transaction";
+
+/// Where a terminal's merchant API is: the pay page's host at VNPay's documented path
+/// (research §1.1, checked for the sandbox host only), or the sandbox's.
+pub fn vnpay_api_url(s: &Services, t: &vnpay::Terminal) -> Result<String> {
+    if t.pay_url == format!("{}{SANDBOX_PATH}", s.base_url) {
+        return Ok(format!("{}{SANDBOX_API_PATH}", s.base_url));
+    }
+    let u = url::Url::parse(&t.pay_url)
+        .map_err(|e| Error::Internal(format!("VNPay pay URL: {e}")))?;
+    Ok(format!(
+        "{}/merchant_webapi/api/transaction",
+        u.origin().ascii_serialization()
+    ))
+}
 
 /// The sandbox gateway confirms payments without money: it runs only where nothing is
 /// real, on an instance served over plain http (tests, demos, a laptop).

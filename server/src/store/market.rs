@@ -39,6 +39,8 @@ pub struct OrderRow {
     pub cooperative_id: i64,
     pub tree_code: String,
     pub season: String,
+    /// The adopter's name for the tree.
+    pub tree_name: Option<String>,
 }
 
 /// What a buyer's click on "adopt" became.
@@ -83,7 +85,7 @@ pub enum Applied {
 
 const ORDER: &str =
     "SELECT o.id, o.offer_id, o.buyer_id, o.code, o.adoption, o.amount_vnd, o.state, o.held_until, \
-     o.created_at, o.paid_at, f.cooperative_id, t.code AS tree_code, f.season \
+     o.created_at, o.paid_at, f.cooperative_id, t.code AS tree_code, f.season, o.tree_name \
      FROM orders o JOIN offers f ON f.id = o.offer_id JOIN trees t ON t.id = f.tree_id";
 
 impl Store {
@@ -193,6 +195,11 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(buyer_id).fetch_all(p).await)?)
     }
 
+    pub async fn order_by_id(&self, id: i64) -> Result<Option<OrderRow>> {
+        let sql = format!("{ORDER} WHERE o.id = $1");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?)
+    }
+
     /// An order by its payment code.
     pub async fn order_by_code(&self, code: &str) -> Result<Option<OrderRow>> {
         let sql = format!("{ORDER} WHERE o.code = $1");
@@ -288,6 +295,13 @@ impl Store {
     pub async fn orders_of_offer(&self, offer_id: i64) -> Result<Vec<OrderRow>> {
         let sql = format!("{ORDER} WHERE o.offer_id = $1 ORDER BY o.id");
         Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(offer_id).fetch_all(p).await)?)
+    }
+
+    /// The provider and its transaction reference of the report that paid an order.
+    pub async fn paid_event_of(&self, order_id: i64) -> Result<Option<(String, Option<String>)>> {
+        const SQL: &str = "SELECT provider, provider_ref FROM payment_events \
+             WHERE order_id = $1 AND outcome = 'paid' ORDER BY id LIMIT 1";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(order_id).fetch_optional(p).await)?)
     }
 
     /// The provider calls about an order, oldest first: (outcome, provider_ref).

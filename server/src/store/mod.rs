@@ -5,11 +5,13 @@
 //! leaves this module tree: callers get row structs and [`crate::Error`].
 
 mod accounts;
+mod adoption;
 mod cooperatives;
 mod diary;
 mod jobs;
 mod log;
 mod market;
+mod notices;
 mod rows;
 mod species;
 mod trees;
@@ -23,12 +25,14 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use adoption::{Accepted, GiftRow, HarvestChoiceRow, RefundRow, ShipmentRow};
 pub use diary::{DiaryAppend, DiaryPhoto, Stored};
 pub use log::{AuditRow, BoxedEntry, MakeEntry};
 pub use market::{
     Applied, CareRequestRow, Hold, OfferInsert, OfferRow, OrderRow, PaymentReport, ProviderRow,
     SaleRow, SettlementRow,
 };
+pub use notices::{MailRow, Notice, NotificationRow, UntoldEntry};
 pub use rows::*;
 
 use crate::error::{Error, Result};

@@ -54,6 +54,8 @@ async fn services(url: &str) -> Services {
             .join(unique("goc_photos"))
             .display()
             .to_string(),
+        smtp_url: None,
+        mail_from: "Gốc <no-reply@goc.example>".into(),
     };
     Services::start(&config)
         .await

@@ -50,7 +50,6 @@ pub fn routes() -> Router<AppState> {
             post(approve_cooperative),
         )
         .route("/adopt/{offer}", post(adopt))
-        .route("/my-trees/{order}/care", post(request_care))
         .route("/manage/{coop}/zones", post(add_zone))
         .route("/manage/{coop}/trees", post(add_tree))
         .route("/manage/{coop}/members", post(invite_member))
@@ -83,6 +82,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/manage/{coop}/t/{tree}/label.png", get(tree_label))
         .route("/manage/{coop}/t/{tree}/label.svg", get(tree_label))
+        .merge(market::routes())
 }
 
 /// One submission: who sent it, from which page, with what.
@@ -842,22 +842,6 @@ async fn adopt(
     }
 }
 
-/// An adopter asks the cooperative something about their tree.
-async fn request_care(
-    State(st): State<AppState>,
-    Path(order): Path<String>,
-    headers: HeaderMap,
-    Form(f): Form<Fields>,
-) -> Response {
-    let sub = Submission::new(st, headers, "/my-trees", f);
-    let actor = attempt!(sub, sub.actor().await);
-    attempt!(
-        sub,
-        server::market::request_care(sub.s(), &actor, &order, sub.get("text")).await
-    );
-    see_other("/my-trees?done=request_sent", None)
-}
-
 /// A manager offers one tree's season for adoption.
 async fn publish_offer(
     State(st): State<AppState>,
@@ -1213,3 +1197,6 @@ async fn add_species(
     let done = Msg::SpeciesAdded.text(sub.locale()).to_owned();
     sub.notice(done).await
 }
+
+// After the macros above, which it uses.
+mod market;

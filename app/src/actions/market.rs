@@ -1,0 +1,210 @@
+//! The forms after adopting: the adopter's (name, harvest choice, gift, accepting a gift)
+//! and the cooperative's sales desk (confirm a transfer, ask VNPay, refund, settle, ship,
+//! answer care requests).
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::post;
+use axum::{Form, Router};
+use server::market;
+use server::store::Applied;
+use server::Error;
+
+use super::{context, number, see_other, AppState, Fields, Submission};
+use crate::i18n::Msg;
+
+pub fn routes() -> axum::Router<AppState> {
+    Router::new()
+        .route("/my-trees/{order}/{action}", post(adopter_action))
+        .route("/my-trees/{order}/gift/withdraw", post(withdraw_gift))
+        .route("/gifts/{token}", post(accept_gift))
+        .route("/manage/{coop}/sales/{order}/{action}", post(sales_action))
+        .route("/manage/{coop}/care/{id}", post(answer_care))
+}
+
+/// What an adopter does with their tree from "My trees".
+async fn adopter_action(
+    State(st): State<AppState>,
+    Path((order, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let mut sub = Submission::new(st, headers, "/my-trees", f);
+    let actor = attempt!(sub, sub.actor().await);
+    let s = sub.s().clone();
+    match action.as_str() {
+        "name" => attempt!(
+            sub,
+            market::name_tree(&s, &actor, &order, sub.get("name")).await
+        ),
+        "harvest" => {
+            attempt!(
+                sub,
+                market::choose_harvest(
+                    &s,
+                    &actor,
+                    &order,
+                    sub.get("method"),
+                    sub.get("address"),
+                    sub.get("pickup_on"),
+                )
+                .await
+            );
+        }
+        "gift" => {
+            let token = attempt!(
+                sub,
+                market::give(&s, &actor, &order, sub.get("message")).await
+            );
+            let link = format!("{}/gifts/{token}", s.base_url);
+            // The page comes back with the gift open: its link shows where the gift is.
+            let tree = attempt!(sub, market::own_order(&s, &actor, &order).await).tree_code;
+            sub.fields
+                .insert("form".into(), format!("withdraw-form-{tree}"));
+            let text = Msg::GiftLinkMade.text(sub.locale()).to_owned();
+            return sub.notice_code(text, link.clone(), Some(link)).await;
+        }
+        "care" => {
+            attempt!(
+                sub,
+                market::request_care(&s, &actor, &order, sub.get("text")).await
+            );
+            return see_other("/my-trees?done=request_sent", None);
+        }
+        _ => return sub.refuse(Error::NotFound("action")).await,
+    }
+    let text = Msg::Done.text(sub.locale()).to_owned();
+    sub.notice(text).await
+}
+
+async fn withdraw_gift(
+    State(st): State<AppState>,
+    Path(order): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, "/my-trees", f);
+    let actor = attempt!(sub, sub.actor().await);
+    attempt!(
+        sub,
+        market::withdraw_gift(sub.s(), &actor, &order).await
+    );
+    see_other("/my-trees", None)
+}
+
+/// The recipient accepts a gift: the adoption is theirs.
+async fn accept_gift(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/gifts/{token}"), f);
+    let actor = attempt!(sub, sub.actor().await);
+    attempt!(sub, market::accept_gift(sub.s(), &actor, &token).await);
+    see_other("/my-trees?done=gift_accepted", None)
+}
+
+/// The sales desk's actions on one order.
+async fn sales_action(
+    State(st): State<AppState>,
+    Path((code, order, action)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}/sales"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let s = sub.s().clone();
+    let l = sub.locale();
+    let said = match action.as_str() {
+        "confirm" => {
+            let applied = attempt!(
+                sub,
+                market::confirm_by_hand(&s, &actor, &coop, &order, sub.get("note")).await
+            );
+            applied_text(applied, l)
+        }
+        "reconcile" => {
+            match attempt!(
+                sub,
+                market::refunds::reconcile(&s, &actor, &coop, &order).await
+            ) {
+                Some(applied) => applied_text(applied, l),
+                None => Msg::ReconcileNothing.text(l).to_owned(),
+            }
+        }
+        "refund" => {
+            let r = attempt!(
+                sub,
+                market::refunds::refund_late_payment(&s, &actor, &coop, &order).await
+            );
+            format!(
+                "{} {} · {}",
+                Msg::Refunds.text(l),
+                server::text::vnd(r.amount_vnd),
+                crate::i18n::refund_state(&r.state, l)
+            )
+        }
+        "settle" => {
+            let r = attempt!(
+                sub,
+                market::settle_harvest(&s, &actor, &coop, &order).await
+            );
+            format!(
+                "{} {} · {}",
+                Msg::Harvested.text(l),
+                server::text::kg(r.harvested_g),
+                server::text::vnd(r.compensation_vnd)
+            )
+        }
+        "ship" => {
+            let kg: f64 = attempt!(sub, number(sub.get("kg"), "Khối lượng", "The weight"));
+            let r = attempt!(
+                sub,
+                market::record_shipment(
+                    &s,
+                    &actor,
+                    &coop,
+                    &order,
+                    sub.get("sent_on"),
+                    kg,
+                    sub.get("carrier"),
+                    sub.get("tracking"),
+                )
+                .await
+            );
+            format!("{} {}", Msg::Shipments.text(l), server::text::kg(r.grams))
+        }
+        _ => return sub.refuse(Error::NotFound("action")).await,
+    };
+    sub.notice(said).await
+}
+
+fn applied_text(applied: Applied, l: crate::i18n::Locale) -> String {
+    match applied {
+        Applied::Confirmed => Msg::OrderPaid,
+        Applied::Failed => Msg::OrderCancelled,
+        Applied::RefundDue => Msg::OrderRefundDue,
+        Applied::Replayed | Applied::AlreadySettled => Msg::AlreadySettled,
+        Applied::WrongAmount => Msg::WrongAmount,
+    }
+    .text(l)
+    .to_owned()
+}
+
+async fn answer_care(
+    State(st): State<AppState>,
+    Path((code, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}/sales"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    attempt!(
+        sub,
+        market::answer_care(sub.s(), &actor, &coop, id, sub.get("answer")).await
+    );
+    let text = Msg::Done.text(sub.locale()).to_owned();
+    sub.notice(text).await
+}

@@ -1,0 +1,248 @@
+//! `/manage/:coop/sales`: a cooperative's sales desk. Every order (held, paid, expired,
+//! refund due) with who bought, how it was paid and what the adopter chose for the
+//! harvest, the actions each state allows, the care requests to answer, the refunds, and
+//! the CSV. Server-rendered, no wasm.
+
+crate::pages::server_only_page!(SalesPage => ssr::page());
+
+/// One order on the desk.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SaleLine {
+    pub code: String,
+    pub tree_code: String,
+    pub season: String,
+    pub state: String,
+    pub amount: String,
+    pub buyer: String,
+    pub when: String,
+    pub paid_by: Option<String>,
+    pub harvest_choice: Option<String>,
+    pub shipments: Vec<String>,
+}
+
+/// The desk of one cooperative.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SalesView {
+    pub coop_code: String,
+    pub coop_name: String,
+    pub has_vnpay: bool,
+    pub orders: Vec<SaleLine>,
+    /// Care requests: id, tree, question, answer.
+    pub requests: Vec<(i64, String, String, Option<String>)>,
+    pub refunds: Vec<String>,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use leptos::prelude::*;
+    use leptos_router::hooks::use_params_map;
+
+    use super::{SaleLine, SalesView};
+    use crate::api::{backend, Gate};
+    use crate::forms::PostForm;
+    use crate::i18n::{order_state, refund_state, use_locale, Locale, Msg};
+    use crate::pages::manage::sign_in_first;
+    use crate::pages::message;
+
+    async fn load(code: String) -> Result<Gate<SalesView>, ServerFnError> {
+        let s = backend::services()?;
+        let (actor, coop) = match backend::member(&s, &code).await? {
+            Ok(m) => m,
+            Err(gate) => return Ok(gate),
+        };
+        if !actor.may(coop.id, server::access::Action::Sell) {
+            return Ok(backend::stopped(Gate::Forbidden));
+        }
+        let l: Locale = backend::lang().into();
+        let view = async {
+            let mut orders = Vec::new();
+            for r in server::market::sales(&s, &actor, &coop).await? {
+                let order = s
+                    .store
+                    .order_by_code(&r.code)
+                    .await?
+                    .ok_or(server::Error::NotFound("order"))?;
+                let choice = s.store.harvest_choice_of(order.id).await?;
+                orders.push(SaleLine {
+                    harvest_choice: choice.map(|c| match c.method.as_str() {
+                        "delivery" => format!("{} {}", Msg::DeliverTo.text(l), c.address.unwrap_or_default()),
+                        _ => format!("{} {}", Msg::PickupOn.text(l), l.date_iso(&c.pickup_on.unwrap_or_default())),
+                    }),
+                    shipments: s
+                        .store
+                        .shipments_of(order.id)
+                        .await?
+                        .into_iter()
+                        .map(|x| format!("{} · {} · {} {}", l.date_iso(&x.sent_on), server::text::kg(x.grams), x.carrier, x.tracking).trim().to_owned())
+                        .collect(),
+                    code: r.code,
+                    tree_code: r.tree_code,
+                    season: r.season,
+                    state: r.state,
+                    amount: server::text::vnd(r.amount_vnd),
+                    buyer: [Some(r.buyer_name), r.buyer_phone, r.buyer_email]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                    when: l.date_ms(r.created_at),
+                    paid_by: r.paid_by,
+                });
+            }
+            let requests = server::market::care_requests(&s, &actor, &coop)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r.tree_code, r.text, r.answer))
+                .collect();
+            let refunds = s
+                .store
+                .refunds_of(coop.id)
+                .await?
+                .into_iter()
+                .map(|r| format!("{} · {} · {}", r.order_code, server::text::vnd(r.amount_vnd), refund_state(&r.state, l)))
+                .collect();
+            Ok::<_, server::Error>(SalesView {
+                has_vnpay: server::payments::providers::vnpay(&s, &coop).await?.is_some(),
+                coop_code: coop.code.clone(),
+                coop_name: coop.name.clone(),
+                orders,
+                requests,
+                refunds,
+            })
+        }
+        .await
+        .map_err(backend::internal)?;
+        Ok(Gate::Ok(view))
+    }
+
+    pub fn page() -> AnyView {
+        let l = use_locale();
+        let params = use_params_map();
+        let desk = Resource::new(
+            move || params.read().get("coop").unwrap_or_default(),
+            load,
+        );
+        view! {
+            <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
+                {move || Suspend::new(async move {
+                    match desk.await {
+                        Err(_) => message(Msg::ServerError).into_any(),
+                        Ok(Gate::SignInFirst) => sign_in_first(l),
+                        Ok(Gate::Forbidden) => message(Msg::Forbidden).into_any(),
+                        Ok(Gate::NotFound) => message(Msg::CoopNotFound).into_any(),
+                        Ok(Gate::Ok(v)) => view! { <Desk v/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+        .into_any()
+    }
+
+    #[component]
+    fn Desk(v: SalesView) -> AnyView {
+        let l = use_locale();
+        let coop = v.coop_code.clone();
+        let has_vnpay = v.has_vnpay;
+        let in_sale = coop.clone();
+        view! {
+            <leptos_meta::Title text=format!("{} · {}", Msg::Sales.text(l), v.coop_name)/>
+            <p><a href=format!("/manage/{coop}")>{"← "}{v.coop_name.clone()}</a></p>
+            <h1>{Msg::Sales.text(l)}</h1>
+            <p><a href=format!("/api/v1/coops/{coop}/orders.csv") download="">{Msg::DownloadCsv.text(l)}</a></p>
+            <h2>{Msg::Orders.text(l)}</h2>
+            <ul class="sales">
+                {v.orders.into_iter().map(|o| view! { <Sale o coop=in_sale.clone() has_vnpay/> }).collect_view()}
+            </ul>
+            <h2 id="care">{Msg::CareRequests.text(l)}</h2>
+            <ul class="requests">
+                {v.requests.into_iter().map(|(id, tree, text, answer)| view! {
+                    <li>
+                        <p><strong>{tree}</strong>": "{text}</p>
+                        {match answer {
+                            Some(a) => view! { <p class="muted">{a}</p> }.into_any(),
+                            None => view! {
+                                <PostForm id=format!("answer-{id}") action=format!("/manage/{coop}/care/{id}")>
+                                    <label for=format!("answer-text-{id}")>{Msg::AnswerRequest.text(l)}</label>
+                                    <textarea id=format!("answer-text-{id}") name="answer" rows="2" maxlength="1000" required=true></textarea>
+                                    <button type="submit">{Msg::AnswerRequest.text(l)}</button>
+                                </PostForm>
+                            }.into_any(),
+                        }}
+                    </li>
+                }).collect_view()}
+            </ul>
+            {(!v.refunds.is_empty()).then(|| view! {
+                <h2>{Msg::Refunds.text(l)}</h2>
+                <ul>{v.refunds.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+            })}
+        }
+        .into_any()
+    }
+
+    /// One order and what its state allows.
+    #[component]
+    fn Sale(o: SaleLine, coop: String, has_vnpay: bool) -> impl IntoView {
+        let l = use_locale();
+        // Ids and actions made before the view: form children are 'static closures.
+        let act = |what: &str| format!("/manage/{coop}/sales/{}/{what}", o.code);
+        let form = |what: &str| format!("{what}-{}", o.code);
+        let [to_confirm, to_reconcile, to_refund, to_ship, to_settle] =
+            ["confirm", "reconcile", "refund", "ship", "settle"].map(act);
+        let [confirm_f, note_f, reconcile_f, refund_f, ship_f, sent_on_f, kg_f, carrier_f, tracking_f, settle_f] = [
+            "confirm", "note", "reconcile", "refund", "ship", "sent-on", "kg", "carrier", "tracking", "settle",
+        ]
+        .map(form);
+        let open = matches!(o.state.as_str(), "held" | "expired" | "cancelled");
+        view! {
+            <li class="offer" id=format!("order-{}", o.code)>
+                <p><strong class="code">{o.code.clone()}</strong>{format!(" · {} · {}", o.tree_code, o.season)}</p>
+                <p>{format!("{} · {} · {}", order_state(&o.state, l), o.amount, o.when)}
+                   {o.paid_by.clone().map(|p| format!(" · {p}"))}</p>
+                <p class="muted">{Msg::Buyer.text(l)}": "{o.buyer.clone()}</p>
+                {o.harvest_choice.clone().map(|c| view! { <p>{c}</p> })}
+                {(!o.shipments.is_empty()).then(|| view! {
+                    <ul>{o.shipments.iter().map(|x| view! { <li>{x.clone()}</li> }).collect_view()}</ul>
+                })}
+                {open.then(|| view! {
+                    <details>
+                        <summary>{Msg::ConfirmTransfer.text(l)}</summary>
+                        <PostForm id=confirm_f action=to_confirm>
+                            <label for=note_f.clone()>{Msg::BankRef.text(l)}</label>
+                            <input id=note_f.clone() name="note" maxlength="200" required=true/>
+                            <button type="submit">{Msg::ConfirmTransfer.text(l)}</button>
+                        </PostForm>
+                    </details>
+                })}
+                {(open && has_vnpay).then(|| view! {
+                    <PostForm id=reconcile_f action=to_reconcile>
+                        <button type="submit">{Msg::Reconcile.text(l)}</button>
+                    </PostForm>
+                })}
+                {(o.state == "refund_due").then(|| view! {
+                    <PostForm id=refund_f action=to_refund>
+                        <button type="submit">{Msg::RefundLate.text(l)}</button>
+                    </PostForm>
+                })}
+                {(o.state == "paid").then(|| view! {
+                    <details>
+                        <summary>{Msg::RecordShipment.text(l)}</summary>
+                        <PostForm id=ship_f action=to_ship>
+                            <label for=sent_on_f.clone()>{Msg::SentOn.text(l)}</label>
+                            <input type="date" id=sent_on_f.clone() name="sent_on" required=true/>
+                            <label for=kg_f.clone()>{Msg::Kg.text(l)}</label>
+                            <input id=kg_f.clone() name="kg" inputmode="decimal" required=true/>
+                            <label for=carrier_f.clone()>{Msg::Carrier.text(l)}</label>
+                            <input id=carrier_f.clone() name="carrier" maxlength="80" required=true/>
+                            <label for=tracking_f.clone()>{Msg::Tracking.text(l)}</label>
+                            <input id=tracking_f.clone() name="tracking" maxlength="80"/>
+                            <button type="submit">{Msg::RecordShipment.text(l)}</button>
+                        </PostForm>
+                    </details>
+                    <PostForm id=settle_f action=to_settle>
+                        <button type="submit">{Msg::SettleHarvest.text(l)}</button>
+                    </PostForm>
+                })}
+            </li>
+        }
+    }
+}

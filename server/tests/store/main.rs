@@ -1,6 +1,7 @@
 //! The Store suite: every test runs on SQLite and on PostgreSQL, each on a fresh database.
 
 mod accounts;
+mod aftercare;
 mod diary;
 mod import;
 mod labels;

@@ -10,10 +10,10 @@ use server::Services;
 use crate::support::{on_both, Db};
 use crate::{coop, zone_and_tree};
 
-const PRICE: i64 = 5_500_000;
+pub(crate) const PRICE: i64 = 5_500_000;
 
 /// Buyers as rows (signing 200 people up would time argon2, not the marketplace).
-async fn buyers(db: &Db, n: usize) -> Vec<Actor> {
+pub(crate) async fn buyers(db: &Db, n: usize) -> Vec<Actor> {
     let mut out = Vec::new();
     for i in 0..n {
         db.raw_execute(&format!(
@@ -41,7 +41,7 @@ async fn buyers(db: &Db, n: usize) -> Vec<Actor> {
     out
 }
 
-async fn offer(s: &Services) -> i64 {
+pub(crate) async fn offer(s: &Services) -> i64 {
     let c = coop(s, "NA-LH").await;
     zone_and_tree(s, &c, "CC001").await;
     let o = NewOffer::parse(
@@ -71,7 +71,7 @@ async fn offer(s: &Services) -> i64 {
 }
 
 /// The buyer's hold, which must succeed.
-async fn held(s: &Services, buyer: &Actor, offer_id: i64) -> server::store::OrderRow {
+pub(crate) async fn held(s: &Services, buyer: &Actor, offer_id: i64) -> server::store::OrderRow {
     match market::hold(s, buyer, offer_id).await.unwrap() {
         Hold::Held(order) => order,
         Hold::Taken => panic!("{} found the tree taken", buyer.name),

@@ -161,7 +161,8 @@ fn HandOver(code: String, link: Option<String>) -> impl IntoView {
     let copy_text = link.clone().unwrap_or_else(|| code.clone());
     view! {
         <div class="handover">
-            <output class="bigcode">{code.clone()}</output>
+            // A link alone (a gift) is not a code to read out.
+            {(link.as_ref() != Some(&code)).then(|| view! { <output class="bigcode">{code.clone()}</output> })}
             {link.clone().map(|href| { let shown = href.clone(); view! { <a class="wrap" href=href>{shown}</a> } })}
             <div class="row-actions">
                 <button type="button" hidden=true data-copy=copy_text data-done=Msg::Copied.text(l)>{Msg::Copy.text(l)}</button>

@@ -485,6 +485,7 @@ messages! {
     GiftLinkMade => "Gửi liên kết này cho người nhận. Liên kết chỉ hiện một lần và hết hạn sau 15 ngày; nếu không ai nhận, cây vẫn là của bạn.", "Send this link to the recipient. It is shown once and expires in 15 days; if nobody accepts it, the tree stays yours.";
     GiftOpenUntil => "Đang tặng: liên kết còn hạn đến", "Being given: the link is open until";
     WithdrawGift => "Thu hồi quà", "Withdraw the gift";
+    GiftWithdrawn => "Đã thu hồi quà: liên kết không còn dùng được.", "The gift is withdrawn: its link no longer works.";
     GiftTitle => "Một cây được tặng cho bạn", "A tree is given to you";
     GiftFrom => "Người tặng:", "From:";
     AcceptGift => "Nhận cây này", "Accept this tree";

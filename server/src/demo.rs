@@ -188,7 +188,7 @@ pub async fn load(s: &Services) -> Result<()> {
             price,
             expected,
             floor,
-            &["care", "delivery", "visits", "naming"],
+            &["care", "delivery", "pickup", "visits", "naming"],
             2,
             false,
             60_000,

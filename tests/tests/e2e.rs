@@ -1,6 +1,7 @@
 //! End to end: the real `goc` binary on a free port with a fresh database, over HTTP and
 //! in headless Chromium at phone size.
 
+mod aftercare;
 mod diary;
 mod manage;
 mod payments;

@@ -44,7 +44,7 @@ fn report(tmn: &str, code: &str, amount_vnd: i64, response: &str, transaction: &
     ])
 }
 
-async fn ipn(goc: &Goc, query: &str) -> String {
+pub(crate) async fn ipn(goc: &Goc, query: &str) -> String {
     let r: Value = goc
         .get(&format!("/api/v1/payments/vnpay/ipn?{query}"))
         .await
@@ -65,14 +65,14 @@ async fn offer_of(goc: &Goc, tree: &str) -> (i64, i64) {
     (o["id"].as_i64().unwrap(), o["price_vnd"].as_i64().unwrap())
 }
 
-async fn buyer(goc: &Goc, phone: &str) -> (Agent, String) {
+pub(crate) async fn buyer(goc: &Goc, phone: &str) -> (Agent, String) {
     let b = Agent::new(goc);
     b.sign_up(phone, "Người mua").await;
     let token = b.token("/account").await;
     (b, token)
 }
 
-async fn hold(who: &Agent, token: &str, offer: i64) -> reqwest::Response {
+pub(crate) async fn hold(who: &Agent, token: &str, offer: i64) -> reqwest::Response {
     who.request(Method::POST, &format!("/api/v1/offers/{offer}/hold"))
         .header("x-csrf-token", token)
         .send()
@@ -80,7 +80,7 @@ async fn hold(who: &Agent, token: &str, offer: i64) -> reqwest::Response {
         .unwrap()
 }
 
-async fn state(who: &Agent, code: &str) -> String {
+pub(crate) async fn state(who: &Agent, code: &str) -> String {
     let o: Value = who
         .get(&format!("/api/v1/orders/{code}"))
         .await
@@ -104,7 +104,7 @@ async fn last_kind(goc: &Goc, tree: &str) -> ledger::Kind {
     kinds(goc, tree).await.pop().unwrap()
 }
 
-async fn adoptions(goc: &Goc, tree: &str) -> usize {
+pub(crate) async fn adoptions(goc: &Goc, tree: &str) -> usize {
     let all = kinds(goc, tree).await;
     all.iter()
         .filter(|k| matches!(k, ledger::Kind::Adopted { .. }))

@@ -90,7 +90,7 @@ async fn withdraw_gift(
         sub,
         market::withdraw_gift(sub.s(), &actor, &order).await
     );
-    see_other("/my-trees", None)
+    see_other("/my-trees?done=gift_withdrawn", None)
 }
 
 /// The recipient accepts a gift: the adoption is theirs.
@@ -113,7 +113,7 @@ async fn sales_action(
     headers: HeaderMap,
     Form(f): Form<Fields>,
 ) -> Response {
-    let sub = Submission::new(st, headers, format!("/manage/{code}/sales"), f);
+    let mut sub = Submission::new(st, headers, format!("/manage/{code}/sales"), f);
     let (actor, coop) = attempt!(sub, context(&sub, &code).await);
     let s = sub.s().clone();
     let l = sub.locale();
@@ -178,6 +178,8 @@ async fn sales_action(
         }
         _ => return sub.refuse(Error::NotFound("action")).await,
     };
+    // The order's forms change with its state: the desk says what happened at its top.
+    sub.fields.insert("form".into(), "desk".into());
     sub.notice(said).await
 }
 
@@ -199,12 +201,13 @@ async fn answer_care(
     headers: HeaderMap,
     Form(f): Form<Fields>,
 ) -> Response {
-    let sub = Submission::new(st, headers, format!("/manage/{code}/sales"), f);
+    let mut sub = Submission::new(st, headers, format!("/manage/{code}/sales"), f);
     let (actor, coop) = attempt!(sub, context(&sub, &code).await);
     attempt!(
         sub,
         market::answer_care(sub.s(), &actor, &coop, id, sub.get("answer")).await
     );
+    sub.fields.insert("form".into(), "desk".into());
     let text = Msg::Done.text(sub.locale()).to_owned();
     sub.notice(text).await
 }

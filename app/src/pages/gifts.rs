@@ -7,6 +7,7 @@ crate::pages::server_only_page!(NotificationsPage => ssr::notifications_page());
 crate::pages::server_only_page!(OutboxPage => ssr::outbox_page());
 
 /// A gift as its recipient sees it.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GiftView {
     pub tree_code: String,
@@ -20,6 +21,7 @@ pub struct GiftView {
 }
 
 /// One line of the notifications page.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NoticeLine {
     pub text: String,
@@ -29,6 +31,7 @@ pub struct NoticeLine {
 }
 
 /// One mail of the outbox.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MailLine {
     pub to: String,
@@ -85,7 +88,8 @@ mod ssr {
         let gift = Resource::new(move || token.clone(), load_gift);
         view! {
             <leptos_meta::Title text=Msg::GiftTitle.text(l)/>
-            <leptos_meta::Meta name="referrer" content="no-referrer"/>
+            // The link carries the gift: never in a Referer to another site.
+            <leptos_meta::Meta name="referrer" content="same-origin"/>
             <h1>{Msg::GiftTitle.text(l)}</h1>
             <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
                 {move || Suspend::new(async move {

@@ -119,6 +119,8 @@ pub fn Flash() -> impl IntoView {
         "logged" => Some(Msg::DiaryLogged),
         "coop_approved" => Some(Msg::CoopApproved),
         "request_sent" => Some(Msg::RequestSent),
+        "gift_accepted" => Some(Msg::GiftAccepted),
+        "gift_withdrawn" => Some(Msg::GiftWithdrawn),
         "offer_published" => Some(Msg::OfferPublished),
         _ => None,
     };

@@ -6,6 +6,7 @@
 crate::pages::server_only_page!(SalesPage => ssr::page());
 
 /// One order on the desk.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SaleLine {
     pub code: String,
@@ -21,6 +22,7 @@ pub struct SaleLine {
 }
 
 /// The desk of one cooperative.
+#[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SalesView {
     pub coop_code: String,
@@ -148,6 +150,12 @@ mod ssr {
             <leptos_meta::Title text=format!("{} · {}", Msg::Sales.text(l), v.coop_name)/>
             <p><a href=format!("/manage/{coop}")>{"← "}{v.coop_name.clone()}</a></p>
             <h1>{Msg::Sales.text(l)}</h1>
+            {
+                let st = crate::forms::form_state();
+                (st.form == "desk").then(|| view! {
+                    {st.notice.map(|n| view! { <p class="notice-ok" role="status" tabindex="-1" autofocus=true>{n}</p> })}
+                })
+            }
             <p><a href=format!("/api/v1/coops/{coop}/orders.csv") download="">{Msg::DownloadCsv.text(l)}</a></p>
             <h2>{Msg::Orders.text(l)}</h2>
             <ul class="sales">

@@ -1,6 +1,7 @@
 //! The app under test and a browser to drive it.
 
 pub mod s3;
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::process::Stdio;

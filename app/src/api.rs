@@ -200,6 +200,9 @@ pub(crate) mod backend {
             years - i64::from((today.month(), today.day()) < (p.month(), p.day()))
         });
         TreePage {
+            story: t.coop_story,
+            caretaker: t.zone_caretaker,
+            adopted_name: t.adopted_name,
             place: place(&[&t.commune, &t.district, &t.province]),
             coop_approved: t.coop_approved,
             coop_code: t.coop_code,
@@ -745,6 +748,7 @@ pub async fn get_manage_page(
         let now = server::clock::now_ms();
         let keys = s.store.keys_of(coop.id).await?;
         Ok::<_, server::Error>(ManagePage {
+            story: s.store.story_of(coop.id).await?,
             place: backend::place(&[&coop.commune, &coop.district, &coop.province]),
             key_id: keys.last().map(|k| k.key_id.clone()).unwrap_or_default(),
             can_manage: actor.may(coop.id, Action::Register),
@@ -784,6 +788,7 @@ pub async fn get_manage_page(
                     name: z.name,
                     crops: z.crops,
                     households: z.households,
+                    caretaker: z.caretaker,
                 })
                 .collect(),
             trees: trees

@@ -74,6 +74,11 @@ pub struct TreePage {
     pub diary: Diary,
     /// Seasons of this tree's care for sale, latest first.
     pub offers: Vec<OfferCard>,
+    /// The cooperative's words to buyers, and who cares for the tree's zone.
+    pub story: String,
+    pub caretaker: String,
+    /// The name the current adopter gave the tree.
+    pub adopted_name: Option<String>,
 }
 
 /// An adoption offer as the tree page shows it, in the reader's language.
@@ -188,6 +193,8 @@ pub struct ZoneItem {
     pub code_note: Option<String>,
     /// Perennial-crop zones must be at least 1 ha to be registered.
     pub under_minimum: bool,
+    /// Who cares for the zone's trees, shown on their pages.
+    pub caretaker: String,
     pub outline: Option<String>,
 }
 
@@ -249,6 +256,8 @@ pub struct ManagePage {
     pub tree_total: usize,
     pub members: Vec<MemberItem>,
     pub invitations: Vec<InvitationItem>,
+    /// What the cooperative tells buyers on its trees' pages.
+    pub story: String,
 }
 
 /// A background import as its page shows it.

@@ -87,3 +87,8 @@ CREATE TABLE mail_outbox (
     last_error TEXT
 );
 CREATE INDEX mail_outbox_unsent ON mail_outbox (sent_at, id);
+
+-- What a cooperative tells buyers about itself, and who cares for each zone (a name the
+-- farmer agreed to show): the tree page's people.
+ALTER TABLE cooperatives ADD COLUMN story TEXT NOT NULL DEFAULT '';
+ALTER TABLE zones ADD COLUMN caretaker TEXT NOT NULL DEFAULT '';

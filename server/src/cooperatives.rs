@@ -124,6 +124,32 @@ pub async fn unapproved(
     store.unapproved_cooperatives().await
 }
 
+/// A manager writes what the cooperative tells buyers on every tree page: who they are,
+/// how they grow.
+pub async fn set_story(store: &Store, actor: &Actor, coop: &CooperativeRow, story: &str) -> Result<()> {
+    actor.require(coop.id, crate::access::Action::ManageCooperative)?;
+    let story = crate::text::paragraph(("Câu chuyện", "The story"), story, 1_500)?;
+    store.set_story(coop.id, &story).await
+}
+
+/// A manager names who cares for a zone's trees (with that farmer's consent: it is shown
+/// to buyers); an empty name removes it.
+pub async fn set_caretaker(
+    store: &Store,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    zone_id: i64,
+    name: &str,
+) -> Result<()> {
+    actor.require(coop.id, crate::access::Action::ManageCooperative)?;
+    let name = crate::text::optional(("Người chăm", "The caretaker"), name, 80)?;
+    if store.set_caretaker(coop.id, zone_id, &name).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound("zone"))
+    }
+}
+
 /// Looks a cooperative up by its code, or says it does not exist.
 pub async fn by_code(store: &Store, code: &str) -> Result<CooperativeRow> {
     store

@@ -21,6 +21,8 @@ struct DemoZone {
     households: u32,
     /// Centre of the zone (lat, lon), for its outline and its trees' GPS points.
     centre: (f64, f64),
+    /// The farmer family caring for it, as buyers see (made-up names).
+    caretaker: &'static str,
 }
 
 struct DemoCoop {
@@ -36,6 +38,8 @@ struct DemoCoop {
     zones: &'static [DemoZone],
     /// A season of care for sale on the first trees: price, expected kg, guaranteed kg.
     offer: (i64, (f64, f64), f64),
+    /// What the cooperative tells buyers.
+    story: &'static str,
 }
 
 const COOPS: &[DemoCoop] = &[
@@ -51,6 +55,7 @@ const COOPS: &[DemoCoop] = &[
         trees: 24,
         // CONTEXT.md: about 6 million VND a year for a custard-apple tree's care.
         offer: (6_000_000, (35.0, 50.0), 25.0),
+        story: "Mười tám hộ trồng na trên sườn đồi đá vôi Khuôn Ngục. Chúng tôi bón phân chuồng ủ hoai, bao quả bằng túi giấy và không phun thuốc trong 21 ngày trước khi hái.",
         zones: &[
             DemoZone {
                 code: Some("VN-TN-VNH-LHN-001-2023"),
@@ -58,6 +63,7 @@ const COOPS: &[DemoCoop] = &[
                 area_ha: 12.5,
                 households: 18,
                 centre: (21.7231, 105.9342),
+                caretaker: "Gia đình chị Hoàng Thị Lan",
             },
             DemoZone {
                 code: Some("VN-TN-VNH-CDG-002-2024"),
@@ -65,6 +71,7 @@ const COOPS: &[DemoCoop] = &[
                 area_ha: 6.2,
                 households: 9,
                 centre: (21.7512, 105.9015),
+                caretaker: "Gia đình anh Triệu Văn Minh",
             },
         ],
     },
@@ -80,6 +87,7 @@ const COOPS: &[DemoCoop] = &[
         trees: 20,
         // Mỹ Xương's mango trees sell at 4–7 million VND.
         offer: (5_500_000, (60.0, 90.0), 45.0),
+        story: "Bốn mươi hai hộ trồng xoài cát Hòa Lộc bên sông Tiền, theo quy trình VietGAP. Mỗi cây được tỉa cành, bao trái và ghi nhật ký từ lúc ra hoa đến khi thu hoạch.",
         zones: &[
             DemoZone {
                 code: Some("VN-DTOR-0017"),
@@ -87,6 +95,7 @@ const COOPS: &[DemoCoop] = &[
                 area_ha: 35.0,
                 households: 42,
                 centre: (10.4412, 105.6589),
+                caretaker: "Gia đình chú Nguyễn Văn Tám",
             },
             DemoZone {
                 code: None,
@@ -94,6 +103,7 @@ const COOPS: &[DemoCoop] = &[
                 area_ha: 0.8,
                 households: 3,
                 centre: (10.4338, 105.6702),
+                caretaker: "Gia đình cô Lê Thị Hồng",
             },
         ],
     },
@@ -137,6 +147,12 @@ pub async fn load(s: &Services) -> Result<()> {
             let mut zone = NewZone::parse(z.code, z.name, &[c.crop], z.area_ha, z.households)?;
             zone.boundary = Some(outline(z.centre, z.area_ha));
             zones::create(&s.store, &system, &coop, zone).await?;
+        }
+        cooperatives::set_story(&s.store, &system, &coop, c.story).await?;
+        for (row, z) in s.store.zones_of(coop.id).await?.iter().filter_map(|row| {
+            c.zones.iter().find(|z| z.name == row.name).map(|z| (row, z))
+        }) {
+            cooperatives::set_caretaker(&s.store, &system, &coop, row.id, z.caretaker).await?;
         }
         let zone_rows = s.store.zones_of(coop.id).await?;
         for n in 1..=c.trees {

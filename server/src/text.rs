@@ -46,6 +46,36 @@ pub fn optional(label: (&str, &str), value: &str, max: usize) -> Result<String> 
     required(label, value, max)
 }
 
+/// Text from a multi-line box (a story, an address, a request): like [`optional`], with
+/// line breaks kept (as `\n`) and every other control character refused.
+pub fn paragraph(label: (&str, &str), value: &str, max: usize) -> Result<String> {
+    let lines: Vec<String> = value
+        .replace("\r\n", "\n")
+        .split('\n')
+        .map(|line| optional(label, line, max))
+        .collect::<Result<_>>()?;
+    let text = lines.join("\n").trim().to_owned();
+    if text.chars().count() > max {
+        return Err(Error::invalid(
+            format!("{} dài quá {max} ký tự", label.0),
+            format!("{} is longer than {max} characters", label.1),
+        ));
+    }
+    Ok(text)
+}
+
+/// A [`paragraph`] that must not be empty.
+pub fn required_paragraph(label: (&str, &str), value: &str, max: usize) -> Result<String> {
+    let text = paragraph(label, value, max)?;
+    if text.is_empty() {
+        return Err(Error::invalid(
+            format!("Cần nhập {}", label.0),
+            format!("{} is required", label.1),
+        ));
+    }
+    Ok(text)
+}
+
 /// A number as a person types it, in the canonical form Rust parses: the decimal comma of
 /// Vietnamese ("2,5") and point of English ("2.5") both work; with both present, the last
 /// one is the decimal mark and the others group thousands ("1.250,5" and "1,250.5" are
@@ -127,6 +157,17 @@ pub fn kg(grams: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paragraphs_keep_their_lines_and_refuse_other_controls() {
+        let label = ("Câu chuyện", "The story");
+        assert_eq!(paragraph(label, "Dòng một\r\nDòng hai\n", 100).unwrap(), "Dòng một\nDòng hai");
+        assert!(paragraph(label, "a\u{7}b", 100).is_err());
+        assert!(paragraph(label, "a\n<script>", 100).is_err());
+        assert!(paragraph(label, &"ab\n".repeat(40), 100).is_err());
+        assert_eq!(paragraph(label, "  ", 100).unwrap(), "");
+        assert!(required_paragraph(label, " \n ", 100).is_err());
+    }
 
     #[test]
     fn weights_read_in_kilograms_with_a_decimal_comma() {

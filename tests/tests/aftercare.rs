@@ -213,4 +213,22 @@ async fn in_chromium_an_adopter_gives_their_tree_and_the_recipient_accepts_it() 
     assert!(spent.text().await.unwrap().contains("không còn dùng được"));
     assert!(!lan.get("/my-trees").await.text().await.unwrap().contains("CC022"));
     assert!(lan.get("/notifications").await.text().await.unwrap().contains("Người nhận đã nhận món quà cây CC022"));
+
+    // The new adopter names the tree: its public page says so while the season runs.
+    b.click("details:has(#name-form-CC022) > summary").await;
+    b.fill("#name-CC022", "Cây của mẹ").await;
+    b.click("#name-form-CC022 button[type=submit]").await;
+    b.wait_for_text("h2", "“Cây của mẹ”").await;
+    b.open(&format!("{}/t/NA-LH/CC022", goc.base)).await;
+    b.wait_for_text("h1", "“Cây của mẹ”").await;
+    assert!(b.text(".people").await.contains("Gia đình"), "the zone's caretaker");
+    b.screenshot_page("gift-5-tree-named").await;
+
+    // The cooperative's sales desk at phone size.
+    b.click("header form.inline button").await;
+    log_in("0999999999").await;
+    b.open(&format!("{}/manage/NA-LH/sales", goc.base)).await;
+    b.wait_for_text("h1", "Bán nhận nuôi").await;
+    assert!(b.text(".sales").await.contains("CC022"));
+    b.screenshot_page("sales-desk").await;
 }

@@ -451,7 +451,7 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     b.open(&format!("{}/t/NA-LH/CC004", goc.base)).await;
     assert!(b.text(".offer").await.contains("6.000.000 đ"));
     b.screenshot_page("adopt-1-tree").await;
-    b.click(".offer a.button").await;
+    b.click(".buy-bar a.button").await;
     assert!(b.current_path().await.starts_with("/adopt/"));
     b.screenshot_page("adopt-2-signed-out").await;
     b.click("a.button.primary").await;

@@ -83,6 +83,7 @@ pub fn routes() -> Router<AppState> {
         .route("/manage/{coop}/t/{tree}/label.png", get(tree_label))
         .route("/manage/{coop}/t/{tree}/label.svg", get(tree_label))
         .merge(market::routes())
+        .merge(profile::routes())
 }
 
 /// One submission: who sent it, from which page, with what.
@@ -1200,3 +1201,4 @@ async fn add_species(
 
 // After the macros above, which it uses.
 mod market;
+mod profile;

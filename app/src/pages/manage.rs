@@ -168,6 +168,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
     let import_action = format!("{base}/import");
     let template = format!("{base}/import/template.csv");
     let (lost_action, is_admin) = (format!("{base}/key/lost"), p.is_admin);
+    let (story, story_open) = (p.story.clone(), p.story.is_empty());
     // A refused form comes back open, with everything typed (the boundary too).
     let state = crate::forms::form_state();
     let refused = state.form.clone();
@@ -193,10 +194,21 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
         <p><a class="button" href=format!("/manage/{}/diary", p.code)>{Msg::DiaryReportLink.text(l)}</a></p>
         <p><a class="button primary" href=format!("/manage/{}/sales", p.code) rel="external">{Msg::Sales.text(l)}</a>
            " " <a class="button" href=format!("/api/v1/coops/{}/orders.csv", p.code) download="">{Msg::OrdersCsv.text(l)}</a></p>
+        {p.can_manage_members.then(|| view! {
+            <details open=story_open>
+                <summary>{Msg::CoopStory.text(l)}</summary>
+                <PostForm id="story" action=format!("/manage/{}/story", p.code)>
+                    <label for="story-text">{Msg::CoopStory.text(l)}</label>
+                    <textarea id="story-text" name="story" rows="5" maxlength="1500">{story.clone()}</textarea>
+                    <p class="muted">{Msg::CoopStoryHint.text(l)}</p>
+                    <button type="submit">{Msg::Save.text(l)}</button>
+                </PostForm>
+            </details>
+        })}
 
         <h2 id="zones">{Msg::Zone.text(l)}</h2>
         {p.zones.is_empty().then(|| view! { <p class="muted">{Msg::NoZones.text(l)}</p> })}
-        <ul class="zones">{p.zones.into_iter().map(|z| view! { <ZoneRow z/> }).collect_view()}</ul>
+        <ul class="zones">{p.zones.into_iter().map(|z| view! { <ZoneRow z coop=p.code.clone() manage=p.can_manage_members/> }).collect_view()}</ul>
         {manage.then(move || view! {
             <details open=zone_open>
                 <summary>{Msg::AddZone.text(l)}</summary>
@@ -389,8 +401,11 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
 }
 
 #[component]
-fn ZoneRow(z: ZoneItem) -> impl IntoView {
+fn ZoneRow(z: ZoneItem, coop: String, manage: bool) -> impl IntoView {
     let l = use_locale();
+    let (form, field) = (format!("caretaker-{}", z.id), format!("caretaker-name-{}", z.id));
+    let action = format!("/manage/{coop}/zones/{}/caretaker", z.id);
+    let caretaker = z.caretaker.clone();
     view! {
         <li class="zone">
             {z.outline.map(|d| view! {
@@ -402,6 +417,18 @@ fn ZoneRow(z: ZoneItem) -> impl IntoView {
                 <span class="muted">{format!(" · {} · {} ha · {} {}", z.crops, z.area, z.households, Msg::HouseholdsUnit.text(l))}</span>
                 {z.code_note.map(|n| view! { <p class="warn" role="note">{n}</p> })}
                 {z.under_minimum.then(|| view! { <p class="warn" role="note">{Msg::UnderOneHa.text(l)}</p> })}
+                {(!z.caretaker.is_empty()).then(|| view! { <p>{Msg::CaredBy.text(l)}" "{z.caretaker.clone()}</p> })}
+                {manage.then(move || view! {
+                    <details>
+                        <summary>{Msg::SetCaretaker.text(l)}</summary>
+                        <PostForm id=form action=action>
+                            <label for=field.clone()>{Msg::CaretakerName.text(l)}</label>
+                            <input id=field.clone() name="caretaker" maxlength="80" value=caretaker/>
+                            <p class="muted">{Msg::CaretakerHint.text(l)}</p>
+                            <button type="submit">{Msg::Save.text(l)}</button>
+                        </PostForm>
+                    </details>
+                })}
             </div>
         </li>
     }

@@ -145,6 +145,7 @@ mod ssr {
         let l = use_locale();
         let coop = v.coop_code.clone();
         let has_vnpay = v.has_vnpay;
+        let (no_orders, no_requests) = (v.orders.is_empty(), v.requests.is_empty());
         let in_sale = coop.clone();
         view! {
             <leptos_meta::Title text=format!("{} · {}", Msg::Sales.text(l), v.coop_name)/>
@@ -161,7 +162,9 @@ mod ssr {
             <ul class="sales">
                 {v.orders.into_iter().map(|o| view! { <Sale o coop=in_sale.clone() has_vnpay/> }).collect_view()}
             </ul>
+            {no_orders.then(|| view! { <p class="muted">{Msg::NoOrdersYet.text(l)}</p> })}
             <h2 id="care">{Msg::CareRequests.text(l)}</h2>
+            {no_requests.then(|| view! { <p class="muted">{Msg::NoRequestsYet.text(l)}</p> })}
             <ul class="requests">
                 {v.requests.into_iter().map(|(id, tree, text, answer)| view! {
                     <li>

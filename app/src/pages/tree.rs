@@ -59,6 +59,21 @@ mod ssr {
         let keys = format!("/.well-known/goc/keys/{}", t.coop_code);
         let title = format!("{} {} · {}", t.species, t.code, t.coop_name);
         let summary = format!("{} · {} · {}", t.variety, t.zone_name, t.place);
+        // A genuine label, or a linked page of a genuine tree, with nothing that contradicts it.
+        let trusted = matches!(t.verification, Verification::Verified { .. })
+            && t.diary.damaged.is_none()
+            && t.coop_approved
+            && t.active
+            && t.notes.is_empty();
+        // The newest photo of the tree, else the newest of its diary.
+        let hero: Option<(String, i64, i64)> = t
+            .photos
+            .last()
+            .map(|p| (p.full(), p.width, p.height))
+            .or_else(|| {
+                let h = t.diary.lines.iter().find_map(|l| l.photos.first())?;
+                Some((format!("/photos/{h}/full.jpg"), 4, 3))
+            });
         view! {
             <leptos_meta::Title text=title.clone()/>
             <leptos_meta::Meta name="description" content=summary.clone()/>
@@ -70,37 +85,63 @@ mod ssr {
                 <leptos_meta::Meta property="og:image" content=img/>
                 <leptos_meta::Meta name="twitter:card" content="summary_large_image"/>
             })}
-            <Badge t=t.clone()/>
+            // A label that fails, or facts that contradict each other, come first; a
+            // good verdict waits in the trust block below the story.
+            {(!trusted).then(|| view! { <Badge t=t.clone()/> })}
             // Filled in by tree.js once the phone has checked the history itself.
             <p id="verify-here" class="verify-here" role="status" aria-live="polite" hidden=true
                data-history=history.clone()
                data-anchor=t.identity_url.rsplit('/').nth(1).unwrap_or_default().to_owned()></p>
             <script src="/pkg/tree.js" defer=true></script>
-            <article class=if matches!(t.verification, Verification::Failed { .. }) || t.diary.damaged.is_some() { "tree distrusted" } else { "tree" }>
+            <article class=if trusted { "tree" } else { "tree distrusted" }>
+                {hero.map(|(src, w, h)| view! {
+                    // The one image the page loads at once: the tree as it looks now.
+                    <img class="hero" src=src alt=format!("{} {}", Msg::PhotoOf.text(l), t.code)
+                         width=w height=h fetchpriority="high" decoding="async"/>
+                })}
                 <h1>
-                    <span class="code">{t.code.clone()}</span>
-                    " "
-                    {t.species.clone()}
+                    {t.adopted_name.clone().map(|n| view! { <span class="tree-name">{format!("“{n}”")}</span><br/> })}
+                    {t.species.clone()}" "<span class="code">{t.code.clone()}</span>
                 </h1>
+                <p class="subtitle">{format!("{} · {}", t.variety, age)}</p>
+                {trusted.then(|| view! {
+                    <p class="seal"><span aria-hidden="true">"✔ "</span>
+                        {if t.scanned { Msg::SealScanned.text(l) } else { Msg::SealLinked.text(l) }}
+                        " "<a href="#trust">{t.coop_name.clone()}</a></p>
+                })}
+                <section class="people" aria-labelledby="people-title">
+                    <h2 id="people-title">{Msg::WhoGrowsIt.text(l)}</h2>
+                    {(!t.caretaker.is_empty()).then(|| view! {
+                        <p><strong>{Msg::CaredBy.text(l)}" "{t.caretaker.clone()}</strong></p>
+                    })}
+                    <p><a href=format!("/c/{}", t.coop_code)>{t.coop_name.clone()}</a>" · "{t.place.clone()}</p>
+                    {(!t.story.is_empty()).then(|| view! { <p class="story">{t.story.clone()}</p> })}
+                </section>
                 {t.offers.first().cloned().map(|o| view! {
-                    <section class="offer" aria-labelledby="offer-title">
+                    <section class="offer" id="offer" aria-labelledby="offer-title">
                         <h2 id="offer-title">{Msg::AdoptThisTree.text(l)}</h2>
                         <crate::pages::OfferTerms o=o.clone()/>
-                        {if o.available {
-                            view! { <a class="button primary sticky-action" href=format!("/adopt/{}", o.id)>{Msg::AdoptThisTree.text(l)}</a> }.into_any()
-                        } else {
-                            view! { <p class="muted">{Msg::AlreadyAdopted.text(l)}</p> }.into_any()
-                        }}
+                        {(!o.available).then(|| view! { <p class="muted">{Msg::AlreadyAdopted.text(l)}</p> })}
                     </section>
                 })}
+                <Timeline diary=t.diary.clone()/>
+                {(t.photos.len() > 1).then(|| view! {
+                    <h2>{Msg::Photos.text(l)}</h2>
+                    <ul class="photos" aria-label=Msg::Photos.text(l)>
+                        {t.photos.iter().rev().skip(1).map(|p| view! {
+                            <li><a href=p.full()>
+                                <img src=p.thumb() loading="lazy" decoding="async" alt=format!("{} {}", Msg::PhotoOf.text(l), t.code)
+                                     width=p.width.min(360 * p.width / p.width.max(p.height)) height=p.height.min(360 * p.height / p.width.max(p.height))/>
+                            </a></li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                <h2>{Msg::AboutTheTree.text(l)}</h2>
                 <dl class="facts">
                     <dt>{Msg::Variety.text(l)}</dt><dd>{t.variety.clone()}</dd>
                     <dt>{Msg::Planted.text(l)}</dt><dd><time datetime=t.planted_on.clone()>{t.planted_shown.clone()}</time></dd>
-                    <dt>{Msg::Age.text(l)}</dt><dd>{age}</dd>
                     <dt>{Msg::Status.text(l)}</dt>
                     <dd>{if t.active { Msg::Active.text(l) } else { Msg::Removed.text(l) }}</dd>
-                    <dt>{Msg::Cooperative.text(l)}</dt>
-                    <dd><a href=format!("/c/{}", t.coop_code)>{t.coop_name.clone()}</a><br/><span class="muted">{t.place.clone()}</span></dd>
                     <dt>{Msg::Zone.text(l)}</dt><dd>{t.zone_name.clone()}</dd>
                     <dt>{Msg::ZoneCode.text(l)}</dt>
                     <dd>{t.zone_code.clone().unwrap_or_else(|| Msg::NotRegistered.text(l).to_owned())}</dd>
@@ -125,23 +166,28 @@ mod ssr {
                         <figcaption>{Msg::ZoneOutline.text(l)}</figcaption>
                     </figure>
                 })}
-                {(!t.photos.is_empty()).then(|| view! {
-                    <ul class="photos" aria-label=Msg::Photos.text(l)>
-                        {t.photos.iter().map(|p| view! {
-                            <li><a href=p.full()>
-                                <img src=p.thumb() loading="lazy" decoding="async" alt=format!("{} {}", Msg::PhotoOf.text(l), t.code)
-                                     width=p.width.min(360 * p.width / p.width.max(p.height)) height=p.height.min(360 * p.height / p.width.max(p.height))/>
-                            </a></li>
-                        }).collect_view()}
-                    </ul>
+                <section class="trust" id="trust" aria-labelledby="trust-title">
+                    <h2 id="trust-title">{Msg::WhyTrustIt.text(l)}</h2>
+                    {trusted.then(|| view! { <Badge t=t.clone()/> })}
+                    {matches!(t.verification, Verification::Verified { .. }).then(|| view! {
+                        <p>{format!("{} {}{}", Msg::TrustSigned.text(l), t.coop_name, Msg::TrustSignedEnd.text(l))}</p>
+                    })}
+                    {t.diary.damaged.is_none().then(|| view! { <p>{Msg::TrustHistory.text(l)}</p> })}
+                    <SignatureDetails t=t.clone()/>
+                    <p class="links">
+                        <a href=history download="">{Msg::DownloadHistory.text(l)}</a>
+                        <br/>
+                        <a href=keys>{Msg::PublicKeys.text(l)}</a>
+                    </p>
+                </section>
+                // Shopee's bar: the price and the button stay at the bottom of the screen
+                // while the page scrolls.
+                {t.offers.first().filter(|o| o.available).map(|o| view! {
+                    <div class="buy-bar">
+                        <span class="price">{o.price.clone()}</span>
+                        <a class="button primary" href=format!("/adopt/{}", o.id)>{Msg::AdoptThisTree.text(l)}</a>
+                    </div>
                 })}
-                <Timeline diary=t.diary.clone()/>
-                <SignatureDetails t=t.clone()/>
-                <p class="links">
-                    <a href=history download="">{Msg::DownloadHistory.text(l)}</a>
-                    <br/>
-                    <a href=keys>{Msg::PublicKeys.text(l)}</a>
-                </p>
             </article>
         }
     }

@@ -71,7 +71,7 @@ pub async fn choose_harvest(
     }
     let (address, pickup_on) = match method {
         "delivery" => (
-            Some(crate::text::required(
+            Some(crate::text::required_paragraph(
                 ("Địa chỉ nhận hàng", "The delivery address"),
                 address,
                 300,
@@ -199,7 +199,7 @@ fn gift_hash(token: &str) -> String {
 /// The adopter gives their adoption by link: the token (in the link) is shown once.
 pub async fn give(s: &Services, actor: &Actor, code: &str, message: &str) -> Result<String> {
     let order = own_order(s, actor, code).await?;
-    let message = crate::text::optional(("Lời nhắn", "The message"), message, 300)?;
+    let message = crate::text::paragraph(("Lời nhắn", "The message"), message, 300)?;
     let token = crate::accounts::random_token()?;
     let now = now_ms();
     s.store

@@ -240,7 +240,7 @@ pub async fn request_care(
         .await?
         .filter(|o| o.buyer_id == buyer && o.state == "paid")
         .ok_or(Error::NotFound("order"))?;
-    let text = crate::text::required(("Yêu cầu", "The request"), text, 1_000)?;
+    let text = crate::text::required_paragraph(("Yêu cầu", "The request"), text, 1_000)?;
     s.store.insert_care_request(order.id, &text, now_ms()).await
 }
 
@@ -253,7 +253,7 @@ pub async fn answer_care(
     answer: &str,
 ) -> Result<()> {
     actor.require(coop.id, Action::Sell)?;
-    let answer = crate::text::required(("Câu trả lời", "The answer"), answer, 1_000)?;
+    let answer = crate::text::required_paragraph(("Câu trả lời", "The answer"), answer, 1_000)?;
     let by = actor.account().ok_or(Error::Forbidden)?;
     if !s
         .store

@@ -146,6 +146,32 @@ impl Store {
         .await)?)
     }
 
+    /// What the cooperative tells buyers about itself ('' until a manager writes it).
+    pub async fn story_of(&self, cooperative_id: i64) -> Result<String> {
+        const SQL: &str = "SELECT story FROM cooperatives WHERE id = $1";
+        Ok(on_pool!(self, p => sqlx::query_scalar(SQL).bind(cooperative_id).fetch_one(p).await)?)
+    }
+
+    pub async fn set_story(&self, cooperative_id: i64, story: &str) -> Result<()> {
+        const SQL: &str = "UPDATE cooperatives SET story = $1 WHERE id = $2";
+        on_pool!(self, p => sqlx::query(SQL).bind(story).bind(cooperative_id).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Who cares for a zone, as shown to buyers ('' when nobody is named).
+    pub async fn caretaker_of(&self, zone_id: i64) -> Result<String> {
+        const SQL: &str = "SELECT caretaker FROM zones WHERE id = $1";
+        Ok(on_pool!(self, p => sqlx::query_scalar(SQL).bind(zone_id).fetch_one(p).await)?)
+    }
+
+    /// Names a zone's caretaker; `false` if the zone is not this cooperative's.
+    pub async fn set_caretaker(&self, cooperative_id: i64, zone_id: i64, name: &str) -> Result<bool> {
+        const SQL: &str = "UPDATE zones SET caretaker = $1 WHERE id = $2 AND cooperative_id = $3";
+        let n = on_pool!(self, p => sqlx::query(SQL).bind(name).bind(zone_id).bind(cooperative_id)
+            .execute(p).await.map(|d| d.rows_affected()))?;
+        Ok(n == 1)
+    }
+
     pub async fn count_cooperatives(&self) -> Result<i64> {
         Ok(
             on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM cooperatives").fetch_one(p).await)?,

@@ -54,6 +54,8 @@ pub struct ZoneRow {
     pub households: i64,
     pub boundary: Option<String>,
     pub created_at: i64,
+    /// Who cares for the zone's trees, as buyers may see.
+    pub caretaker: String,
 }
 
 /// Everything the public tree page shows, in one row.
@@ -81,6 +83,12 @@ pub struct TreeDetailRow {
     pub commune: String,
     pub species_vi: Option<String>,
     pub species_en: Option<String>,
+    /// Who cares for the tree's zone, as buyers may see ('' if nobody is named).
+    pub zone_caretaker: String,
+    /// What the cooperative tells buyers about itself.
+    pub coop_story: String,
+    /// The current adopter's name for the tree.
+    pub adopted_name: Option<String>,
 }
 
 impl TreeDetailRow {

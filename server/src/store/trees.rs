@@ -194,12 +194,18 @@ impl Store {
               t.identity_path, z.name AS zone_name, z.code AS zone_code, z.boundary AS zone_boundary, z.crops AS zone_crops, \
               z.area_ha AS zone_area_ha, c.code AS coop_code, c.name AS coop_name, \
               (c.approved_at IS NOT NULL) AS coop_approved, c.province, c.district, c.commune, \
-              s.name_vi AS species_vi, s.name_en AS species_en \
+              s.name_vi AS species_vi, s.name_en AS species_en, z.caretaker AS zone_caretaker, \
+              c.story AS coop_story, \
+              (SELECT o.tree_name FROM orders o JOIN offers f ON f.id = o.offer_id \
+                WHERE f.tree_id = t.id AND o.state = 'paid' AND f.ends_on >= $3 \
+                ORDER BY o.paid_at DESC LIMIT 1) AS adopted_name \
             FROM trees t JOIN zones z ON z.id = t.zone_id JOIN cooperatives c ON c.id = t.cooperative_id \
               LEFT JOIN species s ON s.key = t.species \
             WHERE c.code = $1 AND t.code = $2";
+        // The adopter's name for the tree shows while their season runs.
+        let today = ledger::Date::from_unix_ms(crate::clock::now_ms()).to_string();
         Ok(
-            on_pool!(self, p => sqlx::query_as(SQL).bind(coop_code).bind(tree_code).fetch_optional(p).await)?,
+            on_pool!(self, p => sqlx::query_as(SQL).bind(coop_code).bind(tree_code).bind(&today).fetch_optional(p).await)?,
         )
     }
 

@@ -37,7 +37,7 @@ impl Store {
     }
 
     pub async fn zones_of(&self, cooperative_id: i64) -> Result<Vec<ZoneRow>> {
-        const SQL: &str = "SELECT id, cooperative_id, code, name, crops, area_ha, households, boundary, created_at \
+        const SQL: &str = "SELECT id, cooperative_id, code, name, crops, area_ha, households, boundary, created_at, caretaker \
                            FROM zones WHERE cooperative_id = $1 ORDER BY name";
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
     }

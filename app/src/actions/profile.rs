@@ -1,0 +1,49 @@
+//! What a cooperative shows buyers about its people: its story and each zone's caretaker.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::post;
+use axum::{Form, Router};
+
+use super::{context, AppState, Fields, Submission};
+use crate::i18n::Msg;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/manage/{coop}/story", post(story))
+        .route("/manage/{coop}/zones/{zone}/caretaker", post(caretaker))
+}
+
+async fn story(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    attempt!(
+        sub,
+        server::cooperatives::set_story(&sub.s().store, &actor, &coop, sub.get("story")).await
+    );
+    let text = Msg::Saved.text(sub.locale()).to_owned();
+    sub.notice(text).await
+}
+
+async fn caretaker(
+    State(st): State<AppState>,
+    Path((code, zone)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    attempt!(
+        sub,
+        server::cooperatives::set_caretaker(&sub.s().store, &actor, &coop, zone, sub.get("caretaker"))
+            .await
+    );
+    let text = Msg::Saved.text(sub.locale()).to_owned();
+    sub.notice(text).await
+}

@@ -472,6 +472,16 @@ messages! {
     CaretakerName => "Tên người chăm (hiện trên trang cây)", "The caretaker's name (shown on tree pages)";
     CaretakerHint => "Chỉ ghi tên khi người nông dân đồng ý hiện tên cho người mua.", "Name a farmer only with their consent to be shown to buyers.";
     Save => "Lưu", "Save";
+    CatalogueTitle => "Nhận nuôi một cây", "Adopt a tree";
+    CatalogueIntro => "Chọn một cây, hợp tác xã chăm cả mùa; bạn theo dõi nhật ký đã xác thực và nhận quả khi thu hoạch.", "Choose a tree; the cooperative cares for it all season while you follow its verified diary, and the harvest is yours.";
+    BrowseTrees => "Nhận nuôi một cây", "Adopt a tree";
+    MaxPrice => "Giá tối đa (đ)", "Highest price (VND)";
+    HarvestMonth => "Tháng thu hoạch", "Harvest month";
+    Month => "Tháng", "Month";
+    Any => "Tất cả", "Any";
+    Filter => "Lọc", "Filter";
+    TreesOpen => "cây đang chờ người nhận nuôi", "trees waiting for an adopter";
+    NoOpenOffers => "Không có cây nào khớp với bộ lọc.", "No tree matches these filters.";
     NoOrdersYet => "Chưa có đơn nào.", "No orders yet.";
     NoRequestsYet => "Chưa có yêu cầu nào.", "No requests yet.";
     Saved => "Đã lưu.", "Saved.";

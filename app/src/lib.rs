@@ -18,7 +18,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::i18n::{use_locale, Locale, Msg};
 use crate::pages::{
-    AccountPage, AdoptPage, CertificatePage, CooperativePage, FarmHomePage, FarmPage, FarmTreePage,
+    AccountPage, AdoptPage, CataloguePage, CertificatePage, CooperativePage, FarmHomePage, FarmPage, FarmTreePage,
     HomePage, JobPage, JoinPage, LogInPage, ManageCoopPage, ManageDiaryPage, ManageHomePage,
     ManageTreePage, MyTreesPage, NotFound, NotificationsPage, OrderPage, OutboxPage, ResetPage,
     GiftPage, SalesPage, SignUpPage, TreePage,
@@ -80,6 +80,7 @@ fn ships_no_wasm() -> bool {
                 || path == "/farm"
                 || path.starts_with("/farm/")
                 || (path.starts_with("/manage/") && path.ends_with("/diary"))
+                || path == "/adopt"
                 || path.starts_with("/adopt/")
                 || path.starts_with("/orders/")
                 || path.starts_with("/certificates/")
@@ -187,6 +188,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/manage/:coop/t/:tree") view=ManageTreePage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/:coop/diary") view=ManageDiaryPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm") view=FarmHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/adopt") view=CataloguePage ssr=SsrMode::Async/>
                     <Route path=path!("/adopt/:offer") view=AdoptPage ssr=SsrMode::Async/>
                     <Route path=path!("/orders/:code") view=OrderPage ssr=SsrMode::Async/>
                     <Route path=path!("/certificates/:adoption") view=CertificatePage ssr=SsrMode::Async/>

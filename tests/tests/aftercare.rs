@@ -175,6 +175,9 @@ async fn in_chromium_an_adopter_gives_their_tree_and_the_recipient_accepts_it() 
     let _ = buyer(&goc, "0987000052").await;
 
     let b = Browser::start().await;
+    b.open(&format!("{}/adopt?species=custard_apple", goc.base)).await;
+    b.wait_for_text("h1", "Nhận nuôi một cây").await;
+    b.screenshot_page("catalogue").await;
     let log_in = |phone: &'static str| {
         let b = &b;
         let base = goc.base.clone();

@@ -717,3 +717,33 @@ async fn a_manager_publishes_a_season_for_a_whole_species_and_again_skips_what_i
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("hãy nhập một số"));
 }
+
+#[tokio::test]
+async fn the_catalogue_lists_open_offers_by_species_province_price_and_harvest_month() {
+    let goc = Goc::start().await;
+    let count = |html: &str| html.matches("class=\"card\"").count();
+    let all = goc.text("/adopt").await;
+    // The demo offers five trees of each cooperative, seasons ending in October 2027.
+    assert_eq!(count(&all), 10, "{all}");
+    assert!(all.contains("6.000.000 đ") && all.contains("5.500.000 đ"));
+    let mango = goc.text("/adopt?species=mango").await;
+    assert_eq!(count(&mango), 5);
+    assert!(mango.contains("XM001") && !mango.contains("CC001"));
+    let south = goc.text("/adopt?province=%C4%90%E1%BB%93ng+Th%C3%A1p").await;
+    assert_eq!(count(&south), 5, "Đồng Tháp");
+    assert_eq!(count(&goc.text("/adopt?max_price=5.600.000").await), 5, "typed the Vietnamese way");
+    assert_eq!(count(&goc.text("/adopt?month=10").await), 10);
+    assert_eq!(count(&goc.text("/adopt?month=3").await), 0);
+    for bad in ["/adopt?max_price=abc", "/adopt?month=13"] {
+        let r = goc.get(bad).await;
+        assert_eq!(r.status(), 422, "{bad}");
+        assert!(r.text().await.unwrap().contains("role=\"alert\""), "{bad}");
+    }
+    // A held tree leaves the catalogue; it comes back if the hold lapses (not waited here).
+    let (offer, _) = offer_of(&goc, "CC001").await;
+    let (lan, token) = buyer(&goc, "0987000061").await;
+    assert_eq!(hold(&lan, &token, offer).await.status(), 201);
+    let now = goc.text("/adopt?species=custard_apple").await;
+    assert_eq!(count(&now), 4);
+    assert!(!now.contains("CC001"));
+}

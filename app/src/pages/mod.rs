@@ -2,6 +2,7 @@
 
 mod adopt;
 mod auth;
+mod catalog;
 mod cooperative;
 mod diary_report;
 mod farm;
@@ -16,6 +17,7 @@ mod tree;
 pub use adopt::{
     inclusion as adopt_inclusion, AdoptPage, CertificatePage, MyTreesPage, OfferTerms, OrderPage,
 };
+pub use catalog::CataloguePage;
 pub use auth::{AccountPage, JoinPage, LogInPage, ResetPage, SignUpPage};
 pub use cooperative::CooperativePage;
 pub use diary_report::ManageDiaryPage;

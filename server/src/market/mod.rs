@@ -3,6 +3,7 @@
 //! tree's public chain (kind 40) under a pseudonym, never the buyer's name.
 
 mod adoption;
+pub mod catalogue;
 mod certificate;
 pub mod refunds;
 

@@ -464,6 +464,48 @@ impl Store {
     }
 }
 
+/// An open offer as the catalogue lists it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CatalogRow {
+    pub offer_id: i64,
+    pub price_vnd: i64,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub expected_min_g: i64,
+    pub expected_max_g: i64,
+    pub guaranteed_g: i64,
+    pub includes: String,
+    pub tree_code: String,
+    pub species: String,
+    pub species_vi: Option<String>,
+    pub species_en: Option<String>,
+    pub variety: String,
+    pub coop_code: String,
+    pub coop_name: String,
+    pub province: String,
+    /// The tree's newest photo.
+    pub photo: Option<Vec<u8>>,
+}
+
+impl Store {
+    /// Offers anyone may adopt now: seasons not over, nobody paying for or holding the
+    /// tree, active trees of approved cooperatives; cheapest first.
+    pub async fn open_offers(&self, today: &str, now: i64, limit: i64) -> Result<Vec<CatalogRow>> {
+        const SQL: &str = "SELECT f.id AS offer_id, f.price_vnd, f.starts_on, f.ends_on, \
+             f.expected_min_g, f.expected_max_g, f.guaranteed_g, f.includes, t.code AS tree_code, \
+             t.species, s.name_vi AS species_vi, s.name_en AS species_en, t.variety, \
+             c.code AS coop_code, c.name AS coop_name, c.province, \
+             (SELECT p.hash FROM tree_photos p WHERE p.tree_id = t.id ORDER BY p.id DESC LIMIT 1) AS photo \
+             FROM offers f JOIN trees t ON t.id = f.tree_id JOIN cooperatives c ON c.id = f.cooperative_id \
+             LEFT JOIN species s ON s.key = t.species \
+             WHERE f.ends_on >= $1 AND t.status = 'active' AND c.approved_at IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.offer_id = f.id \
+                 AND (o.state = 'paid' OR (o.state = 'held' AND o.held_until > $2))) \
+             ORDER BY f.price_vnd, f.ends_on, c.code, t.code LIMIT $3";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(today).bind(now).bind(limit).fetch_all(p).await)?)
+    }
+}
+
 /// A care request with its tree, as buyers and managers see it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct CareRequestRow {

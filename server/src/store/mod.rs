@@ -29,7 +29,7 @@ pub use adoption::{Accepted, GiftRow, HarvestChoiceRow, RefundRow, ShipmentRow};
 pub use diary::{DiaryAppend, DiaryPhoto, Stored};
 pub use log::{AuditRow, BoxedEntry, MakeEntry};
 pub use market::{
-    Applied, CareRequestRow, Hold, OfferInsert, OfferRow, OrderRow, PaymentReport, ProviderRow,
+    Applied, CareRequestRow, CatalogRow, Hold, OfferInsert, OfferRow, OrderRow, PaymentReport, ProviderRow,
     SaleRow, SettlementRow,
 };
 pub use notices::{MailRow, Notice, NotificationRow, UntoldEntry};

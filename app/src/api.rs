@@ -423,23 +423,49 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                 ),
                 can_deliver: offer.includes.split(',').any(|i| i == "delivery"),
                 can_pickup: offer.includes.split(',').any(|i| i == "pickup"),
-                harvest_choice: s.store.harvest_choice_of(o.id).await?.map(|c| match c.method.as_str() {
-                    "delivery" => format!("{} {}", crate::i18n::Msg::DeliverTo.text(locale), c.address.unwrap_or_default()),
-                    _ => format!("{} {}", crate::i18n::Msg::PickupOn.text(locale), locale.date_iso(&c.pickup_on.unwrap_or_default())),
+                harvest_choice: s.store.harvest_choice_of(o.id).await?.map(|c| {
+                    match c.method.as_str() {
+                        "delivery" => format!(
+                            "{} {}",
+                            crate::i18n::Msg::DeliverTo.text(locale),
+                            c.address.unwrap_or_default()
+                        ),
+                        _ => format!(
+                            "{} {}",
+                            crate::i18n::Msg::PickupOn.text(locale),
+                            locale.date_iso(&c.pickup_on.unwrap_or_default())
+                        ),
+                    }
                 }),
                 shipments: s
                     .store
                     .shipments_of(o.id)
                     .await?
                     .into_iter()
-                    .map(|r| format!("{} · {} · {} {}", locale.date_iso(&r.sent_on), server::text::kg(r.grams), r.carrier, r.tracking).trim().to_owned())
+                    .map(|r| {
+                        format!(
+                            "{} · {} · {} {}",
+                            locale.date_iso(&r.sent_on),
+                            server::text::kg(r.grams),
+                            r.carrier,
+                            r.tracking
+                        )
+                        .trim()
+                        .to_owned()
+                    })
                     .collect(),
                 refunds: s
                     .store
                     .refunds_of_order(o.id)
                     .await?
                     .into_iter()
-                    .map(|r| format!("{} · {}", server::text::vnd(r.amount_vnd), crate::i18n::refund_state(&r.state, locale)))
+                    .map(|r| {
+                        format!(
+                            "{} · {}",
+                            server::text::vnd(r.amount_vnd),
+                            crate::i18n::refund_state(&r.state, locale)
+                        )
+                    })
                     .collect(),
                 gift_open_until: s
                     .store

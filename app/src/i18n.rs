@@ -472,6 +472,12 @@ messages! {
     CaretakerName => "Tên người chăm (hiện trên trang cây)", "The caretaker's name (shown on tree pages)";
     CaretakerHint => "Chỉ ghi tên khi người nông dân đồng ý hiện tên cho người mua.", "Name a farmer only with their consent to be shown to buyers.";
     Save => "Lưu", "Save";
+    SettleHint => "Sau khi mùa vụ kết thúc: so sản lượng đã thu (theo nhật ký, hoặc đã gửi nếu nhiều hơn) với mức đảm bảo; phần thiếu được bù theo chính sách của gói, hoàn tiền qua VNPay nếu người mua trả bằng VNPay. Chỉ làm một lần.", "Once the season is over: the harvest (from the diary, or what was sent if more) against the guarantee; a shortfall is made good by the offer's policy, refunded through VNPay if the buyer paid that way. Done once.";
+    AdoptedThisSeason => "Cây đã có người nhận nuôi mùa này.", "This tree is adopted for this season.";
+    SeeOtherTrees => "Xem các cây khác đang chờ người nhận nuôi", "See other trees waiting for an adopter";
+    PaymentRecorded => "Đã ghi nhận thanh toán: đơn đã trả, cây vào sổ là đã được nhận nuôi.", "Payment recorded: the order is paid and the adoption is in the tree's log.";
+    PaymentFailedFreed => "Thanh toán không thành công: đơn bị huỷ, cây được mở bán lại.", "The payment failed: the order is cancelled and the tree is free again.";
+    PaymentLateRefundDue => "Tiền đến khi cây đã có người khác nhận: cần hoàn tiền cho người mua.", "The money came after another buyer took the tree: it must be refunded.";
     CatalogueTitle => "Nhận nuôi một cây", "Adopt a tree";
     CatalogueIntro => "Chọn một cây, hợp tác xã chăm cả mùa; bạn theo dõi nhật ký đã xác thực và nhận quả khi thu hoạch.", "Choose a tree; the cooperative cares for it all season while you follow its verified diary, and the harvest is yours.";
     BrowseTrees => "Nhận nuôi một cây", "Adopt a tree";

@@ -18,10 +18,10 @@ use leptos_router::{path, SsrMode};
 
 use crate::i18n::{use_locale, Locale, Msg};
 use crate::pages::{
-    AccountPage, AdoptPage, CataloguePage, CertificatePage, CooperativePage, FarmHomePage, FarmPage, FarmTreePage,
-    HomePage, JobPage, JoinPage, LogInPage, ManageCoopPage, ManageDiaryPage, ManageHomePage,
-    ManageTreePage, MyTreesPage, NotFound, NotificationsPage, OrderPage, OutboxPage, ResetPage,
-    GiftPage, SalesPage, SignUpPage, TreePage,
+    AccountPage, AdoptPage, CataloguePage, CertificatePage, CooperativePage, FarmHomePage,
+    FarmPage, FarmTreePage, GiftPage, HomePage, JobPage, JoinPage, LogInPage, ManageCoopPage,
+    ManageDiaryPage, ManageHomePage, ManageTreePage, MyTreesPage, NotFound, NotificationsPage,
+    OrderPage, OutboxPage, ResetPage, SalesPage, SignUpPage, TreePage,
 };
 
 /// The HTML document around the app, rendered on the server only.

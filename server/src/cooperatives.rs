@@ -126,7 +126,12 @@ pub async fn unapproved(
 
 /// A manager writes what the cooperative tells buyers on every tree page: who they are,
 /// how they grow.
-pub async fn set_story(store: &Store, actor: &Actor, coop: &CooperativeRow, story: &str) -> Result<()> {
+pub async fn set_story(
+    store: &Store,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    story: &str,
+) -> Result<()> {
     actor.require(coop.id, crate::access::Action::ManageCooperative)?;
     let story = crate::text::paragraph(("Câu chuyện", "The story"), story, 1_500)?;
     store.set_story(coop.id, &story).await

@@ -150,7 +150,10 @@ pub async fn load(s: &Services) -> Result<()> {
         }
         cooperatives::set_story(&s.store, &system, &coop, c.story).await?;
         for (row, z) in s.store.zones_of(coop.id).await?.iter().filter_map(|row| {
-            c.zones.iter().find(|z| z.name == row.name).map(|z| (row, z))
+            c.zones
+                .iter()
+                .find(|z| z.name == row.name)
+                .map(|z| (row, z))
         }) {
             cooperatives::set_caretaker(&s.store, &system, &coop, row.id, z.caretaker).await?;
         }

@@ -383,6 +383,7 @@ mod tests {
             households: 1,
             boundary: None,
             created_at: 0,
+            caretaker: String::new(),
         }
     }
 

@@ -30,17 +30,25 @@ pub enum Telling {
         tracking: String,
     },
     /// The season's harvest was settled against its guarantee.
-    Settled { harvested: String, compensation: Option<String> },
+    Settled {
+        harvested: String,
+        compensation: Option<String>,
+    },
     CareAnswered,
     GiftAccepted,
     GiftReturned,
-    Refunded { amount: String },
+    Refunded {
+        amount: String,
+    },
 }
 
 impl Telling {
     fn topic(&self) -> &'static str {
         match self {
-            Self::Diary { harvest: Some(_), .. } | Self::Settled { .. } => "harvest",
+            Self::Diary {
+                harvest: Some(_), ..
+            }
+            | Self::Settled { .. } => "harvest",
             Self::Diary { .. } => "diary",
             Self::Shipped { .. } => "shipment",
             Self::CareAnswered => "care",
@@ -169,7 +177,13 @@ pub async fn diary_round(s: &Services) -> Result<usize> {
                 .then(|| crate::text::kg(i64::try_from(harvested).unwrap_or(i64::MAX))),
         };
         if let Some(order) = s.store.order_by_id(last.order_id).await? {
-            tell(s, &order, what, &format!("diary:{}:{}", last.order_id, last.seq)).await?;
+            tell(
+                s,
+                &order,
+                what,
+                &format!("diary:{}:{}", last.order_id, last.seq),
+            )
+            .await?;
             told += 1;
         }
         s.store.told_up_to(last.order_id, last.seq).await?;

@@ -161,7 +161,10 @@ mod tests {
     #[test]
     fn paragraphs_keep_their_lines_and_refuse_other_controls() {
         let label = ("Câu chuyện", "The story");
-        assert_eq!(paragraph(label, "Dòng một\r\nDòng hai\n", 100).unwrap(), "Dòng một\nDòng hai");
+        assert_eq!(
+            paragraph(label, "Dòng một\r\nDòng hai\n", 100).unwrap(),
+            "Dòng một\nDòng hai"
+        );
         assert!(paragraph(label, "a\u{7}b", 100).is_err());
         assert!(paragraph(label, "a\n<script>", 100).is_err());
         assert!(paragraph(label, &"ab\n".repeat(40), 100).is_err());

@@ -13,13 +13,20 @@ use crate::support::{sqlite_url, Agent, Browser, Goc};
 /// Pays the order's VNPay URL on the sandbox's page with `action`; returns where the
 /// buyer is sent back to (the return URL with the signed result).
 async fn pay(goc: &Goc, who: &Agent, pay_url: &str, action: &str) -> String {
-    let path = pay_url.strip_prefix(&goc.base).expect("the sandbox on this server");
+    let path = pay_url
+        .strip_prefix(&goc.base)
+        .expect("the sandbox on this server");
     let (page, query) = path.split_once('?').unwrap();
     let mut form: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
     form.push(("sandbox_action".into(), action.into()));
-    let back = who.request(Method::POST, page).form(&form).send().await.unwrap();
+    let back = who
+        .request(Method::POST, page)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(back.status(), 303);
     back.headers()["location"].to_str().unwrap().to_owned()
 }
@@ -50,10 +57,12 @@ async fn refund_offer(goc: &Goc, admin: &Agent, tree: &str) -> i64 {
 }
 
 #[tokio::test]
-async fn a_lost_report_is_found_by_querydr_a_short_harvest_is_refunded_through_vnpay_and_mail_goes_out() {
+async fn a_lost_report_is_found_by_querydr_a_short_harvest_is_refunded_through_vnpay_and_mail_goes_out(
+) {
     let smtp = Smtp::start().await;
+    let db = sqlite_url("aftercare");
     let goc = Goc::start_with(
-        &sqlite_url("aftercare"),
+        &db,
         "127.0.0.1:0",
         &[
             ("GOC_SMTP_URL", smtp.url().as_str()),
@@ -69,10 +78,20 @@ async fn a_lost_report_is_found_by_querydr_a_short_harvest_is_refunded_through_v
     let code = order["code"].as_str().unwrap().to_owned();
 
     // Paid at the gateway, but its report to us is lost; the return is display only.
-    let back = pay(&goc, &lan, order["vnpay_url"].as_str().unwrap(), "pay_report_lost").await;
+    let back = pay(
+        &goc,
+        &lan,
+        order["vnpay_url"].as_str().unwrap(),
+        "pay_report_lost",
+    )
+    .await;
     let shown = lan.get(back.strip_prefix(&goc.base).unwrap()).await;
     assert_eq!(shown.headers()["location"], format!("/orders/{code}"));
-    assert_eq!(state(&lan, &code).await, "held", "a return is no proof of payment");
+    assert_eq!(
+        state(&lan, &code).await,
+        "held",
+        "a return is no proof of payment"
+    );
 
     // The sales desk asks VNPay (querydr): paid, applied as the IPN would have been.
     let desk = "/manage/NA-LH/sales";
@@ -80,14 +99,22 @@ async fn a_lost_report_is_found_by_querydr_a_short_harvest_is_refunded_through_v
     assert!(page.contains(&code) && page.contains("Hỏi VNPay"), "{page}");
     assert_eq!(lan.get(desk).await.status(), 403, "not a buyer's page");
     let r = lan
-        .submit("/my-trees", &format!("{desk}/{code}/reconcile"), &[("form", "x")])
+        .submit(
+            "/my-trees",
+            &format!("{desk}/{code}/reconcile"),
+            &[("form", "x")],
+        )
         .await;
     assert_eq!(r.status(), 403, "a buyer cannot reconcile");
     let r = admin
-        .submit(desk, &format!("{desk}/{code}/reconcile"), &[("form", &format!("reconcile-{code}"))])
+        .submit(
+            desk,
+            &format!("{desk}/{code}/reconcile"),
+            &[("form", &format!("reconcile-{code}"))],
+        )
         .await;
     assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("Đã thanh toán"));
+    assert!(r.text().await.unwrap().contains("Đã ghi nhận thanh toán"));
     assert_eq!(state(&lan, &code).await, "paid");
     // The lost report arrives after all: a replay, nothing changes.
     assert_eq!(ipn(&goc, back.split_once('?').unwrap().1).await, "02");
@@ -95,41 +122,113 @@ async fn a_lost_report_is_found_by_querydr_a_short_harvest_is_refunded_through_v
 
     // The adopter chooses delivery; a pickup day outside the season is refused.
     let r = lan
-        .submit("/my-trees", &format!("/my-trees/{code}/harvest"), &[("form", "harvest-form-CC020"), ("method", "pickup"), ("pickup_on", "2030-01-01")])
+        .submit(
+            "/my-trees",
+            &format!("/my-trees/{code}/harvest"),
+            &[
+                ("form", "harvest-form-CC020"),
+                ("method", "pickup"),
+                ("pickup_on", "2030-01-01"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("trong mùa vụ"));
     let r = lan
-        .submit("/my-trees", &format!("/my-trees/{code}/harvest"), &[("form", "harvest-form-CC020"), ("method", "delivery"), ("address", "12 Hàng Bạc, Hà Nội")])
+        .submit(
+            "/my-trees",
+            &format!("/my-trees/{code}/harvest"),
+            &[
+                ("form", "harvest-form-CC020"),
+                ("method", "delivery"),
+                ("address", "12 Hàng Bạc, Hà Nội"),
+            ],
+        )
         .await;
-    assert_eq!(r.status(), 200);
-    assert!(admin.get(desk).await.text().await.unwrap().contains("12 Hàng Bạc, Hà Nội"));
+    assert_eq!(r.status(), 303);
+    assert!(admin
+        .get(desk)
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("12 Hàng Bạc, Hà Nội"));
 
-    // The season ends with nothing harvested: 30 kg short × 80.000 đ = 2.400.000 đ,
-    // refunded through VNPay's refund call (the sandbox checks its signature).
+    // Not before the season ends.
+    let early = admin
+        .submit(
+            desk,
+            &format!("{desk}/{code}/settle"),
+            &[("form", &format!("settle-{code}"))],
+        )
+        .await;
+    assert_eq!(early.status(), 422);
+    assert!(early
+        .text()
+        .await
+        .unwrap()
+        .contains("quyết toán sau ngày đó"));
+    // The season ends (its last day moved into the past) with nothing harvested: 30 kg
+    // short × 80.000 đ = 2.400.000 đ, refunded through VNPay's refund call (the sandbox
+    // checks its signature).
+    goc.end_seasons().await;
     let r = admin
-        .submit(desk, &format!("{desk}/{code}/settle"), &[("form", &format!("settle-{code}"))])
+        .submit(
+            desk,
+            &format!("{desk}/{code}/settle"),
+            &[("form", &format!("settle-{code}"))],
+        )
         .await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("2.400.000 đ"));
     let mine = lan.get("/my-trees").await.text().await.unwrap();
     assert!(mine.contains("2.400.000 đ · đã hoàn qua VNPay"), "{mine}");
     let again = admin
-        .submit(desk, &format!("{desk}/{code}/settle"), &[("form", &format!("settle-{code}"))])
+        .submit(
+            desk,
+            &format!("{desk}/{code}/settle"),
+            &[("form", &format!("settle-{code}"))],
+        )
         .await;
     assert_eq!(again.status(), 409, "settled once, refunded once");
 
     // Told in the app, and by mail through the SMTP server: settled, then refunded.
     let mails = smtp.wait_for(2).await;
-    assert!(mails.iter().all(|m| m.to == ["lan@example.vn"] && m.from == "no-reply@goc.test"));
+    assert!(mails
+        .iter()
+        .all(|m| m.to == ["lan@example.vn"] && m.from == "no-reply@goc.test"));
     let bodies: Vec<String> = mails.iter().map(|m| m.body()).collect();
-    assert!(bodies.iter().any(|b| b.contains("Đã hoàn 2.400.000 đ cho cây CC020")), "{bodies:?}");
-    assert!(bodies.iter().all(|b| b.contains(&format!("{}/my-trees", goc.base))), "{bodies:?}");
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.contains("Đã hoàn 2.400.000 đ cho cây CC020")),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b.contains(&format!("{}/my-trees", goc.base))),
+        "{bodies:?}"
+    );
     let notices = lan.get("/notifications").await.text().await.unwrap();
-    assert!(notices.contains("Mùa vụ của cây CC020 đã quyết toán"), "{notices}");
+    assert!(
+        notices.contains("Mùa vụ của cây CC020 đã quyết toán"),
+        "{notices}"
+    );
     let outbox = admin.get("/admin/outbox").await.text().await.unwrap();
-    assert!(outbox.contains("lan@example.vn") && outbox.contains("Đã gửi"), "{outbox}");
-    assert!(!lan.get("/admin/outbox").await.text().await.unwrap().contains("lan@example.vn"), "admins only");
+    assert!(
+        outbox.contains("lan@example.vn") && outbox.contains("Đã gửi"),
+        "{outbox}"
+    );
+    assert!(
+        !lan.get("/admin/outbox")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("lan@example.vn"),
+        "admins only"
+    );
 }
 
 #[tokio::test]
@@ -143,21 +242,42 @@ async fn a_transfer_seen_on_the_statement_is_confirmed_by_hand_once() {
     let desk = "/manage/NA-LH/sales";
     let form = format!("confirm-{code}");
     let empty = admin
-        .submit(desk, &format!("{desk}/{code}/confirm"), &[("form", &form), ("note", "")])
+        .submit(
+            desk,
+            &format!("{desk}/{code}/confirm"),
+            &[("form", &form), ("note", "")],
+        )
         .await;
     assert_eq!(empty.status(), 422);
     assert_eq!(state(&lan, &code).await, "held");
     let r = admin
-        .submit(desk, &format!("{desk}/{code}/confirm"), &[("form", &form), ("note", "FT26336123456")])
+        .submit(
+            desk,
+            &format!("{desk}/{code}/confirm"),
+            &[("form", &form), ("note", "FT26336123456")],
+        )
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(state(&lan, &code).await, "paid");
     let r = admin
-        .submit(desk, &format!("{desk}/{code}/confirm"), &[("form", &form), ("note", "FT26336123456")])
+        .submit(
+            desk,
+            &format!("{desk}/{code}/confirm"),
+            &[("form", &form), ("note", "FT26336123456")],
+        )
         .await;
-    assert!(r.text().await.unwrap().contains("đã được xác nhận trước đó"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("đã được xác nhận trước đó"));
     assert_eq!(adoptions(&goc, "CC021").await, 1);
-    let csv = admin.get("/api/v1/coops/NA-LH/orders.csv").await.text().await.unwrap();
+    let csv = admin
+        .get("/api/v1/coops/NA-LH/orders.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
     let line = csv.lines().find(|l| l.starts_with(&code)).unwrap();
     assert!(line.contains(",manual,"), "{line}");
 }
@@ -175,7 +295,8 @@ async fn in_chromium_an_adopter_gives_their_tree_and_the_recipient_accepts_it() 
     let _ = buyer(&goc, "0987000052").await;
 
     let b = Browser::start().await;
-    b.open(&format!("{}/adopt?species=custard_apple", goc.base)).await;
+    b.open(&format!("{}/adopt?species=custard_apple", goc.base))
+        .await;
     b.wait_for_text("h1", "Nhận nuôi một cây").await;
     b.screenshot_page("catalogue").await;
     let log_in = |phone: &'static str| {
@@ -192,17 +313,24 @@ async fn in_chromium_an_adopter_gives_their_tree_and_the_recipient_accepts_it() 
     log_in("0987000051").await;
     b.screenshot_page("gift-1-my-trees").await;
     b.click("details:has(#gift-form-CC022) > summary").await;
-    b.fill("#gift-message-CC022", "Chúc mừng sinh nhật mẹ!").await;
+    b.fill("#gift-message-CC022", "Chúc mừng sinh nhật mẹ!")
+        .await;
     b.click("#gift-form-CC022 button[type=submit]").await;
     b.wait_for_text("#withdraw-form-CC022", "15").await;
     b.screenshot_page("gift-2-link").await;
-    let link = b.attr("#withdraw-form-CC022 a[href*='/gifts/']", "href").await.expect("the gift link");
+    let link = b
+        .attr("#withdraw-form-CC022 a[href*='/gifts/']", "href")
+        .await
+        .expect("the gift link");
     b.click("header form.inline button").await;
 
     // The recipient opens the link, signs in, accepts.
     b.open(&link).await;
     b.wait_for_text("h1", "Một cây được tặng cho bạn").await;
-    assert!(b.text("blockquote").await.contains("Chúc mừng sinh nhật mẹ!"));
+    assert!(b
+        .text("blockquote")
+        .await
+        .contains("Chúc mừng sinh nhật mẹ!"));
     b.screenshot_page("gift-3-recipient").await;
     log_in("0987000052").await;
     b.open(&link).await;
@@ -214,8 +342,20 @@ async fn in_chromium_an_adopter_gives_their_tree_and_the_recipient_accepts_it() 
     let spent = goc.get(link.strip_prefix(&goc.base).unwrap()).await;
     assert_eq!(spent.status(), 404);
     assert!(spent.text().await.unwrap().contains("không còn dùng được"));
-    assert!(!lan.get("/my-trees").await.text().await.unwrap().contains("CC022"));
-    assert!(lan.get("/notifications").await.text().await.unwrap().contains("Người nhận đã nhận món quà cây CC022"));
+    assert!(!lan
+        .get("/my-trees")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("CC022"));
+    assert!(lan
+        .get("/notifications")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Người nhận đã nhận món quà cây CC022"));
 
     // The new adopter names the tree: its public page says so while the season runs.
     b.click("details:has(#name-form-CC022) > summary").await;
@@ -224,7 +364,10 @@ async fn in_chromium_an_adopter_gives_their_tree_and_the_recipient_accepts_it() 
     b.wait_for_text("h2", "“Cây của mẹ”").await;
     b.open(&format!("{}/t/NA-LH/CC022", goc.base)).await;
     b.wait_for_text("h1", "“Cây của mẹ”").await;
-    assert!(b.text(".people").await.contains("Gia đình"), "the zone's caretaker");
+    assert!(
+        b.text(".people").await.contains("Gia đình"),
+        "the zone's caretaker"
+    );
     b.screenshot_page("gift-5-tree-named").await;
 
     // The cooperative's sales desk at phone size.

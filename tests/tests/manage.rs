@@ -236,7 +236,8 @@ async fn a_manager_registers_everything_over_plain_forms_and_others_are_kept_out
         .next()
         .unwrap()
         .to_owned();
-    assert!(thumb.ends_with("/thumb.jpg") && public.contains("loading=\"lazy\""));
+    // The newest photo opens the page, loaded at once.
+    assert!(thumb.ends_with("/full.jpg") && public.contains("fetchpriority=\"high\""));
     let img = goc.get(&format!("/photos/{thumb}")).await;
     assert_eq!(
         img.headers()["cache-control"],

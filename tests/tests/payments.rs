@@ -559,6 +559,7 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     );
     // The season ends with no harvest logged: the whole guarantee (25 kg) is short, made
     // good as credit at 60.000 đ per kg, as the demo's offer says.
+    goc.end_seasons().await;
     let settled = admin
         .request(
             Method::POST,
@@ -729,9 +730,15 @@ async fn the_catalogue_lists_open_offers_by_species_province_price_and_harvest_m
     let mango = goc.text("/adopt?species=mango").await;
     assert_eq!(count(&mango), 5);
     assert!(mango.contains("XM001") && !mango.contains("CC001"));
-    let south = goc.text("/adopt?province=%C4%90%E1%BB%93ng+Th%C3%A1p").await;
+    let south = goc
+        .text("/adopt?province=%C4%90%E1%BB%93ng+Th%C3%A1p")
+        .await;
     assert_eq!(count(&south), 5, "Đồng Tháp");
-    assert_eq!(count(&goc.text("/adopt?max_price=5.600.000").await), 5, "typed the Vietnamese way");
+    assert_eq!(
+        count(&goc.text("/adopt?max_price=5.600.000").await),
+        5,
+        "typed the Vietnamese way"
+    );
     assert_eq!(count(&goc.text("/adopt?month=10").await), 10);
     assert_eq!(count(&goc.text("/adopt?month=3").await), 0);
     for bad in ["/adopt?max_price=abc", "/adopt?month=13"] {

@@ -32,6 +32,7 @@ async fn adopter_action(
 ) -> Response {
     let mut sub = Submission::new(st, headers, "/my-trees", f);
     let actor = attempt!(sub, sub.actor().await);
+    // A refusal opens the folded form it belongs to (see `Adopted`).
     let s = sub.s().clone();
     match action.as_str() {
         "name" => attempt!(
@@ -74,8 +75,8 @@ async fn adopter_action(
         }
         _ => return sub.refuse(Error::NotFound("action")).await,
     }
-    let text = Msg::Done.text(sub.locale()).to_owned();
-    sub.notice(text).await
+    // Shown at the top of the page, whose forms are folded; a reload sends nothing again.
+    see_other("/my-trees?done=saved", None)
 }
 
 async fn withdraw_gift(
@@ -86,10 +87,7 @@ async fn withdraw_gift(
 ) -> Response {
     let sub = Submission::new(st, headers, "/my-trees", f);
     let actor = attempt!(sub, sub.actor().await);
-    attempt!(
-        sub,
-        market::withdraw_gift(sub.s(), &actor, &order).await
-    );
+    attempt!(sub, market::withdraw_gift(sub.s(), &actor, &order).await);
     see_other("/my-trees?done=gift_withdrawn", None)
 }
 
@@ -147,10 +145,7 @@ async fn sales_action(
             )
         }
         "settle" => {
-            let r = attempt!(
-                sub,
-                market::settle_harvest(&s, &actor, &coop, &order).await
-            );
+            let r = attempt!(sub, market::settle_harvest(&s, &actor, &coop, &order).await);
             format!(
                 "{} {} · {}",
                 Msg::Harvested.text(l),
@@ -183,11 +178,12 @@ async fn sales_action(
     sub.notice(said).await
 }
 
+/// What a payment report did, told to the cooperative's manager.
 fn applied_text(applied: Applied, l: crate::i18n::Locale) -> String {
     match applied {
-        Applied::Confirmed => Msg::OrderPaid,
-        Applied::Failed => Msg::OrderCancelled,
-        Applied::RefundDue => Msg::OrderRefundDue,
+        Applied::Confirmed => Msg::PaymentRecorded,
+        Applied::Failed => Msg::PaymentFailedFreed,
+        Applied::RefundDue => Msg::PaymentLateRefundDue,
         Applied::Replayed | Applied::AlreadySettled => Msg::AlreadySettled,
         Applied::WrongAmount => Msg::WrongAmount,
     }

@@ -233,7 +233,11 @@ async fn signup(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<Fi
         )
         .await
     );
-    see_other("/manage", Some(session::start(sub.s(), &session)))
+    let next = match sub.get("next") {
+        "" => "/manage".to_owned(),
+        n => server::http::redirect::same_site_path(Some(n)),
+    };
+    see_other(&next, Some(session::start(sub.s(), &session)))
 }
 
 async fn login(

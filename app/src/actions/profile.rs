@@ -41,8 +41,14 @@ async fn caretaker(
     let (actor, coop) = attempt!(sub, context(&sub, &code).await);
     attempt!(
         sub,
-        server::cooperatives::set_caretaker(&sub.s().store, &actor, &coop, zone, sub.get("caretaker"))
-            .await
+        server::cooperatives::set_caretaker(
+            &sub.s().store,
+            &actor,
+            &coop,
+            zone,
+            sub.get("caretaker")
+        )
+        .await
     );
     let text = Msg::Saved.text(sub.locale()).to_owned();
     sub.notice(text).await

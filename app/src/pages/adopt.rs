@@ -297,12 +297,24 @@ mod ssr_more {
         let id = |what: &str| format!("{what}-{}", t.tree_code);
         let here = |what: &str| format!("/my-trees/{}/{what}", t.order_code);
         let ids = [
-            "name-form", "name", "harvest-form", "address", "pickup", "withdraw-form", "gift-form",
+            "name-form",
+            "name",
+            "harvest-form",
+            "address",
+            "pickup",
+            "withdraw-form",
+            "gift-form",
             "gift-message",
         ]
         .map(id);
-        let [name_form, name_id, harvest_form, address_id, pickup_id, withdraw_form, gift_form, gift_message] = ids;
-        let [to_name, to_harvest, to_withdraw, to_gift] = ["name", "harvest", "gift/withdraw", "gift"].map(here);
+        let [name_form, name_id, harvest_form, address_id, pickup_id, withdraw_form, gift_form, gift_message] =
+            ids;
+        let [to_name, to_harvest, to_withdraw, to_gift] =
+            ["name", "harvest", "gift/withdraw", "gift"].map(here);
+        // A refused form comes back unfolded, its message in view.
+        let refused = crate::forms::form_state().form;
+        let [name_open, harvest_open, gift_open] =
+            [&name_form, &harvest_form, &gift_form].map(|f| *f == refused);
         view! {
             <li class="offer">
                 <h2>
@@ -329,7 +341,7 @@ mod ssr_more {
                     <ul>{t.refunds.iter().map(|x| view! { <li>{x.clone()}</li> }).collect_view()}</ul>
                 })}
                 <p><a href=format!("/certificates/{}", t.adoption)>{Msg::Certificate.text(l)}</a></p>
-                <details>
+                <details open=name_open>
                     <summary>{Msg::TreeNameLabel.text(l)}</summary>
                     <PostForm id=name_form action=to_name>
                         <label for=name_id.clone()>{Msg::TreeNameLabel.text(l)}</label>
@@ -338,11 +350,10 @@ mod ssr_more {
                     </PostForm>
                 </details>
                 {(t.can_deliver || t.can_pickup).then(|| view! {
-                    <details>
+                    <details open=harvest_open>
                         <summary>{Msg::HarvestHow.text(l)}</summary>
                         <PostForm id=harvest_form action=to_harvest>
                             <fieldset>
-                                <legend>{Msg::HarvestHow.text(l)}</legend>
                                 {t.can_deliver.then(|| view! {
                                     <label><input type="radio" name="method" value="delivery" checked=true/>" "{Msg::Delivery.text(l)}</label>
                                     <label for=address_id.clone()>{Msg::Address.text(l)}</label>
@@ -366,7 +377,7 @@ mod ssr_more {
                         </PostForm>
                     }.into_any(),
                     None => view! {
-                        <details>
+                        <details open=gift_open>
                             <summary>{Msg::GiveTree.text(l)}</summary>
                             <PostForm id=gift_form action=to_gift>
                                 <label for=gift_message.clone()>{Msg::GiftMessage.text(l)}</label>

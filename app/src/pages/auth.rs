@@ -11,29 +11,51 @@ use crate::pages::{message, role_name};
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let l = use_locale();
+    let next = next_path();
+    let login = login_href(&next);
     view! {
         <leptos_meta::Title text=Msg::SignUp.text(l)/>
         <h1>{Msg::SignUp.text(l)}</h1>
         <PostForm id="signup" action="/signup">
+            <input type="hidden" name="next" value=next/>
             <Field form="signup" name="identifier" label=Msg::PhoneOrEmail.text(l) required=true autocomplete="username"/>
             <Field form="signup" name="name" label=Msg::FullName.text(l) required=true autocomplete="name"/>
             <Field form="signup" name="password" label=Msg::Password.text(l) kind="password" required=true
                    autocomplete="new-password" hint=Msg::PasswordHint.text(l)/>
             <button type="submit" class="primary">{Msg::SignUp.text(l)}</button>
         </PostForm>
-        <p>{Msg::HaveAccount.text(l)} " " <a href="/login">{Msg::LogIn.text(l)}</a></p>
+        <p>{Msg::HaveAccount.text(l)} " " <a href=login>{Msg::LogIn.text(l)}</a></p>
     }
+}
+
+/// Where to go once signed in or up (checked on the server: same-site paths only), from
+/// the address or the refused form.
+fn next_path() -> String {
+    use_query_map()
+        .read_untracked()
+        .get("next")
+        .or_else(|| form_state().values.get("next").cloned())
+        .unwrap_or_default()
+}
+
+/// A link to the other form that keeps where to go next.
+fn with_next(path: &str, next: &str) -> String {
+    if next.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?next={}", urlencode(next))
+    }
+}
+
+fn login_href(next: &str) -> String {
+    with_next("/login", next)
 }
 
 #[component]
 pub fn LogInPage() -> impl IntoView {
     let l = use_locale();
-    // Where to go once signed in (checked on the server: same-site paths only).
-    let next = use_query_map()
-        .read_untracked()
-        .get("next")
-        .or_else(|| form_state().values.get("next").cloned())
-        .unwrap_or_default();
+    let next = next_path();
+    let signup = with_next("/signup", &next);
     view! {
         <leptos_meta::Title text=Msg::LogIn.text(l)/>
         <h1>{Msg::LogIn.text(l)}</h1>
@@ -44,7 +66,7 @@ pub fn LogInPage() -> impl IntoView {
                    autocomplete="current-password"/>
             <button type="submit" class="primary">{Msg::LogIn.text(l)}</button>
         </PostForm>
-        <p>{Msg::NoAccount.text(l)} " " <a href="/signup">{Msg::SignUp.text(l)}</a></p>
+        <p>{Msg::NoAccount.text(l)} " " <a href=signup>{Msg::SignUp.text(l)}</a></p>
         <p><a href="/reset">{Msg::ForgotPassword.text(l)}</a></p>
         <p><a href="/join">{Msg::Invited.text(l)}</a></p>
     }

@@ -41,7 +41,9 @@ mod ssr {
 
     type Query = (String, String, String, String);
 
-    async fn load((species, province, price, month): Query) -> Result<CatalogueView, ServerFnError> {
+    async fn load(
+        (species, province, price, month): Query,
+    ) -> Result<CatalogueView, ServerFnError> {
         let s = backend::services()?;
         let lang = backend::lang();
         let l: Locale = lang.into();
@@ -56,16 +58,25 @@ mod ssr {
                 .collect();
             provinces.sort();
             provinces.dedup();
-            let species_list = names.0.iter().map(|sp| (sp.key.clone(), names.name(&sp.key, lang))).collect();
-            let (filter, error) = match server::market::catalogue::Filter::parse(&species, &province, &price, &month) {
-                Ok(f) => (f, None),
-                Err(e) => {
-                    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                        res.set_status(e.status());
+            let species_list = names
+                .0
+                .iter()
+                .map(|sp| (sp.key.clone(), names.name(&sp.key, lang)))
+                .collect();
+            let (filter, error) =
+                match server::market::catalogue::Filter::parse(&species, &province, &price, &month)
+                {
+                    Ok(f) => (f, None),
+                    Err(e) => {
+                        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                            res.set_status(e.status());
+                        }
+                        (
+                            Default::default(),
+                            Some(e.public_text().get(lang).to_owned()),
+                        )
                     }
-                    (Default::default(), Some(e.public_text().get(lang).to_owned()))
-                }
-            };
+                };
             let kg = |g: i64| l.number(g as f64 / 1000.0, 1);
             let cards = server::market::catalogue::catalogue(&s, &filter)
                 .await?
@@ -73,15 +84,30 @@ mod ssr {
                 .map(|r| CatalogueCard {
                     offer_id: r.offer_id,
                     tree_url: format!("/t/{}/{}", r.coop_code, r.tree_code),
-                    title: format!("{} {} · {}", names.name(&r.species, lang), r.tree_code, r.variety),
+                    title: format!(
+                        "{} {} · {}",
+                        names.name(&r.species, lang),
+                        r.tree_code,
+                        r.variety
+                    ),
                     coop: format!("{} · {}", r.coop_name, r.province),
                     season: format!("{} – {}", l.date_iso(&r.starts_on), l.date_iso(&r.ends_on)),
                     expected: format!("{}–{} kg", kg(r.expected_min_g), kg(r.expected_max_g)),
                     price: server::text::vnd(r.price_vnd),
-                    photo: r.photo.map(|h| format!("/photos/{}/thumb.jpg", h.iter().map(|b| format!("{b:02x}")).collect::<String>())),
+                    photo: r.photo.map(|h| {
+                        format!(
+                            "/photos/{}/thumb.jpg",
+                            h.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                        )
+                    }),
                 })
                 .collect();
-            Ok::<_, server::Error>(CatalogueView { cards, error, species: species_list, provinces })
+            Ok::<_, server::Error>(CatalogueView {
+                cards,
+                error,
+                species: species_list,
+                provinces,
+            })
         }
         .await
         .map_err(backend::internal)
@@ -91,7 +117,14 @@ mod ssr {
         let l = use_locale();
         let q = use_query_map();
         let get = move |k: &str| q.read().get(k).unwrap_or_default();
-        let query = move || (get("species"), get("province"), get("max_price"), get("month"));
+        let query = move || {
+            (
+                get("species"),
+                get("province"),
+                get("max_price"),
+                get("month"),
+            )
+        };
         let chosen = query();
         let view = Resource::new(query, load);
         view! {

@@ -162,7 +162,11 @@ mod ssr {
         Ok(Some(
             rows.into_iter()
                 .map(|n| NoticeLine {
-                    text: if l == Locale::Vi { n.text_vi } else { n.text_en },
+                    text: if l == Locale::Vi {
+                        n.text_vi
+                    } else {
+                        n.text_en
+                    },
                     link: n.link,
                     when: l.date_ms(n.created_at),
                     unread: n.read_at.is_none(),
@@ -203,6 +207,9 @@ mod ssr {
     async fn load_outbox() -> Result<Option<Vec<MailLine>>, ServerFnError> {
         let s = backend::services()?;
         if !backend::actor().await?.is_some_and(|a| a.is_admin) {
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                res.set_status(axum::http::StatusCode::FORBIDDEN);
+            }
             return Ok(None);
         }
         let l: Locale = backend::lang().into();

@@ -403,7 +403,10 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
 #[component]
 fn ZoneRow(z: ZoneItem, coop: String, manage: bool) -> impl IntoView {
     let l = use_locale();
-    let (form, field) = (format!("caretaker-{}", z.id), format!("caretaker-name-{}", z.id));
+    let (form, field) = (
+        format!("caretaker-{}", z.id),
+        format!("caretaker-name-{}", z.id),
+    );
     let action = format!("/manage/{coop}/zones/{}/caretaker", z.id);
     let caretaker = z.caretaker.clone();
     view! {

@@ -17,8 +17,8 @@ mod tree;
 pub use adopt::{
     inclusion as adopt_inclusion, AdoptPage, CertificatePage, MyTreesPage, OfferTerms, OrderPage,
 };
-pub use catalog::CataloguePage;
 pub use auth::{AccountPage, JoinPage, LogInPage, ResetPage, SignUpPage};
+pub use catalog::CataloguePage;
 pub use cooperative::CooperativePage;
 pub use diary_report::ManageDiaryPage;
 pub use farm::{FarmHomePage, FarmPage, FarmTreePage};
@@ -122,6 +122,7 @@ pub fn Flash() -> impl IntoView {
         "coop_approved" => Some(Msg::CoopApproved),
         "request_sent" => Some(Msg::RequestSent),
         "gift_accepted" => Some(Msg::GiftAccepted),
+        "saved" => Some(Msg::Saved),
         "gift_withdrawn" => Some(Msg::GiftWithdrawn),
         "offer_published" => Some(Msg::OfferPublished),
         _ => None,

@@ -67,15 +67,33 @@ mod ssr {
                 let choice = s.store.harvest_choice_of(order.id).await?;
                 orders.push(SaleLine {
                     harvest_choice: choice.map(|c| match c.method.as_str() {
-                        "delivery" => format!("{} {}", Msg::DeliverTo.text(l), c.address.unwrap_or_default()),
-                        _ => format!("{} {}", Msg::PickupOn.text(l), l.date_iso(&c.pickup_on.unwrap_or_default())),
+                        "delivery" => format!(
+                            "{} {}",
+                            Msg::DeliverTo.text(l),
+                            c.address.unwrap_or_default()
+                        ),
+                        _ => format!(
+                            "{} {}",
+                            Msg::PickupOn.text(l),
+                            l.date_iso(&c.pickup_on.unwrap_or_default())
+                        ),
                     }),
                     shipments: s
                         .store
                         .shipments_of(order.id)
                         .await?
                         .into_iter()
-                        .map(|x| format!("{} · {} · {} {}", l.date_iso(&x.sent_on), server::text::kg(x.grams), x.carrier, x.tracking).trim().to_owned())
+                        .map(|x| {
+                            format!(
+                                "{} · {} · {} {}",
+                                l.date_iso(&x.sent_on),
+                                server::text::kg(x.grams),
+                                x.carrier,
+                                x.tracking
+                            )
+                            .trim()
+                            .to_owned()
+                        })
                         .collect(),
                     code: r.code,
                     tree_code: r.tree_code,
@@ -101,10 +119,19 @@ mod ssr {
                 .refunds_of(coop.id)
                 .await?
                 .into_iter()
-                .map(|r| format!("{} · {} · {}", r.order_code, server::text::vnd(r.amount_vnd), refund_state(&r.state, l)))
+                .map(|r| {
+                    format!(
+                        "{} · {} · {}",
+                        r.order_code,
+                        server::text::vnd(r.amount_vnd),
+                        refund_state(&r.state, l)
+                    )
+                })
                 .collect();
             Ok::<_, server::Error>(SalesView {
-                has_vnpay: server::payments::providers::vnpay(&s, &coop).await?.is_some(),
+                has_vnpay: server::payments::providers::vnpay(&s, &coop)
+                    .await?
+                    .is_some(),
                 coop_code: coop.code.clone(),
                 coop_name: coop.name.clone(),
                 orders,
@@ -120,10 +147,7 @@ mod ssr {
     pub fn page() -> AnyView {
         let l = use_locale();
         let params = use_params_map();
-        let desk = Resource::new(
-            move || params.read().get("coop").unwrap_or_default(),
-            load,
-        );
+        let desk = Resource::new(move || params.read().get("coop").unwrap_or_default(), load);
         view! {
             <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
                 {move || Suspend::new(async move {
@@ -199,10 +223,20 @@ mod ssr {
         let form = |what: &str| format!("{what}-{}", o.code);
         let [to_confirm, to_reconcile, to_refund, to_ship, to_settle] =
             ["confirm", "reconcile", "refund", "ship", "settle"].map(act);
-        let [confirm_f, note_f, reconcile_f, refund_f, ship_f, sent_on_f, kg_f, carrier_f, tracking_f, settle_f] = [
-            "confirm", "note", "reconcile", "refund", "ship", "sent-on", "kg", "carrier", "tracking", "settle",
-        ]
-        .map(form);
+        let [confirm_f, note_f, reconcile_f, refund_f, ship_f, sent_on_f, kg_f, carrier_f, tracking_f, settle_f] =
+            [
+                "confirm",
+                "note",
+                "reconcile",
+                "refund",
+                "ship",
+                "sent-on",
+                "kg",
+                "carrier",
+                "tracking",
+                "settle",
+            ]
+            .map(form);
         let open = matches!(o.state.as_str(), "held" | "expired" | "cancelled");
         view! {
             <li class="offer" id=format!("order-{}", o.code)>
@@ -249,9 +283,13 @@ mod ssr {
                             <button type="submit">{Msg::RecordShipment.text(l)}</button>
                         </PostForm>
                     </details>
-                    <PostForm id=settle_f action=to_settle>
-                        <button type="submit">{Msg::SettleHarvest.text(l)}</button>
-                    </PostForm>
+                    <details>
+                        <summary>{Msg::SettleHarvest.text(l)}</summary>
+                        <PostForm id=settle_f action=to_settle>
+                            <p class="muted">{Msg::SettleHint.text(l)}</p>
+                            <button type="submit">{Msg::SettleHarvest.text(l)}</button>
+                        </PostForm>
+                    </details>
                 })}
             </li>
         }

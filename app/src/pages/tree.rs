@@ -117,12 +117,18 @@ mod ssr {
                     <p><a href=format!("/c/{}", t.coop_code)>{t.coop_name.clone()}</a>" · "{t.place.clone()}</p>
                     {(!t.story.is_empty()).then(|| view! { <p class="story">{t.story.clone()}</p> })}
                 </section>
-                {t.offers.first().cloned().map(|o| view! {
-                    <section class="offer" id="offer" aria-labelledby="offer-title">
-                        <h2 id="offer-title">{Msg::AdoptThisTree.text(l)}</h2>
-                        <crate::pages::OfferTerms o=o.clone()/>
-                        {(!o.available).then(|| view! { <p class="muted">{Msg::AlreadyAdopted.text(l)}</p> })}
-                    </section>
+                {t.offers.first().cloned().map(|o| if o.available {
+                    view! {
+                        <section class="offer" id="offer" aria-labelledby="offer-title">
+                            <h2 id="offer-title">{Msg::AdoptThisTree.text(l)}</h2>
+                            <crate::pages::OfferTerms o=o.clone()/>
+                        </section>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p class="notice" role="status">{Msg::AdoptedThisSeason.text(l)}" "
+                            <a href="/adopt" rel="external">{Msg::SeeOtherTrees.text(l)}</a></p>
+                    }.into_any()
                 })}
                 <Timeline diary=t.diary.clone()/>
                 {(t.photos.len() > 1).then(|| view! {

@@ -8,9 +8,9 @@ pub mod edge;
 pub mod localize;
 pub mod metrics;
 pub mod payments;
-mod sandbox;
 pub mod pwa;
 pub mod redirect;
+mod sandbox;
 pub mod session;
 
 use axum::extract::{Path, State};

@@ -361,7 +361,7 @@ async fn hold(
         .await?
         .ok_or(Error::NotFound("offer"))?;
     let order = match market::hold(&s, actor, id).await? {
-        Hold::Held(order) => order,
+        Hold::Held(order) => *order,
         Hold::Taken => {
             return Err(Error::conflict(
                 format!(

@@ -198,24 +198,31 @@ async fn sandbox_pay(
     Ok(to_return.into_response())
 }
 
-
 /// The sandbox's merchant API: checks the request's signature over its command's fields,
 /// then answers from what the pay page took, signed as VNPay signs.
 async fn merchant_api(State(s): State<Services>, body: axum::body::Bytes) -> Result<Response> {
     if !providers::sandbox_enabled(&s) {
         return Ok(sandbox_off());
     }
-    let req: Map<String, Value> = serde_json::from_slice(&body)
-        .map_err(|_| Error::invalid("Không phải JSON", "Not JSON"))?;
+    let req: Map<String, Value> =
+        serde_json::from_slice(&body).map_err(|_| Error::invalid("Không phải JSON", "Not JSON"))?;
     let get = |k: &str| req.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
     let Some((_, t)) = providers::vnpay_terminal(&s, &get("vnp_TmnCode")).await? else {
-        return Ok(Json(serde_json::json!({"vnp_ResponseCode": "02", "vnp_Message": "Invalid TmnCode"})).into_response());
+        return Ok(Json(
+            serde_json::json!({"vnp_ResponseCode": "02", "vnp_Message": "Invalid TmnCode"}),
+        )
+        .into_response());
     };
     let command = get("vnp_Command");
     let (request_fields, answer_fields): (&[&str], &[&str]) = match command.as_str() {
         "querydr" => (&vnpay_api::QUERY_REQUEST, &vnpay_api::QUERY_RESPONSE),
         "refund" => (&vnpay_api::REFUND_REQUEST, &vnpay_api::REFUND_RESPONSE),
-        _ => return Ok(Json(serde_json::json!({"vnp_ResponseCode": "03", "vnp_Message": "Invalid command"})).into_response()),
+        _ => {
+            return Ok(Json(
+                serde_json::json!({"vnp_ResponseCode": "03", "vnp_Message": "Invalid command"}),
+            )
+            .into_response())
+        }
     };
     let taken = s.sandbox.get(&get("vnp_TxnRef"));
     let code = if !vnpay_api::verify(&t.secret, &req, request_fields) {
@@ -223,11 +230,22 @@ async fn merchant_api(State(s): State<Services>, body: axum::body::Bytes) -> Res
     } else if taken.is_none() {
         "91"
     } else if command == "refund" {
-        s.sandbox.refund(&get("vnp_TxnRef"), &get("vnp_RequestId"), &get("vnp_Amount"))
+        s.sandbox.refund(
+            &get("vnp_TxnRef"),
+            &get("vnp_RequestId"),
+            &get("vnp_Amount"),
+        )
     } else {
         "00"
     };
-    let paid = |k: &str| taken.as_ref().and_then(|p| p.get(k).cloned()).unwrap_or_default();
+    // A refused request learns its code and nothing of the payment, as at VNPay.
+    let shown = taken.filter(|_| code == "00");
+    let paid = |k: &str| {
+        shown
+            .as_ref()
+            .and_then(|p| p.get(k).cloned())
+            .unwrap_or_default()
+    };
     let status = match (command.as_str(), code) {
         ("refund", "00") => "05".to_owned(),
         _ => paid("vnp_TransactionStatus"),
@@ -238,14 +256,31 @@ async fn merchant_api(State(s): State<Services>, body: axum::body::Bytes) -> Res
             ("vnp_ResponseId", vnpay_api::new_request_id()),
             ("vnp_Command", command.clone()),
             ("vnp_ResponseCode", code.to_owned()),
-            ("vnp_Message", if code == "00" { "Success" } else { "Refused" }.to_owned()),
+            (
+                "vnp_Message",
+                if code == "00" { "Success" } else { "Refused" }.to_owned(),
+            ),
             ("vnp_TmnCode", t.tmn_code.clone()),
             ("vnp_TxnRef", get("vnp_TxnRef")),
-            ("vnp_Amount", if command == "refund" { get("vnp_Amount") } else { paid("vnp_Amount") }),
+            (
+                "vnp_Amount",
+                if command == "refund" {
+                    get("vnp_Amount")
+                } else {
+                    paid("vnp_Amount")
+                },
+            ),
             ("vnp_BankCode", paid("vnp_BankCode")),
             ("vnp_PayDate", paid("vnp_PayDate")),
             ("vnp_TransactionNo", paid("vnp_TransactionNo")),
-            ("vnp_TransactionType", if command == "refund" { get("vnp_TransactionType") } else { "01".into() }),
+            (
+                "vnp_TransactionType",
+                if command == "refund" {
+                    get("vnp_TransactionType")
+                } else {
+                    "01".into()
+                },
+            ),
             ("vnp_TransactionStatus", status),
             ("vnp_OrderInfo", paid("vnp_OrderInfo")),
         ],

@@ -82,11 +82,19 @@ pub async fn choose_harvest(
             let day = chrono::NaiveDate::parse_from_str(pickup_on.trim(), "%Y-%m-%d")
                 .ok()
                 .map(|d| d.to_string())
-                .filter(|d| offer.starts_on.as_str() <= d.as_str() && d.as_str() <= offer.ends_on.as_str())
+                .filter(|d| {
+                    offer.starts_on.as_str() <= d.as_str() && d.as_str() <= offer.ends_on.as_str()
+                })
                 .ok_or_else(|| {
                     Error::invalid(
-                        format!("Ngày đến nhận phải trong mùa vụ ({} – {})", offer.starts_on, offer.ends_on),
-                        format!("The pickup day must be inside the season ({} – {})", offer.starts_on, offer.ends_on),
+                        format!(
+                            "Ngày đến nhận phải trong mùa vụ ({} – {})",
+                            offer.starts_on, offer.ends_on
+                        ),
+                        format!(
+                            "The pickup day must be inside the season ({} – {})",
+                            offer.starts_on, offer.ends_on
+                        ),
                     )
                 })?;
             (None, Some(day))
@@ -127,6 +135,28 @@ pub async fn record_shipment(
             )
         })?
         .to_string();
+    let (paid_on, today) = (
+        ledger::Date::from_unix_ms(order.paid_at.unwrap_or(order.created_at)).to_string(),
+        ledger::Date::from_unix_ms(now_ms()).to_string(),
+    );
+    if sent_on < paid_on || sent_on > today {
+        return Err(Error::invalid(
+            format!("Ngày gửi từ ngày thanh toán ({paid_on}) đến hôm nay"),
+            format!("The day sent is between the day of payment ({paid_on}) and today"),
+        ));
+    }
+    let offer = s
+        .store
+        .offer_by_id(order.offer_id)
+        .await?
+        .ok_or(Error::NotFound("offer"))?;
+    let allowed = usize::try_from(offer.deliveries.max(1)).unwrap_or(1);
+    if s.store.shipments_of(order.id).await?.len() >= allowed {
+        return Err(Error::conflict(
+            format!("Gói này có {allowed} lần giao: đã ghi đủ"),
+            format!("This adoption has {allowed} deliveries: all are recorded"),
+        ));
+    }
     let grams = (kg * 1000.0).round();
     if !(1.0..=10_000_000.0).contains(&grams) {
         return Err(Error::invalid(
@@ -170,7 +200,10 @@ pub async fn confirm_by_hand(
 ) -> Result<Applied> {
     let order = coop_order(s, actor, coop, code).await?;
     let note = crate::text::required(
-        ("Ghi chú (mã giao dịch ngân hàng)", "The note (the bank's reference)"),
+        (
+            "Ghi chú (mã giao dịch ngân hàng)",
+            "The note (the bank's reference)",
+        ),
         note,
         200,
     )?;

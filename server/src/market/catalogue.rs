@@ -34,9 +34,17 @@ impl Filter {
         };
         let harvest_month = match some(month) {
             None => None,
-            Some(m) => Some(m.parse::<u32>().ok().filter(|m| (1..=12).contains(m)).ok_or_else(|| {
-                Error::invalid("Tháng thu hoạch từ 1 đến 12", "The harvest month is 1 to 12")
-            })?),
+            Some(m) => Some(
+                m.parse::<u32>()
+                    .ok()
+                    .filter(|m| (1..=12).contains(m))
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "Tháng thu hoạch từ 1 đến 12",
+                            "The harvest month is 1 to 12",
+                        )
+                    })?,
+            ),
         };
         Ok(Self {
             species: some(species),
@@ -58,7 +66,10 @@ impl Filter {
 /// Open offers that pass `filter`, cheapest first.
 pub async fn catalogue(s: &Services, filter: &Filter) -> Result<Vec<CatalogRow>> {
     let today = ledger::Date::from_unix_ms(now_ms()).to_string();
-    let rows = s.store.open_offers(&today, now_ms(), CATALOGUE_LIMIT).await?;
+    let rows = s
+        .store
+        .open_offers(&today, now_ms(), CATALOGUE_LIMIT)
+        .await?;
     Ok(rows.into_iter().filter(|r| filter.keeps(r)).collect())
 }
 
@@ -70,9 +81,15 @@ mod tests {
     fn filters_are_checked_and_empty_ones_filter_nothing() {
         assert_eq!(Filter::parse("", " ", "", "").unwrap(), Filter::default());
         let f = Filter::parse("mango", "Đồng Tháp", "6.000.000", "8").unwrap();
-        assert_eq!((f.max_price_vnd, f.harvest_month), (Some(6_000_000), Some(8)));
+        assert_eq!(
+            (f.max_price_vnd, f.harvest_month),
+            (Some(6_000_000), Some(8))
+        );
         for (price, month) in [("abc", ""), ("-5", ""), ("", "13"), ("", "0"), ("", "tám")] {
-            assert!(Filter::parse("", "", price, month).is_err(), "{price} {month}");
+            assert!(
+                Filter::parse("", "", price, month).is_err(),
+                "{price} {month}"
+            );
         }
     }
 }

@@ -203,6 +203,10 @@ pub fn sales_csv(rows: &[SaleRow]) -> Result<Vec<u8>> {
         "dien_thoai",
         "email",
         "lan_bao_thanh_toan",
+        "nhan_qua",
+        "dia_chi_hoac_ngay_nhan",
+        "da_gui_kg",
+        "da_hoan_vnd",
     ])
     .map_err(io)?;
     for r in rows {
@@ -220,6 +224,10 @@ pub fn sales_csv(rows: &[SaleRow]) -> Result<Vec<u8>> {
             r.buyer_phone.clone().unwrap_or_default(),
             r.buyer_email.clone().unwrap_or_default(),
             r.payment_calls.to_string(),
+            r.harvest_method.clone().unwrap_or_default(),
+            r.harvest_address.clone().unwrap_or_default(),
+            (r.shipped_g as f64 / 1000.0).to_string(),
+            r.refunded_vnd.to_string(),
         ])
         .map_err(io)?;
     }
@@ -335,7 +343,20 @@ pub async fn settle_harvest(
         .offer_by_id(order.offer_id)
         .await?
         .ok_or(Error::NotFound("offer"))?;
-    let harvested = harvested_grams(
+    let today = ledger::Date::from_unix_ms(now_ms()).to_string();
+    if today.as_str() <= offer.ends_on.as_str() {
+        return Err(Error::invalid(
+            format!(
+                "Mùa vụ kết thúc ngày {}: quyết toán sau ngày đó",
+                offer.ends_on
+            ),
+            format!(
+                "The season ends on {}: settle it after that day",
+                offer.ends_on
+            ),
+        ));
+    }
+    let logged = harvested_grams(
         s,
         coop.id,
         &order.tree_code,
@@ -343,7 +364,16 @@ pub async fn settle_harvest(
         &offer.ends_on,
     )
     .await?;
-    let harvested = i64::try_from(harvested).unwrap_or(i64::MAX);
+    // What the diary says was picked, or what was sent if more was (a harvest sent but
+    // not logged still reached the adopter).
+    let shipped: i64 = s
+        .store
+        .shipments_of(order.id)
+        .await?
+        .iter()
+        .map(|r| r.grams)
+        .sum();
+    let harvested = i64::try_from(logged).unwrap_or(i64::MAX).max(shipped);
     let shortfall = (offer.guaranteed_g - harvested).max(0);
     let row = SettlementRow {
         order_id: order.id,
@@ -436,6 +466,17 @@ pub fn payment_code() -> String {
 pub async fn hold(s: &Services, actor: &Actor, offer_id: i64) -> Result<Hold> {
     let buyer = actor.account().ok_or(Error::Unauthorized)?;
     let now = now_ms();
+    let offer = s
+        .store
+        .offer_by_id(offer_id)
+        .await?
+        .ok_or(Error::NotFound("offer"))?;
+    if offer.ends_on < ledger::Date::from_unix_ms(now).to_string() {
+        return Err(Error::conflict(
+            "Mùa vụ này đã kết thúc",
+            "This season is over",
+        ));
+    }
     let code = payment_code();
     s.store
         .hold(

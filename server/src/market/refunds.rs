@@ -34,9 +34,19 @@ pub async fn refund(
         order_code: order.code.clone(),
         reason: reason.to_owned(),
         amount_vnd,
-        provider: if terminal.is_some() { "vnpay" } else { "by_hand" }.into(),
+        provider: if terminal.is_some() {
+            "vnpay"
+        } else {
+            "by_hand"
+        }
+        .into(),
         request_id: vnpay_api::new_request_id(),
-        state: if terminal.is_some() { "requested" } else { "by_hand" }.into(),
+        state: if terminal.is_some() {
+            "requested"
+        } else {
+            "by_hand"
+        }
+        .into(),
         response: String::new(),
         created_at: now,
     };

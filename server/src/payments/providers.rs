@@ -23,8 +23,8 @@ pub fn vnpay_api_url(s: &Services, t: &vnpay::Terminal) -> Result<String> {
     if t.pay_url == format!("{}{SANDBOX_PATH}", s.base_url) {
         return Ok(format!("{}{SANDBOX_API_PATH}", s.base_url));
     }
-    let u = url::Url::parse(&t.pay_url)
-        .map_err(|e| Error::Internal(format!("VNPay pay URL: {e}")))?;
+    let u =
+        url::Url::parse(&t.pay_url).map_err(|e| Error::Internal(format!("VNPay pay URL: {e}")))?;
     Ok(format!(
         "{}/merchant_webapi/api/transaction",
         u.origin().ascii_serialization()

@@ -54,7 +54,11 @@ impl Book {
         if t.result.get("vnp_ResponseCode").map(String::as_str) != Some("00") {
             return "95";
         }
-        let paid: i64 = t.result.get("vnp_Amount").and_then(|a| a.parse().ok()).unwrap_or(0);
+        let paid: i64 = t
+            .result
+            .get("vnp_Amount")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0);
         match amount_x100.parse::<i64>() {
             Ok(a) if a > 0 && t.refunded_x100 + a <= paid => {
                 t.refunded_x100 += a;

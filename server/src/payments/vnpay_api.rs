@@ -126,7 +126,12 @@ fn object(pairs: &[(&str, String)]) -> Map<String, Value> {
 }
 
 /// A querydr request for our order `txn_ref`, first offered for payment at `created_ms`.
-pub fn query_request(t: &Terminal, txn_ref: &str, created_ms: i64, now_ms: i64) -> Map<String, Value> {
+pub fn query_request(
+    t: &Terminal,
+    txn_ref: &str,
+    created_ms: i64,
+    now_ms: i64,
+) -> Map<String, Value> {
     let mut v = object(&[
         ("vnp_RequestId", request_id()),
         ("vnp_Version", VERSION.into()),
@@ -161,7 +166,10 @@ pub fn refund_request(
         ("vnp_Version", VERSION.into()),
         ("vnp_Command", "refund".into()),
         ("vnp_TmnCode", t.tmn_code.clone()),
-        ("vnp_TransactionType", if whole { "02" } else { "03" }.into()),
+        (
+            "vnp_TransactionType",
+            if whole { "02" } else { "03" }.into(),
+        ),
         ("vnp_TxnRef", txn_ref.into()),
         ("vnp_Amount", (amount_vnd * 100).to_string()),
         ("vnp_TransactionNo", transaction_no.into()),
@@ -253,11 +261,28 @@ mod tests {
             secret: SecretString::from("SECRETSECRETSECRET".to_owned()),
             pay_url: String::new(),
         };
-        let mut r = refund_request(&t, "R1", "GOC23456789", 60_000, false, "14226112", 0, "manager", 0);
+        let mut r = refund_request(
+            &t,
+            "R1",
+            "GOC23456789",
+            60_000,
+            false,
+            "14226112",
+            0,
+            "manager",
+            0,
+        );
         assert!(verify(&t.secret, &r, &REFUND_REQUEST));
         // The pipe string is what the demo builds: the fields in order, amount × 100.
-        let data = REFUND_REQUEST.iter().map(|k| field(&r, k)).collect::<Vec<_>>().join("|");
-        assert!(data.starts_with("R1|2.1.0|refund|SBX00001|03|GOC23456789|6000000|14226112|"), "{data}");
+        let data = REFUND_REQUEST
+            .iter()
+            .map(|k| field(&r, k))
+            .collect::<Vec<_>>()
+            .join("|");
+        assert!(
+            data.starts_with("R1|2.1.0|refund|SBX00001|03|GOC23456789|6000000|14226112|"),
+            "{data}"
+        );
         r.insert("vnp_Amount".into(), Value::String("600000000".into()));
         assert!(!verify(&t.secret, &r, &REFUND_REQUEST));
         let q = query_request(&t, "GOC23456789", 0, 0);

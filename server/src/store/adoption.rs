@@ -163,7 +163,12 @@ impl Store {
 
     /// Accepts a gift in one transaction: only an open, unexpired gift of an adoption its
     /// giver still holds moves, once, however many people open the link at once.
-    pub async fn accept_gift(&self, token_hash: &str, recipient: i64, now: i64) -> Result<Accepted> {
+    pub async fn accept_gift(
+        &self,
+        token_hash: &str,
+        recipient: i64,
+        now: i64,
+    ) -> Result<Accepted> {
         on_pool!(self, p => async {
             let mut tx = p.begin().await?;
             // A write first, so two acceptances cannot both find the gift open.
@@ -188,6 +193,11 @@ impl Store {
                 "UPDATE orders SET buyer_id = $1, tree_name = NULL WHERE id = $2 AND buyer_id = $3 AND state = 'paid'",
             )
             .bind(recipient).bind(order_id).bind(giver).execute(&mut *tx).await?.rows_affected();
+            if moved == 1 {
+                // The giver's address is theirs: the recipient chooses anew.
+                sqlx::query("DELETE FROM harvest_choices WHERE order_id = $1")
+                    .bind(order_id).execute(&mut *tx).await?;
+            }
             let state = if moved == 1 { "accepted" } else { "withdrawn" };
             sqlx::query("UPDATE gifts SET state = $2, recipient_id = $3, ended_at = $4 WHERE id = $1")
                 .bind(id).bind(state).bind((moved == 1).then_some(recipient)).bind(now)

@@ -165,7 +165,12 @@ impl Store {
     }
 
     /// Names a zone's caretaker; `false` if the zone is not this cooperative's.
-    pub async fn set_caretaker(&self, cooperative_id: i64, zone_id: i64, name: &str) -> Result<bool> {
+    pub async fn set_caretaker(
+        &self,
+        cooperative_id: i64,
+        zone_id: i64,
+        name: &str,
+    ) -> Result<bool> {
         const SQL: &str = "UPDATE zones SET caretaker = $1 WHERE id = $2 AND cooperative_id = $3";
         let n = on_pool!(self, p => sqlx::query(SQL).bind(name).bind(zone_id).bind(cooperative_id)
             .execute(p).await.map(|d| d.rows_affected()))?;

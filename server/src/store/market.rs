@@ -47,7 +47,7 @@ pub struct OrderRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Hold {
     /// Held for this buyer (just now, or earlier and still running).
-    Held(OrderRow),
+    Held(Box<OrderRow>),
     /// Another buyer holds or has adopted the tree for this season.
     Taken,
 }
@@ -157,18 +157,18 @@ impl Store {
             Ok(())
         }.await);
         match claimed {
-            Ok(()) => Ok(Hold::Held(
+            Ok(()) => Ok(Hold::Held(Box::new(
                 self.order_by_code(code)
                     .await?
                     .ok_or(Error::NotFound("order"))?,
-            )),
+            ))),
             Err(e) if e.is_unique_violation() => {
                 let live = self.live_order(offer_id).await?;
                 Ok(match live {
                     Some(o)
                         if o.buyer_id == buyer_id && o.state == "held" && o.held_until > now =>
                     {
-                        Hold::Held(o)
+                        Hold::Held(Box::new(o))
                     }
                     _ => Hold::Taken,
                 })
@@ -448,6 +448,11 @@ pub struct SaleRow {
     /// Provider calls about the order, and the provider of the one that paid it.
     pub payment_calls: i64,
     pub paid_by: Option<String>,
+    /// How the harvest goes to the adopter, what was sent, what was refunded.
+    pub harvest_method: Option<String>,
+    pub harvest_address: Option<String>,
+    pub shipped_g: i64,
+    pub refunded_vnd: i64,
 }
 
 impl Store {
@@ -457,9 +462,14 @@ impl Store {
              o.created_at, o.held_until, o.paid_at, u.name AS buyer_name, u.phone AS buyer_phone, \
              u.email AS buyer_email, \
              (SELECT COUNT(*) FROM payment_events e WHERE e.order_id = o.id) AS payment_calls, \
-             (SELECT e.provider FROM payment_events e WHERE e.order_id = o.id AND e.outcome = 'paid' LIMIT 1) AS paid_by \
+             (SELECT e.provider FROM payment_events e WHERE e.order_id = o.id AND e.outcome = 'paid' LIMIT 1) AS paid_by, \
+             h.method AS harvest_method, COALESCE(h.address, h.pickup_on) AS harvest_address, \
+             (SELECT CAST(COALESCE(SUM(x.grams), 0) AS BIGINT) FROM shipments x WHERE x.order_id = o.id) AS shipped_g, \
+             (SELECT CAST(COALESCE(SUM(r.amount_vnd), 0) AS BIGINT) FROM refunds r WHERE r.order_id = o.id \
+                AND r.state IN ('done', 'by_hand')) AS refunded_vnd \
              FROM orders o JOIN offers f ON f.id = o.offer_id JOIN trees t ON t.id = f.tree_id \
-             JOIN users u ON u.id = o.buyer_id WHERE f.cooperative_id = $1 ORDER BY o.id DESC";
+             JOIN users u ON u.id = o.buyer_id LEFT JOIN harvest_choices h ON h.order_id = o.id \
+             WHERE f.cooperative_id = $1 ORDER BY o.id DESC";
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).fetch_all(p).await)?)
     }
 }
@@ -502,7 +512,9 @@ impl Store {
              AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.offer_id = f.id \
                  AND (o.state = 'paid' OR (o.state = 'held' AND o.held_until > $2))) \
              ORDER BY f.price_vnd, f.ends_on, c.code, t.code LIMIT $3";
-        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(today).bind(now).bind(limit).fetch_all(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_as(SQL).bind(today).bind(now).bind(limit).fetch_all(p).await)?,
+        )
     }
 }
 
@@ -562,7 +574,11 @@ impl Store {
 
     /// A buyer's care requests, newest first.
     pub async fn care_requests_of_buyer(&self, buyer_id: i64) -> Result<Vec<CareRequestRow>> {
-        let sql = format!("{REQUEST} WHERE o.buyer_id = $1 ORDER BY r.id DESC");
+        // Only what they asked themselves: not what a giver asked before the gift.
+        let sql = format!(
+            "{REQUEST} WHERE o.buyer_id = $1 AND r.created_at >= COALESCE((SELECT MAX(g.ended_at) \
+             FROM gifts g WHERE g.order_id = o.id AND g.state = 'accepted'), 0) ORDER BY r.id DESC"
+        );
         Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(buyer_id).fetch_all(p).await)?)
     }
 }

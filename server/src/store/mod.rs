@@ -29,8 +29,8 @@ pub use adoption::{Accepted, GiftRow, HarvestChoiceRow, RefundRow, ShipmentRow};
 pub use diary::{DiaryAppend, DiaryPhoto, Stored};
 pub use log::{AuditRow, BoxedEntry, MakeEntry};
 pub use market::{
-    Applied, CareRequestRow, CatalogRow, Hold, OfferInsert, OfferRow, OrderRow, PaymentReport, ProviderRow,
-    SaleRow, SettlementRow,
+    Applied, CareRequestRow, CatalogRow, Hold, OfferInsert, OfferRow, OrderRow, PaymentReport,
+    ProviderRow, SaleRow, SettlementRow,
 };
 pub use notices::{MailRow, Notice, NotificationRow, UntoldEntry};
 pub use rows::*;

@@ -102,7 +102,9 @@ impl Store {
     pub async fn unsent_mail(&self, limit: i64, max_attempts: i64) -> Result<Vec<MailRow>> {
         const SQL: &str = "SELECT id, to_addr, subject, body, created_at, sent_at, attempts, \
              last_error FROM mail_outbox WHERE sent_at IS NULL AND attempts < $2 ORDER BY id LIMIT $1";
-        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(limit).bind(max_attempts).fetch_all(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_as(SQL).bind(limit).bind(max_attempts).fetch_all(p).await)?,
+        )
     }
 
     /// The outbox as an admin reads it, newest first.

@@ -73,7 +73,7 @@ pub(crate) async fn offer(s: &Services) -> i64 {
 /// The buyer's hold, which must succeed.
 pub(crate) async fn held(s: &Services, buyer: &Actor, offer_id: i64) -> server::store::OrderRow {
     match market::hold(s, buyer, offer_id).await.unwrap() {
-        Hold::Held(order) => order,
+        Hold::Held(order) => *order,
         Hold::Taken => panic!("{} found the tree taken", buyer.name),
     }
 }
@@ -326,11 +326,23 @@ async fn a_short_harvest_is_settled_once_by_the_offers_policy_from_the_corrected
         market::settle(s, "vnpay", "H1", &order.code, PRICE, true, "paid")
             .await
             .unwrap();
-        // The season's harvests (August 2027): 12 kg, 10 kg, and 5 kg logged by mistake
+        // The season's harvests (August 2026): 12 kg, 10 kg, and 5 kg logged by mistake
         // and withdrawn; a harvest before the season does not count.
         let subject = ledger::Subject::Tree(ledger::TreeCode::parse("CC001").unwrap());
         let key = server::zones::subject_key(&subject);
-        let august = 1_817_078_400_000; // 2027-08-01 UTC
+        let during = market::settle_harvest(s, &boss, &c, &order.code)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            during.status(),
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "the season runs"
+        );
+        // Time passes: the season was last year's.
+        db.raw_execute("UPDATE offers SET starts_on = '2026-03-01', ends_on = '2026-09-30'")
+            .await
+            .unwrap();
+        let august = 1_785_542_400_000; // 2026-08-01 UTC
         let mut hashes = Vec::new();
         for (at, kind) in [
             (
@@ -355,7 +367,7 @@ async fn a_short_harvest_is_settled_once_by_the_offers_policy_from_the_corrected
                 },
             ),
             (
-                1_780_000_000_000,
+                1_760_000_000_000,
                 Kind::HarvestedGraded {
                     grams: 50_000,
                     grade: String::new(),

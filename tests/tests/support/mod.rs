@@ -123,6 +123,12 @@ impl Goc {
         }
     }
 
+    /// Ends every adoption season long ago, as time passing would: a settlement waits for
+    /// its season's end.
+    pub async fn end_seasons(&self) {
+        end_seasons(&self.database_url).await;
+    }
+
     /// Runs a `goc` command against this server's database.
     pub fn command(&self, args: &[&str]) -> std::process::Output {
         goc_command(&self.database_url, args)
@@ -160,9 +166,11 @@ impl Goc {
             .status()
             .unwrap();
         assert!(sent.success());
-        tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+        // Generous: under the whole suite's load on two cores, the requests it drains
+        // (hundreds of labels) take a while; what is tested is that it drains, not how fast.
+        tokio::time::timeout(Duration::from_secs(120), self.child.wait())
             .await
-            .expect("goc did not stop within 30 s of SIGTERM")
+            .expect("goc did not stop within 120 s of SIGTERM")
             .unwrap()
     }
 
@@ -509,8 +517,16 @@ impl Browser {
         self.find(css).await.attr(name).await.unwrap()
     }
 
+    /// Clicks an element brought to the middle of the screen first, as a person would
+    /// scroll to it (the tree page's bottom bar covers the screen's last lines).
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap();
+        let e = self.find(css).await;
+        let arg = serde_json::to_value(&e).unwrap();
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+            .await
+            .unwrap();
+        e.click().await.unwrap();
     }
 
     pub async fn wait_for_text(&self, css: &str, want: &str) {
@@ -754,5 +770,18 @@ impl Drop for PgDatabase {
             "DROP DATABASE IF EXISTS {} WITH (FORCE)",
             self.name
         ));
+    }
+}
+
+/// See [`Goc::end_seasons`].
+pub async fn end_seasons(database_url: &str) {
+    use sqlx::Connection;
+    const SQL: &str = "UPDATE offers SET starts_on = '2025-03-01', ends_on = '2025-10-31'";
+    if database_url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(database_url).await.unwrap();
+        sqlx::query(SQL).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        sqlx::query(SQL).execute(&mut c).await.unwrap();
     }
 }

@@ -101,7 +101,10 @@ fn address(arg: &str) -> String {
 async fn session(socket: tokio::net::TcpStream, mails: Arc<Mutex<Vec<Mail>>>) {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read).lines();
-    write.write_all(b"220 localhost ESMTP stand-in\r\n").await.unwrap();
+    write
+        .write_all(b"220 localhost ESMTP stand-in\r\n")
+        .await
+        .unwrap();
     let (mut from, mut to) = (String::new(), Vec::new());
     while let Ok(Some(line)) = lines.next_line().await {
         let upper = line.to_ascii_uppercase();
@@ -116,14 +119,22 @@ async fn session(socket: tokio::net::TcpStream, mails: Arc<Mutex<Vec<Mail>>>) {
             to.push(address(&line[8..]));
             "250 OK\r\n"
         } else if upper == "DATA" {
-            write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await.unwrap();
+            write
+                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                .await
+                .unwrap();
             let mut data = Vec::new();
             while let Ok(Some(l)) = lines.next_line().await {
                 if l == "." {
                     break;
                 }
                 // Dot-stuffing (RFC 5321 §4.5.2).
-                data.push(l.strip_prefix('.').filter(|_| l.starts_with("..")).unwrap_or(&l).to_owned());
+                data.push(
+                    l.strip_prefix('.')
+                        .filter(|_| l.starts_with(".."))
+                        .unwrap_or(&l)
+                        .to_owned(),
+                );
             }
             mails.lock().unwrap().push(Mail {
                 from: std::mem::take(&mut from),

@@ -240,32 +240,20 @@ async fn a_transfer_seen_on_the_statement_is_confirmed_by_hand_once() {
     let order: Value = hold(&lan, &token, offer).await.json().await.unwrap();
     let code = order["code"].as_str().unwrap().to_owned();
     let desk = "/manage/NA-LH/sales";
-    let form = format!("confirm-{code}");
-    let empty = admin
-        .submit(
-            desk,
-            &format!("{desk}/{code}/confirm"),
-            &[("form", &form), ("note", "")],
-        )
-        .await;
-    assert_eq!(empty.status(), 422);
+    let (form, action) = (format!("confirm-{code}"), format!("{desk}/{code}/confirm"));
+    let confirm = |note: &'static str| {
+        let fields = [("form", form.clone()), ("note", note.to_owned())];
+        let (admin, action) = (&admin, action.clone());
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.submit(desk, &action, &fields).await
+        }
+    };
+    assert_eq!(confirm("").await.status(), 422);
     assert_eq!(state(&lan, &code).await, "held");
-    let r = admin
-        .submit(
-            desk,
-            &format!("{desk}/{code}/confirm"),
-            &[("form", &form), ("note", "FT26336123456")],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    assert_eq!(confirm("FT26336123456").await.status(), 200);
     assert_eq!(state(&lan, &code).await, "paid");
-    let r = admin
-        .submit(
-            desk,
-            &format!("{desk}/{code}/confirm"),
-            &[("form", &form), ("note", "FT26336123456")],
-        )
-        .await;
+    let r = confirm("FT26336123456").await;
     assert!(r
         .text()
         .await

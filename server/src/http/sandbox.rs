@@ -216,7 +216,7 @@ async fn merchant_api(State(s): State<Services>, body: axum::body::Bytes) -> Res
     let command = get("vnp_Command");
     let (request_fields, answer_fields): (&[&str], &[&str]) = match command.as_str() {
         "querydr" => (&vnpay_api::QUERY_REQUEST, &vnpay_api::QUERY_RESPONSE),
-        "refund" => (&vnpay_api::REFUND_REQUEST, &vnpay_api::REFUND_RESPONSE),
+        "refund" => (&vnpay_api::REFUND_REQUEST, vnpay_api::REFUND_RESPONSE),
         _ => {
             return Ok(Json(
                 serde_json::json!({"vnp_ResponseCode": "03", "vnp_Message": "Invalid command"}),

@@ -72,7 +72,7 @@ pub async fn refund(
     );
     let url = providers::vnpay_api_url(s, &t)?;
     let (state, response) =
-        match vnpay_api::call(&url, &t.secret, &request, &vnpay_api::REFUND_RESPONSE).await {
+        match vnpay_api::call(&url, &t.secret, &request, vnpay_api::REFUND_RESPONSE).await {
             Ok(a) if a.response_code == "00" => ("done", a.raw),
             Ok(a) => ("failed", a.raw),
             Err(e) => ("failed", e.to_string()),

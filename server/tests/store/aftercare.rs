@@ -51,10 +51,19 @@ async fn a_gift_is_accepted_once_by_one_recipient_however_many_open_the_link() {
         market::name_tree(s, giver, &order.code, "Na của Bống")
             .await
             .unwrap();
-        market::choose_harvest(s, giver, &order.code, "delivery", "Nhà chị Bống, 0987 000 000", "")
+        market::choose_harvest(
+            s,
+            giver,
+            &order.code,
+            "delivery",
+            "Nhà chị Bống, 0987 000 000",
+            "",
+        )
+        .await
+        .unwrap();
+        market::request_care(s, giver, &order.code, "Cho tôi xem ảnh hoa")
             .await
             .unwrap();
-        market::request_care(s, giver, &order.code, "Cho tôi xem ảnh hoa").await.unwrap();
 
         // Only the adopter gives, once at a time.
         let not_theirs = market::give(s, stranger, &order.code, "")
@@ -108,7 +117,12 @@ async fn a_gift_is_accepted_once_by_one_recipient_however_many_open_the_link() {
             .is_empty());
         // The giver's address and questions stay the giver's.
         assert_eq!(s.store.harvest_choice_of(order.id).await.unwrap(), None);
-        assert!(s.store.care_requests_of_buyer(winners[0]).await.unwrap().is_empty());
+        assert!(s
+            .store
+            .care_requests_of_buyer(winners[0])
+            .await
+            .unwrap()
+            .is_empty());
         let again = market::accept_gift(s, stranger, &token).await.unwrap_err();
         assert_eq!(again.status(), StatusCode::NOT_FOUND, "a used link");
         let told = s.store.notifications_of(giver.user_id, 10).await.unwrap();

@@ -487,6 +487,8 @@ messages! {
     Any => "Tất cả", "Any";
     Filter => "Lọc", "Filter";
     TreesOpen => "cây đang chờ người nhận nuôi", "trees waiting for an adopter";
+    TreeOpen => "cây đang chờ người nhận nuôi", "tree waiting for an adopter";
+    ForCooperatives => "Bạn là hợp tác xã? Đăng ký và quản lý vùng trồng, cây, tem QR", "A cooperative? Register and manage your zones, trees and QR labels";
     NoOpenOffers => "Không có cây nào khớp với bộ lọc.", "No tree matches these filters.";
     NoOrdersYet => "Chưa có đơn nào.", "No orders yet.";
     NoRequestsYet => "Chưa có yêu cầu nào.", "No requests yet.";

@@ -265,7 +265,10 @@ fn Header() -> impl IntoView {
                                 {Msg::Notifications.text(l)}
                                 {(me.unread > 0).then(|| view! { " "<span class="count" aria-label=format!("{} {}", me.unread, Msg::Unread.text(l))>{me.unread}</span> })}
                             </a>
-                            <a href="/manage">{Msg::Manage.text(l)}</a>
+                            // Buyers have nothing to manage (cooperatives start from the home page).
+                            {(me.is_admin || !me.coops.is_empty()).then(|| view! {
+                                <a href="/manage">{Msg::Manage.text(l)}</a>
+                            })}
                             <a href="/account">{Msg::Account.text(l)}</a>
                             <form method="post" action="/logout" class="inline">
                                 <input type="hidden" name="csrf" value=forms::csrf_token()/>

@@ -150,7 +150,19 @@ mod ssr {
     fn Catalogue(v: CatalogueView, chosen: Query) -> AnyView {
         let l = use_locale();
         let (species, province, price, month) = chosen;
+        // Folded unless in use: on a phone the trees come first.
+        let filtering = v.error.is_some()
+            || [&species, &province, &price, &month]
+                .iter()
+                .any(|f| !f.is_empty());
+        let count = v.cards.len();
+        let shown = match (l, count) {
+            (crate::i18n::Locale::En, 1) => Msg::TreeOpen.text(l),
+            _ => Msg::TreesOpen.text(l),
+        };
         view! {
+            <details class="filters-box" open=filtering>
+            <summary>{Msg::Filter.text(l)}</summary>
             <form method="get" action="/adopt" class="form filters">
                 {v.error.clone().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <label for="f-species">{Msg::Species.text(l)}</label>
@@ -172,7 +184,8 @@ mod ssr {
                 </select>
                 <button type="submit">{Msg::Filter.text(l)}</button>
             </form>
-            <p role="status">{format!("{} {}", v.cards.len(), Msg::TreesOpen.text(l))}</p>
+            </details>
+            <p role="status">{format!("{count} {shown}")}</p>
             {v.cards.is_empty().then(|| view! { <p class="muted">{Msg::NoOpenOffers.text(l)}</p> })}
             <ul class="cards catalogue">
                 {v.cards.into_iter().map(|c| view! {

@@ -15,6 +15,7 @@ pub fn HomePage() -> impl IntoView {
         <p class="tagline">{Msg::Tagline.text(l)}</p>
         // The catalogue is plain HTML with no wasm: a full load.
         <p><a class="button primary" href="/adopt" rel="external">{Msg::BrowseTrees.text(l)}</a></p>
+        <p><a href="/manage">{Msg::ForCooperatives.text(l)}</a></p>
         <h1>{Msg::Cooperatives.text(l)}</h1>
         <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
             {move || Suspend::new(async move {

@@ -317,11 +317,11 @@ messages! {
     ContradictionTitle => "Thông tin về cây này chưa nhất quán", "The facts about this tree do not agree";
     OpenedByLink => "Mở bằng đường dẫn, chưa quét tem", "Opened by a link, not by scanning a label";
     OpenedByLinkBody => "Trang này có thật trên Gốc. Để chắc cây trước mặt bạn đúng là cây này, hãy quét tem QR trên cây.", "This page is genuine on Gốc. To be sure the tree in front of you is this one, scan the QR label on the tree.";
-    ShowSignature => "Xem chữ ký số", "Show the digital signature";
+    ShowSignature => "Chi tiết kỹ thuật của tem", "The label's technical details";
     KeyId => "Mã khoá", "Key ID";
     SignedUrl => "Địa chỉ đã ký", "Signed address";
-    DownloadHistory => "Tải lịch sử có chứng minh (JSON)", "Download the history with proofs (JSON)";
-    PublicKeys => "Khoá công khai của hợp tác xã", "The cooperative's public keys";
+    DownloadHistory => "Tải toàn bộ lịch sử để tự kiểm tra (tệp cho chuyên gia)", "Download the whole history to check it yourself (a file for experts)";
+    PublicKeys => "Khoá kiểm tra tem của hợp tác xã (cho chuyên gia)", "The cooperative's label-checking keys (for experts)";
     GenuineLabel => "Tem thật, đúng cây", "A genuine label, for tree";
     HouseholdsUnit => "hộ", "households";
     TreeNotFound => "Không tìm thấy cây này.", "This tree was not found.";

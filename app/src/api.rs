@@ -170,6 +170,35 @@ pub(crate) mod backend {
         Ok(out)
     }
 
+    /// How the harvest reaches the adopter, in the reader's language: an address, or the
+    /// ISO day of a pickup.
+    pub fn harvest_choice(method: &str, address_or_day: &str, l: crate::i18n::Locale) -> String {
+        use crate::i18n::Msg;
+        match method {
+            "delivery" => format!("{} {address_or_day}", Msg::DeliverTo.text(l)),
+            _ => format!("{} {}", Msg::PickupOn.text(l), l.date_iso(address_or_day)),
+        }
+    }
+
+    /// An order's shipments, a line each in the reader's language.
+    pub async fn shipments(
+        s: &Services,
+        order_id: i64,
+        l: crate::i18n::Locale,
+    ) -> server::error::Result<Vec<String>> {
+        Ok(s.store
+            .shipments_of(order_id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let (day, kg) = (l.date_iso(&r.sent_on), server::text::kg(r.grams));
+                format!("{day} · {kg} · {} {}", r.carrier, r.tracking)
+                    .trim()
+                    .to_owned()
+            })
+            .collect())
+    }
+
     /// The buyer's address as the request shows it (for VNPay's records).
     pub fn buyer_ip() -> String {
         use_context::<axum::http::request::Parts>()
@@ -424,36 +453,10 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                 can_deliver: offer.includes.split(',').any(|i| i == "delivery"),
                 can_pickup: offer.includes.split(',').any(|i| i == "pickup"),
                 harvest_choice: s.store.harvest_choice_of(o.id).await?.map(|c| {
-                    match c.method.as_str() {
-                        "delivery" => format!(
-                            "{} {}",
-                            crate::i18n::Msg::DeliverTo.text(locale),
-                            c.address.unwrap_or_default()
-                        ),
-                        _ => format!(
-                            "{} {}",
-                            crate::i18n::Msg::PickupOn.text(locale),
-                            locale.date_iso(&c.pickup_on.unwrap_or_default())
-                        ),
-                    }
+                    let (method, to) = (c.method.as_str(), c.address.or(c.pickup_on));
+                    backend::harvest_choice(method, &to.unwrap_or_default(), locale)
                 }),
-                shipments: s
-                    .store
-                    .shipments_of(o.id)
-                    .await?
-                    .into_iter()
-                    .map(|r| {
-                        format!(
-                            "{} · {} · {} {}",
-                            locale.date_iso(&r.sent_on),
-                            server::text::kg(r.grams),
-                            r.carrier,
-                            r.tracking
-                        )
-                        .trim()
-                        .to_owned()
-                    })
-                    .collect(),
+                shipments: backend::shipments(&s, o.id, locale).await?,
                 refunds: s
                     .store
                     .refunds_of_order(o.id)

@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::payments::{adoptions, buyer, hold, ipn, state};
+use crate::payments::{adoptions, buyer, hold, ipn, offer_of, state};
 use crate::support::smtp::Smtp;
 use crate::support::{sqlite_url, Agent, Browser, Goc};
 
@@ -47,13 +47,7 @@ async fn refund_offer(goc: &Goc, admin: &Agent, tree: &str) -> i64 {
         .await
         .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let offers: Value = goc
-        .get(&format!("/api/v1/trees/NA-LH/{tree}/offers"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    offers["offers"][0]["id"].as_i64().unwrap()
+    offer_of(goc, tree).await.0
 }
 
 #[tokio::test]

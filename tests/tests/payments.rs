@@ -54,7 +54,7 @@ pub(crate) async fn ipn(goc: &Goc, query: &str) -> String {
     r["RspCode"].as_str().unwrap().to_owned()
 }
 
-async fn offer_of(goc: &Goc, tree: &str) -> (i64, i64) {
+pub(crate) async fn offer_of(goc: &Goc, tree: &str) -> (i64, i64) {
     let offers: Value = goc
         .get(&format!("/api/v1/trees/NA-LH/{tree}/offers"))
         .await

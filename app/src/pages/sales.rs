@@ -59,42 +59,17 @@ mod ssr {
         let view = async {
             let mut orders = Vec::new();
             for r in server::market::sales(&s, &actor, &coop).await? {
-                let order = s
-                    .store
-                    .order_by_code(&r.code)
-                    .await?
-                    .ok_or(server::Error::NotFound("order"))?;
-                let choice = s.store.harvest_choice_of(order.id).await?;
+                // What was sent is listed only for orders that sent something.
+                let shipments = if r.shipped_g > 0 {
+                    backend::shipments(&s, r.order_id, l).await?
+                } else {
+                    Vec::new()
+                };
                 orders.push(SaleLine {
-                    harvest_choice: choice.map(|c| match c.method.as_str() {
-                        "delivery" => format!(
-                            "{} {}",
-                            Msg::DeliverTo.text(l),
-                            c.address.unwrap_or_default()
-                        ),
-                        _ => format!(
-                            "{} {}",
-                            Msg::PickupOn.text(l),
-                            l.date_iso(&c.pickup_on.unwrap_or_default())
-                        ),
+                    harvest_choice: r.harvest_method.as_deref().map(|m| {
+                        backend::harvest_choice(m, r.harvest_address.as_deref().unwrap_or(""), l)
                     }),
-                    shipments: s
-                        .store
-                        .shipments_of(order.id)
-                        .await?
-                        .into_iter()
-                        .map(|x| {
-                            format!(
-                                "{} · {} · {} {}",
-                                l.date_iso(&x.sent_on),
-                                server::text::kg(x.grams),
-                                x.carrier,
-                                x.tracking
-                            )
-                            .trim()
-                            .to_owned()
-                        })
-                        .collect(),
+                    shipments,
                     code: r.code,
                     tree_code: r.tree_code,
                     season: r.season,

@@ -264,19 +264,14 @@ pub async fn answer_care(
     actor.require(coop.id, Action::Sell)?;
     let answer = crate::text::required_paragraph(("Câu trả lời", "The answer"), answer, 1_000)?;
     let by = actor.account().ok_or(Error::Forbidden)?;
-    if !s
+    let order_id = s
         .store
         .answer_care_request(coop.id, id, &answer, by, now_ms())
         .await?
-    {
-        return Err(Error::NotFound("care request"));
-    }
-    let asked = s.store.care_requests_of_cooperative(coop.id).await?;
-    if let Some(r) = asked.iter().find(|r| r.id == id) {
-        if let Some(order) = s.store.order_by_code(&r.order_code).await? {
-            let what = crate::notify::Telling::CareAnswered;
-            crate::notify::tell(s, &order, what, &format!("care:{id}")).await?;
-        }
+        .ok_or(Error::NotFound("care request"))?;
+    if let Some(order) = s.store.order_by_id(order_id).await? {
+        let what = crate::notify::Telling::CareAnswered;
+        crate::notify::tell(s, &order, what, &format!("care:{id}")).await?;
     }
     Ok(())
 }

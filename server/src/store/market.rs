@@ -434,6 +434,7 @@ impl Store {
 /// An order as the cooperative's managers see it: with the buyer, for delivery.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct SaleRow {
+    pub order_id: i64,
     pub code: String,
     pub tree_code: String,
     pub season: String,
@@ -458,7 +459,7 @@ pub struct SaleRow {
 impl Store {
     /// Every order of a cooperative, newest first.
     pub async fn sales_of(&self, cooperative_id: i64) -> Result<Vec<SaleRow>> {
-        const SQL: &str = "SELECT o.code, t.code AS tree_code, f.season, o.state, o.amount_vnd, \
+        const SQL: &str = "SELECT o.id AS order_id, o.code, t.code AS tree_code, f.season, o.state, o.amount_vnd, \
              o.created_at, o.held_until, o.paid_at, u.name AS buyer_name, u.phone AS buyer_phone, \
              u.email AS buyer_email, \
              (SELECT COUNT(*) FROM payment_events e WHERE e.order_id = o.id) AS payment_calls, \
@@ -543,7 +544,8 @@ impl Store {
         )
     }
 
-    /// Answers a request of this cooperative once; `false` if there is no such unanswered one.
+    /// Answers a request of this cooperative once: the order it was about, or `None` if
+    /// there is no such unanswered request.
     pub async fn answer_care_request(
         &self,
         cooperative_id: i64,
@@ -551,14 +553,15 @@ impl Store {
         answer: &str,
         by: i64,
         at: i64,
-    ) -> Result<bool> {
+    ) -> Result<Option<i64>> {
         const SQL: &str =
             "UPDATE care_requests SET answer = $1, answered_by = $2, answered_at = $3 \
              WHERE id = $4 AND answer IS NULL AND order_id IN (SELECT o.id FROM orders o \
-             JOIN offers f ON f.id = o.offer_id WHERE f.cooperative_id = $5)";
-        let rows = on_pool!(self, p => sqlx::query(SQL).bind(answer).bind(by).bind(at).bind(id)
-            .bind(cooperative_id).execute(p).await.map(|d| d.rows_affected()))?;
-        Ok(rows == 1)
+             JOIN offers f ON f.id = o.offer_id WHERE f.cooperative_id = $5) RETURNING order_id";
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar(SQL).bind(answer).bind(by).bind(at).bind(id)
+            .bind(cooperative_id).fetch_optional(p).await)?,
+        )
     }
 
     /// A cooperative's care requests, unanswered first, then newest first.

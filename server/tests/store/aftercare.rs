@@ -335,6 +335,20 @@ async fn a_transfer_confirmed_by_hand_pays_once_and_says_who() {
                 .state,
             "paid"
         );
+        // A care request, answered once; the adopter is told.
+        let id = market::request_care(s, &buyer, &order.code, "Đừng phun thuốc\nxin cảm ơn")
+            .await
+            .unwrap();
+        market::answer_care(s, &boss, &c, id, "Vâng ạ")
+            .await
+            .unwrap();
+        let twice = market::answer_care(s, &boss, &c, id, "Vâng")
+            .await
+            .unwrap_err();
+        assert_eq!(twice.status(), StatusCode::NOT_FOUND);
+        let told = s.store.notifications_of(buyer.user_id, 10).await.unwrap();
+        assert_eq!(told.len(), 1);
+        assert_eq!(told[0].topic, "care");
         // A refund of a transfer is made by hand, and recorded so.
         let r = market::refunds::refund(
             s,

@@ -48,10 +48,12 @@ pub enum Action {
     ManageCooperative,
     /// Publish adoption offers; see orders and payments.
     Sell,
+    /// Run recalls and tracebacks and read reports (they list buyers' contacts).
+    Trace,
 }
 
 impl Action {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::View,
         Self::Record,
         Self::Register,
@@ -59,6 +61,7 @@ impl Action {
         Self::ManageMembers,
         Self::ManageCooperative,
         Self::Sell,
+        Self::Trace,
     ];
 
     fn allowed_to(self, role: Role) -> bool {

@@ -29,6 +29,7 @@ pub mod services;
 pub mod species;
 pub mod store;
 pub mod text;
+pub mod trace;
 pub mod trees;
 pub mod zones;
 

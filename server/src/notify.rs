@@ -40,6 +40,11 @@ pub enum Telling {
     Refunded {
         amount: String,
     },
+    /// An input lot used on the tree is recalled.
+    Recall {
+        product: String,
+        lot: String,
+    },
 }
 
 impl Telling {
@@ -54,6 +59,7 @@ impl Telling {
             Self::CareAnswered => "care",
             Self::GiftAccepted | Self::GiftReturned => "gift",
             Self::Refunded { .. } => "refund",
+            Self::Recall { .. } => "recall",
         }
     }
 
@@ -105,6 +111,13 @@ impl Telling {
                 format!("Đã hoàn {amount} cho cây {tree}"),
                 format!("{amount} refunded for {tree}"),
             ),
+            Self::Recall { product, lot } => {
+                let what = format!("{product} {lot}").trim().to_owned();
+                (
+                    format!("Cảnh báo thu hồi: cây {tree} đã được dùng lô {what}. Hợp tác xã sẽ liên hệ với bạn về quả đã nhận"),
+                    format!("Recall notice: lot {what} was used on {tree}. The cooperative will contact you about the fruit you received"),
+                )
+            }
         }
     }
 }

@@ -48,6 +48,7 @@ impl Services {
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         crate::log::backfill_trees(&store).await?;
+        crate::trace::backfill(&store).await?;
         let photos = PhotoStore::open(&config.photos)?;
         let moved = photos.move_out_of(&store).await?;
         if moved > 0 {

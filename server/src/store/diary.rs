@@ -162,6 +162,7 @@ impl Store {
                 .ok_or_else(|| Error::Internal("the log's stored tree lacks its right edge".into()))?;
             let mut out = Vec::with_capacity(batch.len());
             let (mut entries, mut nodes, mut records) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut found, mut withdrawn) = (Vec::new(), Vec::new());
             for item in batch {
                 if let Some(row) = earlier.get(&item.id) {
                     out.push(outcome(cooperative_id, &item.content, row.clone())?);
@@ -172,6 +173,9 @@ impl Store {
                 let entry = (item.make)(&code, seq, prev)?;
                 let bytes = entry.encode();
                 let hash = Digest::leaf(&bytes);
+                let (f, w) = super::trace::index_rows([&entry]);
+                found.extend(f);
+                withdrawn.extend(w);
                 heads.insert(item.subject.clone(), hash);
                 nodes.extend(frontier.append(hash));
                 out.push(Stored::Entry { seq: seq as i64, hash, received_at: entry.received_at, fresh: true });
@@ -231,6 +235,12 @@ impl Store {
                                 .push_bind(*at).push_bind(loc.map(|l| l.0)).push_bind(loc.map(|l| l.1));
                         });
                     });
+                }
+                for chunk in found.chunks(rows_per(1_000)) {
+                    write!({ super::trace::push_facts!(q, cooperative_id, chunk); });
+                }
+                for chunk in withdrawn.chunks(rows_per(5_000)) {
+                    write!({ super::trace::push_withdrawn!(q, cooperative_id, chunk); });
                 }
                 write!({
                     q.push("UPDATE cooperatives SET log_size = ").push_bind(new_size);

@@ -14,6 +14,7 @@ mod market;
 mod notices;
 mod rows;
 mod species;
+mod trace;
 mod trees;
 mod zones;
 
@@ -34,6 +35,7 @@ pub use market::{
 };
 pub use notices::{MailRow, Notice, NotificationRow, UntoldEntry};
 pub use rows::*;
+pub use trace::{ReachedAdoptionRow, TraceRow};
 
 use crate::error::{Error, Result};
 

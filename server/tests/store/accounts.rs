@@ -7,6 +7,7 @@ use server::diary;
 use server::labels::{self, Selection};
 use server::market::{self, NewOffer};
 use server::store::CooperativeRow;
+use server::trace;
 use server::trees::{self, NewTree};
 use server::zones::{self, NewZone};
 use server::{Error, Services};
@@ -693,15 +694,19 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
 
         let everyone = [
             // Care is recorded by members only, not by a platform administrator.
-            ("admin", &admin, [true, false, true, true, true, true, true]),
-            ("manager of A", &manager_a, [true; 7]),
+            (
+                "admin",
+                &admin,
+                [true, false, true, true, true, true, true, true],
+            ),
+            ("manager of A", &manager_a, [true; 8]),
             (
                 "farmer of A",
                 &farmer_a,
-                [true, true, false, false, false, false, false],
+                [true, true, false, false, false, false, false, false],
             ),
-            ("manager of B", &manager_b, [false; 7]),
-            ("buyer", &buyer, [false; 7]),
+            ("manager of B", &manager_b, [false; 8]),
+            ("buyer", &buyer, [false; 8]),
         ];
         let mut n = 0;
         for (who, session, allowed) in everyone {
@@ -781,6 +786,10 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
                         .unwrap();
                         market::publish(s, &me, &a, "T0", &offer).await.map(|_| ())
                     }
+                    Action::Trace => {
+                        let q = trace::RecallQuery::parse("RG-1", "", "").unwrap();
+                        trace::recall(s, &me, &a, q).await.map(|_| ())
+                    }
                 };
                 match (want, got) {
                     (true, Ok(())) | (false, Err(Error::Forbidden)) => {}
@@ -788,7 +797,7 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
                 }
             }
         }
-        assert_eq!(n, 35);
+        assert_eq!(n, 40);
         // Refused attempts left nothing behind: the setup's zone plus those of the admin
         // and of A's manager.
         assert_eq!(s.store.zones_of(a.id).await.unwrap().len(), 3);

@@ -12,7 +12,7 @@ use crate::support::{on_both, Db};
 use crate::{coop, zone_and_tree};
 
 /// A farmer of the cooperative, signed up through an invitation as in real life.
-async fn farmer(s: &Services, c: &server::store::CooperativeRow, phone: &str) -> Actor {
+pub(crate) async fn farmer(s: &Services, c: &server::store::CooperativeRow, phone: &str) -> Actor {
     let manager = accounts::sign_up(&s.store, &format!("{phone}9"), "Quản lý", "a long password")
         .await
         .unwrap();
@@ -44,7 +44,7 @@ async fn farmer(s: &Services, c: &server::store::CooperativeRow, phone: &str) ->
 }
 
 /// A UUIDv7 with a fixed time and `n` in its last bytes: deterministic ids.
-fn id(n: u32) -> String {
+pub(crate) fn id(n: u32) -> String {
     format!("0193a5c4-8f1e-7cc2-9d3a-5b0f{n:08x}")
 }
 

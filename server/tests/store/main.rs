@@ -7,6 +7,7 @@ mod import;
 mod labels;
 mod market;
 mod support;
+mod trace;
 
 use ledger::{Kind, Subject, TreeCode, TreeHistory};
 use server::access::Actor;

@@ -1,0 +1,267 @@
+//! The recall index (`trace_facts`, `trace_withdrawn`): written with each entry, read by
+//! recalls and tracebacks. See `crate::trace`.
+
+use ledger::Entry;
+use sqlx::QueryBuilder;
+
+use super::{on_pool, Store};
+use crate::error::Result;
+use crate::trace::facts::{self, Fact};
+
+pub(super) const INSERT_FACT: &str = "INSERT INTO trace_facts (cooperative_id, seq, tree, kind, \
+     at, product, lot, lot_key, product_key, grams, phi_days, corrects) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING";
+pub(super) const INSERT_WITHDRAWN: &str =
+    "INSERT INTO trace_withdrawn (cooperative_id, hash, by_seq) \
+     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+
+/// Indexes one entry inside the open transaction `$tx` (see `log::append_in_tx`).
+macro_rules! index_in_tx {
+    ($tx:expr, $coop:expr, $entry:expr) => {{
+        let found = $crate::trace::facts::of($entry);
+        if let Some(f) = &found.fact {
+            sqlx::query($crate::store::trace::INSERT_FACT)
+                .bind($coop)
+                .bind(f.seq)
+                .bind(&f.tree)
+                .bind(f.kind)
+                .bind(f.at)
+                .bind(&f.product)
+                .bind(&f.lot)
+                .bind(&f.lot_key)
+                .bind(&f.product_key)
+                .bind(f.grams)
+                .bind(f.phi_days)
+                .bind(f.corrects.map(|d| d.0.to_vec()))
+                .execute(&mut *$tx)
+                .await?;
+        }
+        if let Some(w) = found.withdraws {
+            sqlx::query($crate::store::trace::INSERT_WITHDRAWN)
+                .bind($coop)
+                .bind(w.0.to_vec())
+                .bind($entry.seq as i64)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(super) use index_in_tx;
+
+/// Pushes one INSERT of `$rows` (facts) into the query builder `$q`.
+macro_rules! push_facts {
+    ($q:expr, $coop:expr, $rows:expr) => {{
+        $q.push(
+            "INSERT INTO trace_facts (cooperative_id, seq, tree, kind, at, product, lot, \
+                 lot_key, product_key, grams, phi_days, corrects) ",
+        );
+        $q.push_values($rows, |mut b, f: &$crate::trace::facts::Fact| {
+            b.push_bind($coop)
+                .push_bind(f.seq)
+                .push_bind(f.tree.clone())
+                .push_bind(f.kind)
+                .push_bind(f.at)
+                .push_bind(f.product.clone())
+                .push_bind(f.lot.clone())
+                .push_bind(f.lot_key.clone())
+                .push_bind(f.product_key.clone())
+                .push_bind(f.grams)
+                .push_bind(f.phi_days)
+                .push_bind(f.corrects.map(|d| d.0.to_vec()));
+        });
+        $q.push(" ON CONFLICT DO NOTHING");
+    }};
+}
+pub(super) use push_facts;
+
+/// Pushes one INSERT of `$rows` ((withdrawn hash, by seq)) into the query builder `$q`.
+macro_rules! push_withdrawn {
+    ($q:expr, $coop:expr, $rows:expr) => {{
+        $q.push("INSERT INTO trace_withdrawn (cooperative_id, hash, by_seq) ");
+        $q.push_values($rows, |mut b, (h, seq): &(ledger::Digest, i64)| {
+            b.push_bind($coop).push_bind(h.0.to_vec()).push_bind(*seq);
+        });
+        $q.push(" ON CONFLICT DO NOTHING");
+    }};
+}
+pub(super) use push_withdrawn;
+
+/// What a batch of entries adds to the index: facts, and (hash, seq) of withdrawals.
+pub(super) fn index_rows<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+) -> (Vec<Fact>, Vec<(ledger::Digest, i64)>) {
+    let (mut found, mut withdrawn) = (Vec::new(), Vec::new());
+    for e in entries {
+        let f = facts::of(e);
+        found.extend(f.fact);
+        withdrawn.extend(f.withdraws.map(|h| (h, e.seq as i64)));
+    }
+    (found, withdrawn)
+}
+
+/// A fact as a recall reads it, with its entry's hash and whether a later entry withdrew
+/// or replaced it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TraceRow {
+    pub seq: i64,
+    pub tree: String,
+    pub zone: Option<String>,
+    pub kind: i64,
+    pub at: i64,
+    pub product: String,
+    pub lot: String,
+    pub grams: Option<i64>,
+    pub phi_days: Option<i64>,
+    pub corrects: Option<Vec<u8>>,
+    pub hash: Vec<u8>,
+    pub withdrawn: i64,
+}
+
+/// A paid adoption of one of the trees a recall reached.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReachedAdoptionRow {
+    pub order_id: i64,
+    pub code: String,
+    pub tree_code: String,
+    pub season: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub buyer_id: i64,
+    pub buyer_name: String,
+    pub buyer_phone: Option<String>,
+    pub buyer_email: Option<String>,
+}
+
+const TRACE_ROW: &str = "SELECT f.seq, f.tree, z.code AS zone, f.kind, f.at, f.product, \
+     f.lot, f.grams, f.phi_days, f.corrects, e.hash, \
+     CAST(CASE WHEN w.by_seq IS NULL THEN 0 ELSE 1 END AS BIGINT) AS withdrawn \
+     FROM trace_facts f \
+     JOIN ledger_entries e ON e.cooperative_id = f.cooperative_id AND e.seq = f.seq \
+     LEFT JOIN trace_withdrawn w ON w.cooperative_id = f.cooperative_id AND w.hash = e.hash \
+     LEFT JOIN trees t ON t.cooperative_id = f.cooperative_id AND t.code = f.tree \
+     LEFT JOIN zones z ON z.id = t.zone_id";
+
+/// SQLite takes at most 32,766 bound values in a statement.
+const IN_CHUNK: usize = 5_000;
+
+impl Store {
+    /// Every input the index holds with this lot key, in the order applied.
+    pub async fn facts_of_lot(&self, cooperative_id: i64, lot_key: &str) -> Result<Vec<TraceRow>> {
+        let sql = format!(
+            "{TRACE_ROW} WHERE f.cooperative_id = $1 AND f.lot_key = $2 ORDER BY f.at, f.seq"
+        );
+        Ok(on_pool!(self, p => sqlx::query_as(&sql)
+            .bind(cooperative_id).bind(lot_key).fetch_all(p).await)?)
+    }
+
+    /// The facts of these kinds on these trees, recorded from `from_at` to `to_at`, and
+    /// their amendments whatever their time.
+    pub async fn facts_of_trees(
+        &self,
+        cooperative_id: i64,
+        trees: &[String],
+        kinds: &[i64],
+        (from_at, to_at): (i64, i64),
+    ) -> Result<Vec<TraceRow>> {
+        let mut out = Vec::new();
+        for chunk in trees.chunks(IN_CHUNK) {
+            on_pool!(self, p => {
+                let mut q = QueryBuilder::new(TRACE_ROW);
+                q.push(" WHERE f.cooperative_id = ").push_bind(cooperative_id);
+                // An amendment is dated by what it amends, known after reading: the
+                // caller filters those (few) by their resolved time.
+                q.push(" AND ((f.at >= ").push_bind(from_at);
+                q.push(" AND f.at <= ").push_bind(to_at);
+                q.push(") OR f.corrects IS NOT NULL)");
+                q.push(" AND f.kind IN (");
+                let mut list = q.separated(", ");
+                for k in kinds {
+                    list.push_bind(*k);
+                }
+                q.push(") AND f.tree IN (");
+                let mut list = q.separated(", ");
+                for t in chunk {
+                    list.push_bind(t.clone());
+                }
+                q.push(") ORDER BY f.at, f.seq");
+                out.extend(q.build_query_as::<TraceRow>().fetch_all(p).await?);
+            });
+        }
+        Ok(out)
+    }
+
+    /// The recorded time of the entry with this hash (for an amendment's fact, the time
+    /// of what it amends).
+    pub async fn recorded_at_of(&self, cooperative_id: i64, hash: &[u8]) -> Result<Option<i64>> {
+        const SQL: &str =
+            "SELECT bytes FROM ledger_entries WHERE cooperative_id = $1 AND hash = $2";
+        let bytes: Option<Vec<u8>> = on_pool!(self, p => sqlx::query_scalar(SQL)
+            .bind(cooperative_id).bind(hash).fetch_optional(p).await)?;
+        Ok(bytes.and_then(|b| ledger::EntryView::parse(&b).ok().map(|v| v.recorded_at)))
+    }
+
+    /// The paid adoptions of these trees, whichever season.
+    pub async fn adoptions_of_trees(
+        &self,
+        cooperative_id: i64,
+        trees: &[String],
+    ) -> Result<Vec<ReachedAdoptionRow>> {
+        let mut out = Vec::new();
+        for chunk in trees.chunks(IN_CHUNK) {
+            on_pool!(self, p => {
+                let mut q = QueryBuilder::new(
+                    "SELECT o.id AS order_id, o.code, t.code AS tree_code, f.season, f.starts_on, \
+                     f.ends_on, o.buyer_id, u.name AS buyer_name, u.phone AS buyer_phone, \
+                     u.email AS buyer_email FROM orders o JOIN offers f ON f.id = o.offer_id \
+                     JOIN trees t ON t.id = f.tree_id JOIN users u ON u.id = o.buyer_id \
+                     WHERE o.state = 'paid' AND f.cooperative_id = ",
+                );
+                q.push_bind(cooperative_id);
+                q.push(" AND t.code IN (");
+                let mut list = q.separated(", ");
+                for t in chunk {
+                    list.push_bind(t.clone());
+                }
+                q.push(") ORDER BY t.code, f.starts_on");
+                out.extend(q.build_query_as::<ReachedAdoptionRow>().fetch_all(p).await?);
+            });
+        }
+        Ok(out)
+    }
+
+    /// Cooperatives whose log predates the index.
+    pub async fn trace_backfill_pending(&self) -> Result<Vec<i64>> {
+        const SQL: &str = "SELECT cooperative_id FROM trace_backfill ORDER BY cooperative_id";
+        Ok(on_pool!(self, p => sqlx::query_scalar(SQL).fetch_all(p).await)?)
+    }
+
+    /// Indexes these entries of the cooperative's log (again: what is indexed stays) and,
+    /// with `done`, marks its backfill finished, in one transaction.
+    pub async fn index_entries(
+        &self,
+        cooperative_id: i64,
+        entries: &[Entry],
+        done: bool,
+    ) -> Result<()> {
+        let (found, withdrawn) = index_rows(entries);
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for chunk in found.chunks(1_000) {
+                let mut q = QueryBuilder::new("");
+                push_facts!(q, cooperative_id, chunk);
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in withdrawn.chunks(5_000) {
+                let mut q = QueryBuilder::new("");
+                push_withdrawn!(q, cooperative_id, chunk);
+                q.build().execute(&mut *tx).await?;
+            }
+            if done {
+                sqlx::query("DELETE FROM trace_backfill WHERE cooperative_id = $1")
+                    .bind(cooperative_id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

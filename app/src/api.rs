@@ -20,6 +20,18 @@ pub(crate) mod backend {
     }
 
     /// Logs an internal error and hands the browser nothing but a generic message.
+    /// A person's mistake becomes its message in their language (and the page's status);
+    /// anything else a failure of the page.
+    pub fn refusal(e: server::Error, lang: server::error::Lang) -> Result<String, ServerFnError> {
+        if e.status().is_server_error() {
+            return Err(internal(e));
+        }
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(e.status());
+        }
+        Ok(e.public_text().get(lang).to_owned())
+    }
+
     pub fn internal(e: server::Error) -> ServerFnError {
         tracing::error!(error = %e, "server function failed");
         ServerFnError::new("internal error")

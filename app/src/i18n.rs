@@ -565,6 +565,36 @@ messages! {
     AlreadySettled => "Đơn này đã được xác nhận trước đó; không có gì thay đổi.", "This order was settled before; nothing changed.";
     WrongAmount => "Số tiền không khớp với đơn; không có gì thay đổi.", "The amount is not the order's; nothing changed.";
     RefundByHand => "hợp tác xã hoàn bằng chuyển khoản", "refunded by the cooperative by transfer";
+    TraceTitle => "Truy xuất và thu hồi", "Trace and recall";
+    TraceLink => "Truy xuất, thu hồi", "Trace, recall";
+    RecallTitle => "Thu hồi theo lô vật tư", "Recall by input lot";
+    RecallHint => "Nhập số lô thuốc hoặc phân như trong nhật ký: thấy mọi cây đã dùng lô đó, quả thu hoạch trong thời gian rủi ro, người nhận nuôi và các lần gửi quả.", "Enter a spray's or fertiliser's lot number as the diary recorded it: see every tree it touched, the fruit harvested inside the risk window, the adopters and the shipments.";
+    ProductOptional => "Sản phẩm (không bắt buộc)", "Product (optional)";
+    RiskDays => "Số ngày rủi ro sau khi dùng", "Days at risk after use";
+    RunRecall => "Truy xuất lô", "Trace the lot";
+    TreesTouched => "cây đã dùng", "trees touched";
+    AtRisk => "quả có rủi ro", "of fruit at risk";
+    AdoptersReached => "người nhận nuôi liên quan", "adopters reached";
+    AdoptersReachedTitle => "Người nhận nuôi và lần gửi quả", "Adopters and shipments";
+    Applications => "Các lần dùng lô", "Where the lot was used";
+    HarvestsAtRisk => "Thu hoạch trong thời gian rủi ro", "Harvests inside the risk window";
+    LotNotFound => "Nhật ký không có lô này.", "No diary entry names this lot.";
+    NoneFound => "Không có.", "None.";
+    Shipped => "Đã gửi", "Shipped";
+    TellAdopters => "Báo cho những người nhận nuôi này", "Tell these adopters";
+    AdoptersTold => "người nhận nuôi đã được báo (ai đã được báo trước đó thì không báo lại).", "adopters told (anyone told before is not told again).";
+    TracebackTitle => "Truy ngược từ một cây", "Trace back from a tree";
+    TracebackHint => "Từ một cây (và ngày thu hoạch, nếu có): mọi vật tư đã dùng trước đó và các lần thu hoạch.", "From a tree (and a harvest's day, if any): every input applied before it and the harvests.";
+    HarvestDay => "Ngày thu hoạch (bỏ trống: hôm nay)", "Harvest day (empty: today)";
+    DaysBack => "Số ngày truy ngược", "Days back";
+    RunTraceback => "Truy ngược", "Trace back";
+    PhiViolations => "lần thu hoạch trong thời gian cách ly", "harvests inside a pre-harvest interval";
+    InsidePhi => "trong thời gian cách ly", "inside the pre-harvest interval";
+    PhiDays => "ngày cách ly", "days' interval";
+    Inputs => "Vật tư đã dùng", "Inputs applied";
+    Harvests => "Thu hoạch", "Harvests";
+    WithdrawnShort => "đã rút lại", "withdrawn";
+    AmendedShort => "bản sửa", "amended";
 }
 
 /// A refund's state in the reader's language.

@@ -175,25 +175,52 @@ pub async fn load(s: &Services) -> Result<()> {
             )?;
             trees::create(&s.store, &s.sealer, &system, &coop, &zone_rows[zi], tree).await?;
         }
-        // A few diary entries so the first trees have a story to verify.
+        // A few diary entries so the first trees have a story to verify, and lots a
+        // manager can try a recall with.
+        const DAY: i64 = 86_400_000;
         for n in 1..=3 {
             let code = TreeCode::parse(&format!("{}{n:03}", c.tree_prefix))?;
-            for kind in [
-                Kind::Pruned {
-                    note: "Tỉa cành sau thu hoạch, để 3 cành khung".into(),
-                },
-                Kind::Fertilised {
-                    product: "Phân hữu cơ vi sinh Sông Gianh".into(),
-                    amount_g: 5_000,
-                },
-                Kind::Watered { litres: Some(60) },
+            for (days_ago, kind) in [
+                (
+                    90,
+                    Kind::Pruned {
+                        note: "Tỉa cành sau thu hoạch, để 3 cành khung".into(),
+                    },
+                ),
+                (
+                    75,
+                    Kind::FertilisedLot {
+                        product: "Phân hữu cơ vi sinh Sông Gianh".into(),
+                        amount: ledger::Quantity {
+                            thousandths: 5_000,
+                            unit: ledger::Unit::Kg,
+                        },
+                        lot: "SG-2609-14".into(),
+                    },
+                ),
+                (
+                    30,
+                    Kind::SprayedLot {
+                        product: "Abamectin 1.8EC".into(),
+                        active_ingredient: "abamectin".into(),
+                        dose: "10 ml/8 l".into(),
+                        lot: "AB-2610-07".into(),
+                        phi_days: 7,
+                    },
+                ),
+                (2, Kind::Watered { litres: Some(60) }),
             ] {
                 let subject = Subject::Tree(code.clone());
                 s.store
                     .append_entry(
                         coop.id,
                         &subject_key(&subject),
-                        entry_now(subject, &system.author_in(0), now_ms(), kind),
+                        entry_now(
+                            subject,
+                            &system.author_in(0),
+                            now_ms() - days_ago * DAY,
+                            kind,
+                        ),
                     )
                     .await?;
             }

@@ -154,6 +154,16 @@ pub fn kg(grams: i64) -> String {
     }
 }
 
+/// An instant in Vietnam's time as RFC 3339 with its offset (`2026-11-25T14:30:00+07:00`),
+/// the form EPCIS and the JSON API carry.
+pub fn vn_rfc3339(unix_ms: i64) -> String {
+    let offset = chrono::FixedOffset::east_opt(7 * 3600).expect("a valid offset");
+    chrono::DateTime::from_timestamp_millis(unix_ms)
+        .unwrap_or_default()
+        .with_timezone(&offset)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,3 +258,4 @@ mod tests {
         assert!(optional(NAME, "x\u{0}", 5).is_err());
     }
 }
+

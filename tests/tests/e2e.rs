@@ -7,6 +7,7 @@ mod manage;
 mod payments;
 mod photos;
 mod support;
+mod trace;
 
 use support::{Browser, Goc};
 

@@ -2,7 +2,7 @@
 //! and the cooperative's sales desk (confirm a transfer, ask VNPay, refund, settle, ship,
 //! answer care requests).
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
@@ -21,6 +21,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/gifts/{token}", post(accept_gift))
         .route("/manage/{coop}/sales/{order}/{action}", post(sales_action))
         .route("/manage/{coop}/care/{id}", post(answer_care))
+        .route("/manage/{coop}/trace/notify", post(tell_recalled))
 }
 
 /// What an adopter does with their tree from "My trees".
@@ -205,5 +206,29 @@ async fn answer_care(
     );
     sub.fields.insert("form".into(), "desk".into());
     let text = Msg::Done.text(sub.locale()).to_owned();
+    sub.notice(text).await
+}
+
+/// Tells the adopters a recall reached (the recall's question is in the query string, so
+/// the page shown after is the same recall).
+async fn tell_recalled(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<server::http::trace::RecallParams>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let page = format!("/manage/{code}/trace?{}", q.to_query());
+    let mut sub = Submission::new(st, headers, page, f);
+    sub.fields.insert("form".into(), "recall".into());
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let s = sub.s().clone();
+    let query = attempt!(sub, q.query());
+    let recall = attempt!(sub, server::trace::recall(&s, &actor, &coop, query).await);
+    let told = attempt!(
+        sub,
+        server::trace::notify_reached(&s, &actor, &coop, &recall).await
+    );
+    let text = format!("{told} {}", Msg::AdoptersTold.text(sub.locale()));
     sub.notice(text).await
 }

@@ -12,6 +12,7 @@ mod manage;
 mod sales;
 #[cfg(feature = "ssr")]
 mod timeline;
+mod trace;
 mod tree;
 
 pub use adopt::{
@@ -26,6 +27,7 @@ pub use gifts::{GiftPage, NotificationsPage, OutboxPage};
 pub use home::HomePage;
 pub use manage::{JobPage, ManageCoopPage, ManageHomePage, ManageTreePage};
 pub use sales::SalesPage;
+pub use trace::TracePage;
 pub use tree::TreePage;
 
 use leptos::prelude::*;

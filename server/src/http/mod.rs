@@ -12,6 +12,7 @@ pub mod pwa;
 pub mod redirect;
 mod sandbox;
 pub mod session;
+pub mod trace;
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -36,6 +37,7 @@ pub fn router() -> Router<Services> {
         .merge(diary::router())
         .merge(payments::router())
         .merge(sandbox::router())
+        .merge(trace::router())
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -125,7 +125,7 @@ async fn publish_offers(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response> {
-    let (actor, coop) = coop_for(&s, &headers, &coop, crate::access::Action::Sell).await?;
+    let (actor, coop) = session::coop_for(&s, &headers, &coop, crate::access::Action::Sell).await?;
     let actor = &actor;
     let f: OfferForm = json_body(&body)?;
     let price = match (f.price_vnd, f.vnd_per_kg) {
@@ -220,7 +220,7 @@ async fn settle_harvest(
     Path((coop, code)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (actor, coop) = coop_for(&s, &headers, &coop, crate::access::Action::Sell).await?;
+    let (actor, coop) = session::coop_for(&s, &headers, &coop, crate::access::Action::Sell).await?;
     let row = market::settle_harvest(&s, &actor, &coop, &code).await?;
     Ok((StatusCode::CREATED, Json(json!(row))).into_response())
 }
@@ -265,7 +265,7 @@ async fn answer_care(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response> {
-    let (actor, coop) = coop_for(&s, &headers, &coop, crate::access::Action::Sell).await?;
+    let (actor, coop) = session::coop_for(&s, &headers, &coop, crate::access::Action::Sell).await?;
     let actor = &actor;
     let f: TextForm = json_body(&body)?;
     market::answer_care(&s, actor, &coop, id, &f.text).await?;
@@ -289,24 +289,6 @@ struct VietQrForm {
 
 /// The signed-in person's cooperative, once they may do `action` in it: checked before a
 /// request's body is read, so a refusal tells nothing about what the body should hold.
-async fn coop_for(
-    s: &Services,
-    headers: &HeaderMap,
-    coop: &str,
-    action: crate::access::Action,
-) -> Result<(crate::access::Actor, crate::store::CooperativeRow)> {
-    let actor = session::actor(s, headers)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-    let coop = s
-        .store
-        .cooperative_by_code(coop)
-        .await?
-        .ok_or(Error::NotFound("cooperative"))?;
-    actor.require(coop.id, action)?;
-    Ok((actor, coop))
-}
-
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         Error::BadRequest(crate::error::Text::new(
@@ -324,7 +306,7 @@ async fn set_provider(
     body: axum::body::Bytes,
 ) -> Result<Response> {
     let action = crate::access::Action::ManageCooperative;
-    let (actor, coop) = coop_for(&s, &headers, &coop, action).await?;
+    let (actor, coop) = session::coop_for(&s, &headers, &coop, action).await?;
     match provider.as_str() {
         "vnpay" => {
             let f: VnpayForm = json_body(&body)?;

@@ -109,3 +109,20 @@ pub fn end(s: &Services) -> HeaderValue {
         s.secure_cookies,
     )
 }
+
+/// The signed-in actor and the cooperative `coop`, if they may do `action` there.
+pub(crate) async fn coop_for(
+    s: &Services,
+    headers: &HeaderMap,
+    coop: &str,
+    action: crate::access::Action,
+) -> Result<(crate::access::Actor, crate::store::CooperativeRow)> {
+    let actor = actor(s, headers).await?.ok_or(crate::Error::Unauthorized)?;
+    let coop = s
+        .store
+        .cooperative_by_code(coop)
+        .await?
+        .ok_or(crate::Error::NotFound("cooperative"))?;
+    actor.require(coop.id, action)?;
+    Ok((actor, coop))
+}

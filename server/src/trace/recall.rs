@@ -15,7 +15,7 @@ const DAY_MS: i64 = 86_400_000;
 
 /// What a manager asks a recall: the lot (required), optionally the product, and how many
 /// days after an application its fruit is at risk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RecallQuery {
     pub lot: String,
     pub product: String,
@@ -64,7 +64,7 @@ impl RecallQuery {
 }
 
 /// An input applied to a tree (or a harvest), as the diary recorded it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Touch {
     pub seq: i64,
     pub tree: String,
@@ -88,7 +88,7 @@ pub type Harvest = Touch;
 
 /// A paid adoption whose season overlaps a risk window on its tree, with the shipments
 /// sent inside a window.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Reached {
     pub order_id: i64,
     pub code: String,
@@ -102,7 +102,7 @@ pub struct Reached {
 }
 
 /// A recall's answer: the list to act on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Recall {
     pub query: RecallQuery,
     /// Every entry naming the lot (and product), withdrawn ones included and marked.
@@ -131,7 +131,7 @@ impl Recall {
 }
 
 /// From a tree (or one of its harvests) upstream.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Traceback {
     pub tree: String,
     pub from: Date,

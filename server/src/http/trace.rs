@@ -1,0 +1,152 @@
+//! Recall and traceback for other systems and for the CSV a manager downloads: the
+//! cooperative's managers only (the answers list buyers' contacts).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::session::coop_for;
+use crate::access::Action;
+use crate::error::{Error, Result, Text};
+use crate::services::Services;
+use crate::trace::{self, RecallQuery};
+
+pub fn router() -> Router<Services> {
+    Router::new()
+        .route("/api/v1/coops/{coop}/recall", get(recall_json))
+        .route("/api/v1/coops/{coop}/recall.csv", get(recall_csv))
+        .route(
+            "/api/v1/coops/{coop}/trees/{tree}/traceback",
+            get(traceback_json),
+        )
+}
+
+/// A recall's question as a query string: `?lot=RG-2401&product=Regent&days=60`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RecallParams {
+    #[serde(default)]
+    pub lot: String,
+    #[serde(default)]
+    pub product: String,
+    #[serde(default)]
+    pub days: String,
+}
+
+impl RecallParams {
+    pub fn query(&self) -> Result<RecallQuery> {
+        RecallQuery::parse(&self.lot, &self.product, &self.days)
+    }
+
+    /// The question as a query string (`lot=…&product=…&days=…`), for links to the same
+    /// recall as a page or a CSV.
+    pub fn to_query(&self) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("lot", &self.lot)
+            .append_pair("product", &self.product)
+            .append_pair("days", &self.days)
+            .finish()
+    }
+}
+
+async fn run(
+    s: &Services,
+    headers: &HeaderMap,
+    coop: &str,
+    p: &RecallParams,
+) -> Result<trace::Recall> {
+    let (actor, coop) = coop_for(s, headers, coop, Action::Trace).await?;
+    trace::recall(s, &actor, &coop, p.query()?).await
+}
+
+async fn recall_json(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+    Query(p): Query<RecallParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let r = run(&s, &headers, &coop, &p).await?;
+    Ok((
+        [(header::CACHE_CONTROL, "private, no-store")],
+        Json(serde_json::json!({
+            "trees": r.trees(),
+            "grams_at_risk": r.grams_at_risk(),
+            "recall": r,
+        })),
+    )
+        .into_response())
+}
+
+async fn recall_csv(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+    Query(p): Query<RecallParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let r = run(&s, &headers, &coop, &p).await?;
+    let name: String = trace::facts::key(&r.query.lot).to_lowercase();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"thu-hoi-{coop}-{name}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        trace::recall_csv(&r)?,
+    )
+        .into_response())
+}
+
+/// A traceback's question: `?until=2026-06-30&days=120` (today and 120 days by default).
+#[derive(Debug, Default, Deserialize)]
+pub struct TracebackParams {
+    #[serde(default)]
+    pub until: String,
+    #[serde(default)]
+    pub days: String,
+}
+
+impl TracebackParams {
+    /// The day to trace back from and how many days before it.
+    pub fn parse(&self) -> Result<(ledger::Date, i64)> {
+        let until = match self.until.trim() {
+            "" => ledger::Date::from_unix_ms(crate::clock::now_ms()),
+            d => ledger::Date::parse_iso(d).map_err(|_| {
+                Error::Invalid(Text::new(
+                    "Ngày không hợp lệ (YYYY-MM-DD).",
+                    "Not a valid date (YYYY-MM-DD).",
+                ))
+            })?,
+        };
+        let days = match self.days.trim() {
+            "" => 120,
+            d => d
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (1..=730).contains(d))
+                .ok_or_else(|| {
+                    Error::Invalid(Text::new(
+                        "Số ngày truy ngược phải từ 1 đến 730.",
+                        "Trace back 1 to 730 days.",
+                    ))
+                })?,
+        };
+        Ok((until, days))
+    }
+}
+
+async fn traceback_json(
+    State(s): State<Services>,
+    Path((coop, tree)): Path<(String, String)>,
+    Query(p): Query<TracebackParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (actor, coop) = coop_for(&s, &headers, &coop, Action::Trace).await?;
+    let (until, days) = p.parse()?;
+    let t = trace::traceback(&s, &actor, &coop, &tree, until, days).await?;
+    Ok(([(header::CACHE_CONTROL, "private, no-store")], Json(t)).into_response())
+}

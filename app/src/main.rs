@@ -129,6 +129,20 @@ enum Command {
         /// The JSON file downloaded from a tree page.
         path: PathBuf,
     },
+    /// Make a realistic cooperative at scale (zones, trees, three seasons of diary with
+    /// input lots), the same for the same seed on either engine: for benchmarks and for
+    /// trying the recall on a big log.
+    Generate {
+        /// The new cooperative's code (refused if it exists).
+        #[arg(long, default_value = "GEN-01")]
+        coop: String,
+        #[arg(long, default_value_t = 100_000)]
+        trees: u64,
+        #[arg(long, default_value_t = 10_000_000)]
+        entries: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Args)]
@@ -230,6 +244,38 @@ async fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Serve { demo_if_empty } => serve(&cli.opts, demo_if_empty).await,
+        Command::Generate {
+            coop,
+            trees,
+            entries,
+            seed,
+        } => match start(&cli.opts).await {
+            Ok(s) => {
+                let plan = server::generate::Plan {
+                    coop,
+                    trees,
+                    entries,
+                    seed,
+                };
+                let every = (entries / 20).max(1);
+                server::generate::generate(&s, &plan, |t, e| {
+                    if e % every == 0 {
+                        eprintln!("{t} trees, {e} entries");
+                    }
+                })
+                .await
+                .map(|m| {
+                    println!(
+                        "{} trees and {} entries in {:.0} s ({:.0} entries/s)",
+                        m.trees,
+                        m.entries,
+                        m.seconds,
+                        m.entries as f64 / m.seconds
+                    )
+                })
+            }
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

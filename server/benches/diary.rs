@@ -11,37 +11,22 @@
 //! Run: `cargo bench -p server --bench diary` (PostgreSQL at GOC_TEST_POSTGRES or
 //! postgres://postgres@127.0.0.1:5432).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::time::Instant;
 
 use ledger::merkle::{self, NodeId};
 use ledger::Digest;
-use secrecy::SecretString;
 use serde_json::json;
 use server::access::Actor;
 use server::cooperatives::{self, NewCooperative};
 use server::diary::{self, SyncRequest};
 use server::trees::{self, NewTree};
 use server::zones::{self, NewZone};
-use server::{accounts, Config, Services};
+use server::{accounts, Services};
 
 const SINGLES: u32 = 300;
-
-async fn services(url: &str) -> Services {
-    Services::start(&Config {
-        database_url: url.to_owned(),
-        base_url: "https://goc.example".into(),
-        secret: SecretString::from("bench-secret-".repeat(4)),
-        insecure_key_seed: Some(server::config::key_seed("diary bench")),
-        photos: std::env::temp_dir()
-            .join(format!("goc_bench_photos_{}", std::process::id()))
-            .display()
-            .to_string(),
-        smtp_url: None,
-        mail_from: "Gốc <no-reply@goc.example>".into(),
-    })
-    .await
-    .unwrap()
-}
 
 async fn setup(s: &Services) -> Actor {
     // The cooperative's manager (its creator), who records care like a farmer.
@@ -182,7 +167,7 @@ async fn raw(db: &str, rows: &Rows) {
 }
 
 async fn appends(engine: &str, url: &str) {
-    let s = services(url).await;
+    let s = common::services(url, "diary bench", &std::env::temp_dir()).await;
     let who = setup(&s).await;
     let start = Instant::now();
     for n in 0..SINGLES {
@@ -222,7 +207,7 @@ async fn appends(engine: &str, url: &str) {
 /// proof reads only hashes), with its stored tree.
 async fn big_log(url: &str, size: u64) -> (Services, i64) {
     use sqlx::Connection;
-    let s = services(url).await;
+    let s = common::services(url, "diary bench", &std::env::temp_dir()).await;
     let new = NewCooperative::parse("BIG", "HTX", ("a", "b", "c"), "", None).unwrap();
     cooperatives::create(&s.store, &s.sealer, &s.origin_prefix, &Actor::system(), new)
         .await
@@ -311,29 +296,8 @@ async fn proofs(engine: &str, url: &str, size: u64) {
 
 #[tokio::main]
 async fn main() {
-    let dir = std::env::temp_dir().join(format!("goc-bench-diary-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let admin = std::env::var("GOC_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let pg = |name: &str| {
-        let out = std::process::Command::new("psql")
-            .arg(format!("{admin}/postgres"))
-            .args([
-                "-c",
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                "-c",
-                &format!("CREATE DATABASE {name}"),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        format!("{admin}/{name}")
-    };
+    let dir = common::scratch("diary");
+    let pg = common::postgres;
     appends("SQLite", &format!("sqlite://{}/a.db", dir.display())).await;
     appends("PostgreSQL", &pg("goc_bench_appends")).await;
     // GOC_BENCH_APPENDS_ONLY=1: the appends alone (building a million-entry log takes minutes).

@@ -10,6 +10,9 @@
 //! Run: `cargo bench -p server --bench market` (PostgreSQL at GOC_TEST_POSTGRES or
 //! postgres://postgres@127.0.0.1:5432).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
@@ -20,25 +23,11 @@ use server::payments::{providers, vnpay};
 use server::store::{Applied, Hold, UserInsert};
 use server::trees::{self, NewTree};
 use server::zones::{self, NewZone};
-use server::{Config, Services};
+use server::Services;
 
 const CROWD: usize = 200;
 const ROUNDS: usize = 10;
 const REPORTS: usize = 300;
-
-async fn services(url: &str, dir: &std::path::Path) -> Services {
-    Services::start(&Config {
-        database_url: url.to_owned(),
-        base_url: "https://goc.example".into(),
-        secret: SecretString::from("bench-secret-".repeat(4)),
-        insecure_key_seed: Some(server::config::key_seed("market bench")),
-        photos: dir.join("photos").display().to_string(),
-        smtp_url: None,
-        mail_from: "Gốc <no-reply@goc.example>".into(),
-    })
-    .await
-    .unwrap()
-}
 
 /// A cooperative with `trees` trees, each with an offer; the offers' ids.
 async fn setup(s: &Services, trees: usize) -> Vec<i64> {
@@ -249,7 +238,7 @@ async fn reports(engine: &str, s: &Services, offers: &[i64], crowd: &[Actor]) {
 }
 
 async fn run(engine: &str, url: &str, dir: &std::path::Path) {
-    let s = services(url, dir).await;
+    let s = common::services(url, "market bench", dir).await;
     let offers = setup(&s, ROUNDS + REPORTS).await;
     let crowd = buyers(&s, CROWD).await;
     checkout(engine, &s, &offers, &crowd).await;
@@ -259,27 +248,8 @@ async fn run(engine: &str, url: &str, dir: &std::path::Path) {
 
 #[tokio::main]
 async fn main() {
-    let dir = std::env::temp_dir().join(format!("goc-bench-market-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch("market");
     run("SQLite", &format!("sqlite://{}/m.db", dir.display()), &dir).await;
-    let admin = std::env::var("GOC_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let out = std::process::Command::new("psql")
-        .arg(format!("{admin}/postgres"))
-        .args([
-            "-c",
-            "DROP DATABASE IF EXISTS goc_bench_market WITH (FORCE)",
-            "-c",
-            "CREATE DATABASE goc_bench_market",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    run("PostgreSQL", &format!("{admin}/goc_bench_market"), &dir).await;
+    run("PostgreSQL", &common::postgres("goc_bench_market"), &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,6 +15,7 @@ pub mod cooperatives;
 pub mod demo;
 pub mod diary;
 pub mod error;
+pub mod generate;
 pub mod http;
 pub mod import;
 pub mod jobs;

@@ -258,4 +258,3 @@ mod tests {
         assert!(optional(NAME, "x\u{0}", 5).is_err());
     }
 }
-

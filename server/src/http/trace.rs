@@ -22,6 +22,66 @@ pub fn router() -> Router<Services> {
             "/api/v1/coops/{coop}/trees/{tree}/traceback",
             get(traceback_json),
         )
+        .route("/api/v1/coops/{coop}/recall.epcis.json", get(recall_epcis))
+        .route(
+            "/api/v1/coops/{coop}/trees/{tree}/epcis.json",
+            get(tree_epcis),
+        )
+        .route(
+            "/api/v1/coops/{coop}/zones/{zone}/epcis.json",
+            get(zone_epcis),
+        )
+}
+
+/// An EPCIS document as a download.
+fn epcis(doc: serde_json::Value, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/ld+json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"epcis-{name}.json\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        Json(doc),
+    )
+        .into_response()
+}
+
+async fn recall_epcis(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+    Query(p): Query<RecallParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (actor, row) = coop_for(&s, &headers, &coop, Action::Trace).await?;
+    let r = trace::recall(&s, &actor, &row, p.query()?).await?;
+    let doc = trace::epcis::recall_document(&s, &actor, &row, &r).await?;
+    Ok(epcis(
+        doc,
+        &format!("{coop}-{}", trace::facts::key(&r.query.lot).to_lowercase()),
+    ))
+}
+
+async fn tree_epcis(
+    State(s): State<Services>,
+    Path((coop, tree)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (actor, row) = coop_for(&s, &headers, &coop, Action::Trace).await?;
+    let doc = trace::epcis::tree_document(&s, &actor, &row, &tree).await?;
+    Ok(epcis(doc, &format!("{coop}-{tree}")))
+}
+
+async fn zone_epcis(
+    State(s): State<Services>,
+    Path((coop, zone)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (actor, row) = coop_for(&s, &headers, &coop, Action::Trace).await?;
+    let doc = trace::epcis::zone_document(&s, &actor, &row, zone).await?;
+    Ok(epcis(doc, &format!("{coop}-zone-{zone}")))
 }
 
 /// A recall's question as a query string: `?lot=RG-2401&product=Regent&days=60`.

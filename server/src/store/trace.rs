@@ -229,6 +229,19 @@ impl Store {
         Ok(out)
     }
 
+    /// The codes of the trees in a zone.
+    pub async fn tree_codes_in_zone(
+        &self,
+        cooperative_id: i64,
+        zone_id: i64,
+    ) -> Result<Vec<String>> {
+        const SQL: &str =
+            "SELECT code FROM trees WHERE cooperative_id = $1 AND zone_id = $2 ORDER BY code";
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar(SQL).bind(cooperative_id).bind(zone_id).fetch_all(p).await)?,
+        )
+    }
+
     /// Cooperatives whose log predates the index.
     pub async fn trace_backfill_pending(&self) -> Result<Vec<i64>> {
         const SQL: &str = "SELECT cooperative_id FROM trace_backfill ORDER BY cooperative_id";

@@ -3,6 +3,7 @@
 //! input upstream (a traceback). Both read the recall index (`facts`), which is written
 //! with each ledger entry, never by a batch job.
 
+pub mod epcis;
 pub mod facts;
 pub mod recall;
 

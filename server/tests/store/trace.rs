@@ -11,7 +11,7 @@ use server::Services;
 
 use crate::diary::{farmer, id};
 use crate::market::{buyers, held};
-use crate::support::on_both;
+use crate::support::{on_both, Db};
 use crate::{coop, zone_and_tree};
 
 const DAY: i64 = 86_400_000;
@@ -44,112 +44,140 @@ fn trees(r: &trace::Recall) -> Vec<&str> {
     r.trees().into_iter().collect()
 }
 
+/// The hand-built orchard: four trees, two lots, a withdrawn and an amended entry, an
+/// adoption of CC001 paid and shipped today.
+struct Orchard {
+    c: server::store::CooperativeRow,
+    f: Actor,
+    manager: Actor,
+    order_code: String,
+    buyer_id: i64,
+}
+
+async fn orchard(db: &Db) -> Orchard {
+    let s: &Services = &db.services;
+    let c = coop(s, "NA-LH").await;
+    for t in ["CC001", "CC002", "CC003", "CC004"] {
+        zone_and_tree(s, &c, t).await;
+    }
+    let f = farmer(s, &c, "0912000001").await;
+    let sync = |entries: Vec<Value>| {
+        let f = f.clone();
+        async move {
+            let req = server::diary::SyncRequest {
+                coop: "NA-LH".into(),
+                entries,
+            };
+            let acks = server::diary::sync(s, &f, req).await.unwrap();
+            assert!(
+                acks.iter()
+                    .all(|a| a.status == server::diary::Status::Stored),
+                "{acks:?}"
+            );
+            acks
+        }
+    };
+    let acks = sync(vec![
+        on(1, 60, "CC001", spray("Regent 800WG", "RG-2401")),
+        on(2, 10, "CC002", spray("Regent 800WG", "RG-2401")),
+        // The same lot typed another way.
+        on(3, 20, "CC003", spray("Regent 800 WG", "rg 2401")),
+        on(4, 15, "CC004", spray("Virtako", "RG-2401")),
+        on(5, 5, "CC002", fertiliser("NPK-77")),
+        on(6, 2, "CC001", fertiliser("NPK-7")),
+        on(7, 65, "CC001", harvest(10.0)),
+        on(8, 1, "CC001", harvest(3.0)),
+        on(9, 50, "CC002", harvest(20.0)),
+        on(10, 80, "CC002", harvest(5.0)),
+        on(11, 30, "CC003", harvest(7.0)),
+    ])
+    .await;
+    // CC003's spray was logged on the wrong tree; CC001's lot was mistyped.
+    sync(vec![
+        on(
+            12,
+            90,
+            "CC003",
+            json!({"kind": "correction", "corrects": acks[2].hash, "reason": "nhầm cây"}),
+        ),
+        on(
+            13,
+            91,
+            "CC001",
+            json!({"kind": "correction", "corrects": acks[5].hash, "reason": "sai số lô",
+            "replacement": fertiliser("NPK-77")}),
+        ),
+    ])
+    .await;
+
+    // An adoption of CC001 whose season runs today, paid and shipped today.
+    let today = ledger::Date::from_unix_ms(server::clock::now_ms());
+    let start = ledger::Date::from_unix_ms(day0() - 20 * DAY);
+    let end = ledger::Date::from_unix_ms(day0() + 160 * DAY);
+    let o = NewOffer::parse(
+        &start.to_string(),
+        &end.to_string(),
+        5_500_000,
+        (40.0, 60.0),
+        30.0,
+        &["care", "delivery"],
+        2,
+        true,
+        40_000,
+    )
+    .unwrap();
+    let offer_id = market::publish(s, &Actor::system(), &c, "CC001", &o)
+        .await
+        .unwrap();
+    let people = buyers(db, 2).await;
+    let order = held(s, &people[0], offer_id).await;
+    let paid = market::settle(s, "vnpay", "P1", &order.code, 5_500_000, true, "paid")
+        .await
+        .unwrap();
+    assert_eq!(paid, Some(Applied::Confirmed));
+    let manager = Actor {
+        memberships: vec![Membership {
+            cooperative_id: c.id,
+            code: c.code.clone(),
+            name: c.name.clone(),
+            role: Role::Manager,
+            alias: "m1".into(),
+        }],
+        ..people[1].clone()
+    };
+    market::record_shipment(
+        s,
+        &manager,
+        &c,
+        &order.code,
+        &today.to_string(),
+        4.0,
+        "Viettel Post",
+        "VT1",
+    )
+    .await
+    .unwrap();
+
+    Orchard {
+        c,
+        f,
+        manager,
+        order_code: order.code,
+        buyer_id: people[0].user_id,
+    }
+}
+
 #[tokio::test]
 async fn a_recall_finds_every_tree_harvest_and_adopter_a_lot_reached_and_a_traceback_the_inputs() {
     on_both(|db| async move {
+        let Orchard {
+            c,
+            f,
+            manager,
+            order_code,
+            buyer_id,
+        } = orchard(&db).await;
         let s: &Services = &db.services;
-        let c = coop(s, "NA-LH").await;
-        for t in ["CC001", "CC002", "CC003", "CC004"] {
-            zone_and_tree(s, &c, t).await;
-        }
-        let f = farmer(s, &c, "0912000001").await;
-        let sync = |entries: Vec<Value>| {
-            let f = f.clone();
-            async move {
-                let req = server::diary::SyncRequest {
-                    coop: "NA-LH".into(),
-                    entries,
-                };
-                let acks = server::diary::sync(s, &f, req).await.unwrap();
-                assert!(
-                    acks.iter()
-                        .all(|a| a.status == server::diary::Status::Stored),
-                    "{acks:?}"
-                );
-                acks
-            }
-        };
-        let acks = sync(vec![
-            on(1, 60, "CC001", spray("Regent 800WG", "RG-2401")),
-            on(2, 10, "CC002", spray("Regent 800WG", "RG-2401")),
-            // The same lot typed another way.
-            on(3, 20, "CC003", spray("Regent 800 WG", "rg 2401")),
-            on(4, 15, "CC004", spray("Virtako", "RG-2401")),
-            on(5, 5, "CC002", fertiliser("NPK-77")),
-            on(6, 2, "CC001", fertiliser("NPK-7")),
-            on(7, 65, "CC001", harvest(10.0)),
-            on(8, 1, "CC001", harvest(3.0)),
-            on(9, 50, "CC002", harvest(20.0)),
-            on(10, 80, "CC002", harvest(5.0)),
-            on(11, 30, "CC003", harvest(7.0)),
-        ])
-        .await;
-        // CC003's spray was logged on the wrong tree; CC001's lot was mistyped.
-        sync(vec![
-            on(
-                12,
-                90,
-                "CC003",
-                json!({"kind": "correction", "corrects": acks[2].hash, "reason": "nhầm cây"}),
-            ),
-            on(
-                13,
-                91,
-                "CC001",
-                json!({"kind": "correction", "corrects": acks[5].hash, "reason": "sai số lô",
-                "replacement": fertiliser("NPK-77")}),
-            ),
-        ])
-        .await;
-
-        // An adoption of CC001 whose season runs today, paid and shipped today.
-        let today = ledger::Date::from_unix_ms(server::clock::now_ms());
-        let start = ledger::Date::from_unix_ms(day0() - 20 * DAY);
-        let end = ledger::Date::from_unix_ms(day0() + 160 * DAY);
-        let o = NewOffer::parse(
-            &start.to_string(),
-            &end.to_string(),
-            5_500_000,
-            (40.0, 60.0),
-            30.0,
-            &["care", "delivery"],
-            2,
-            true,
-            40_000,
-        )
-        .unwrap();
-        let offer_id = market::publish(s, &Actor::system(), &c, "CC001", &o)
-            .await
-            .unwrap();
-        let people = buyers(&db, 2).await;
-        let order = held(s, &people[0], offer_id).await;
-        let paid = market::settle(s, "vnpay", "P1", &order.code, 5_500_000, true, "paid")
-            .await
-            .unwrap();
-        assert_eq!(paid, Some(Applied::Confirmed));
-        let manager = Actor {
-            memberships: vec![Membership {
-                cooperative_id: c.id,
-                code: c.code.clone(),
-                name: c.name.clone(),
-                role: Role::Manager,
-                alias: "m1".into(),
-            }],
-            ..people[1].clone()
-        };
-        market::record_shipment(
-            s,
-            &manager,
-            &c,
-            &order.code,
-            &today.to_string(),
-            4.0,
-            "Viettel Post",
-            "VT1",
-        )
-        .await
-        .unwrap();
-
         let ask = |lot: &str, product: &str| RecallQuery::parse(lot, product, "60").unwrap();
 
         // Lot A with its product: CC001 and CC002 (CC003's entry listed, withdrawn).
@@ -178,7 +206,7 @@ async fn a_recall_finds_every_tree_harvest_and_adopter_a_lot_reached_and_a_trace
         assert_eq!(a.adoptions.len(), 1);
         assert_eq!(
             (a.adoptions[0].code.as_str(), a.adoptions[0].buyer_id),
-            (order.code.as_str(), people[0].user_id)
+            (order_code.as_str(), buyer_id)
         );
         assert_eq!(a.adoptions[0].shipments.len(), 1);
         assert_eq!(a.adoptions[0].shipments[0].grams, 4_000);
@@ -237,11 +265,7 @@ async fn a_recall_finds_every_tree_harvest_and_adopter_a_lot_reached_and_a_trace
         // The adopter is told once, however often the manager presses the button.
         assert_eq!(trace::notify_reached(s, &manager, &c, &a).await.unwrap(), 1);
         assert_eq!(trace::notify_reached(s, &manager, &c, &a).await.unwrap(), 0);
-        let notes = s
-            .store
-            .notifications_of(people[0].user_id, 10)
-            .await
-            .unwrap();
+        let notes = s.store.notifications_of(buyer_id, 10).await.unwrap();
         assert_eq!(
             notes
                 .iter()
@@ -259,7 +283,7 @@ async fn a_recall_finds_every_tree_harvest_and_adopter_a_lot_reached_and_a_trace
         );
         assert!(csv
             .lines()
-            .any(|l| l.starts_with("gui_hang") && l.contains(&order.code) && l.contains(",4,")));
+            .any(|l| l.starts_with("gui_hang") && l.contains(&order_code) && l.contains(",4,")));
 
         // Traceback from CC001's harvest on day 65: both inputs (the mistyped one withdrawn,
         // its amendment standing), both harvests, and the harvest 5 days after a spray
@@ -299,6 +323,183 @@ async fn a_recall_finds_every_tree_harvest_and_adopter_a_lot_reached_and_a_trace
         assert!(RecallQuery::parse(" -/ ", "", "").is_err());
         assert!(RecallQuery::parse("A1", "", "400").is_err());
         assert_eq!(RecallQuery::parse("A1", "", "").unwrap().window_days, 60);
+    })
+    .await;
+}
+
+/// The EPCIS 2.0 JSON Schema (draft-07), formats checked too.
+fn epcis_schema() -> jsonschema::Validator {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/standards/epcis/EPCIS-JSON-Schema.json"
+    );
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::draft7::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+    v.iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+fn events<'a>(doc: &'a Value, step: &str) -> Vec<&'a Value> {
+    doc["epcisBody"]["eventList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["bizStep"] == step)
+        .collect()
+}
+
+#[tokio::test]
+async fn epcis_exports_of_a_tree_a_zone_and_a_recall_validate_and_broken_ones_do_not() {
+    on_both(|db| async move {
+        let Orchard {
+            c,
+            manager,
+            order_code,
+            ..
+        } = orchard(&db).await;
+        let s: &Services = &db.services;
+        let v = epcis_schema();
+        let tree = trace::epcis::tree_document(s, &manager, &c, "CC001")
+            .await
+            .unwrap();
+        assert_eq!(errors(&v, &tree), Vec::<String>::new(), "{tree:#}");
+        assert_eq!(tree["@context"][0], trace::epcis::EPCIS_CONTEXT);
+        let all = tree["epcisBody"]["eventList"].as_array().unwrap();
+        assert!(all.iter().all(|e| e["eventTimeZoneOffset"] == "+07:00"
+            && e["eventTime"].as_str().unwrap().ends_with("+07:00")));
+        let uri = "https://goc.example/id/NA-LH/tree/CC001";
+        let born = events(&tree, "commissioning");
+        assert_eq!((born.len(), &born[0]["epcList"][0]), (1, &json!(uri)));
+        assert_eq!(born[0]["goc:zoneCode"], "VN-TN-VNH-LHN-001-2023");
+        let spray = events(&tree, "goc:spraying");
+        assert_eq!(
+            spray[0]["goc:inputs"][0]["epcClass"],
+            "urn:goc:input:REGENT800WG:lot:RG-2401"
+        );
+        assert_eq!(spray[0]["goc:preHarvestIntervalDays"], 14);
+        assert_eq!(spray[0]["goc:entryHash"].as_str().unwrap().len(), 64);
+        let harvests = events(&tree, "goc:harvesting");
+        let kg: Vec<&Value> = harvests
+            .iter()
+            .map(|h| &h["quantityList"][0]["quantity"])
+            .collect();
+        assert_eq!(
+            kg,
+            [&json!(10.0), &json!(3.0)],
+            "in log order: day 65, then day 1"
+        );
+        assert!(harvests
+            .iter()
+            .all(|h| h["quantityList"][0]["uom"] == "KGM" && h["action"] == "ADD"));
+        // The mistyped lot is declared an error, corrected by the amendment, which is
+        // dated when the fertiliser went on.
+        let fert = events(&tree, "goc:fertilizing");
+        assert_eq!(fert.len(), 2);
+        let (wrong, fixed) = (fert[0], fert[1]);
+        assert_eq!(wrong["goc:lot"], "NPK-7");
+        assert_eq!(wrong["errorDeclaration"]["reason"], "incorrect_data");
+        assert_eq!(
+            wrong["errorDeclaration"]["correctiveEventIDs"][0],
+            fixed["eventID"]
+        );
+        assert_eq!(
+            (fixed["goc:lot"].as_str(), &fixed["eventTime"]),
+            (Some("NPK-77"), &wrong["eventTime"])
+        );
+        let shipped = events(&tree, "shipping");
+        assert_eq!(shipped[0]["quantityList"][0]["quantity"], 4.0);
+        assert_eq!(
+            shipped[0]["bizTransactionList"][0]["bizTransaction"],
+            format!("urn:goc:order:{order_code}")
+        );
+        let adopted: Vec<&Value> = all
+            .iter()
+            .filter(|e| e["type"] == "TransactionEvent")
+            .collect();
+        assert_eq!(adopted.len(), 1);
+
+        let zone_id = s.store.zones_of(c.id).await.unwrap()[0].id;
+        let zone = trace::epcis::zone_document(s, &manager, &c, zone_id)
+            .await
+            .unwrap();
+        assert_eq!(errors(&v, &zone), Vec::<String>::new());
+        let trees: std::collections::BTreeSet<&str> = events(&zone, "commissioning")
+            .iter()
+            .filter_map(|e| e["epcList"][0].as_str())
+            .collect();
+        assert_eq!(trees.len(), 5, "the zone and its four trees: {trees:?}");
+
+        let a = trace::recall(
+            s,
+            &manager,
+            &c,
+            RecallQuery::parse("RG-2401", "", "60").unwrap(),
+        )
+        .await
+        .unwrap();
+        let recall = trace::epcis::recall_document(s, &manager, &c, &a)
+            .await
+            .unwrap();
+        assert_eq!(errors(&v, &recall), Vec::<String>::new());
+        let steps: Vec<&str> = recall["epcisBody"]["eventList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["bizStep"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            steps.iter().filter(|s| **s == "goc:spraying").count(),
+            3,
+            "{steps:?}"
+        );
+        assert_eq!(steps.iter().filter(|s| **s == "goc:harvesting").count(), 2);
+        assert_eq!(steps.iter().filter(|s| **s == "shipping").count(), 1);
+
+        // Deliberately broken documents fail, each for its reason.
+        let broken = |f: &dyn Fn(&mut Value)| {
+            let mut d = tree.clone();
+            f(&mut d);
+            errors(&v, &d)
+        };
+        let first = |d: &mut Value| d["epcisBody"]["eventList"][0].clone();
+        assert!(!broken(&|d| {
+            d["epcisBody"]["eventList"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("eventTimeZoneOffset");
+        })
+        .is_empty());
+        assert!(
+            !broken(&|d| d["epcisBody"]["eventList"][0]["eventTimeZoneOffset"] = json!("+7"))
+                .is_empty()
+        );
+        assert!(
+            !broken(&|d| d["epcisBody"]["eventList"][0]["action"] = json!("HARVEST")).is_empty()
+        );
+        assert!(
+            !broken(&|d| d["epcisBody"]["eventList"][0]["eventTime"] = json!("yesterday"))
+                .is_empty()
+        );
+        assert!(!broken(&|d| d["epcisBody"]["eventList"][0]["bizStep"] =
+            json!("https://ns.gs1.org/cbv/BizStep-harvesting"))
+        .is_empty());
+        assert!(!broken(&|d| {
+            let mut h = first(d);
+            h["quantityList"] = json!([{ "epcClass": "urn:goc:x", "quantity": 1.0, "uom": "kg" }]);
+            d["epcisBody"]["eventList"][0] = h;
+        })
+        .is_empty());
+        assert!(!broken(&|d| {
+            d.as_object_mut().unwrap().remove("schemaVersion");
+        })
+        .is_empty());
     })
     .await;
 }

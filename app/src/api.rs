@@ -790,6 +790,10 @@ pub async fn get_manage_page(
         let keys = s.store.keys_of(coop.id).await?;
         Ok::<_, server::Error>(ManagePage {
             story: s.store.story_of(coop.id).await?,
+            gs1: coop.gs1_prefix.clone().unwrap_or_default(),
+            gln: server::gs1::Gs1::new(coop.gs1_prefix.as_deref())
+                .map(|g| g.gln())
+                .unwrap_or_default(),
             place: backend::place(&[&coop.commune, &coop.district, &coop.province]),
             key_id: keys.last().map(|k| k.key_id.clone()).unwrap_or_default(),
             can_manage: actor.may(coop.id, Action::Register),

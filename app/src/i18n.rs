@@ -595,6 +595,8 @@ messages! {
     Harvests => "Thu hoạch", "Harvests";
     WithdrawnShort => "đã rút lại", "withdrawn";
     AmendedShort => "bản sửa", "amended";
+    DigitalLinkQr => "QR theo chuẩn GS1 Digital Link", "GS1 Digital Link QR codes";
+    Gs1Hint => "Khi có mã doanh nghiệp GS1 (Việt Nam: bắt đầu bằng 893), mỗi cây, vùng trồng và lô quả có địa chỉ GS1 Digital Link; hệ thống truy xuất khác và máy quét bán lẻ đọc được.", "With a GS1 company prefix (Vietnam's start with 893), every tree, zone and harvest lot gets a GS1 Digital Link address that other traceability systems and retail scanners read.";
 }
 
 /// A refund's state in the reader's language.

@@ -165,6 +165,10 @@ struct LabelsArgs {
     /// Also print labels of removed trees.
     #[arg(long)]
     include_removed: bool,
+    /// QR codes carry the trees' GS1 Digital Link URIs (needs the cooperative's GS1
+    /// company prefix).
+    #[arg(long)]
+    digital_link: bool,
     /// Output file; .pdf for a batch, .png or .svg for a single tree's label.
     #[arg(long, short)]
     out: PathBuf,
@@ -447,6 +451,7 @@ async fn print_labels(s: &Services, args: &LabelsArgs) -> Result<(), server::Err
         species: args.species.clone(),
         codes: args.trees.clone(),
         include_removed: args.include_removed,
+        digital_link: args.digital_link,
     };
     let chosen = labels::collect(
         &s.store,

@@ -258,6 +258,9 @@ pub struct ManagePage {
     pub invitations: Vec<InvitationItem>,
     /// What the cooperative tells buyers on its trees' pages.
     pub story: String,
+    /// Its GS1 company prefix ('' when none) and the GLN derived from it.
+    pub gs1: String,
+    pub gln: String,
 }
 
 /// A background import as its page shows it.

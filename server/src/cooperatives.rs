@@ -39,19 +39,7 @@ impl NewCooperative {
                 "cooperative code must be 2–16 characters A–Z, 0–9 and inner hyphens",
             )
         })?;
-        let gs1_prefix = match gs1_prefix.map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            // GS1 company prefixes are 6 to 12 digits; Vietnam's start with 893.
-            Some(p) if (6..=12).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) => {
-                Some(p.to_owned())
-            }
-            Some(_) => {
-                return Err(Error::invalid(
-                    "Mã doanh nghiệp GS1 gồm 6–12 chữ số",
-                    "GS1 company prefix must be 6–12 digits",
-                ))
-            }
-        };
+        let gs1_prefix = gs1_prefix_of(gs1_prefix.unwrap_or_default())?;
         Ok(Self {
             code,
             name: required(("tên", "name"), name, 200)?,
@@ -122,6 +110,34 @@ pub async fn unapproved(
         return Err(Error::Forbidden);
     }
     store.unapproved_cooperatives().await
+}
+
+/// A GS1 company prefix as typed: none when empty, else 6–12 digits.
+fn gs1_prefix_of(typed: &str) -> Result<Option<String>> {
+    match typed.trim() {
+        "" => Ok(None),
+        // GS1 company prefixes are 6 to 12 digits; Vietnam's start with 893.
+        p if (6..=12).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(Some(p.to_owned()))
+        }
+        _ => Err(Error::invalid(
+            "Mã doanh nghiệp GS1 gồm 6–12 chữ số",
+            "GS1 company prefix must be 6–12 digits",
+        )),
+    }
+}
+
+/// A manager enters (or clears) the cooperative's GS1 company prefix: its trees, zones
+/// and harvest lots then get GS1 Digital Link URIs (`crate::gs1`).
+pub async fn set_gs1_prefix(
+    store: &Store,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    typed: &str,
+) -> Result<()> {
+    actor.require(coop.id, crate::access::Action::ManageCooperative)?;
+    let prefix = gs1_prefix_of(typed)?;
+    store.set_gs1_prefix(coop.id, prefix.as_deref()).await
 }
 
 /// A manager writes what the cooperative tells buyers on every tree page: who they are,

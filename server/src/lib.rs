@@ -16,6 +16,7 @@ pub mod demo;
 pub mod diary;
 pub mod error;
 pub mod generate;
+pub mod gs1;
 pub mod http;
 pub mod import;
 pub mod jobs;

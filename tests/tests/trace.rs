@@ -123,3 +123,159 @@ async fn sign_in(b: &Browser, goc: &Goc, phone: &str) {
     b.click("#login button[type=submit]").await;
     b.wait_for_text("h1", "").await;
 }
+
+#[tokio::test]
+async fn a_gs1_prefix_gives_digital_links_that_this_server_resolves_and_labels_carry() {
+    let goc = Goc::start().await;
+    let admin = goc.admin().await;
+    // Before a prefix: the /id/ URIs of EPCIS resolve, Digital Links do not.
+    let plain = goc.get("/id/NA-LH/tree/CC001").await;
+    assert_eq!(plain.status(), 307);
+    assert!(plain.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("/t/NA-LH/CC001/"));
+    assert_eq!(goc.get("/8004/8930001CC001").await.status(), 404);
+    let refused = admin
+        .submit(
+            "/manage/NA-LH",
+            "/manage/NA-LH/gs1",
+            &[("form", "gs1"), ("gs1", "89300AB")],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("Mã doanh nghiệp GS1 gồm 6–12 chữ số"));
+    let saved = admin
+        .submit(
+            "/manage/NA-LH",
+            "/manage/NA-LH/gs1",
+            &[("form", "gs1"), ("gs1", "8930001")],
+        )
+        .await;
+    assert_eq!(saved.status(), 200);
+    // A farmer may not change it.
+    let lan = farmer(&goc, &admin, "NA-LH", "0912345679").await;
+    let theirs = lan
+        .submit(
+            "/farm/NA-LH",
+            "/manage/NA-LH/gs1",
+            &[("form", "gs1"), ("gs1", "8930002")],
+        )
+        .await;
+    assert_eq!(theirs.status(), 403);
+
+    // The tree's GIAI redirects to its signed page; the linkset lists its links.
+    let r = goc.get("/8004/8930001CC001").await;
+    assert_eq!(r.status(), 307);
+    let page = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(page.contains("/t/NA-LH/CC001/"), "{page}");
+    assert!(r.headers()["link"]
+        .to_str()
+        .unwrap()
+        .contains("linkType=all"));
+    let set = goc.get("/8004/8930001CC001?linkType=all").await;
+    assert_eq!(set.headers()["content-type"], "application/linkset+json");
+    let set: serde_json::Value = set.json().await.unwrap();
+    let links = &set["linkset"][0];
+    assert_eq!(links["anchor"], format!("{}/8004/8930001CC001", goc.base));
+    assert_eq!(links["https://gs1.org/voc/pip"][0]["href"], page);
+    assert!(links["https://gs1.org/voc/traceability"][0]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with("/api/trees/NA-LH/CC001/history"));
+    let trace = goc
+        .get("/8004/8930001CC001?linkType=gs1:traceability")
+        .await;
+    assert!(trace.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("/history"));
+    assert_eq!(goc.get("/8004/8930001CC999").await.status(), 404);
+    assert_eq!(goc.get("/8004/8930001%20X").await.status(), 422);
+
+    // The zone (GLN + extension) and a harvest lot (GTIN + lot) resolve too.
+    let gln = "8930001000001";
+    let zone = goc.get(&format!("/414/{gln}/254/Z")).await;
+    assert_eq!(zone.status(), 404, "no such zone extension");
+    assert_eq!(
+        goc.get("/414/8930001000002/254/Z").await.status(),
+        422,
+        "a wrong check digit"
+    );
+    let epcis = admin
+        .get("/api/v1/coops/NA-LH/trees/CC001/epcis.json")
+        .await;
+    assert_eq!(epcis.headers()["content-type"], "application/ld+json");
+    let epcis: serde_json::Value = epcis.json().await.unwrap();
+    let events = epcis["epcisBody"]["eventList"].as_array().unwrap();
+    let born = events
+        .iter()
+        .find(|e| e["bizStep"] == "commissioning")
+        .unwrap();
+    assert_eq!(
+        born["epcList"][0],
+        format!("{}/8004/8930001CC001", goc.base)
+    );
+    let zone_uri = born["bizLocation"]["id"].as_str().unwrap();
+    let zone_path = zone_uri.strip_prefix(&goc.base).unwrap();
+    assert!(
+        zone_path.starts_with(&format!("/414/{gln}/254/")),
+        "{zone_path}"
+    );
+    let z = goc.get(zone_path).await;
+    assert_eq!(z.status(), 307);
+    assert!(z.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("/c/NA-LH"));
+    let lot = goc.get("/01/8930001000018/10/CC001-20261102").await;
+    assert_eq!(lot.status(), 307);
+    assert!(lot.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("/t/NA-LH/CC001/"));
+
+    // A label can carry the Digital Link with its signature; scanning it opens the same
+    // verified page, and a tampered signature opens the page that says so.
+    let pdf = admin
+        .submit(
+            "/manage/NA-LH",
+            "/manage/NA-LH/labels.pdf",
+            &[
+                ("form", "labels"),
+                ("format", "a4-3x8"),
+                ("trees", "CC001"),
+                ("dl", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let (key, sig) = {
+        let mut tail = page.rsplit('/');
+        let sig = tail.next().unwrap().to_owned();
+        (tail.next().unwrap().to_owned(), sig)
+    };
+    let scanned = goc
+        .get(&format!("/8004/8930001CC001?sig={key}.{sig}"))
+        .await;
+    assert_eq!(scanned.headers()["location"].to_str().unwrap(), page);
+    let forged = format!("{}A", &sig[..sig.len() - 1]);
+    let tampered = goc
+        .get(&format!("/8004/8930001CC001?sig={key}.{forged}"))
+        .await;
+    let to = tampered.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.ends_with(&forged));
+    let genuine = goc.text(page.strip_prefix(&goc.base).unwrap()).await;
+    assert!(genuine.contains("Xác thực: do"));
+    let shown = goc.get(to.strip_prefix(&goc.base).unwrap()).await;
+    let shown = shown.text().await.unwrap();
+    assert!(
+        !shown.contains("Xác thực: do"),
+        "a forged signature is not verified"
+    );
+}

@@ -762,6 +762,7 @@ async fn labels_pdf(
             })
             .unwrap_or_default(),
         include_removed: false,
+        digital_link: get("dl").is_some(),
     };
     let s = sub.s().clone();
     let chosen = attempt!(

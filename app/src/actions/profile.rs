@@ -1,4 +1,5 @@
-//! What a cooperative shows buyers about its people: its story and each zone's caretaker.
+//! What a cooperative shows buyers about its people (its story and each zone's caretaker)
+//! and the world (its GS1 company prefix).
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -12,6 +13,7 @@ use crate::i18n::Msg;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/manage/{coop}/story", post(story))
+        .route("/manage/{coop}/gs1", post(gs1))
         .route("/manage/{coop}/zones/{zone}/caretaker", post(caretaker))
 }
 
@@ -26,6 +28,22 @@ async fn story(
     attempt!(
         sub,
         server::cooperatives::set_story(&sub.s().store, &actor, &coop, sub.get("story")).await
+    );
+    let text = Msg::Saved.text(sub.locale()).to_owned();
+    sub.notice(text).await
+}
+
+async fn gs1(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    attempt!(
+        sub,
+        server::cooperatives::set_gs1_prefix(&sub.s().store, &actor, &coop, sub.get("gs1")).await
     );
     let text = Msg::Saved.text(sub.locale()).to_owned();
     sub.notice(text).await

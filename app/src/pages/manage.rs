@@ -169,6 +169,9 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
     let template = format!("{base}/import/template.csv");
     let (lost_action, is_admin) = (format!("{base}/key/lost"), p.is_admin);
     let (story, story_open) = (p.story.clone(), p.story.is_empty());
+    let (gs1, gln) = (p.gs1.clone(), p.gln.clone());
+    let has_gs1 = !gs1.is_empty();
+    let gs1_open = crate::forms::form_state().form == "gs1";
     // A refused form comes back open, with everything typed (the boundary too).
     let state = crate::forms::form_state();
     let refused = state.form.clone();
@@ -202,6 +205,16 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                     <label for="story-text">{Msg::CoopStory.text(l)}</label>
                     <textarea id="story-text" name="story" rows="5" maxlength="1500">{story.clone()}</textarea>
                     <p class="muted">{Msg::CoopStoryHint.text(l)}</p>
+                    <button type="submit">{Msg::Save.text(l)}</button>
+                </PostForm>
+            </details>
+            <details open=gs1_open>
+                <summary>{Msg::Gs1Prefix.text(l)}</summary>
+                <PostForm id="gs1" action=format!("/manage/{}/gs1", p.code)>
+                    <label for="gs1-prefix">{Msg::Gs1Prefix.text(l)}</label>
+                    <input id="gs1-prefix" name="gs1" inputmode="numeric" maxlength="12" value=gs1.clone()/>
+                    <p class="muted">{Msg::Gs1Hint.text(l)}</p>
+                    {(!gln.is_empty()).then(|| view! { <p>"GLN: "<span class="code">{gln.clone()}</span></p> })}
                     <button type="submit">{Msg::Save.text(l)}</button>
                 </PostForm>
             </details>
@@ -305,6 +318,9 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                     <Choice form="labels" name="zone" label=Msg::Zone.text(l) options=zones/>
                     <Choice form="labels" name="species" label=Msg::Species.text(l) options=all_species/>
                     <Field form="labels" name="trees" label=Msg::PickedTrees.text(l)/>
+                    {has_gs1.then(|| view! {
+                        <label class="check"><input type="checkbox" name="dl" value="1"/>" "{Msg::DigitalLinkQr.text(l)}</label>
+                    })}
                     <button type="submit" class="primary">{Msg::DownloadPdf.text(l)}</button>
                 </PostForm>
             }

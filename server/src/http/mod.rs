@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod payments;
 pub mod pwa;
 pub mod redirect;
+pub mod resolver;
 mod sandbox;
 pub mod session;
 pub mod trace;
@@ -38,6 +39,7 @@ pub fn router() -> Router<Services> {
         .merge(payments::router())
         .merge(sandbox::router())
         .merge(trace::router())
+        .merge(resolver::router())
 }
 
 /// 200 when the database answers, 503 otherwise.

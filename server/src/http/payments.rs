@@ -164,7 +164,7 @@ async fn publish_offers(
         zone_id: f.zone_id,
         species: f.species,
         codes: f.trees,
-        include_removed: false,
+        ..Default::default()
     };
     let published = market::publish_selected(&s, actor, &coop, &selection, &offer).await?;
     Ok((StatusCode::CREATED, Json(json!(published))).into_response())

@@ -16,6 +16,10 @@ pub struct Selection {
     pub codes: Vec<String>,
     /// Include trees marked removed (their labels still verify; normally not wanted).
     pub include_removed: bool,
+    /// The QR carries the tree's GS1 Digital Link URI (the cooperative needs a GS1
+    /// company prefix) with the label's signature as its `sig` parameter; resolving it
+    /// opens the same verified page.
+    pub digital_link: bool,
 }
 
 /// The rows of the chosen trees, in code order; a hand-picked code the cooperative does not
@@ -52,12 +56,36 @@ pub async fn collect(
     actor.require(coop.id, Action::PrintLabels)?;
     let rows = store.tree_labels(coop.id).await?;
     let catalogue = Catalogue::load(store).await?;
+    let gs1 = match (
+        selection.digital_link,
+        crate::gs1::Gs1::new(coop.gs1_prefix.as_deref()),
+    ) {
+        (false, _) => None,
+        (true, Some(g)) => Some(g),
+        (true, None) => return Err(Error::invalid(
+            "Nhập mã doanh nghiệp GS1 của hợp tác xã trước khi in QR GS1 Digital Link.",
+            "Enter the cooperative's GS1 company prefix before printing GS1 Digital Link QR codes.",
+        )),
+    };
+    let base = base_url.trim_end_matches('/');
+    let url = |code: &str, identity_path: &str| {
+        let signed = format!("{base}{identity_path}");
+        let Some(g) = &gs1 else {
+            return signed;
+        };
+        // The identity path ends with the key ID and the signature.
+        let mut tail = identity_path.rsplit('/');
+        match (tail.next(), tail.next(), g.tree_uri(base, code)) {
+            (Some(sig), Some(key), Some(uri)) => format!("{uri}?sig={key}.{sig}"),
+            _ => signed,
+        }
+    };
     pick(rows, selection)?
         .into_iter()
         .map(|r| {
             let species = catalogue.label_name(&r.species);
             Ok(LabelData {
-                url: format!("{}{}", base_url.trim_end_matches('/'), r.identity_path),
+                url: url(&r.code, &r.identity_path),
                 tree_code: r.code,
                 species: format!("{species} · {}", r.variety),
                 zone: r.zone_code.unwrap_or_else(|| "Vùng chưa cấp mã".into()),

@@ -152,6 +152,12 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_scalar(SQL).bind(cooperative_id).fetch_one(p).await)?)
     }
 
+    pub async fn set_gs1_prefix(&self, cooperative_id: i64, prefix: Option<&str>) -> Result<()> {
+        const SQL: &str = "UPDATE cooperatives SET gs1_prefix = $1 WHERE id = $2";
+        on_pool!(self, p => sqlx::query(SQL).bind(prefix).bind(cooperative_id).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
     pub async fn set_story(&self, cooperative_id: i64, story: &str) -> Result<()> {
         const SQL: &str = "UPDATE cooperatives SET story = $1 WHERE id = $2";
         on_pool!(self, p => sqlx::query(SQL).bind(story).bind(cooperative_id).execute(p).await.map(|_| ()))?;

@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use crate::access::{Action, Actor};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
+use crate::gs1::Gs1;
 use crate::services::Services;
 use crate::store::CooperativeRow;
 use crate::text::vn_rfc3339;
@@ -27,18 +28,33 @@ fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// The URIs a document names things by.
+/// The URIs a document names things by: GS1 Digital Link URIs when the cooperative has
+/// a GS1 company prefix, else this server's `/id/` URIs (both resolve here).
 pub struct Names<'a> {
     pub base: &'a str,
     pub coop: &'a str,
+    pub gs1: Option<Gs1>,
 }
 
-impl Names<'_> {
+impl<'a> Names<'a> {
+    pub fn of(s: &'a Services, coop: &'a CooperativeRow) -> Self {
+        Self {
+            base: &s.base_url,
+            coop: &coop.code,
+            gs1: Gs1::new(coop.gs1_prefix.as_deref()),
+        }
+    }
     pub fn tree(&self, code: &str) -> String {
-        format!("{}/id/{}/tree/{}", self.base, enc(self.coop), enc(code))
+        self.gs1
+            .as_ref()
+            .and_then(|g| g.tree_uri(self.base, code))
+            .unwrap_or_else(|| format!("{}/id/{}/tree/{}", self.base, enc(self.coop), enc(code)))
     }
     pub fn zone(&self, code: &str) -> String {
-        format!("{}/id/{}/zone/{}", self.base, enc(self.coop), enc(code))
+        match &self.gs1 {
+            Some(g) => g.zone_uri(self.base, code),
+            None => format!("{}/id/{}/zone/{}", self.base, enc(self.coop), enc(code)),
+        }
     }
     /// An input product's lot: the class of what was applied.
     pub fn input_lot(&self, product: &str, lot: &str) -> String {
@@ -435,10 +451,7 @@ pub async fn tree_document(
         .tree_detail(&coop.code, tree)
         .await?
         .ok_or(Error::NotFound("tree"))?;
-    let names = Names {
-        base: &s.base_url,
-        coop: &coop.code,
-    };
+    let names = Names::of(s, coop);
     let events = tree_events(s, coop, &detail.code, detail.zone_code.as_deref(), &names).await?;
     Ok(document(events))
 }
@@ -458,10 +471,7 @@ pub async fn zone_document(
         .into_iter()
         .find(|z| z.id == zone_id)
         .ok_or(Error::NotFound("zone"))?;
-    let names = Names {
-        base: &s.base_url,
-        coop: &coop.code,
-    };
+    let names = Names::of(s, coop);
     let mut events = Vec::new();
     if let Some(code) = &zone.code {
         let entries = chain(s, coop.id, &format!("zone:{code}")).await?;
@@ -481,10 +491,7 @@ pub async fn recall_document(
     recall: &super::Recall,
 ) -> Result<Value> {
     actor.require(coop.id, Action::Trace)?;
-    let names = Names {
-        base: &s.base_url,
-        coop: &coop.code,
-    };
+    let names = Names::of(s, coop);
     let wanted: std::collections::HashSet<String> = recall
         .touches
         .iter()

@@ -21,7 +21,7 @@ use crate::pages::{
     AccountPage, AdoptPage, CataloguePage, CertificatePage, CooperativePage, FarmHomePage,
     FarmPage, FarmTreePage, GiftPage, HomePage, JobPage, JoinPage, LogInPage, ManageCoopPage,
     ManageDiaryPage, ManageHomePage, ManageTreePage, MyTreesPage, NotFound, NotificationsPage,
-    OrderPage, OutboxPage, ResetPage, SalesPage, SignUpPage, TracePage, TreePage,
+    OrderPage, OutboxPage, ReportsPage, ResetPage, SalesPage, SignUpPage, TracePage, TreePage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -90,6 +90,7 @@ fn ships_no_wasm() -> bool {
                 || path == "/admin/outbox"
                 || (path.starts_with("/manage/") && path.ends_with("/sales"))
                 || (path.starts_with("/manage/") && path.ends_with("/trace"))
+                || (path.starts_with("/manage/") && path.ends_with("/reports"))
         })
     }
     #[cfg(not(feature = "ssr"))]
@@ -199,6 +200,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/outbox") view=OutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/:coop/sales") view=SalesPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/:coop/trace") view=TracePage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/:coop/reports") view=ReportsPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm/:coop") view=FarmPage ssr=SsrMode::Async/>
                     <Route path=path!("/farm/:coop/t/:tree") view=FarmTreePage ssr=SsrMode::Async/>
                 </Routes>

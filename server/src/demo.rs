@@ -182,6 +182,13 @@ pub async fn load(s: &Services) -> Result<()> {
             let code = TreeCode::parse(&format!("{}{n:03}", c.tree_prefix))?;
             for (days_ago, kind) in [
                 (
+                    100,
+                    Kind::HarvestedGraded {
+                        grams: 11_000 + n as u64 * 1_500,
+                        grade: "loại 1".into(),
+                    },
+                ),
+                (
                     90,
                     Kind::Pruned {
                         note: "Tỉa cành sau thu hoạch, để 3 cành khung".into(),

@@ -26,6 +26,7 @@ pub mod market;
 pub mod notify;
 pub mod payments;
 pub mod photos;
+pub mod reports;
 pub mod sealing;
 pub mod services;
 pub mod species;

@@ -164,9 +164,31 @@ pub fn vn_rfc3339(unix_ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
+/// A CSV cell that a spreadsheet shows as text: a value typed by someone (a lot number,
+/// a name) that starts like a formula (`=`, `+`, `-`, `@`, a tab or a return) gets a
+/// leading apostrophe, so opening the file never runs it (OWASP's CSV injection advice).
+pub fn csv_cell(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("-2+3"), "'-2+3");
+        assert_eq!(csv_cell("RG-2401"), "RG-2401");
+        assert_eq!(csv_cell(""), "");
+    }
 
     #[test]
     fn paragraphs_keep_their_lines_and_refuse_other_controls() {

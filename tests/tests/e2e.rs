@@ -74,8 +74,8 @@ async fn the_exported_history_and_published_keys_verify_offline() {
         .unwrap();
     assert_eq!(
         summary.entries.len(),
-        4,
-        "registration and three diary entries"
+        6,
+        "registration and the demo's five diary entries"
     );
     let keys: ledger::KeyHistory =
         serde_json::from_str(&goc.text("/.well-known/goc/keys/NA-LH").await).unwrap();

@@ -114,6 +114,47 @@ async fn a_manager_traces_a_lot_and_a_tree_and_nobody_else_may() {
         .await
         .contains("Phân hữu cơ vi sinh Sông Gianh"));
     b.screenshot_page("trace-2-traceback").await;
+
+    // The season report: the demo's nine care entries this year, as figures and charts.
+    let report = admin.get("/manage/NA-LH/reports?price=40000").await;
+    assert_eq!(report.status(), 200);
+    let html = report.text().await.unwrap();
+    assert!(
+        html.contains("class=\"chart\"") && html.contains("role=\"img\""),
+        "{html}"
+    );
+    assert!(html.contains("/api/v1/coops/NA-LH/reports/zones.csv?"));
+    assert_eq!(lan.get("/manage/NA-LH/reports").await.status(), 403);
+    let bad = admin
+        .get("/manage/NA-LH/reports?from=2026-12-31&to=2026-01-01")
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad
+        .text()
+        .await
+        .unwrap()
+        .contains("Ngày bắt đầu phải trước ngày kết thúc"));
+    let json: serde_json::Value = admin
+        .get("/api/v1/coops/NA-LH/report")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(json["trees"].as_u64().unwrap() > 0, "{json}");
+    let zones = admin
+        .get("/api/v1/coops/NA-LH/reports/zones.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        zones.starts_with("\u{feff}vung,so_cay,thu_hoach_kg"),
+        "{zones}"
+    );
+    b.open(&format!("{}/manage/NA-LH/reports?price=40000", goc.base))
+        .await;
+    b.wait_for_text("h1", "Báo cáo mùa vụ").await;
+    b.screenshot_page("trace-3-report").await;
 }
 
 async fn sign_in(b: &Browser, goc: &Goc, phone: &str) {

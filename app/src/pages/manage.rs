@@ -195,7 +195,8 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
             <a href="#print">{Msg::Labels.text(l)}</a> <a href="#members">{Msg::Members.text(l)}</a>
         </nav>
         <p><a class="button" href=format!("/manage/{}/diary", p.code)>{Msg::DiaryReportLink.text(l)}</a>
-           " " <a class="button" href=format!("/manage/{}/trace", p.code) rel="external">{Msg::TraceLink.text(l)}</a></p>
+           " " <a class="button" href=format!("/manage/{}/trace", p.code) rel="external">{Msg::TraceLink.text(l)}</a>
+           " " <a class="button" href=format!("/manage/{}/reports", p.code) rel="external">{Msg::ReportsLink.text(l)}</a></p>
         <p><a class="button primary" href=format!("/manage/{}/sales", p.code) rel="external">{Msg::Sales.text(l)}</a>
            " " <a class="button" href=format!("/api/v1/coops/{}/orders.csv", p.code) download="">{Msg::OrdersCsv.text(l)}</a></p>
         {p.can_manage_members.then(|| view! {

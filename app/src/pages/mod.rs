@@ -9,6 +9,7 @@ mod farm;
 mod gifts;
 mod home;
 mod manage;
+mod reports;
 mod sales;
 #[cfg(feature = "ssr")]
 mod timeline;
@@ -26,6 +27,7 @@ pub use farm::{FarmHomePage, FarmPage, FarmTreePage};
 pub use gifts::{GiftPage, NotificationsPage, OutboxPage};
 pub use home::HomePage;
 pub use manage::{JobPage, ManageCoopPage, ManageHomePage, ManageTreePage};
+pub use reports::ReportsPage;
 pub use sales::SalesPage;
 pub use trace::TracePage;
 pub use tree::TreePage;

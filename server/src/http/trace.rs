@@ -23,6 +23,8 @@ pub fn router() -> Router<Services> {
             get(traceback_json),
         )
         .route("/api/v1/coops/{coop}/recall.epcis.json", get(recall_epcis))
+        .route("/api/v1/coops/{coop}/report", get(report_json))
+        .route("/api/v1/coops/{coop}/reports/{part}", get(report_csv))
         .route(
             "/api/v1/coops/{coop}/trees/{tree}/epcis.json",
             get(tree_epcis),
@@ -209,4 +211,80 @@ async fn traceback_json(
     let (until, days) = p.parse()?;
     let t = trace::traceback(&s, &actor, &coop, &tree, until, days).await?;
     Ok(([(header::CACHE_CONTROL, "private, no-store")], Json(t)).into_response())
+}
+
+/// A report's question: `?from=2026-01-01&to=2026-06-30&zone=3&price=40000&idle=14`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportParams {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub zone: String,
+    #[serde(default)]
+    pub price: String,
+    #[serde(default)]
+    pub idle: String,
+}
+
+impl ReportParams {
+    pub fn query(&self) -> Result<crate::reports::ReportQuery> {
+        crate::reports::ReportQuery::parse(
+            &self.from,
+            &self.to,
+            &self.zone,
+            &self.price,
+            &self.idle,
+        )
+    }
+
+    /// The question as a query string, for the CSV links.
+    pub fn to_query(&self) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("from", &self.from)
+            .append_pair("to", &self.to)
+            .append_pair("zone", &self.zone)
+            .append_pair("price", &self.price)
+            .append_pair("idle", &self.idle)
+            .finish()
+    }
+}
+
+async fn report_json(
+    State(s): State<Services>,
+    Path(coop): Path<String>,
+    Query(p): Query<ReportParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (actor, row) = coop_for(&s, &headers, &coop, Action::Trace).await?;
+    let r = crate::reports::season(&s, &actor, &row, &p.query()?).await?;
+    Ok(([(header::CACHE_CONTROL, "private, no-store")], Json(r)).into_response())
+}
+
+/// `/reports/{trees|zones|varieties|activity|idle|violations}.csv`
+async fn report_csv(
+    State(s): State<Services>,
+    Path((coop, part)): Path<(String, String)>,
+    Query(p): Query<ReportParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let part = part
+        .strip_suffix(".csv")
+        .ok_or(Error::NotFound("report part"))?;
+    let (actor, row) = coop_for(&s, &headers, &coop, Action::Trace).await?;
+    let r = crate::reports::season(&s, &actor, &row, &p.query()?).await?;
+    let body = r.csv(part)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"bao-cao-{coop}-{part}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -210,25 +210,28 @@ pub fn sales_csv(rows: &[SaleRow]) -> Result<Vec<u8>> {
     ])
     .map_err(io)?;
     for r in rows {
-        out.write_record([
-            r.code.clone(),
-            r.tree_code.clone(),
-            r.season.clone(),
-            r.state.clone(),
-            r.amount_vnd.to_string(),
-            when(r.created_at),
-            when(r.held_until),
-            r.paid_at.map(when).unwrap_or_default(),
-            r.paid_by.clone().unwrap_or_default(),
-            r.buyer_name.clone(),
-            r.buyer_phone.clone().unwrap_or_default(),
-            r.buyer_email.clone().unwrap_or_default(),
-            r.payment_calls.to_string(),
-            r.harvest_method.clone().unwrap_or_default(),
-            r.harvest_address.clone().unwrap_or_default(),
-            (r.shipped_g as f64 / 1000.0).to_string(),
-            r.refunded_vnd.to_string(),
-        ])
+        out.write_record(
+            [
+                r.code.clone(),
+                r.tree_code.clone(),
+                r.season.clone(),
+                r.state.clone(),
+                r.amount_vnd.to_string(),
+                when(r.created_at),
+                when(r.held_until),
+                r.paid_at.map(when).unwrap_or_default(),
+                r.paid_by.clone().unwrap_or_default(),
+                r.buyer_name.clone(),
+                r.buyer_phone.clone().unwrap_or_default(),
+                r.buyer_email.clone().unwrap_or_default(),
+                r.payment_calls.to_string(),
+                r.harvest_method.clone().unwrap_or_default(),
+                r.harvest_address.clone().unwrap_or_default(),
+                (r.shipped_g as f64 / 1000.0).to_string(),
+                r.refunded_vnd.to_string(),
+            ]
+            .map(|c| crate::text::csv_cell(&c)),
+        )
         .map_err(io)?;
     }
     out.into_inner()

@@ -12,6 +12,7 @@ mod jobs;
 mod log;
 mod market;
 mod notices;
+mod reports;
 mod rows;
 mod species;
 mod trace;
@@ -34,6 +35,9 @@ pub use market::{
     ProviderRow, SaleRow, SettlementRow,
 };
 pub use notices::{MailRow, Notice, NotificationRow, UntoldEntry};
+pub use reports::{
+    ReportActivity, ReportHarvest, ReportSale, ReportTree, ReportViolation, FIRST_MONDAY_MS,
+};
 pub use rows::*;
 pub use trace::{ReachedAdoptionRow, TraceRow};
 

@@ -394,11 +394,12 @@ pub fn recall_csv(r: &Recall) -> Result<Vec<u8>> {
             t.hash.to_hex(),
         ]
     };
+    let safe = |row: [String; 14]| row.map(|c| crate::text::csv_cell(&c));
     for t in &r.touches {
-        out.write_record(fact("su_dung", t)).map_err(io)?;
+        out.write_record(safe(fact("su_dung", t))).map_err(io)?;
     }
     for h in &r.harvests {
-        out.write_record(fact("thu_hoach", h)).map_err(io)?;
+        out.write_record(safe(fact("thu_hoach", h))).map_err(io)?;
     }
     for a in &r.adoptions {
         let who = |what: &str, on: String, kg: String| {
@@ -419,14 +420,14 @@ pub fn recall_csv(r: &Recall) -> Result<Vec<u8>> {
                 String::new(),
             ]
         };
-        out.write_record(who("nhan_nuoi", String::new(), String::new()))
+        out.write_record(safe(who("nhan_nuoi", String::new(), String::new())))
             .map_err(io)?;
         for sh in &a.shipments {
-            out.write_record(who(
+            out.write_record(safe(who(
                 "gui_hang",
                 sh.sent_on.clone(),
                 (sh.grams as f64 / 1000.0).to_string(),
-            ))
+            )))
             .map_err(io)?;
         }
     }

@@ -503,3 +503,74 @@ async fn epcis_exports_of_a_tree_a_zone_and_a_recall_validate_and_broken_ones_do
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_season_report_adds_up_to_what_the_test_logged() {
+    on_both(|db| async move {
+        let Orchard { c, f, manager, .. } = orchard(&db).await;
+        let s: &Services = &db.services;
+        zone_and_tree(s, &c, "CC005").await;
+        let start = ledger::Date::from_unix_ms(day0() - 30 * DAY).to_string();
+        let q = server::reports::ReportQuery::parse(&start, "", "", "40.000", "").unwrap();
+        let r = server::reports::season(s, &manager, &c, &q).await.unwrap();
+        // What the orchard logged: CC001 10 + 3 kg, CC002 20 + 5 kg, CC003 7 kg.
+        assert_eq!(r.harvest_g, (10 + 3 + 20 + 5 + 7) * 1000);
+        assert_eq!((r.trees, r.adopted, r.revenue_vnd), (5, 1, 5_500_000));
+        assert_eq!(r.revenue_per_adopted_tree, Some(5_500_000));
+        // The adopted tree gave 13 kg: 520.000 đ as fruit at 40.000 đ/kg.
+        assert_eq!(r.fruit_baseline_per_tree, Some(13 * 40_000));
+        let cc002 = r.by_tree.iter().find(|t| t.0 == "CC002").unwrap();
+        assert_eq!((cc002.3, cc002.4), (25_000, false));
+        assert_eq!(r.by_zone.len(), 1);
+        assert_eq!((r.by_zone[0].trees, r.by_zone[0].grams), (5, 45_000));
+        assert_eq!(r.by_variety[0].name, "Na dai");
+        // CC001's harvest on day 65, five days after a 14-day spray; CC003's spray was
+        // withdrawn, so its harvest inside that interval does not count.
+        assert_eq!(r.violations.len(), 1);
+        assert_eq!(
+            (r.violations[0].tree.as_str(), r.violations[0].phi_days),
+            ("CC001", 14)
+        );
+        // Thirteen entries from one farmer, this week; only the new tree had no care.
+        assert_eq!(r.activity.len(), 1);
+        assert_eq!(r.activity[0].2, 13);
+        assert_eq!(r.weekly()[0].1, 13);
+        assert_eq!(r.idle, ["CC005"]);
+        assert_eq!((r.care_asked, r.care_answered), (0, 0));
+
+        // A range before anything happened: nothing harvested, nothing adopted.
+        let early =
+            server::reports::ReportQuery::parse("2020-01-01", "2020-12-31", "", "", "").unwrap();
+        let none = server::reports::season(s, &manager, &c, &early)
+            .await
+            .unwrap();
+        assert_eq!(
+            (none.harvest_g, none.adopted, none.violations.len()),
+            (0, 0, 0)
+        );
+        // The CSVs say the same.
+        let csv = String::from_utf8(r.csv("trees").unwrap()).unwrap();
+        assert!(
+            csv.lines().any(|l| l == "CC002,Đồi na,Na dai,25,0"),
+            "{csv}"
+        );
+        assert!(
+            csv.lines().any(|l| l == "CC001,Đồi na,Na dai,13,1"),
+            "{csv}"
+        );
+        assert!(r.csv("nothing").is_err());
+        // Bad questions and people who may not ask.
+        assert!(
+            server::reports::ReportQuery::parse("2026-12-31", "2026-01-01", "", "", "").is_err()
+        );
+        assert!(server::reports::ReportQuery::parse("", "", "", "-5", "").is_err());
+        let elsewhere = server::reports::ReportQuery::parse("", "", "99999", "", "").unwrap();
+        let missing = server::reports::season(s, &manager, &c, &elsewhere)
+            .await
+            .unwrap_err();
+        assert_eq!(missing.status(), axum::http::StatusCode::NOT_FOUND);
+        let farmer = server::reports::season(s, &f, &c, &q).await.unwrap_err();
+        assert_eq!(farmer.status(), axum::http::StatusCode::FORBIDDEN);
+    })
+    .await;
+}

@@ -40,3 +40,6 @@ CREATE TABLE trace_backfill (
     cooperative_id BIGINT PRIMARY KEY REFERENCES cooperatives (id)
 );
 INSERT INTO trace_backfill (cooperative_id) SELECT id FROM cooperatives;
+
+-- One cooperative per GS1 company prefix (overlaps are refused by server::cooperatives).
+CREATE UNIQUE INDEX cooperatives_one_gs1_prefix ON cooperatives (gs1_prefix) WHERE gs1_prefix IS NOT NULL;

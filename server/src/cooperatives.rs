@@ -62,6 +62,9 @@ pub async fn create(
     actor: &Actor,
     new: NewCooperative,
 ) -> Result<i64> {
+    if let Some(p) = &new.gs1_prefix {
+        gs1_prefix_free(store, p, None).await?;
+    }
     let key = SigningKey::from_seed(&sealer.new_key_seed(new.code.as_str(), 0)?);
     let public = key.public_key();
     store
@@ -127,8 +130,25 @@ fn gs1_prefix_of(typed: &str) -> Result<Option<String>> {
     }
 }
 
-/// A manager enters (or clears) the cooperative's GS1 company prefix: its trees, zones
-/// and harvest lots then get GS1 Digital Link URIs (`crate::gs1`).
+/// Refuses a prefix that is, contains or is contained in another cooperative's: a Digital
+/// Link must name one cooperative's tree (found by an outside probe: a new cooperative
+/// could take over another's printed labels).
+async fn gs1_prefix_free(store: &Store, prefix: &str, except: Option<i64>) -> Result<()> {
+    let taken = store.gs1_prefixes().await?.into_iter().any(|(id, other)| {
+        Some(id) != except && (other.starts_with(prefix) || prefix.starts_with(&other))
+    });
+    if taken {
+        return Err(Error::conflict(
+            "Mã doanh nghiệp GS1 này (hoặc một mã trùng phần đầu) đã thuộc hợp tác xã khác.",
+            "This GS1 company prefix (or one overlapping it) belongs to another cooperative.",
+        ));
+    }
+    Ok(())
+}
+
+/// A manager enters the cooperative's GS1 company prefix: its trees, zones and harvest
+/// lots then get GS1 Digital Link URIs (`crate::gs1`). Once set, only a platform
+/// administrator changes it: labels printed with it would stop resolving.
 pub async fn set_gs1_prefix(
     store: &Store,
     actor: &Actor,
@@ -137,6 +157,18 @@ pub async fn set_gs1_prefix(
 ) -> Result<()> {
     actor.require(coop.id, crate::access::Action::ManageCooperative)?;
     let prefix = gs1_prefix_of(typed)?;
+    if prefix == coop.gs1_prefix {
+        return Ok(());
+    }
+    if coop.gs1_prefix.is_some() && !actor.is_admin {
+        return Err(Error::conflict(
+            "Mã GS1 đã đặt thì không đổi được: tem đã in mang mã này. Liên hệ quản trị Gốc nếu thật cần đổi.",
+            "A GS1 prefix once set cannot be changed: printed labels carry it. Ask Gốc's administrators if it truly must change.",
+        ));
+    }
+    if let Some(p) = &prefix {
+        gs1_prefix_free(store, p, Some(coop.id)).await?;
+    }
     store.set_gs1_prefix(coop.id, prefix.as_deref()).await
 }
 

@@ -187,8 +187,8 @@ impl SeasonReport {
                     .map(|v| {
                         vec![
                             v.tree.clone(),
-                            crate::text::vn_rfc3339(v.harvested_at),
-                            crate::text::vn_rfc3339(v.sprayed_at),
+                            crate::text::vn_minute(v.harvested_at),
+                            crate::text::vn_minute(v.sprayed_at),
                             v.product.clone(),
                             v.phi_days.to_string(),
                         ]

@@ -154,6 +154,17 @@ pub fn kg(grams: i64) -> String {
     }
 }
 
+/// An instant in Vietnam's time to the minute (`2026-11-25 14:30`), as a spreadsheet reads
+/// a date and time.
+pub fn vn_minute(unix_ms: i64) -> String {
+    let offset = chrono::FixedOffset::east_opt(7 * 3600).expect("a valid offset");
+    chrono::DateTime::from_timestamp_millis(unix_ms)
+        .unwrap_or_default()
+        .with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// An instant in Vietnam's time as RFC 3339 with its offset (`2026-11-25T14:30:00+07:00`),
 /// the form EPCIS and the JSON API carry.
 pub fn vn_rfc3339(unix_ms: i64) -> String {

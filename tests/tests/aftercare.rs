@@ -305,6 +305,9 @@ async fn in_chromium_an_adopter_gives_their_tree_and_the_recipient_accepts_it() 
         .await
         .expect("the gift link");
     b.click("header form.inline button").await;
+    // Signed out only once the logout's redirect has landed; opening the link before it
+    // lets the redirect win the race (seen once the machine was busy).
+    b.wait_for_text("header", "Đăng nhập").await;
 
     // The recipient opens the link, signs in, accepts.
     b.open(&link).await;

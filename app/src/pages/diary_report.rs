@@ -12,11 +12,9 @@ mod ssr {
     use leptos::prelude::*;
     use leptos_router::hooks::{use_params_map, use_query_map};
 
-    use crate::api::{get_diary_report, Gate};
+    use crate::api::get_diary_report;
     use crate::i18n::{use_locale, Msg};
     use crate::model::DiaryReport;
-    use crate::pages::manage::sign_in_first;
-    use crate::pages::message;
 
     pub fn page() -> AnyView {
         let l = use_locale();
@@ -42,13 +40,7 @@ mod ssr {
         view! {
             <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
                 {move || Suspend::new(async move {
-                    match report.await {
-                        Err(_) => message(Msg::ServerError).into_any(),
-                        Ok(Gate::SignInFirst) => sign_in_first(l),
-                        Ok(Gate::Forbidden) => message(Msg::Forbidden).into_any(),
-                        Ok(Gate::NotFound) => message(Msg::CoopNotFound).into_any(),
-                        Ok(Gate::Ok(r)) => view! { <Report r/> }.into_any(),
-                    }
+                    crate::pages::gated(report.await, |r| view! { <Report r/> }.into_any())
                 })}
             </Suspense>
         }

@@ -84,6 +84,21 @@ pub(crate) fn from_server() -> AnyView {
     ().into_any()
 }
 
+/// A cooperative page's content, or why it cannot be shown.
+pub fn gated<T>(
+    answer: Result<crate::api::Gate<T>, ServerFnError>,
+    page: impl FnOnce(T) -> AnyView,
+) -> AnyView {
+    use crate::api::Gate;
+    match answer {
+        Err(_) => message(Msg::ServerError).into_any(),
+        Ok(Gate::SignInFirst) => manage::sign_in_first(use_locale()),
+        Ok(Gate::Forbidden) => message(Msg::Forbidden).into_any(),
+        Ok(Gate::NotFound) => message(Msg::CoopNotFound).into_any(),
+        Ok(Gate::Ok(v)) => page(v),
+    }
+}
+
 /// A one-line notice in place of a page's content, with a way home.
 pub fn message(msg: Msg) -> impl IntoView {
     let l = use_locale();

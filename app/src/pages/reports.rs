@@ -50,8 +50,6 @@ mod ssr {
     use super::{Asked, Bar, Figures, ReportView};
     use crate::api::{backend, Gate};
     use crate::i18n::{use_locale, Locale, Msg};
-    use crate::pages::manage::sign_in_first;
-    use crate::pages::message;
 
     fn figures(
         r: server::reports::SeasonReport,
@@ -224,13 +222,7 @@ mod ssr {
                 {move || {
                     let typed = typed.clone();
                     Suspend::new(async move {
-                        match view.await {
-                            Err(_) => message(Msg::ServerError).into_any(),
-                            Ok(Gate::SignInFirst) => sign_in_first(l),
-                            Ok(Gate::Forbidden) => message(Msg::Forbidden).into_any(),
-                            Ok(Gate::NotFound) => message(Msg::CoopNotFound).into_any(),
-                            Ok(Gate::Ok(v)) => view! { <Report v typed/> }.into_any(),
-                        }
+                        crate::pages::gated(view.await, |v| view! { <Report v typed/> }.into_any())
                     })
                 }}
             </Suspense>

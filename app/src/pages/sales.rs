@@ -43,8 +43,6 @@ mod ssr {
     use crate::api::{backend, Gate};
     use crate::forms::PostForm;
     use crate::i18n::{order_state, refund_state, use_locale, Locale, Msg};
-    use crate::pages::manage::sign_in_first;
-    use crate::pages::message;
 
     async fn load(code: String) -> Result<Gate<SalesView>, ServerFnError> {
         let s = backend::services()?;
@@ -126,13 +124,7 @@ mod ssr {
         view! {
             <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
                 {move || Suspend::new(async move {
-                    match desk.await {
-                        Err(_) => message(Msg::ServerError).into_any(),
-                        Ok(Gate::SignInFirst) => sign_in_first(l),
-                        Ok(Gate::Forbidden) => message(Msg::Forbidden).into_any(),
-                        Ok(Gate::NotFound) => message(Msg::CoopNotFound).into_any(),
-                        Ok(Gate::Ok(v)) => view! { <Desk v/> }.into_any(),
-                    }
+                    crate::pages::gated(desk.await, |v| view! { <Desk v/> }.into_any())
                 })}
             </Suspense>
         }

@@ -68,8 +68,6 @@ mod ssr {
     use crate::api::{backend, Gate};
     use crate::forms::PostForm;
     use crate::i18n::{use_locale, Locale, Msg};
-    use crate::pages::manage::sign_in_first;
-    use crate::pages::message;
 
     fn what(t: &Touch, l: Locale) -> String {
         match (t.grams, t.kind) {
@@ -228,13 +226,7 @@ mod ssr {
                 {move || {
                     let typed = typed.clone();
                     Suspend::new(async move {
-                        match view.await {
-                            Err(_) => message(Msg::ServerError).into_any(),
-                            Ok(Gate::SignInFirst) => sign_in_first(l),
-                            Ok(Gate::Forbidden) => message(Msg::Forbidden).into_any(),
-                            Ok(Gate::NotFound) => message(Msg::CoopNotFound).into_any(),
-                            Ok(Gate::Ok(v)) => view! { <Trace v typed/> }.into_any(),
-                        }
+                        crate::pages::gated(view.await, |v| view! { <Trace v typed/> }.into_any())
                     })
                 }}
             </Suspense>

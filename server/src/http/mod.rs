@@ -127,6 +127,33 @@ async fn checkpoint(
     ))
 }
 
+/// A private file to download (an export for one cooperative's managers): never cached.
+/// The file's name keeps ASCII letters, digits, `-`, `_` and `.` (a header carries it).
+pub fn download(content_type: &str, filename: &str, body: Vec<u8>) -> Response {
+    let filename: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// A tree's history with proofs, as a download for `goc verify-file`.
 async fn tree_history(
     State(s): State<Services>,

@@ -200,18 +200,11 @@ async fn sales_csv(
     headers: HeaderMap,
 ) -> Result<Response> {
     let rows = sales_of(&s, &coop, &headers).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"don-nhan-nuoi-{coop}.csv\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
+    Ok(super::download(
+        "text/csv; charset=utf-8",
+        &format!("don-nhan-nuoi-{coop}.csv"),
         market::sales_csv(&rows)?,
-    )
-        .into_response())
+    ))
 }
 
 /// The season is over: settle an adoption's harvest against its guarantee.

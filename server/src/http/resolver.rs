@@ -98,32 +98,55 @@ fn answer(anchor: String, links: Vec<Link>, asked: &Asked, headers: &HeaderMap) 
         .into_response()
 }
 
-/// The cooperatives with a GS1 prefix, each with its identifiers.
+/// The cooperatives with a GS1 prefix that Gốc has verified, each with its identifiers:
+/// an unverified cooperative's prefix resolves to nothing.
 async fn with_prefix(s: &Services) -> Result<Vec<(CooperativeRow, Gs1)>> {
     let mut out = Vec::new();
-    for code in s.store.cooperative_codes().await? {
-        if let Some(c) = s.store.cooperative_by_code(&code).await? {
-            if let Some(g) = Gs1::new(c.gs1_prefix.as_deref()) {
-                out.push((c, g));
-            }
+    for (_, prefix) in s.store.gs1_prefixes().await? {
+        let Some(c) = s.store.cooperative_by_gs1_prefix(&prefix).await? else {
+            continue;
+        };
+        if let (Some(_), Some(g)) = (c.approved_at, Gs1::new(c.gs1_prefix.as_deref())) {
+            out.push((c, g));
         }
     }
     Ok(out)
+}
+
+/// A label's `sig` (`KEYID.SIGNATURE`, both unpadded base32): anything else is refused
+/// rather than copied into the page's address (found by an outside probe: `../` there
+/// walked the redirect to other pages).
+fn label_signature(sig: &str) -> Result<Option<(&str, &str)>> {
+    if sig.is_empty() {
+        return Ok(None);
+    }
+    let base32 = |p: &str| {
+        !p.is_empty() && p.len() <= 200 && p.bytes().all(|b| matches!(b, b'A'..=b'Z' | b'2'..=b'7'))
+    };
+    match sig.split_once('.') {
+        Some((key, signature)) if base32(key) && base32(signature) => Ok(Some((key, signature))),
+        _ => Err(Error::invalid(
+            "Chữ ký trên tem không đúng dạng: tem có thể bị làm giả.",
+            "The label's signature is malformed: the label may be forged.",
+        )),
+    }
 }
 
 /// A tree's links; `sig` (from a label) makes the page verify the scanned signature.
 async fn tree_links(s: &Services, coop: &str, tree: &str, sig: &str) -> Result<Vec<Link>> {
     let t = s
         .store
-        .tree_detail(coop, tree)
+        .tree_detail(coop, &tree.to_uppercase())
         .await?
         .ok_or(Error::NotFound("tree"))?;
     let base = &s.base_url;
     let mut page = t.identity_path.clone();
-    if let Some((key, signature)) = sig.split_once('.') {
+    if let Some((key, signature)) = label_signature(sig)? {
+        // The identity path ends with the key ID and the signature: the label's replace
+        // them, and the tree page verifies what the label says.
         let mut parts: Vec<&str> = page.split('/').collect();
         let n = parts.len();
-        if n >= 2 && !key.is_empty() && !signature.is_empty() {
+        if n >= 2 {
             parts[n - 2] = key;
             parts[n - 1] = signature;
             page = parts.join("/");
@@ -176,8 +199,37 @@ fn zone_links(s: &Services, coop: &str, zone: &str) -> Vec<Link> {
     ]
 }
 
-fn reject(e: Error) -> Response {
-    e.into_response()
+/// A refusal: a person who scanned a label in a browser gets a page with a way on, a
+/// program the error as JSON.
+fn reject(e: Error, headers: &HeaderMap) -> Response {
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if !browser {
+        return e.into_response();
+    }
+    let status = e.status();
+    let text = e.public_text();
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Gốc</title></head>\
+         <body><main><h1>Gốc</h1><p>{}</p><p lang=\"en\">{}</p><p><a href=\"/\">Trang chủ · Home</a></p></main></body></html>",
+        html_escape(&text.vi),
+        html_escape(&text.en)
+    );
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 async fn asset(
@@ -201,7 +253,7 @@ async fn asset(
     };
     match found.await {
         Ok((anchor, links)) => answer(anchor, links, &q, &headers),
-        Err(e) => reject(e),
+        Err(e) => reject(e, &headers),
     }
 }
 
@@ -234,7 +286,7 @@ async fn zone(
     };
     match found.await {
         Ok((anchor, links)) => answer(anchor, links, &q, &headers),
-        Err(e) => reject(e),
+        Err(e) => reject(e, &headers),
     }
 }
 
@@ -258,7 +310,7 @@ async fn lot(
     };
     match found.await {
         Ok((anchor, links)) => answer(anchor, links, &q, &headers),
-        Err(e) => reject(e),
+        Err(e) => reject(e, &headers),
     }
 }
 
@@ -275,7 +327,7 @@ async fn tree_id(
             &q,
             &headers,
         ),
-        Err(e) => reject(e),
+        Err(e) => reject(e, &headers),
     }
 }
 
@@ -305,6 +357,6 @@ async fn zone_id(
             &q,
             &headers,
         ),
-        Err(e) => reject(e),
+        Err(e) => reject(e, &headers),
     }
 }

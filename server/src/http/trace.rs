@@ -36,19 +36,13 @@ pub fn router() -> Router<Services> {
 }
 
 /// An EPCIS document as a download.
-fn epcis(doc: serde_json::Value, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/ld+json".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"epcis-{name}.json\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        Json(doc),
-    )
-        .into_response()
+fn epcis(doc: &serde_json::Value, name: &str) -> Result<Response> {
+    let body = serde_json::to_vec(doc).map_err(|e| Error::Internal(format!("EPCIS: {e}")))?;
+    Ok(super::download(
+        "application/ld+json",
+        &format!("epcis-{name}.json"),
+        body,
+    ))
 }
 
 async fn recall_epcis(
@@ -60,10 +54,10 @@ async fn recall_epcis(
     let (actor, row) = coop_for(&s, &headers, &coop, Action::Trace).await?;
     let r = trace::recall(&s, &actor, &row, p.query()?).await?;
     let doc = trace::epcis::recall_document(&s, &actor, &row, &r).await?;
-    Ok(epcis(
-        doc,
+    epcis(
+        &doc,
         &format!("{coop}-{}", trace::facts::key(&r.query.lot).to_lowercase()),
-    ))
+    )
 }
 
 async fn tree_epcis(
@@ -73,7 +67,7 @@ async fn tree_epcis(
 ) -> Result<Response> {
     let (actor, row) = coop_for(&s, &headers, &coop, Action::Trace).await?;
     let doc = trace::epcis::tree_document(&s, &actor, &row, &tree).await?;
-    Ok(epcis(doc, &format!("{coop}-{tree}")))
+    epcis(&doc, &format!("{coop}-{tree}"))
 }
 
 async fn zone_epcis(
@@ -83,7 +77,7 @@ async fn zone_epcis(
 ) -> Result<Response> {
     let (actor, row) = coop_for(&s, &headers, &coop, Action::Trace).await?;
     let doc = trace::epcis::zone_document(&s, &actor, &row, zone).await?;
-    Ok(epcis(doc, &format!("{coop}-zone-{zone}")))
+    epcis(&doc, &format!("{coop}-zone-{zone}"))
 }
 
 /// A recall's question as a query string: `?lot=RG-2401&product=Regent&days=60`.
@@ -148,19 +142,12 @@ async fn recall_csv(
     headers: HeaderMap,
 ) -> Result<Response> {
     let r = run(&s, &headers, &coop, &p).await?;
-    let name: String = trace::facts::key(&r.query.lot).to_lowercase();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"thu-hoi-{coop}-{name}.csv\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
+    let name = trace::facts::key(&r.query.lot).to_lowercase();
+    Ok(super::download(
+        "text/csv; charset=utf-8",
+        &format!("thu-hoi-{coop}-{name}.csv"),
         trace::recall_csv(&r)?,
-    )
-        .into_response())
+    ))
 }
 
 /// A traceback's question: `?until=2026-06-30&days=120` (today and 120 days by default).
@@ -274,17 +261,9 @@ async fn report_csv(
         .ok_or(Error::NotFound("report part"))?;
     let (actor, row) = coop_for(&s, &headers, &coop, Action::Trace).await?;
     let r = crate::reports::season(&s, &actor, &row, &p.query()?).await?;
-    let body = r.csv(part)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"bao-cao-{coop}-{part}.csv\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(super::download(
+        "text/csv; charset=utf-8",
+        &format!("bao-cao-{coop}-{part}.csv"),
+        r.csv(part)?,
+    ))
 }

@@ -152,6 +152,17 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_scalar(SQL).bind(cooperative_id).fetch_one(p).await)?)
     }
 
+    pub async fn cooperative_by_gs1_prefix(&self, prefix: &str) -> Result<Option<CooperativeRow>> {
+        let sql = format!("SELECT {COOPERATIVE_COLUMNS} FROM cooperatives WHERE gs1_prefix = $1");
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(prefix).fetch_optional(p).await)?)
+    }
+
+    /// Every cooperative's GS1 company prefix, with its id.
+    pub async fn gs1_prefixes(&self) -> Result<Vec<(i64, String)>> {
+        const SQL: &str = "SELECT id, gs1_prefix FROM cooperatives WHERE gs1_prefix IS NOT NULL";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).fetch_all(p).await)?)
+    }
+
     pub async fn set_gs1_prefix(&self, cooperative_id: i64, prefix: Option<&str>) -> Result<()> {
         const SQL: &str = "UPDATE cooperatives SET gs1_prefix = $1 WHERE id = $2";
         on_pool!(self, p => sqlx::query(SQL).bind(prefix).bind(cooperative_id).execute(p).await.map(|_| ()))?;

@@ -56,13 +56,16 @@ impl<'a> Names<'a> {
             None => format!("{}/id/{}/zone/{}", self.base, enc(self.coop), enc(code)),
         }
     }
-    /// An input product's lot: the class of what was applied.
-    pub fn input_lot(&self, product: &str, lot: &str) -> String {
-        format!(
-            "urn:goc:input:{}:lot:{}",
-            enc(&super::facts::key(product)),
-            enc(lot)
-        )
+    /// An input product's lot: the class of what was applied (none without a lot).
+    pub fn input_lot(&self, product: &str, lot: &str) -> Option<String> {
+        let lot = lot.trim();
+        (!super::facts::key(lot).is_empty()).then(|| {
+            format!(
+                "urn:goc:input:{}:lot:{}",
+                enc(&super::facts::key(product)),
+                enc(lot)
+            )
+        })
     }
     /// A tree's harvest of one day: a lot of fruit.
     pub fn harvest_lot(&self, tree: &str, day: Date) -> String {
@@ -154,7 +157,9 @@ fn care_fields(kind: &Kind, names: &Names<'_>) -> (Map<String, Value>, Option<Va
             put("dose", json!(dose));
             put("lot", json!(lot));
             put("preHarvestIntervalDays", json!(phi_days));
-            input = Some(json!({ "epcClass": names.input_lot(product, lot) }));
+            input = names
+                .input_lot(product, lot)
+                .map(|c| json!({ "epcClass": c }));
         }
         Kind::Pruned { note } | Kind::Flowering { note } => put("note", json!(note)),
         Kind::Note { text } => put("note", json!(text)),
@@ -456,6 +461,10 @@ pub async fn tree_document(
     Ok(document(events))
 }
 
+/// Events a zone's document holds at most: beyond, export its trees one by one (found by
+/// an outside probe: a big zone's document took seconds and a gigabyte at once).
+pub const MAX_ZONE_EVENTS: usize = 50_000;
+
 /// A zone's registration and the histories of every tree in it.
 pub async fn zone_document(
     s: &Services,
@@ -479,6 +488,12 @@ pub async fn zone_document(
     }
     for tree in s.store.tree_codes_in_zone(coop.id, zone.id).await? {
         events.extend(tree_events(s, coop, &tree, zone.code.as_deref(), &names).await?);
+        if events.len() > MAX_ZONE_EVENTS {
+            return Err(Error::too_large(
+                format!("Vùng này có hơn {MAX_ZONE_EVENTS} sự kiện: hãy xuất từng cây hoặc theo lô."),
+                format!("This zone has over {MAX_ZONE_EVENTS} events: export its trees one by one, or a recall."),
+            ));
+        }
     }
     Ok(document(events))
 }

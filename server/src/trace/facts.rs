@@ -36,7 +36,9 @@ pub const HARVEST_KINDS: [i64; 2] = [17, 22];
 /// one case. What farmers type varies ("L-2025/01", "l2025 01"); a recall must find
 /// them all, and finding one too many is safer than missing one.
 pub fn key(s: &str) -> String {
-    s.chars()
+    use unicode_normalization::UnicodeNormalization;
+    // NFKC first: a full-width "ＡＢ" typed on a phone keyboard is "AB".
+    s.nfkc()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_uppercase)
         .collect()
@@ -119,6 +121,7 @@ mod tests {
         assert_eq!(key("l2025 01"), "L202501");
         assert_eq!(key("Phân hữu cơ"), "PHÂNHỮUCƠ");
         assert_ne!(key("L202501"), key("L202510"));
+        assert_eq!(key("ＡＢ－２６１０"), "AB2610");
     }
 
     #[test]

@@ -13,8 +13,8 @@ use crate::store::{CooperativeRow, ShipmentRow, TraceRow};
 
 const DAY_MS: i64 = 86_400_000;
 
-/// What a manager asks a recall: the lot (required), optionally the product, and how many
-/// days after an application its fruit is at risk.
+/// What a manager asks a recall: the lot (required), optionally the product (any part of
+/// its name), and how many days after an application its fruit is at risk.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RecallQuery {
     pub lot: String,
@@ -199,7 +199,7 @@ pub async fn recall(
     let rows = rows
         .into_iter()
         .filter(|r| INPUT_KINDS.contains(&r.kind))
-        .filter(|r| product.is_empty() || key(&r.product) == product)
+        .filter(|r| key(&r.product).contains(&product))
         .collect();
     let touches = read_touches(s, coop.id, rows).await?;
     let windows = windows(&touches, query.window_days);
@@ -311,7 +311,7 @@ pub async fn traceback(
     actor.require(coop.id, Action::Trace)?;
     let tree = s
         .store
-        .tree_row(coop.id, tree.trim())
+        .tree_row(coop.id, &tree.trim().to_uppercase())
         .await?
         .ok_or(Error::NotFound("tree"))?
         .code;
@@ -354,7 +354,7 @@ pub async fn traceback(
 /// A recall as CSV (UTF-8 with a byte-order mark for Excel): one row per application,
 /// harvest at risk, adoption reached and shipment, in Vietnam's time.
 pub fn recall_csv(r: &Recall) -> Result<Vec<u8>> {
-    let when = crate::payments::vnpay::vn_time;
+    let when = crate::text::vn_minute;
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let io = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
     out.write_record([

@@ -304,10 +304,7 @@ async fn in_chromium_an_adopter_gives_their_tree_and_the_recipient_accepts_it() 
         .attr("#withdraw-form-CC022 a[href*='/gifts/']", "href")
         .await
         .expect("the gift link");
-    b.click("header form.inline button").await;
-    // Signed out only once the logout's redirect has landed; opening the link before it
-    // lets the redirect win the race (seen once the machine was busy).
-    b.wait_for_text("header", "Đăng nhập").await;
+    b.sign_out().await;
 
     // The recipient opens the link, signs in, accepts.
     b.open(&link).await;
@@ -356,7 +353,7 @@ async fn in_chromium_an_adopter_gives_their_tree_and_the_recipient_accepts_it() 
     b.screenshot_page("gift-5-tree-named").await;
 
     // The cooperative's sales desk at phone size.
-    b.click("header form.inline button").await;
+    b.sign_out().await;
     log_in("0999999999").await;
     b.open(&format!("{}/manage/NA-LH/sales", goc.base)).await;
     b.wait_for_text("h1", "Bán nhận nuôi").await;

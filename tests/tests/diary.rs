@@ -699,8 +699,7 @@ async fn in_chromium_a_farmer_logs_care_offline_and_it_lands_exactly_once() {
     let cached = "return caches.keys().then((ns) => Promise.all(ns.map((n) => caches.open(n).then((c) => c.keys()))))\
                   .then((all) => String(all.flat().filter((r) => new URL(r.url).pathname.startsWith('/farm')).length))";
     assert_ne!(b.eval(cached).await, "0", "the worker kept the farm page");
-    b.click("form[action='/logout'] button").await;
-    b.wait_for_text("header", "Đăng nhập").await;
+    b.sign_out().await;
     assert_eq!(
         b.eval(cached).await,
         "0",

@@ -586,7 +586,7 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     assert!(b.text(".my-trees").await.contains("1.500.000 đ"));
     b.screenshot_page("adopt-8-my-trees").await;
     // The manager's side: the offer form on a tree's page.
-    b.click("form[action='/logout'] button").await;
+    b.sign_out().await;
     b.open(&format!("{}/login?next=/manage/NA-LH/t/CC010", goc.base))
         .await;
     b.fill("#login-identifier", "0999999999").await;

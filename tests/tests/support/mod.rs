@@ -529,6 +529,13 @@ impl Browser {
         e.click().await.unwrap();
     }
 
+    /// Signs out from the header and waits for the redirect to land: opening another page
+    /// before it lets the redirect win the race and replace that page.
+    pub async fn sign_out(&self) {
+        self.click("form[action='/logout'] button").await;
+        self.wait_for_text("header", "Đăng nhập").await;
+    }
+
     pub async fn wait_for_text(&self, css: &str, want: &str) {
         // Up to a minute: a 2-core CI machine running browsers and servers side by side
         // is slow, and a wait that succeeds returns at once.

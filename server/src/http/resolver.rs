@@ -101,16 +101,12 @@ fn answer(anchor: String, links: Vec<Link>, asked: &Asked, headers: &HeaderMap) 
 /// The cooperatives with a GS1 prefix that Gốc has verified, each with its identifiers:
 /// an unverified cooperative's prefix resolves to nothing.
 async fn with_prefix(s: &Services) -> Result<Vec<(CooperativeRow, Gs1)>> {
-    let mut out = Vec::new();
-    for (_, prefix) in s.store.gs1_prefixes().await? {
-        let Some(c) = s.store.cooperative_by_gs1_prefix(&prefix).await? else {
-            continue;
-        };
-        if let (Some(_), Some(g)) = (c.approved_at, Gs1::new(c.gs1_prefix.as_deref())) {
-            out.push((c, g));
-        }
-    }
-    Ok(out)
+    Ok(s.store
+        .verified_with_gs1_prefix()
+        .await?
+        .into_iter()
+        .filter_map(|c| Gs1::new(c.gs1_prefix.as_deref()).map(|g| (c, g)))
+        .collect())
 }
 
 /// A label's `sig` (`KEYID.SIGNATURE`, both unpadded base32): anything else is refused

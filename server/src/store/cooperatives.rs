@@ -152,9 +152,14 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_scalar(SQL).bind(cooperative_id).fetch_one(p).await)?)
     }
 
-    pub async fn cooperative_by_gs1_prefix(&self, prefix: &str) -> Result<Option<CooperativeRow>> {
-        let sql = format!("SELECT {COOPERATIVE_COLUMNS} FROM cooperatives WHERE gs1_prefix = $1");
-        Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(prefix).fetch_optional(p).await)?)
+    /// The cooperatives Gốc has verified that have a GS1 company prefix, in one query
+    /// (the Digital Link resolver asks on every scan).
+    pub async fn verified_with_gs1_prefix(&self) -> Result<Vec<CooperativeRow>> {
+        let sql = format!(
+            "SELECT {COOPERATIVE_COLUMNS} FROM cooperatives \
+             WHERE gs1_prefix IS NOT NULL AND approved_at IS NOT NULL"
+        );
+        Ok(on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?)
     }
 
     /// Every cooperative's GS1 company prefix, with its id.

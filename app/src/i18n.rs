@@ -622,6 +622,11 @@ messages! {
     FruitPrice => "Giá quả địa phương (đ/kg)", "Local fruit price (VND/kg)";
     IdleDays => "Chưa chăm quá (ngày)", "Without care for (days)";
     DigitalLinkQr => "QR theo chuẩn GS1 Digital Link", "GS1 Digital Link QR codes";
+    ExportTitle => "Sao lưu toàn bộ dữ liệu", "Back up all data";
+    ExportHint => "Một tệp chứa mọi thứ của hợp tác xã: vùng trồng, cây, nhật ký, sổ cái, ảnh, gói nhận nuôi và đơn hàng. Khoá ký được khoá bằng mật khẩu bảo vệ bạn đặt dưới đây; cần mật khẩu này để nhập tệp vào một máy chủ Gốc khác. Hãy cất tệp và mật khẩu ở hai nơi khác nhau.", "One file with everything the cooperative holds: zones, trees, diaries, the ledger, photos, offers and orders. The signing key is locked with the passphrase you set below; importing the file into another Gốc server needs it. Keep the file and the passphrase in different places.";
+    ExportPassphrase => "Mật khẩu bảo vệ (ít nhất 12 ký tự)", "Passphrase (at least 12 characters)";
+    ExportPassphraseAgain => "Nhập lại mật khẩu bảo vệ", "The passphrase again";
+    ExportDownload => "Tải tệp sao lưu", "Download the archive";
     Gs1Hint => "Khi có mã doanh nghiệp GS1 (Việt Nam: bắt đầu bằng 893), mỗi cây, vùng trồng và lô quả có địa chỉ GS1 Digital Link; hệ thống truy xuất khác và máy quét bán lẻ đọc được.", "With a GS1 company prefix (Vietnam's start with 893), every tree, zone and harvest lot gets a GS1 Digital Link address that other traceability systems and retail scanners read.";
 }
 

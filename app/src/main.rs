@@ -129,6 +129,30 @@ enum Command {
         /// The JSON file downloaded from a tree page.
         path: PathBuf,
     },
+    /// Write a cooperative's whole record (registry, diary, ledger, photos, offers and
+    /// orders) to one archive, its keys sealed under a passphrase (GOC_ARCHIVE_PASSPHRASE).
+    Export {
+        /// The cooperative's code.
+        #[arg(long)]
+        coop: String,
+        /// The archive to write (.tar.gz).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Also carry accounts' password hashes, so people sign in on the new server as
+        /// before (an operator's backup; a manager's download never has them).
+        #[arg(long)]
+        with_passwords: bool,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
+    /// Load an archive into this empty instance; its log is verified first and nothing is
+    /// kept unless everything verifies.
+    Import {
+        /// The archive (.tar.gz) written by `goc export` or downloaded by a manager.
+        path: PathBuf,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
     /// Make a realistic cooperative at scale (zones, trees, three seasons of diary with
     /// input lots), the same for the same seed on either engine: for benchmarks and for
     /// trying the recall on a big log.
@@ -143,6 +167,43 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// The archive's passphrase: from the environment or a file, never the command line
+/// (which other users of the machine can read).
+#[derive(Args)]
+struct Passphrase {
+    #[arg(
+        long,
+        env = "GOC_ARCHIVE_PASSPHRASE",
+        hide = true,
+        hide_env_values = true
+    )]
+    passphrase: Option<String>,
+    /// A file whose first line is the passphrase.
+    #[arg(long)]
+    passphrase_file: Option<PathBuf>,
+}
+
+impl Passphrase {
+    fn read(&self) -> Result<SecretString, server::Error> {
+        if let Some(path) = &self.passphrase_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| server::Error::io(&format!("reading {}", path.display()), e))?;
+            return Ok(SecretString::from(
+                text.lines().next().unwrap_or("").to_owned(),
+            ));
+        }
+        self.passphrase
+            .clone()
+            .map(SecretString::from)
+            .ok_or_else(|| {
+                server::Error::Config(
+                    "give the archive's passphrase in GOC_ARCHIVE_PASSPHRASE or --passphrase-file"
+                        .into(),
+                )
+            })
+    }
 }
 
 #[derive(Args)]
@@ -248,6 +309,13 @@ async fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Serve { demo_if_empty } => serve(&cli.opts, demo_if_empty).await,
+        Command::Export {
+            coop,
+            out,
+            with_passwords,
+            passphrase,
+        } => export(&cli.opts, &coop, &out, with_passwords, &passphrase).await,
+        Command::Import { path, passphrase } => import(&cli.opts, &path, &passphrase).await,
         Command::Generate {
             coop,
             trees,
@@ -288,6 +356,78 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn export(
+    opts: &Opts,
+    coop: &str,
+    out: &std::path::Path,
+    with_passwords: bool,
+    passphrase: &Passphrase,
+) -> Result<(), server::Error> {
+    let passphrase = passphrase.read()?;
+    let s = start(opts).await?;
+    let coop = server::cooperatives::by_code(&s.store, coop).await?;
+    // Written beside the target and renamed when complete: a failed export leaves no
+    // file that looks like an archive.
+    let partial = out.with_extension("partial");
+    let file = std::fs::File::create(&partial)
+        .map_err(|e| server::Error::io(&format!("creating {}", partial.display()), e))?;
+    let written = server::archive::export(
+        &s,
+        &server::access::Actor::system(),
+        &coop,
+        &passphrase,
+        with_passwords,
+        std::io::BufWriter::new(file),
+    )
+    .await;
+    let (done, file) = match written {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    file.into_inner()
+        .map_err(|e| server::Error::io("writing the archive", e.into_error()))?
+        .sync_all()
+        .map_err(|e| server::Error::io("writing the archive", e))?;
+    std::fs::rename(&partial, out)
+        .map_err(|e| server::Error::io(&format!("writing {}", out.display()), e))?;
+    for (table, rows) in &done.tables {
+        println!("{table}: {rows}");
+    }
+    println!("photos: {}", done.photos);
+    for missing in &done.missing_photos {
+        eprintln!("warning: photo {missing} is named by the records but missing from storage");
+    }
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+async fn import(
+    opts: &Opts,
+    path: &std::path::Path,
+    passphrase: &Passphrase,
+) -> Result<(), server::Error> {
+    let passphrase = passphrase.read()?;
+    let s = start(opts).await?;
+    let done = server::archive::import(&s, path, &passphrase).await?;
+    for (table, rows) in &done.tables {
+        println!("{table}: {rows}");
+    }
+    println!(
+        "{}: {} entries and {} checkpoints verified, {} photos",
+        done.cooperative, done.entries, done.checkpoints, done.photos
+    );
+    if !done.credentials {
+        println!(
+            "accounts came without passwords: a platform administrator (goc make-admin) \
+             issues each person a reset code"
+        );
+    }
+    Ok(())
 }
 
 async fn start(opts: &Opts) -> Result<Services, server::Error> {

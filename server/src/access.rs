@@ -50,10 +50,13 @@ pub enum Action {
     Sell,
     /// Run recalls and tracebacks and read reports (they list buyers' contacts).
     Trace,
+    /// Download the whole record as an archive (buyers' contacts, the signing key sealed
+    /// under a passphrase).
+    Export,
 }
 
 impl Action {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::View,
         Self::Record,
         Self::Register,
@@ -62,6 +65,7 @@ impl Action {
         Self::ManageCooperative,
         Self::Sell,
         Self::Trace,
+        Self::Export,
     ];
 
     fn allowed_to(self, role: Role) -> bool {

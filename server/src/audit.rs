@@ -12,7 +12,7 @@ use ledger::{verify_checkpoint, Digest, Entry};
 use crate::cooperatives;
 use crate::error::Result;
 use crate::services::Services;
-use crate::store::{AuditRow, CooperativeRow};
+use crate::store::{AuditRow, CheckpointRow, CooperativeRow};
 use crate::zones::subject_key;
 
 /// Rows read per query: memory stays flat however long the log.
@@ -99,96 +99,135 @@ fn check_row(
 
 async fn verify_one(s: &Services, coop: &CooperativeRow) -> Result<Report> {
     let keys = cooperatives::key_history(&s.store, coop).await?;
-    let platform = s.sealer.platform_public();
     let checkpoints = s.store.checkpoints_of(coop.id).await?;
-    let mut report = Report {
-        checkpoints: checkpoints.len(),
-        ..Report::default()
-    };
-    let problem = |seq: Option<i64>, what: String| Problem {
-        cooperative: coop.code.clone(),
-        seq,
-        what,
-    };
-    let mut pending = checkpoints.iter().peekable();
-    let mut frontier = Frontier::new();
-    let mut heads: HashMap<String, Digest> = HashMap::new();
-    let mut expected = 0i64;
+    let mut audit = Audit::new(coop.clone(), keys, s.sealer.platform_public(), checkpoints);
     loop {
-        let rows = s.store.log_page(coop.id, expected, PAGE).await?;
-        if rows.is_empty() {
+        let rows = s.store.log_page(coop.id, audit.expected, PAGE).await?;
+        if rows.is_empty() || !rows.iter().all(|row| audit.push(row)) {
             break;
         }
-        for row in &rows {
-            if row.seq != expected {
-                report.problems.push(problem(
-                    Some(expected),
-                    format!("missing (the log jumps to #{})", row.seq),
-                ));
-                // The Merkle root cannot be checked past a hole.
-                return finish(report, coop, expected, problem);
-            }
-            if let Err(what) = check_row(coop, row, &mut heads) {
-                report.problems.push(problem(Some(row.seq), what));
-            }
-            frontier.push(Digest::leaf(&row.bytes));
-            expected += 1;
-            report.entries += 1;
-            while let Some(cp) = pending.next_if(|cp| cp.size == expected) {
-                if let Err(what) = check_checkpoint(cp, coop, &keys, &platform, &frontier) {
-                    report.problems.push(problem(
-                        None,
-                        format!("checkpoint of size {}: {what}", cp.size),
-                    ));
-                }
-            }
-        }
     }
-    // The stored tree (what proofs and new checkpoints are read from) must agree with
-    // the entries.
-    let size = frontier.size();
-    let nodes = s
-        .store
-        .merkle_nodes(coop.id, &merkle::root_nodes(size))
-        .await?;
-    if merkle::root_from(size, |id| nodes.get(&id).copied()) != Some(frontier.root()) {
-        report.problems.push(problem(
-            None,
-            "the stored Merkle tree does not match the entries (proofs would not verify)".into(),
-        ));
-    }
-    if let Some(cp) = pending.peek() {
-        report.problems.push(problem(
-            None,
-            format!(
-                "checkpoint of size {} covers entries that are gone",
-                cp.size
-            ),
-        ));
-    }
-    finish(report, coop, expected, problem)
+    let ids = merkle::root_nodes(audit.size());
+    let nodes = s.store.merkle_nodes(coop.id, &ids).await?;
+    Ok(audit.finish(|id| nodes.get(&id).copied()))
 }
 
-fn finish(
-    mut report: Report,
-    coop: &CooperativeRow,
-    rows: i64,
-    problem: impl Fn(Option<i64>, String) -> Problem,
-) -> Result<Report> {
-    if rows != coop.log_size {
-        report.problems.push(problem(
-            None,
-            format!(
-                "the log should hold {} entries; {rows} are readable in order",
-                coop.log_size
-            ),
-        ));
+/// One log's audit, fed its rows in order from wherever they are (the database, or an
+/// archive being imported), so both are checked by the same code.
+pub struct Audit {
+    coop: CooperativeRow,
+    keys: ledger::KeyHistory,
+    platform: ledger::PublicKey,
+    checkpoints: std::iter::Peekable<std::vec::IntoIter<CheckpointRow>>,
+    frontier: Frontier,
+    heads: HashMap<String, Digest>,
+    expected: i64,
+    /// A hole in the sequence: nothing after it can be checked.
+    broken_at: Option<i64>,
+    report: Report,
+}
+
+impl Audit {
+    /// `checkpoints` in increasing size, as stored.
+    pub fn new(
+        coop: CooperativeRow,
+        keys: ledger::KeyHistory,
+        platform: ledger::PublicKey,
+        checkpoints: Vec<CheckpointRow>,
+    ) -> Self {
+        Self {
+            coop,
+            keys,
+            platform,
+            report: Report {
+                checkpoints: checkpoints.len(),
+                ..Report::default()
+            },
+            checkpoints: checkpoints.into_iter().peekable(),
+            frontier: Frontier::new(),
+            heads: HashMap::new(),
+            expected: 0,
+            broken_at: None,
+        }
     }
-    Ok(report)
+
+    fn problem(&mut self, seq: Option<i64>, what: String) {
+        self.report.problems.push(Problem {
+            cooperative: self.coop.code.clone(),
+            seq,
+            what,
+        });
+    }
+
+    /// Checks the next row; false once the log has a hole (the rest cannot be checked).
+    pub fn push(&mut self, row: &AuditRow) -> bool {
+        if self.broken_at.is_some() {
+            return false;
+        }
+        if row.seq != self.expected {
+            self.problem(
+                Some(self.expected),
+                format!("missing (the log jumps to #{})", row.seq),
+            );
+            self.broken_at = Some(self.expected);
+            return false;
+        }
+        if let Err(what) = check_row(&self.coop, row, &mut self.heads) {
+            self.problem(Some(row.seq), what);
+        }
+        self.frontier.push(Digest::leaf(&row.bytes));
+        self.expected += 1;
+        self.report.entries += 1;
+        while let Some(cp) = self.checkpoints.next_if(|cp| cp.size == self.expected) {
+            let checked =
+                check_checkpoint(&cp, &self.coop, &self.keys, &self.platform, &self.frontier);
+            if let Err(what) = checked {
+                self.problem(None, format!("checkpoint of size {}: {what}", cp.size));
+            }
+        }
+        true
+    }
+
+    /// The verdict, given the stored Merkle tree's nodes (what proofs and new checkpoints
+    /// are read from), which must agree with the entries.
+    pub fn finish(mut self, node: impl Fn(merkle::NodeId) -> Option<Digest>) -> Report {
+        if self.broken_at.is_none() {
+            let size = self.frontier.size();
+            if merkle::root_from(size, node) != Some(self.frontier.root()) {
+                self.problem(
+                    None,
+                    "the stored Merkle tree does not match the entries (proofs would not verify)"
+                        .into(),
+                );
+            }
+            if let Some(size) = self.checkpoints.peek().map(|cp| cp.size) {
+                self.problem(
+                    None,
+                    format!("checkpoint of size {size} covers entries that are gone"),
+                );
+            }
+        }
+        if self.expected != self.coop.log_size {
+            let rows = self.expected;
+            self.problem(
+                None,
+                format!(
+                    "the log should hold {} entries; {rows} are readable in order",
+                    self.coop.log_size
+                ),
+            );
+        }
+        self.report
+    }
+
+    /// The entries checked so far.
+    pub fn size(&self) -> u64 {
+        self.frontier.size()
+    }
 }
 
 fn check_checkpoint(
-    cp: &crate::store::CheckpointRow,
+    cp: &CheckpointRow,
     coop: &CooperativeRow,
     keys: &ledger::KeyHistory,
     platform: &ledger::PublicKey,

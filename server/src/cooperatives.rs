@@ -10,7 +10,7 @@ use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::log::entry_now;
 use crate::sealing::Sealer;
-use crate::store::{CooperativeInsert, CooperativeRow, KeyInsert, Store};
+use crate::store::{CooperativeInsert, CooperativeRow, KeyInsert, KeyRow, Store};
 use crate::text::{optional, required};
 
 /// A cooperative as a manager registers it. Built only through [`NewCooperative::parse`].
@@ -213,8 +213,12 @@ pub async fn by_code(store: &Store, code: &str) -> Result<CooperativeRow> {
 
 /// The cooperative's public key history, as published at the well-known URL.
 pub async fn key_history(store: &Store, coop: &CooperativeRow) -> Result<KeyHistory> {
-    let rows = store.keys_of(coop.id).await?;
-    let corrupt = || Error::Internal(format!("key history of {} is corrupt", coop.code));
+    key_history_of(&coop.code, &store.keys_of(coop.id).await?)
+}
+
+/// A key history from its stored rows, oldest first (from the database, or an archive).
+pub fn key_history_of(code: &str, rows: &[KeyRow]) -> Result<KeyHistory> {
+    let corrupt = || Error::Internal(format!("key history of {code} is corrupt"));
     let first = rows.first().ok_or_else(corrupt)?;
     let genesis =
         PublicKey::from_bytes(&first.public_key.clone().try_into().map_err(|_| corrupt())?)
@@ -229,7 +233,7 @@ pub async fn key_history(store: &Store, coop: &CooperativeRow) -> Result<KeyHist
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(KeyHistory {
-        cooperative: CoopCode::parse(&coop.code).map_err(|_| corrupt())?,
+        cooperative: CoopCode::parse(code).map_err(|_| corrupt())?,
         genesis,
         rotations,
     })

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod archive;
 pub mod audit;
 pub mod boundary;
 pub mod clock;

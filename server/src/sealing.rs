@@ -13,7 +13,7 @@ const PLATFORM_CONTEXT: &str = "goc 2026 platform signing key v1";
 /// data, so a sealed key copied to another cooperative's row will not open.
 #[derive(Clone)]
 pub struct Sealer {
-    cipher: ChaCha20Poly1305,
+    cipher: Cipher,
     /// The platform's own signing key (derived from the secret, like the sealing key):
     /// it signs the rotation that replaces a cooperative's lost or stolen key.
     platform: [u8; 32],
@@ -25,7 +25,7 @@ impl Sealer {
     pub fn new(secret: &SecretString) -> Self {
         let key = blake3::derive_key(KDF_CONTEXT, secret.expose_secret().as_bytes());
         Self {
-            cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
+            cipher: Cipher::new(&key),
             platform: blake3::derive_key(PLATFORM_CONTEXT, secret.expose_secret().as_bytes()),
             key_seed: None,
         }
@@ -94,22 +94,61 @@ impl Sealer {
     }
 
     fn seal_bytes(&self, msg: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
+        self.cipher.seal(msg, aad)
+    }
+
+    fn open_bytes(&self, sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+        self.cipher.open(sealed, aad)
+    }
+
+    /// A cooperative's secret as it is sealed here, opened and sealed again under `to` with
+    /// the same binding (`aad`): how an archive carries secrets between servers whose
+    /// secrets differ.
+    pub fn reseal(&self, sealed: &[u8], aad: &[u8], to: &Cipher) -> Result<Vec<u8>> {
+        let plain = self.open_bytes(sealed, aad).ok_or_else(|| {
+            Error::Internal(format!(
+                "a sealed secret ({}) does not open: wrong GOC_SECRET?",
+                String::from_utf8_lossy(aad)
+            ))
+        })?;
+        to.seal(&plain, aad)
+    }
+
+    /// The reverse of [`Sealer::reseal`]: a secret sealed under `from`, sealed here.
+    pub fn adopt(&self, sealed: &[u8], aad: &[u8], from: &Cipher) -> Option<Vec<u8>> {
+        from.open(sealed, aad)
+            .and_then(|plain| self.seal_bytes(&plain, aad).ok())
+    }
+}
+
+/// ChaCha20-Poly1305 under one key, with a fresh random nonce per message and associated
+/// data binding each message to its use.
+#[derive(Clone)]
+pub struct Cipher(ChaCha20Poly1305);
+
+impl Cipher {
+    pub fn new(key: &[u8; 32]) -> Self {
+        Self(ChaCha20Poly1305::new(Key::from_slice(key)))
+    }
+
+    /// Returns `nonce (12 bytes) || ciphertext+tag`.
+    pub fn seal(&self, msg: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
         let mut nonce = [0u8; 12];
         getrandom::getrandom(&mut nonce)
             .map_err(|e| Error::Internal(format!("randomness: {e}")))?;
         let ct = self
-            .cipher
+            .0
             .encrypt(Nonce::from_slice(&nonce), Payload { msg, aad })
             .map_err(|_| Error::Internal("sealing a secret failed".into()))?;
         Ok([nonce.as_slice(), &ct].concat())
     }
 
-    fn open_bytes(&self, sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+    pub fn open(&self, sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
         if sealed.len() < 12 {
             return None;
         }
         let (nonce, ct) = sealed.split_at(12);
-        self.cipher
+        self.0
             .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
             .ok()
     }

@@ -1,5 +1,5 @@
 //! What a cooperative shows buyers about its people (its story and each zone's caretaker)
-//! and the world (its GS1 company prefix).
+//! and the world (its GS1 company prefix), and the archive of everything it holds.
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -15,6 +15,32 @@ pub fn routes() -> Router<AppState> {
         .route("/manage/{coop}/story", post(story))
         .route("/manage/{coop}/gs1", post(gs1))
         .route("/manage/{coop}/zones/{zone}/caretaker", post(caretaker))
+        .route("/manage/{coop}/export", post(export))
+}
+
+/// The whole record as a download, its keys sealed under the passphrase typed twice.
+async fn export(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    if sub.get("passphrase") != sub.get("passphrase2") {
+        return sub
+            .refuse(server::Error::invalid(
+                "Hai lần nhập mật khẩu bảo vệ không khớp",
+                "The two passphrases differ",
+            ))
+            .await;
+    }
+    let passphrase = secrecy::SecretString::from(sub.get("passphrase").to_owned());
+    let s = sub.s().clone();
+    attempt!(
+        sub,
+        server::http::archive_download(&s, &actor, &coop, &passphrase).await
+    )
 }
 
 async fn story(

@@ -172,6 +172,7 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
     let (gs1, gln) = (p.gs1.clone(), p.gln.clone());
     let has_gs1 = !gs1.is_empty();
     let gs1_open = crate::forms::form_state().form == "gs1";
+    let export_open = crate::forms::form_state().form == "export";
     // A refused form comes back open, with everything typed (the boundary too).
     let state = crate::forms::form_state();
     let refused = state.form.clone();
@@ -217,6 +218,18 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                     <p class="muted">{Msg::Gs1Hint.text(l)}</p>
                     {(!gln.is_empty()).then(|| view! { <p>"GLN: "<span class="code">{gln.clone()}</span></p> })}
                     <button type="submit">{Msg::Save.text(l)}</button>
+                </PostForm>
+            </details>
+            <details open=export_open>
+                <summary>{Msg::ExportTitle.text(l)}</summary>
+                <PostForm id="export" action=format!("/manage/{}/export", p.code)>
+                    <p class="muted">{Msg::ExportHint.text(l)}</p>
+                    // Never filled back in after a refusal: a passphrase is not echoed into a page.
+                    <label for="export-pass">{Msg::ExportPassphrase.text(l)}</label>
+                    <input id="export-pass" name="passphrase" type="password" minlength="12" required=true autocomplete="new-password"/>
+                    <label for="export-pass2">{Msg::ExportPassphraseAgain.text(l)}</label>
+                    <input id="export-pass2" name="passphrase2" type="password" minlength="12" required=true autocomplete="new-password"/>
+                    <button type="submit">{Msg::ExportDownload.text(l)}</button>
                 </PostForm>
             </details>
         })}

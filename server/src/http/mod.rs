@@ -129,7 +129,7 @@ async fn checkpoint(
 
 /// A private file to download (an export for one cooperative's managers): never cached.
 /// The file's name keeps ASCII letters, digits, `-`, `_` and `.` (a header carries it).
-pub fn download(content_type: &str, filename: &str, body: Vec<u8>) -> Response {
+pub fn download(content_type: &str, filename: &str, body: impl Into<axum::body::Body>) -> Response {
     let filename: String = filename
         .chars()
         .map(|c| {
@@ -149,9 +149,41 @@ pub fn download(content_type: &str, filename: &str, body: Vec<u8>) -> Response {
             ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
-        body,
+        body.into(),
     )
         .into_response()
+}
+
+/// A cooperative's archive as a download. It is written to a temporary file first (an
+/// archive can be larger than memory), which is unlinked at once and streamed from the
+/// open handle: nothing is left on disk whatever happens to the response.
+pub async fn archive_download(
+    s: &Services,
+    actor: &crate::access::Actor,
+    coop: &crate::store::CooperativeRow,
+    passphrase: &secrecy::SecretString,
+) -> Result<Response> {
+    let mut name = [0u8; 16];
+    getrandom::getrandom(&mut name)
+        .map_err(|e| crate::Error::Internal(format!("randomness: {e}")))?;
+    let path = std::env::temp_dir().join(format!(
+        "goc-export-{}.tar.gz",
+        data_encoding::HEXLOWER.encode(&name)
+    ));
+    let file = std::fs::File::create_new(&path)
+        .map_err(|e| crate::Error::io("creating a temporary file", e))?;
+    let written = crate::archive::export(s, actor, coop, passphrase, false, file).await;
+    let opened = tokio::fs::File::open(&path).await;
+    let _ = std::fs::remove_file(&path);
+    written?;
+    let file = opened.map_err(|e| crate::Error::io("reading the archive", e))?;
+    let day = crate::text::vn_minute(crate::clock::now_ms());
+    let stream = tokio_util::io::ReaderStream::new(file);
+    Ok(download(
+        "application/gzip",
+        &format!("{}-{}.tar.gz", coop.code, &day[..10]),
+        axum::body::Body::from_stream(stream),
+    ))
 }
 
 /// A tree's history with proofs, as a download for `goc verify-file`.

@@ -37,7 +37,7 @@ pub fn sandbox_enabled(s: &Services) -> bool {
     s.base_url.starts_with("http://")
 }
 
-fn label(coop: &str, provider: &str) -> String {
+pub(crate) fn label(coop: &str, provider: &str) -> String {
     format!("payments:{coop}:{provider}")
 }
 

@@ -90,7 +90,7 @@ impl PhotoStore {
         Ok(())
     }
 
-    async fn put_bytes(&self, hash: &[u8; 32], size: Size, bytes: Vec<u8>) -> Result<()> {
+    pub async fn put_bytes(&self, hash: &[u8; 32], size: Size, bytes: Vec<u8>) -> Result<()> {
         self.objects
             .put(&Self::path(hash, size), PutPayload::from(bytes))
             .await

@@ -268,7 +268,7 @@ impl Store {
 }
 
 /// A stored log row as an audit reads it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AuditRow {
     pub seq: i64,
     pub subject: String,

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod adoption;
+mod archive;
 mod cooperatives;
 mod diary;
 mod jobs;
@@ -28,6 +29,7 @@ use sqlx::sqlite::{
 };
 
 pub use adoption::{Accepted, GiftRow, HarvestChoiceRow, RefundRow, ShipmentRow};
+pub use archive::{Cell, Column, ColumnType, Loader, Snapshot};
 pub use diary::{DiaryAppend, DiaryPhoto, Stored};
 pub use log::{AuditRow, BoxedEntry, MakeEntry};
 pub use market::{

@@ -697,16 +697,16 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
             (
                 "admin",
                 &admin,
-                [true, false, true, true, true, true, true, true],
+                [true, false, true, true, true, true, true, true, true],
             ),
-            ("manager of A", &manager_a, [true; 8]),
+            ("manager of A", &manager_a, [true; 9]),
             (
                 "farmer of A",
                 &farmer_a,
-                [true, true, false, false, false, false, false, false],
+                [true, true, false, false, false, false, false, false, false],
             ),
-            ("manager of B", &manager_b, [false; 8]),
-            ("buyer", &buyer, [false; 8]),
+            ("manager of B", &manager_b, [false; 9]),
+            ("buyer", &buyer, [false; 9]),
         ];
         let mut n = 0;
         for (who, session, allowed) in everyone {
@@ -790,6 +790,12 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
                         let q = trace::RecallQuery::parse("RG-1", "", "").unwrap();
                         trace::recall(s, &me, &a, q).await.map(|_| ())
                     }
+                    Action::Export => {
+                        let pass = secrecy::SecretString::from("a long passphrase");
+                        server::archive::export(s, &me, &a, &pass, false, Vec::new())
+                            .await
+                            .map(|_| ())
+                    }
                 };
                 match (want, got) {
                     (true, Ok(())) | (false, Err(Error::Forbidden)) => {}
@@ -797,7 +803,7 @@ async fn the_access_matrix_holds_for_every_role_and_action_across_two_cooperativ
                 }
             }
         }
-        assert_eq!(n, 40);
+        assert_eq!(n, 45);
         // Refused attempts left nothing behind: the setup's zone plus those of the admin
         // and of A's manager.
         assert_eq!(s.store.zones_of(a.id).await.unwrap().len(), 3);

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod aftercare;
+mod archive;
 mod diary;
 mod import;
 mod labels;

@@ -43,11 +43,16 @@ fn unique(prefix: &str) -> String {
     )
 }
 
-async fn services(url: &str) -> Services {
+/// Services over `url`. Each instance of a test has its own server secret, as two
+/// servers would (archives must carry secrets across that).
+async fn services(url: &str, instance: usize) -> Services {
     let config = Config {
         database_url: url.to_owned(),
         base_url: "https://goc.example".into(),
-        secret: SecretString::from("test-secret-".repeat(4)),
+        secret: SecretString::from(match instance {
+            0 => "test-secret-".repeat(4),
+            i => format!("test-secret-{i}-").repeat(4),
+        }),
         // The same keys every run, so a failure (a QR that does not decode) reproduces.
         insecure_key_seed: Some(server::config::key_seed("store suite")),
         photos: std::env::temp_dir()
@@ -74,38 +79,73 @@ where
     F: Fn(Db) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let dir = std::env::temp_dir().join(unique("goc_store"));
-    let url = format!("sqlite://{}/test.db", dir.display());
-    test(Db {
-        services: services(&url).await,
-        url: url.clone(),
+    on_engines(1, |mut dbs| test(dbs.remove(0))).await
+}
+
+/// Runs `test` on two fresh SQLite instances, then on two fresh PostgreSQL ones (two
+/// servers with different secrets, as for moving a cooperative between them).
+pub async fn on_both_twice<F, Fut>(test: F)
+where
+    F: Fn(Db, Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    on_engines(2, |mut dbs| {
+        let second = dbs.remove(1);
+        test(dbs.remove(0), second)
     })
-    .await;
-    let _ = std::fs::remove_dir_all(&dir);
+    .await
+}
+
+async fn on_engines<F, Fut>(n: usize, test: F)
+where
+    F: Fn(Vec<Db>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dirs: Vec<_> = (0..n)
+        .map(|_| std::env::temp_dir().join(unique("goc_store")))
+        .collect();
+    let mut dbs = Vec::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        let url = format!("sqlite://{}/test.db", dir.display());
+        dbs.push(Db {
+            services: services(&url, i).await,
+            url,
+        });
+    }
+    test(dbs).await;
+    for dir in dirs {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     use sqlx::Connection;
     let admin = pg_admin_url();
-    let name = unique("goc_test");
     let mut conn = sqlx::PgConnection::connect(&format!("{admin}/postgres"))
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for the Store suite: {e}"));
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let url = format!("{admin}/{name}");
-    let db = Db {
-        services: services(&url).await,
-        url,
-    };
-    test(Db {
-        services: db.services.clone(),
-        url: db.url.clone(),
-    })
+    let mut made = Vec::new();
+    for i in 0..n {
+        let name = unique("goc_test");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let url = format!("{admin}/{name}");
+        made.push((name, services(&url, i).await, url));
+    }
+    test(
+        made.iter()
+            .map(|(_, services, url)| Db {
+                services: services.clone(),
+                url: url.clone(),
+            })
+            .collect(),
+    )
     .await;
-    db.services.store.close().await;
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    for (name, services, _) in made {
+        services.store.close().await;
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
 }

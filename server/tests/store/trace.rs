@@ -46,15 +46,15 @@ fn trees(r: &trace::Recall) -> Vec<&str> {
 
 /// The hand-built orchard: four trees, two lots, a withdrawn and an amended entry, an
 /// adoption of CC001 paid and shipped today.
-struct Orchard {
-    c: server::store::CooperativeRow,
+pub(crate) struct Orchard {
+    pub(crate) c: server::store::CooperativeRow,
     f: Actor,
-    manager: Actor,
+    pub(crate) manager: Actor,
     order_code: String,
     buyer_id: i64,
 }
 
-async fn orchard(db: &Db) -> Orchard {
+pub(crate) async fn orchard(db: &Db) -> Orchard {
     let s: &Services = &db.services;
     let c = coop(s, "NA-LH").await;
     for t in ["CC001", "CC002", "CC003", "CC004"] {

@@ -2,6 +2,7 @@
 //! in headless Chromium at phone size.
 
 mod aftercare;
+mod archive;
 mod diary;
 mod manage;
 mod payments;

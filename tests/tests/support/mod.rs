@@ -129,6 +129,10 @@ impl Goc {
         end_seasons(&self.database_url).await;
     }
 
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     /// Runs a `goc` command against this server's database.
     pub fn command(&self, args: &[&str]) -> std::process::Output {
         goc_command(&self.database_url, args)

@@ -150,6 +150,10 @@ enum Command {
     Import {
         /// The archive (.tar.gz) written by `goc export` or downloaded by a manager.
         path: PathBuf,
+        /// Keep the password hashes an archive made with `--with-passwords` carries (only
+        /// for your own backup: whoever wrote an archive chose them).
+        #[arg(long)]
+        with_passwords: bool,
         #[command(flatten)]
         passphrase: Passphrase,
     },
@@ -315,7 +319,11 @@ async fn main() -> ExitCode {
             with_passwords,
             passphrase,
         } => export(&cli.opts, &coop, &out, with_passwords, &passphrase).await,
-        Command::Import { path, passphrase } => import(&cli.opts, &path, &passphrase).await,
+        Command::Import {
+            path,
+            with_passwords,
+            passphrase,
+        } => import(&cli.opts, &path, with_passwords, &passphrase).await,
         Command::Generate {
             coop,
             trees,
@@ -409,11 +417,12 @@ async fn export(
 async fn import(
     opts: &Opts,
     path: &std::path::Path,
+    with_passwords: bool,
     passphrase: &Passphrase,
 ) -> Result<(), server::Error> {
     let passphrase = passphrase.read()?;
     let s = start(opts).await?;
-    let done = server::archive::import(&s, path, &passphrase).await?;
+    let done = server::archive::import(&s, path, &passphrase, with_passwords).await?;
     for (table, rows) in &done.tables {
         println!("{table}: {rows}");
     }

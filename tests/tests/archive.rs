@@ -3,7 +3,7 @@
 //! and the tree page there agree it is the same verified history; then back from
 //! PostgreSQL into an empty SQLite file with `goc export`.
 
-use crate::support::{self, farmer, goc_command, scratch, sqlite_url, Goc, PgDatabase};
+use crate::support::{self, farmer, goc_command, scratch, sqlite_url, Browser, Goc, PgDatabase};
 
 const PASSPHRASE: &str = "cây na dai Lạng Sơn 2026";
 
@@ -61,6 +61,24 @@ async fn a_managers_archive_moves_the_cooperative_to_postgresql_and_back_to_sqli
     let short = post(&admin, "ngắn", "ngắn").await;
     assert_eq!(short.status(), 422);
     assert!(short.text().await.unwrap().contains("ít nhất 12 ký tự"));
+    // On a phone: the form, and a refusal that keeps the section open with its reason
+    // (and never the passphrase typed).
+    let b = Browser::start().await;
+    b.sign_in(&goc, "0999999999").await;
+    b.open(&format!("{}/manage/NA-LH", goc.base)).await;
+    b.click("details:has(#export) summary").await;
+    b.fill("#export-pass", PASSPHRASE).await;
+    b.fill("#export-pass2", "một mật khẩu khác hẳn").await;
+    b.screenshot_page("archive-1-form").await;
+    b.click("#export button[type=submit]").await;
+    b.wait_for_text("#export .error", "không khớp").await;
+    assert_eq!(
+        b.eval("return document.querySelector('#export-pass').value")
+            .await,
+        ""
+    );
+    b.screenshot_page("archive-2-refused").await;
+    b.close().await;
 
     let res = post(&admin, PASSPHRASE, PASSPHRASE).await;
     assert_eq!(res.status(), 200);

@@ -98,7 +98,7 @@ async fn a_manager_traces_a_lot_and_a_tree_and_nobody_else_may() {
 
     // In a phone's browser.
     let b = Browser::start().await;
-    sign_in(&b, &goc, "0999999999").await;
+    b.sign_in(&goc, "0999999999").await;
     b.open(&format!("{}/manage/NA-LH/trace", goc.base)).await;
     b.wait_for_text("h1", "Truy xuất và thu hồi").await;
     b.fill("#r-lot", "ab-2610-07").await;
@@ -155,14 +155,6 @@ async fn a_manager_traces_a_lot_and_a_tree_and_nobody_else_may() {
         .await;
     b.wait_for_text("h1", "Báo cáo mùa vụ").await;
     b.screenshot_page("trace-3-report").await;
-}
-
-async fn sign_in(b: &Browser, goc: &Goc, phone: &str) {
-    b.open(&format!("{}/login?next=/manage", goc.base)).await;
-    b.fill("#login-identifier", phone).await;
-    b.fill("#login-password", "a long password").await;
-    b.click("#login button[type=submit]").await;
-    b.wait_for_text("h1", "").await;
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Reading an archive into an empty instance: one transaction, the log audited as it is
 //! read, every file checked against the manifest; any doubt and nothing is kept.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -102,10 +102,72 @@ struct Import<'a> {
     roots: HashMap<i64, Digest>,
     files: Vec<FileEntry>,
     photos: u64,
+    /// The photos the rows name: no other photo is taken.
+    named: HashSet<[u8; 32]>,
+    /// Photos wait here until the import commits.
+    staged: Staging,
+    keep_passwords: bool,
 }
 
-/// Imports the archive at `path` into this (empty) instance.
-pub async fn import(s: &Services, path: &Path, passphrase: &SecretString) -> Result<Imported> {
+/// A folder of photos read from the archive, moved into the photo store only once the
+/// import has committed, and removed in any case: a refused archive leaves nothing.
+struct Staging {
+    dir: PathBuf,
+    photos: Vec<([u8; 32], Size)>,
+}
+
+impl Staging {
+    fn new() -> Result<Self> {
+        let mut name = [0u8; 16];
+        getrandom::getrandom(&mut name).map_err(|e| Error::Internal(format!("randomness: {e}")))?;
+        let dir = std::env::temp_dir().join(format!("goc-import-{}", HEXLOWER.encode(&name)));
+        std::fs::create_dir(&dir).map_err(|e| Error::io("creating a staging folder", e))?;
+        Ok(Self {
+            dir,
+            photos: Vec::new(),
+        })
+    }
+
+    fn file(&self, hash: &[u8; 32], size: Size) -> PathBuf {
+        let kind = if size == Size::Full { "full" } else { "thumb" };
+        self.dir
+            .join(format!("{kind}-{}.jpg", HEXLOWER.encode(hash)))
+    }
+
+    async fn keep(&mut self, hash: [u8; 32], size: Size, bytes: &[u8]) -> Result<()> {
+        tokio::fs::write(self.file(&hash, size), bytes)
+            .await
+            .map_err(|e| Error::io("staging a photo", e))?;
+        self.photos.push((hash, size));
+        Ok(())
+    }
+
+    async fn publish(&self, s: &Services) -> Result<()> {
+        for (hash, size) in &self.photos {
+            let bytes = tokio::fs::read(self.file(hash, *size))
+                .await
+                .map_err(|e| Error::io("reading a staged photo", e))?;
+            s.photos.put_bytes(hash, *size, bytes).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Imports the archive at `path` into this (empty) instance. Accounts keep the password
+/// hashes an archive carries only with `keep_passwords` (the operator restoring their own
+/// backup): otherwise whoever wrote the archive would choose passwords on this server.
+pub async fn import(
+    s: &Services,
+    path: &Path,
+    passphrase: &SecretString,
+    keep_passwords: bool,
+) -> Result<Imported> {
     let (tx, mut rx) = mpsc::channel(2);
     let reader = {
         let path = path.to_owned();
@@ -166,6 +228,9 @@ pub async fn import(s: &Services, path: &Path, passphrase: &SecretString) -> Res
             rows: None,
         }],
         photos: 0,
+        named: HashSet::new(),
+        staged: Staging::new()?,
+        keep_passwords: keep_passwords && header.credentials,
         header,
     };
     let mut manifest = None;
@@ -373,6 +438,27 @@ impl Import<'_> {
             }
             _ => {}
         }
+        for (col, cell) in cols.iter().zip(cells.iter_mut()) {
+            match (table, col.name.as_str()) {
+                // Platform roles are this server's to give, never an archive's.
+                ("users", "is_admin") => {
+                    *cell = match col.ty {
+                        ColumnType::Bool => Cell::Bool(false),
+                        _ => Cell::Int(0),
+                    }
+                }
+                ("users", "password_hash") if !self.keep_passwords => *cell = Cell::Null,
+                ("tree_photos" | "diary_photos", "hash") => {
+                    if let Cell::Bytes(h) = &*cell {
+                        let hash = h.as_slice().try_into().map_err(|_| {
+                            damaged(format!("{table}: a photo hash is not 32 bytes"))
+                        })?;
+                        self.named.insert(hash);
+                    }
+                }
+                _ => {}
+            }
+        }
         if let Some(secret) = sealed_column(table) {
             let code = self.header.cooperative.clone();
             let aad = sealing_aad(table, &code, cols, cells);
@@ -426,16 +512,32 @@ impl Import<'_> {
         let Some((size, hash)) = parsed else {
             return Err(damaged(format!("unexpected file photos/{rest}")));
         };
-        if size == Size::Full {
-            if blake3::hash(&bytes).as_bytes() != &hash {
-                return Err(damaged(format!(
-                    "photo {} does not match its hash",
-                    HEXLOWER.encode(&hash)
-                )));
-            }
-            self.photos += 1;
+        let name = HEXLOWER.encode(&hash);
+        if !self.named.contains(&hash) {
+            return Err(damaged(format!("photo {name} is not one its records name")));
         }
-        self.s.photos.put_bytes(&hash, size, bytes).await
+        if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            return Err(damaged(format!("photo {name} is not a JPEG")));
+        }
+        match size {
+            Size::Full => {
+                if blake3::hash(&bytes).as_bytes() != &hash {
+                    return Err(damaged(format!("photo {name} does not match its hash")));
+                }
+                self.photos += 1;
+            }
+            // A thumbnail has no hash of its own: it comes right after its photo, and is
+            // small (a few dozen kB: at most a quarter of the largest file taken).
+            Size::Thumb => {
+                let after_full = self.staged.photos.last() == Some(&(hash, Size::Full));
+                if !after_full || bytes.len() as u64 > MAX_FILE / 4 {
+                    return Err(damaged(format!(
+                        "thumbnail {name} does not follow its photo"
+                    )));
+                }
+            }
+        }
+        self.staged.keep(hash, size, &bytes).await
     }
 
     async fn finish(mut self) -> Result<Imported> {
@@ -477,6 +579,7 @@ impl Import<'_> {
             )
             .await?;
         self.loader.commit().await?;
+        self.staged.publish(self.s).await?;
         crate::trace::backfill(&self.s.store).await?;
         tracing::info!(cooperative = %coop.code, entries = report.entries, "archive imported");
         Ok(Imported {
@@ -485,7 +588,7 @@ impl Import<'_> {
             photos: self.photos,
             entries: report.entries,
             checkpoints: report.checkpoints,
-            credentials: self.header.credentials,
+            credentials: self.keep_passwords,
         })
     }
 }

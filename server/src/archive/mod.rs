@@ -158,7 +158,7 @@ pub fn passphrase_key(passphrase: &SecretString, kdf: &Kdf) -> Result<Cipher> {
 }
 
 fn check_passphrase(passphrase: &SecretString) -> Result<()> {
-    if passphrase.expose_secret().chars().count() < MIN_PASSPHRASE {
+    if passphrase.expose_secret().trim().chars().count() < MIN_PASSPHRASE {
         return Err(Error::invalid(
             format!("Mật khẩu bảo vệ tệp lưu trữ cần ít nhất {MIN_PASSPHRASE} ký tự"),
             format!("The archive's passphrase needs at least {MIN_PASSPHRASE} characters"),

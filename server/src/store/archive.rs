@@ -299,7 +299,13 @@ impl Loader {
                 }
                 q.execute(&mut **c).await.map(|_| ())
             })
-            .map_err(|e| Error::Internal(format!("importing {table}: {e}")))?;
+            .map_err(|e| {
+                // A row that clashes or points nowhere: the archive is wrong, not the server.
+                Error::invalid(
+                    format!("Tệp lưu trữ có dòng không hợp lệ ở bảng {table}: {e}"),
+                    format!("The archive has a row {table} cannot take: {e}"),
+                )
+            })?;
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ use std::io::Read;
 use secrecy::SecretString;
 use server::access::Actor;
 use server::archive::{self, tables};
+use server::photos::Size;
 use server::store::CooperativeRow;
 use server::trace::{self, RecallQuery};
 use server::{accounts, audit, cooperatives, Error, Services};
@@ -102,16 +103,25 @@ fn rewrite(archive: &[u8], edit: impl Fn(&str, &mut Vec<u8>), who: Editor) -> Ve
     for (name, bytes) in &mut all {
         edit(name, bytes);
     }
+    retar(all, who)
+}
+
+/// These files as an archive, the manifest as `who` leaves it: listing them all again
+/// (`Outsider`, who cannot seal it) and sealing it (`Insider`).
+fn retar(mut all: Vec<(String, Vec<u8>)>, who: Editor) -> Vec<u8> {
     if who != Editor::Careless {
         let header: archive::Header = serde_json::from_slice(&all[0].1).unwrap();
         let mut m: archive::Manifest = serde_json::from_slice(&all.last().unwrap().1).unwrap();
-        for f in &mut m.files {
-            let bytes = &all.iter().find(|(n, _)| *n == f.path).unwrap().1;
-            f.blake3 = blake3::hash(bytes).to_hex().to_string();
-            if f.rows.is_some() {
-                f.rows = Some(bytes.iter().filter(|&&b| b == b'\n').count() as u64);
-            }
-        }
+        m.files = all[..all.len() - 1]
+            .iter()
+            .map(|(path, bytes)| archive::FileEntry {
+                path: path.clone(),
+                blake3: blake3::hash(bytes).to_hex().to_string(),
+                rows: path
+                    .starts_with("tables/")
+                    .then(|| bytes.iter().filter(|&&b| b == b'\n').count() as u64),
+            })
+            .collect();
         if who == Editor::Insider {
             let key = archive::passphrase_key(&passphrase(), &header.kdf).unwrap();
             m = archive::Manifest::sealed(m.files, &key).unwrap();
@@ -129,6 +139,15 @@ fn rewrite(archive: &[u8], edit: impl Fn(&str, &mut Vec<u8>), who: Editor) -> Ve
         tar.append_data(&mut h, name, bytes.as_slice()).unwrap();
     }
     tar.into_inner().unwrap().finish().unwrap()
+}
+
+/// A blank picture `width` wide, as PNG.
+fn png(width: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::DynamicImage::new_rgb8(width, width * 3 / 4)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
 }
 
 /// Changes the first line of `table`'s first file that contains `from`.
@@ -155,11 +174,7 @@ async fn a_cooperative_moves_to_an_empty_server_whole_and_its_log_verifies_there
     on_both_twice(|a: Db, b: Db| async move {
         let (src, dst) = (&a.services, &b.services);
         let o = orchard(&a).await;
-        let mut png = Vec::new();
-        image::DynamicImage::new_rgb8(320, 240)
-            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap();
-        let photo = server::photos::add(src, &Actor::system(), &o.c, "CC002", png)
+        let photo = server::photos::add(src, &Actor::system(), &o.c, "CC002", png(320))
             .await
             .unwrap();
         // Another cooperative on the same server stays behind.
@@ -189,8 +204,12 @@ async fn a_cooperative_moves_to_an_empty_server_whole_and_its_log_verifies_there
         };
         assert_eq!(tables_of(&bytes), tables_of(&again));
 
-        let path = file(&bytes);
-        let done = archive::import(dst, &path, &passphrase()).await.unwrap();
+        // Whoever wrote the archive tried to make its people platform administrators.
+        let admins = edit_row("users", "\"is_admin\":false", "\"is_admin\":true");
+        let path = file(&rewrite(&bytes, admins, Editor::Insider));
+        let done = archive::import(dst, &path, &passphrase(), true)
+            .await
+            .unwrap();
         assert_eq!(done.cooperative, "NA-LH");
         assert_eq!(done.entries as i64, c.log_size);
         assert_eq!(done.photos, 1);
@@ -249,10 +268,16 @@ async fn a_cooperative_moves_to_an_empty_server_whole_and_its_log_verifies_there
             .unwrap();
         assert_eq!(before.trees(), after.trees());
         assert_eq!(after.trees().len(), 3);
-        // People sign in as before (an operator's backup carries password hashes)...
-        accounts::log_in(&dst.store, "0912000001", "a long password")
+        // People sign in as before (an operator's backup carries password hashes), and
+        // nobody is an administrator there.
+        let lan = accounts::log_in(&dst.store, "0912000001", "a long password")
             .await
             .unwrap();
+        let lan = accounts::actor(&dst.store, &lan.token)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!lan.is_admin);
 
         // ...and the cooperative carries on: its key (sealed under the other server's
         // secret before) signs a new tree, new rows get fresh ids.
@@ -291,12 +316,24 @@ async fn an_altered_archive_or_a_wrong_passphrase_leaves_the_server_empty() {
     on_both_twice(|a: Db, b: Db| async move {
         let (src, dst) = (&a.services, &b.services);
         let o = orchard(&a).await;
+        let photo = server::photos::add(src, &Actor::system(), &o.c, "CC002", png(320))
+            .await
+            .unwrap();
+        let photo: [u8; 32] = data_encoding::HEXLOWER
+            .decode(photo.as_bytes())
+            .unwrap()
+            .try_into()
+            .unwrap();
         let c = cooperatives::by_code(&src.store, "NA-LH").await.unwrap();
         let bytes = export(src, &c, false).await;
         let refused = |archive: Vec<u8>, pass: SecretString| async move {
             let path = file(&archive);
-            let e = archive::import(dst, &path, &pass).await.unwrap_err();
+            let e = archive::import(dst, &path, &pass, false).await.unwrap_err();
             assert!(is_empty(dst).await, "something stayed behind after: {e}");
+            assert!(
+                dst.photos.get(&photo, Size::Full).await.unwrap().is_none(),
+                "{e}"
+            );
             e.public_text().en
         };
 
@@ -344,6 +381,38 @@ async fn an_altered_archive_or_a_wrong_passphrase_leaves_the_server_empty() {
         );
         let e = refused(rewrite(&bytes, key, Editor::Insider), passphrase()).await;
         assert!(e.contains("does not open"), "{e}");
+        // Photos: one the records do not name (a disk filler), and a thumbnail swapped
+        // for something larger than its photo. Neither is stored, nor any photo before them.
+        let extra = |name: &str, bytes: &mut Vec<u8>| {
+            if name.starts_with("photos/thumb/") {
+                *bytes = png(2000);
+            }
+        };
+        let e = refused(rewrite(&bytes, extra, Editor::Insider), passphrase()).await;
+        assert!(
+            e.contains("is not a JPEG") || e.contains("does not follow its photo"),
+            "{e}"
+        );
+        let mut stray = files(&bytes);
+        let jpeg = stray
+            .iter()
+            .find(|(n, _)| n.starts_with("photos/full/"))
+            .unwrap()
+            .1
+            .clone();
+        let hash = blake3::hash(&[jpeg.clone(), vec![0]].concat())
+            .to_hex()
+            .to_string();
+        stray.insert(
+            stray.len() - 1,
+            (
+                format!("photos/full/{}/{hash}.jpg", &hash[..2]),
+                [jpeg, vec![0]].concat(),
+            ),
+        );
+        let e = refused(retar(stray, Editor::Insider), passphrase()).await;
+        assert!(e.contains("is not one its records name"), "{e}");
+
         // Not an archive at all.
         let e = refused(b"PK\x03\x04 a zip, say".to_vec(), passphrase()).await;
         assert!(e.contains("damaged"), "{e}");
@@ -367,8 +436,11 @@ async fn an_altered_archive_or_a_wrong_passphrase_leaves_the_server_empty() {
 
         // After every refusal the genuine archive still imports, once.
         let path = file(&bytes);
-        archive::import(dst, &path, &passphrase()).await.unwrap();
-        let twice = archive::import(dst, &path, &passphrase())
+        archive::import(dst, &path, &passphrase(), false)
+            .await
+            .unwrap();
+        assert!(dst.photos.get(&photo, Size::Full).await.unwrap().is_some());
+        let twice = archive::import(dst, &path, &passphrase(), false)
             .await
             .unwrap_err();
         assert!(matches!(twice, Error::Conflict(_)), "{twice:?}");

@@ -533,6 +533,15 @@ impl Browser {
         e.click().await.unwrap();
     }
 
+    /// Signs in on the login page (every test account's password is "a long password").
+    pub async fn sign_in(&self, goc: &Goc, phone: &str) {
+        self.open(&format!("{}/login?next=/manage", goc.base)).await;
+        self.fill("#login-identifier", phone).await;
+        self.fill("#login-password", "a long password").await;
+        self.click("#login button[type=submit]").await;
+        self.wait_for_text("h1", "").await;
+    }
+
     /// Signs out from the header and waits for the redirect to land: opening another page
     /// before it lets the redirect win the race and replace that page.
     pub async fn sign_out(&self) {

@@ -29,3 +29,11 @@ if [ "${1:-}" = "--browser" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils zbar-tools >/dev/null
   fi
 fi
+if [ "${1:-}" = "--browser" ]; then
+  # schemathesis checks the live server against its OpenAPI document (tests/tests/openapi.rs).
+  SCHEMATHESIS_VERSION=4.32.5
+  if ! .tools/venv/bin/st --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    python3 -m venv .tools/venv
+    .tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+fi

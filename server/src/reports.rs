@@ -90,7 +90,7 @@ impl ReportQuery {
 }
 
 /// A named group (zone, variety) with its trees and harvest.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Group {
     pub name: String,
     pub trees: usize,
@@ -98,7 +98,7 @@ pub struct Group {
 }
 
 /// The report.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct SeasonReport {
     pub trees: usize,
     pub adopted: usize,
@@ -111,7 +111,8 @@ pub struct SeasonReport {
     pub by_variety: Vec<Group>,
     /// Tree, zone, variety, grams harvested, adopted.
     pub by_tree: Vec<(String, String, String, i64, bool)>,
-    /// Week (its Monday), member, entries.
+    /// Week (its Monday, YYYY-MM-DD), member, entries.
+    #[schema(value_type = Vec<(String, String, i64)>)]
     pub activity: Vec<(Date, String, i64)>,
     pub idle: Vec<String>,
     pub violations: Vec<ReportViolation>,

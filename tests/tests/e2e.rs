@@ -5,6 +5,7 @@ mod aftercare;
 mod archive;
 mod diary;
 mod manage;
+mod openapi;
 mod payments;
 mod photos;
 mod support;

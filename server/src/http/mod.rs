@@ -7,6 +7,7 @@ pub mod diary;
 pub mod edge;
 pub mod localize;
 pub mod metrics;
+pub mod openapi;
 pub mod payments;
 pub mod pwa;
 pub mod redirect;
@@ -25,6 +26,7 @@ use crate::error::Result;
 use crate::photos::Size;
 use crate::services::Services;
 use crate::{cooperatives, log};
+use openapi::PublicRefusals;
 
 /// The routes this crate serves; the binary merges them with the pages.
 pub fn router() -> Router<Services> {
@@ -40,9 +42,18 @@ pub fn router() -> Router<Services> {
         .merge(sandbox::router())
         .merge(trace::router())
         .merge(resolver::router())
+        .merge(openapi::router())
 }
 
+/// A cooperative's code in a path.
+const COOP: &str = "The cooperative's code";
+
 /// 200 when the database answers, 503 otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "verify",
+    responses(
+        (status = 200, description = "The server and its database answer", body = String, content_type = "text/plain", example = "ok"),
+        (status = 503, description = "The database does not answer", body = String, content_type = "text/plain"),
+    ))]
 async fn healthz(State(s): State<Services>) -> impl IntoResponse {
     match s.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
@@ -90,6 +101,9 @@ fn conditional_json<T: serde::Serialize>(
 
 /// The platform key, which signs only the replacement of a cooperative's lost or stolen
 /// key: verifiers need it to follow such a rotation.
+#[utoipa::path(get, path = "/.well-known/goc/platform-key", tag = "verify",
+    responses((status = 200, description = "The platform's Ed25519 key", body = PlatformKey),
+        (status = 304, description = "Not modified (If-None-Match)")))]
 async fn platform_key(State(s): State<Services>, headers: HeaderMap) -> Result<Response> {
     let key = s.sealer.platform_public();
     conditional_json(
@@ -99,7 +113,24 @@ async fn platform_key(State(s): State<Services>, headers: HeaderMap) -> Result<R
     )
 }
 
+/// The platform's public key as served.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // the shape of a JSON answer, for the OpenAPI document
+pub struct PlatformKey {
+    /// The key ID (docs/qr-identity.md).
+    key_id: String,
+    /// The Ed25519 public key, base32 (RFC 4648, no padding).
+    public_key: String,
+}
+
 /// A cooperative's key history, so anyone can verify its QR identities offline.
+#[utoipa::path(get, path = "/.well-known/goc/keys/{coop}", tag = "verify",
+    params(("coop" = String, Path, description = COOP, example = "NA-LH")),
+    responses(
+        (status = 200, description = "The key history: the genesis key and each signed rotation (docs/qr-identity.md)", body = Object),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        PublicRefusals,
+    ))]
 async fn key_history(
     State(s): State<Services>,
     Path(coop): Path<String>,
@@ -115,6 +146,12 @@ async fn key_history(
 }
 
 /// The latest signed checkpoint, as a C2SP signed note.
+#[utoipa::path(get, path = "/api/cooperatives/{coop}/checkpoint", tag = "verify",
+    params(("coop" = String, Path, description = COOP, example = "NA-LH")),
+    responses(
+        (status = 200, description = "The checkpoint: origin, size and root hash, signed (docs/ledger-format.md)", body = String, content_type = "text/plain"),
+        PublicRefusals,
+    ))]
 async fn checkpoint(
     State(s): State<Services>,
     Path(coop): Path<String>,
@@ -187,6 +224,14 @@ pub async fn archive_download(
 }
 
 /// A tree's history with proofs, as a download for `goc verify-file`.
+#[utoipa::path(get, path = "/api/trees/{coop}/{tree}/history", tag = "verify",
+    params(("coop" = String, Path, description = COOP, example = "NA-LH"),
+        ("tree" = String, Path, description = "The tree's code", example = "CC001")),
+    responses(
+        (status = 200, description = "The tree's signed identity, its entries, inclusion and consistency proofs and a checkpoint (docs/ledger-format.md)", body = Object),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        PublicRefusals,
+    ))]
 async fn tree_history(
     State(s): State<Services>,
     Path((coop, tree)): Path<(String, String)>,

@@ -69,7 +69,35 @@ pub fn buyer_ip(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| "127.0.0.1".into())
 }
 
+/// An adoption offer as other shops show it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OfferView {
+    pub id: i64,
+    pub season: String,
+    /// YYYY-MM-DD.
+    pub starts_on: String,
+    pub ends_on: String,
+    pub price_vnd: i64,
+    /// The expected harvest, kg: low and high.
+    pub expected_kg: (f64, f64),
+    pub guaranteed_kg: f64,
+    /// What the care includes (care, photos, visit, delivery…).
+    pub includes: Vec<String>,
+    pub deliveries: i64,
+    /// What happens below the guarantee: credit or refund.
+    pub shortfall_policy: String,
+    pub shortfall_vnd_per_kg: i64,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Offers {
+    pub offers: Vec<OfferView>,
+}
+
 /// A tree's offers, for anyone: what the tree page and other shops show.
+#[utoipa::path(get, path = "/api/v1/trees/{coop}/{tree}/offers", tag = "market",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("tree" = String, Path, description = "The tree's code", example = "CC001")),
+    responses((status = 200, description = "The tree's offers, newest season first", body = Offers), super::openapi::PublicRefusals))]
 async fn tree_offers(
     State(s): State<Services>,
     Path((coop, tree)): Path<(String, String)>,
@@ -80,21 +108,31 @@ async fn tree_offers(
         .await?
         .ok_or(Error::NotFound("cooperative"))?;
     let offers = s.store.offers_of_tree(coop.id, &tree).await?;
-    let list: Vec<Value> = offers
+    let offers = offers
         .iter()
-        .map(|o| {
-            json!({
-                "id": o.id, "season": o.season, "starts_on": o.starts_on, "ends_on": o.ends_on,
-                "price_vnd": o.price_vnd,
-                "expected_kg": [o.expected_min_g as f64 / 1000.0, o.expected_max_g as f64 / 1000.0],
-                "guaranteed_kg": o.guaranteed_g as f64 / 1000.0,
-                "includes": o.includes.split(',').filter(|i| !i.is_empty()).collect::<Vec<_>>(),
-                "deliveries": o.deliveries, "shortfall_policy": o.shortfall_policy,
-                "shortfall_vnd_per_kg": o.shortfall_vnd_per_kg,
-            })
+        .map(|o| OfferView {
+            id: o.id,
+            season: o.season.clone(),
+            starts_on: o.starts_on.clone(),
+            ends_on: o.ends_on.clone(),
+            price_vnd: o.price_vnd,
+            expected_kg: (
+                o.expected_min_g as f64 / 1000.0,
+                o.expected_max_g as f64 / 1000.0,
+            ),
+            guaranteed_kg: o.guaranteed_g as f64 / 1000.0,
+            includes: o
+                .includes
+                .split(',')
+                .filter(|i| !i.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            deliveries: o.deliveries,
+            shortfall_policy: o.shortfall_policy.clone(),
+            shortfall_vnd_per_kg: o.shortfall_vnd_per_kg,
         })
         .collect();
-    Ok(Json(json!({ "offers": list })).into_response())
+    Ok(Json(Offers { offers }).into_response())
 }
 
 /// An offer for a selection of trees, as a manager's tool sends it. The price is given,
@@ -185,15 +223,30 @@ async fn sales_of(
     market::sales(s, actor, &coop).await
 }
 
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Sales {
+    /// Newest first.
+    pub orders: Vec<crate::store::SaleRow>,
+}
+
+/// Every order of the cooperative, with its buyer, payment, harvest choice, kg shipped and
+/// VND refunded: what its accounting reads.
+#[utoipa::path(get, path = "/api/v1/coops/{coop}/orders", tag = "market",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH")), security(("session" = [])),
+    responses((status = 200, description = "The orders", body = Sales), super::openapi::Refusals))]
 async fn sales(
     State(s): State<Services>,
     Path(coop): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let rows = sales_of(&s, &coop, &headers).await?;
-    Ok(Json(json!({ "orders": rows })).into_response())
+    let orders = sales_of(&s, &coop, &headers).await?;
+    Ok(Json(Sales { orders }).into_response())
 }
 
+/// The orders as a spreadsheet.
+#[utoipa::path(get, path = "/api/v1/coops/{coop}/orders.csv", tag = "market",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH")), security(("session" = [])),
+    responses((status = 200, description = "One row per order, UTF-8 with a byte-order mark", body = String, content_type = "text/csv"), super::openapi::Refusals))]
 async fn sales_csv(
     State(s): State<Services>,
     Path(coop): Path<String>,
@@ -236,6 +289,15 @@ async fn request_care(
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CareRequests {
+    pub requests: Vec<crate::store::CareRequestRow>,
+}
+
+/// What adopters asked the cooperative's farmers, and the answers.
+#[utoipa::path(get, path = "/api/v1/coops/{coop}/care-requests", tag = "market",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH")), security(("session" = [])),
+    responses((status = 200, description = "The care requests", body = CareRequests), super::openapi::Refusals))]
 async fn care_requests(
     State(s): State<Services>,
     Path(coop): Path<String>,
@@ -248,8 +310,8 @@ async fn care_requests(
         .cooperative_by_code(&coop)
         .await?
         .ok_or(Error::NotFound("cooperative"))?;
-    let list = market::care_requests(&s, actor, &coop).await?;
-    Ok(Json(json!({ "requests": list })).into_response())
+    let requests = market::care_requests(&s, actor, &coop).await?;
+    Ok(Json(CareRequests { requests }).into_response())
 }
 
 async fn answer_care(
@@ -315,11 +377,29 @@ async fn set_provider(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// An order as its buyer sees it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OrderView {
+    pub code: String,
+    /// held, paid, expired, cancelled or refund_due.
+    pub state: String,
+    pub amount_vnd: i64,
+    /// Unix ms: a held order lapses then unless paid.
+    pub held_until: i64,
+    pub paid_at: Option<i64>,
+    pub tree: String,
+    pub season: String,
+}
+
 fn order_json(o: &OrderRow) -> Value {
-    json!({
-        "code": o.code, "state": o.state, "amount_vnd": o.amount_vnd,
-        "held_until": o.held_until, "paid_at": o.paid_at,
-        "tree": o.tree_code, "season": o.season,
+    json!(OrderView {
+        code: o.code.clone(),
+        state: o.state.clone(),
+        amount_vnd: o.amount_vnd,
+        held_until: o.held_until,
+        paid_at: o.paid_at,
+        tree: o.tree_code.clone(),
+        season: o.season.clone(),
     })
 }
 
@@ -369,6 +449,10 @@ async fn hold(
     Ok((StatusCode::CREATED, Json(reply)).into_response())
 }
 
+/// The signed-in buyer's order, as it stands (another buyer's does not exist for them).
+#[utoipa::path(get, path = "/api/v1/orders/{code}", tag = "market",
+    params(("code" = String, Path, description = "The order's code")), security(("session" = [])),
+    responses((status = 200, description = "The order", body = OrderView), super::openapi::Refusals))]
 async fn order(
     State(s): State<Services>,
     Path(code): Path<String>,

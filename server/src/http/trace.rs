@@ -8,6 +8,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::openapi::Refusals;
 use super::session::coop_for;
 use crate::access::Action;
 use crate::error::{Error, Result, Text};
@@ -45,6 +46,10 @@ fn epcis(doc: &serde_json::Value, name: &str) -> Result<Response> {
     ))
 }
 
+/// The recall as an EPCIS 2.0 document (docs/epcis.md).
+#[utoipa::path(get, path = "/api/v1/coops/{coop}/recall.epcis.json", tag = "trace",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), RecallParams), security(("session" = [])),
+    responses((status = 200, description = "An EPCIS 2.0 JSON-LD document", body = Object, content_type = "application/ld+json"), Refusals))]
 async fn recall_epcis(
     State(s): State<Services>,
     Path(coop): Path<String>,
@@ -60,6 +65,10 @@ async fn recall_epcis(
     )
 }
 
+/// A tree's whole history as an EPCIS 2.0 document.
+#[utoipa::path(get, path = "/api/v1/coops/{coop}/trees/{tree}/epcis.json", tag = "trace",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("tree" = String, Path, description = "The tree's code", example = "CC001")), security(("session" = [])),
+    responses((status = 200, description = "An EPCIS 2.0 JSON-LD document", body = Object, content_type = "application/ld+json"), Refusals))]
 async fn tree_epcis(
     State(s): State<Services>,
     Path((coop, tree)): Path<(String, String)>,
@@ -70,6 +79,10 @@ async fn tree_epcis(
     epcis(&doc, &format!("{coop}-{tree}"))
 }
 
+/// A zone's history (its trees') as an EPCIS 2.0 document.
+#[utoipa::path(get, path = "/api/v1/coops/{coop}/zones/{zone}/epcis.json", tag = "trace",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("zone" = i64, Path, description = "The zone's id")), security(("session" = [])),
+    responses((status = 200, description = "An EPCIS 2.0 JSON-LD document", body = Object, content_type = "application/ld+json"), Refusals))]
 async fn zone_epcis(
     State(s): State<Services>,
     Path((coop, zone)): Path<(String, i64)>,
@@ -81,13 +94,26 @@ async fn zone_epcis(
 }
 
 /// A recall's question as a query string: `?lot=RG-2401&product=Regent&days=60`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RecallParams {
+    /// The input's lot number as the diary recorded it (compared by letters and digits,
+    /// case and width ignored).
     #[serde(default)]
+    #[param(
+        required = true,
+        example = "AB-2610-07",
+        min_length = 1,
+        max_length = 80
+    )]
     pub lot: String,
+    /// Any part of the product's name, to narrow the lot.
     #[serde(default)]
+    #[param(max_length = 120)]
     pub product: String,
+    /// Days after an application whose harvests are at risk (1–365, default 60).
     #[serde(default)]
+    #[param(example = "60")]
     pub days: String,
 }
 
@@ -117,6 +143,11 @@ async fn run(
     trace::recall(s, &actor, &coop, p.query()?).await
 }
 
+/// From an input lot downstream: every tree it touched and when, their harvests inside the
+/// risk window, and the adopters and shipments that received fruit from them.
+#[utoipa::path(get, path = "/api/v1/coops/{coop}/recall", tag = "trace",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), RecallParams), security(("session" = [])),
+    responses((status = 200, description = "The recall", body = RecallAnswer), Refusals))]
 async fn recall_json(
     State(s): State<Services>,
     Path(coop): Path<String>,
@@ -124,17 +155,28 @@ async fn recall_json(
     headers: HeaderMap,
 ) -> Result<Response> {
     let r = run(&s, &headers, &coop, &p).await?;
-    Ok((
-        [(header::CACHE_CONTROL, "private, no-store")],
-        Json(serde_json::json!({
-            "trees": r.trees(),
-            "grams_at_risk": r.grams_at_risk(),
-            "recall": r,
-        })),
-    )
-        .into_response())
+    let answer = RecallAnswer {
+        trees: r.trees().into_iter().map(str::to_owned).collect(),
+        grams_at_risk: r.grams_at_risk(),
+        recall: r,
+    };
+    Ok(([(header::CACHE_CONTROL, "private, no-store")], Json(answer)).into_response())
 }
 
+/// A recall's answer, with its totals.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RecallAnswer {
+    /// The trees the lot touched (withdrawn entries not counted).
+    pub trees: Vec<String>,
+    /// Grams harvested inside a risk window (withdrawn harvests not counted).
+    pub grams_at_risk: i64,
+    pub recall: trace::Recall,
+}
+
+/// The recall as a spreadsheet (UTF-8 with a byte-order mark).
+#[utoipa::path(get, path = "/api/v1/coops/{coop}/recall.csv", tag = "trace",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), RecallParams), security(("session" = [])),
+    responses((status = 200, description = "One row per entry, harvest and adopter", body = String, content_type = "text/csv"), Refusals))]
 async fn recall_csv(
     State(s): State<Services>,
     Path(coop): Path<String>,
@@ -151,10 +193,13 @@ async fn recall_csv(
 }
 
 /// A traceback's question: `?until=2026-06-30&days=120` (today and 120 days by default).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TracebackParams {
+    /// The harvest's day, YYYY-MM-DD (default today).
     #[serde(default)]
     pub until: String,
+    /// How many days before it (1–730, default 120).
     #[serde(default)]
     pub days: String,
 }
@@ -188,6 +233,10 @@ impl TracebackParams {
     }
 }
 
+/// From a tree (and a harvest's day) upstream: every input and harvest before it.
+#[utoipa::path(get, path = "/api/v1/coops/{coop}/trees/{tree}/traceback", tag = "trace",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("tree" = String, Path, description = "The tree's code", example = "CC001"), TracebackParams), security(("session" = [])),
+    responses((status = 200, description = "The traceback", body = trace::Traceback), Refusals))]
 async fn traceback_json(
     State(s): State<Services>,
     Path((coop, tree)): Path<(String, String)>,
@@ -201,16 +250,22 @@ async fn traceback_json(
 }
 
 /// A report's question: `?from=2026-01-01&to=2026-06-30&zone=3&price=40000&idle=14`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportParams {
+    /// First day, YYYY-MM-DD (default: 1 January of this year).
     #[serde(default)]
     pub from: String,
+    /// Last day, YYYY-MM-DD (default: today).
     #[serde(default)]
     pub to: String,
+    /// One zone's id (default: the whole cooperative).
     #[serde(default)]
     pub zone: String,
+    /// The local price of the fruit, VND per kg, for the fruit-only baseline.
     #[serde(default)]
     pub price: String,
+    /// Trees without care for this many days are listed (1–365, default 14).
     #[serde(default)]
     pub idle: String,
 }
@@ -238,6 +293,11 @@ impl ReportParams {
     }
 }
 
+/// The season report: trees, adoption, revenue against the fruit-only baseline, harvest,
+/// diary activity, idle trees, pre-harvest-interval violations, care requests.
+#[utoipa::path(get, path = "/api/v1/coops/{coop}/report", tag = "trace",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ReportParams), security(("session" = [])),
+    responses((status = 200, description = "The report", body = crate::reports::SeasonReport), Refusals))]
 async fn report_json(
     State(s): State<Services>,
     Path(coop): Path<String>,
@@ -250,6 +310,11 @@ async fn report_json(
 }
 
 /// `/reports/{trees|zones|varieties|activity|idle|violations}.csv`
+/// One part of the season report as a spreadsheet.
+#[utoipa::path(get, path = "/api/v1/coops/{coop}/reports/{part}", tag = "trace",
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("part" = String, Path, description = "trees.csv, zones.csv, varieties.csv, activity.csv, idle.csv or violations.csv", example = "zones.csv"), ReportParams),
+    security(("session" = [])),
+    responses((status = 200, description = "The part, UTF-8 with a byte-order mark", body = String, content_type = "text/csv"), Refusals))]
 async fn report_csv(
     State(s): State<Services>,
     Path((coop, part)): Path<(String, String)>,

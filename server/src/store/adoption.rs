@@ -15,7 +15,7 @@ pub struct HarvestChoiceRow {
 }
 
 /// A shipment (or hand-over) of an adoption's harvest.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct ShipmentRow {
     pub order_id: i64,
     pub sent_on: String,

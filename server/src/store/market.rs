@@ -432,7 +432,7 @@ impl Store {
 }
 
 /// An order as the cooperative's managers see it: with the buyer, for delivery.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct SaleRow {
     pub order_id: i64,
     pub code: String,
@@ -520,7 +520,7 @@ impl Store {
 }
 
 /// A care request with its tree, as buyers and managers see it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct CareRequestRow {
     pub id: i64,
     pub order_code: String,

@@ -36,7 +36,7 @@ pub struct ReportActivity {
 }
 
 /// A harvest inside the interval of a spray on the same tree.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct ReportViolation {
     pub tree: String,
     pub harvested_at: i64,

@@ -15,7 +15,7 @@ const DAY_MS: i64 = 86_400_000;
 
 /// What a manager asks a recall: the lot (required), optionally the product (any part of
 /// its name), and how many days after an application its fruit is at risk.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct RecallQuery {
     pub lot: String,
     pub product: String,
@@ -64,7 +64,7 @@ impl RecallQuery {
 }
 
 /// An input applied to a tree (or a harvest), as the diary recorded it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Touch {
     pub seq: i64,
     pub tree: String,
@@ -76,6 +76,8 @@ pub struct Touch {
     pub lot: String,
     pub grams: Option<i64>,
     pub phi_days: Option<i64>,
+    /// The entry's hash, hex.
+    #[schema(value_type = String)]
     pub hash: Digest,
     /// A later entry withdrew or replaced this one: listed, but not counted.
     pub withdrawn: bool,
@@ -88,7 +90,7 @@ pub type Harvest = Touch;
 
 /// A paid adoption whose season overlaps a risk window on its tree, with the shipments
 /// sent inside a window.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Reached {
     pub order_id: i64,
     pub code: String,
@@ -102,7 +104,7 @@ pub struct Reached {
 }
 
 /// A recall's answer: the list to act on.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Recall {
     pub query: RecallQuery,
     /// Every entry naming the lot (and product), withdrawn ones included and marked.
@@ -131,10 +133,13 @@ impl Recall {
 }
 
 /// From a tree (or one of its harvests) upstream.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Traceback {
     pub tree: String,
+    /// YYYY-MM-DD.
+    #[schema(value_type = String)]
     pub from: Date,
+    #[schema(value_type = String)]
     pub until: Date,
     pub inputs: Vec<Touch>,
     pub harvests: Vec<Harvest>,

@@ -785,6 +785,11 @@ pub async fn get_manage_page(
         } else {
             Vec::new()
         };
+        let api_tokens = if actor.may(coop.id, Action::ManageCooperative) {
+            server::accounts::tokens::list(&s.store, &actor, &coop).await?
+        } else {
+            Vec::new()
+        };
         let locale: crate::i18n::Locale = backend::lang().into();
         let now = server::clock::now_ms();
         let keys = s.store.keys_of(coop.id).await?;
@@ -864,6 +869,20 @@ pub async fn get_manage_page(
                     name: i.name,
                     phone: i.phone,
                     role: i.role,
+                })
+                .collect(),
+            api_tokens: api_tokens
+                .into_iter()
+                .map(|t| crate::model::ApiTokenItem {
+                    id: t.id,
+                    name: t.name,
+                    created_by: t.created_by,
+                    created_on: locale.date(ledger::Date::from_unix_ms(t.created_at)),
+                    last_used: t
+                        .last_used_at
+                        .map(|at| locale.date(ledger::Date::from_unix_ms(at)))
+                        .unwrap_or_default(),
+                    revoked: t.revoked_at.is_some(),
                 })
                 .collect(),
             code: coop.code,

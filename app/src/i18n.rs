@@ -622,6 +622,15 @@ messages! {
     FruitPrice => "Giá quả địa phương (đ/kg)", "Local fruit price (VND/kg)";
     IdleDays => "Chưa chăm quá (ngày)", "Without care for (days)";
     DigitalLinkQr => "QR theo chuẩn GS1 Digital Link", "GS1 Digital Link QR codes";
+    ApiTokens => "Khoá API cho hệ thống khác", "API tokens for other systems";
+    ApiTokensHint => "Một khoá cho phép một hệ thống khác (kế toán, cổng truy xuất của tỉnh) đọc dữ liệu của hợp tác xã qua API (mô tả tại /api/v1/openapi.json), không sửa được gì. Khoá chỉ hiện một lần; thu hồi khi không dùng nữa.", "A token lets another system (accounting, the province's traceability portal) read the cooperative's data through the API (described at /api/v1/openapi.json) and change nothing. It is shown once; revoke it when it is no longer used.";
+    ApiTokenName => "Tên (hệ thống nào dùng)", "Name (which system uses it)";
+    IssueApiToken => "Tạo khoá", "Create a token";
+    ApiTokenIssued => "Khoá API mới: chép vào hệ thống kia ngay, khoá không hiện lại.", "New API token: copy it into the other system now; it is not shown again.";
+    RevokeApiToken => "Thu hồi", "Revoke";
+    ApiTokenRevoked => "Đã thu hồi", "Revoked";
+    ApiTokenUnused => "chưa dùng", "never used";
+    ApiTokenLastUsed => "dùng lần cuối", "last used";
     ExportTitle => "Sao lưu toàn bộ dữ liệu", "Back up all data";
     ExportHint => "Một tệp chứa mọi thứ của hợp tác xã: vùng trồng, cây, nhật ký, sổ cái, ảnh, gói nhận nuôi và đơn hàng. Khoá ký được khoá bằng mật khẩu bảo vệ bạn đặt dưới đây; cần mật khẩu này để nhập tệp vào một máy chủ Gốc khác. Hãy cất tệp và mật khẩu ở hai nơi khác nhau.", "One file with everything the cooperative holds: zones, trees, diaries, the ledger, photos, offers and orders. The signing key is locked with the passphrase you set below; importing the file into another Gốc server needs it. Keep the file and the passphrase in different places.";
     ExportPassphrase => "Mật khẩu bảo vệ (ít nhất 12 ký tự)", "Passphrase (at least 12 characters)";

@@ -261,6 +261,21 @@ pub struct ManagePage {
     /// Its GS1 company prefix ('' when none) and the GLN derived from it.
     pub gs1: String,
     pub gln: String,
+    /// Read-only API tokens issued to other systems (managers only).
+    pub api_tokens: Vec<ApiTokenItem>,
+}
+
+/// An API token as the manage page lists it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiTokenItem {
+    pub id: i64,
+    pub name: String,
+    pub created_by: String,
+    /// dd/mm/yyyy in Asia/Ho_Chi_Minh.
+    pub created_on: String,
+    /// When it was last used ('' if never).
+    pub last_used: String,
+    pub revoked: bool,
 }
 
 /// A background import as its page shows it.

@@ -78,6 +78,20 @@ async fn a_managers_archive_moves_the_cooperative_to_postgresql_and_back_to_sqli
         ""
     );
     b.screenshot_page("archive-2-refused").await;
+    // The API tokens beside it, one issued.
+    let issued = admin
+        .submit(
+            "/manage/NA-LH",
+            "/manage/NA-LH/api-tokens",
+            &[("form", "api-token"), ("name", "Cổng truy xuất tỉnh")],
+        )
+        .await;
+    assert_eq!(issued.status(), 200);
+    b.open(&format!("{}/manage/NA-LH", goc.base)).await;
+    b.click("details:has(#api-token) summary").await;
+    b.wait_for_text("details:has(#api-token)", "Cổng truy xuất tỉnh")
+        .await;
+    b.screenshot_page("api-tokens").await;
     b.close().await;
 
     let res = post(&admin, PASSPHRASE, PASSPHRASE).await;

@@ -86,3 +86,94 @@ async fn the_live_api_answers_as_its_openapi_document_says() {
     // Signed in: the managers' operations were reached, not just refused.
     assert!(!said.contains("Authentication failed"), "{said}");
 }
+
+/// The first `prefix…` run of token characters in `html`.
+fn find(html: &str, prefix: &str, more: impl Fn(char) -> bool) -> String {
+    let at = html
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} in the page"));
+    html[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || c == &'_' || more(*c))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_api_token_from_the_manage_page_reads_the_api_and_changes_nothing() {
+    let goc = Goc::start().await;
+    let admin = goc.admin().await;
+    let issued = admin
+        .submit(
+            "/manage/NA-LH",
+            "/manage/NA-LH/api-tokens",
+            &[("form", "api-token"), ("name", "Kế toán MISA")],
+        )
+        .await;
+    assert_eq!(issued.status(), 200);
+    let page = issued.text().await.unwrap();
+    assert!(page.contains("khoá không hiện lại"), "{page}");
+    let token = find(&page, "goc_", |_| false);
+    assert!(token.len() > 50, "{token}");
+
+    let client = reqwest::Client::new();
+    let get = |path: &str, token: &str| {
+        client
+            .get(format!("{}{path}", goc.base))
+            .bearer_auth(token)
+            .send()
+    };
+    let recall = get("/api/v1/coops/NA-LH/recall?lot=AB-2610-07", &token)
+        .await
+        .unwrap();
+    assert_eq!(recall.status(), 200);
+    let recall: serde_json::Value = recall.json().await.unwrap();
+    assert_eq!(recall["trees"].as_array().unwrap().len(), 3, "{recall}");
+    assert_eq!(
+        get("/api/v1/coops/NA-LH/orders.csv", &token)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Another cooperative's data, a wrong token: refused.
+    assert_eq!(
+        get("/api/v1/coops/XOAI-MX/orders", &token)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        get("/api/v1/coops/NA-LH/orders", "goc_guess")
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    // It changes nothing: a write with it meets the CSRF check.
+    let write = client
+        .post(format!("{}/api/v1/coops/NA-LH/offers", goc.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"trees": ["CC001"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), 403);
+
+    // The page lists it as used; revoked, it stops working at once.
+    let page = admin.get("/manage/NA-LH").await.text().await.unwrap();
+    assert!(page.contains("Kế toán MISA") && page.contains("dùng lần cuối"));
+    assert!(!page.contains(&token), "a token is shown once");
+    let revoke = find(&page, "/manage/NA-LH/api-tokens/", |c| "/-".contains(c));
+    let done = admin
+        .submit("/manage/NA-LH", &revoke, &[("form", "revoke-token")])
+        .await;
+    assert_eq!(done.status(), 200);
+    assert_eq!(
+        get("/api/v1/coops/NA-LH/orders", &token)
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}

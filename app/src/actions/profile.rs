@@ -16,6 +16,41 @@ pub fn routes() -> Router<AppState> {
         .route("/manage/{coop}/gs1", post(gs1))
         .route("/manage/{coop}/zones/{zone}/caretaker", post(caretaker))
         .route("/manage/{coop}/export", post(export))
+        .route("/manage/{coop}/api-tokens", post(issue_token))
+        .route("/manage/{coop}/api-tokens/{id}/revoke", post(revoke_token))
+}
+
+/// A read-only API token for another system, shown once.
+async fn issue_token(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let (_, token) = attempt!(
+        sub,
+        server::accounts::tokens::issue(&sub.s().store, &actor, &coop, sub.get("name")).await
+    );
+    let text = Msg::ApiTokenIssued.text(sub.locale()).to_owned();
+    sub.notice_code(text, token, None).await
+}
+
+async fn revoke_token(
+    State(st): State<AppState>,
+    Path((code, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    attempt!(
+        sub,
+        server::accounts::tokens::revoke(&sub.s().store, &actor, &coop, id).await
+    );
+    let text = Msg::ApiTokenRevoked.text(sub.locale()).to_owned();
+    sub.notice(text).await
 }
 
 /// The whole record as a download, its keys sealed under the passphrase typed twice.

@@ -173,6 +173,11 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
     let has_gs1 = !gs1.is_empty();
     let gs1_open = crate::forms::form_state().form == "gs1";
     let export_open = crate::forms::form_state().form == "export";
+    let tokens_open = matches!(
+        crate::forms::form_state().form.as_str(),
+        "api-token" | "revoke-token"
+    );
+    let (tokens, code) = (p.api_tokens.clone(), p.code.clone());
     // A refused form comes back open, with everything typed (the boundary too).
     let state = crate::forms::form_state();
     let refused = state.form.clone();
@@ -218,6 +223,41 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                     <p class="muted">{Msg::Gs1Hint.text(l)}</p>
                     {(!gln.is_empty()).then(|| view! { <p>"GLN: "<span class="code">{gln.clone()}</span></p> })}
                     <button type="submit">{Msg::Save.text(l)}</button>
+                </PostForm>
+            </details>
+            <details open=tokens_open>
+                <summary>{Msg::ApiTokens.text(l)}</summary>
+                <p class="muted">{Msg::ApiTokensHint.text(l)}</p>
+                <ul class="members">
+                    {tokens.clone().into_iter().map(|t| {
+                        let used = if t.last_used.is_empty() {
+                            Msg::ApiTokenUnused.text(l).to_owned()
+                        } else {
+                            format!("{} {}", Msg::ApiTokenLastUsed.text(l), t.last_used)
+                        };
+                        let revoke = format!("/manage/{}/api-tokens/{}/revoke", code, t.id);
+                        view! {
+                            <li>
+                                <strong>{t.name}</strong>
+                                {format!(" · {} · {} · {used}", t.created_by, t.created_on)}
+                                {if t.revoked {
+                                    view! { <span class="muted">{format!(" · {}", Msg::ApiTokenRevoked.text(l))}</span> }.into_any()
+                                } else {
+                                    view! {
+                                        <div class="row-actions">
+                                            <PostForm id="revoke-token" action=revoke>
+                                                <button type="submit" class="danger" data-confirm=Msg::RevokeApiToken.text(l)>{Msg::RevokeApiToken.text(l)}</button>
+                                            </PostForm>
+                                        </div>
+                                    }.into_any()
+                                }}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <PostForm id="api-token" action=format!("/manage/{}/api-tokens", p.code)>
+                    <Field form="api-token" name="name" label=Msg::ApiTokenName.text(l) required=true/>
+                    <button type="submit">{Msg::IssueApiToken.text(l)}</button>
                 </PostForm>
             </details>
             <details open=export_open>

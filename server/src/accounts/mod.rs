@@ -8,6 +8,7 @@ pub mod invitations;
 mod password;
 pub mod recovery;
 pub mod throttle;
+pub mod tokens;
 
 pub use identity::{Identifier, NewPassword};
 pub use throttle::Client;

@@ -110,6 +110,10 @@ pub const TABLES: &[Table] = &[
 pub const LEFT_OUT: &[(&str, &str)] = &[
     ("_sqlx_migrations", "the schema's own bookkeeping"),
     ("sessions", "sign-ins belong to the server that made them"),
+    (
+        "api_tokens",
+        "a token works on the server that issued it; managers issue new ones",
+    ),
     ("login_failures", "throttling state, per server"),
     ("password_resets", "one-time codes, short-lived"),
     ("jobs", "finished downloads, kept for hours"),

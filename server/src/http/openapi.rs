@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 use crate::services::Services;
@@ -65,6 +65,13 @@ impl Modify for Session {
                 "The session cookie set by signing in at /login (`__Host-goc_sid` over https)",
             ))),
         );
+        let mut token = Http::new(HttpAuthScheme::Bearer);
+        token.description = Some(
+            "A read-only API token (`goc_…`) a manager issues on the cooperative's page: it \
+             reads what a manager of that one cooperative reads"
+                .into(),
+        );
+        components.add_security_scheme("token", SecurityScheme::Http(token));
     }
 }
 

@@ -232,7 +232,7 @@ pub struct Sales {
 /// Every order of the cooperative, with its buyer, payment, harvest choice, kg shipped and
 /// VND refunded: what its accounting reads.
 #[utoipa::path(get, path = "/api/v1/coops/{coop}/orders", tag = "market",
-    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH")), security(("session" = [])),
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH")), security(("session" = []), ("token" = [])),
     responses((status = 200, description = "The orders", body = Sales), super::openapi::Refusals))]
 async fn sales(
     State(s): State<Services>,
@@ -245,7 +245,7 @@ async fn sales(
 
 /// The orders as a spreadsheet.
 #[utoipa::path(get, path = "/api/v1/coops/{coop}/orders.csv", tag = "market",
-    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH")), security(("session" = [])),
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH")), security(("session" = []), ("token" = [])),
     responses((status = 200, description = "One row per order, UTF-8 with a byte-order mark", body = String, content_type = "text/csv"), super::openapi::Refusals))]
 async fn sales_csv(
     State(s): State<Services>,
@@ -296,7 +296,7 @@ pub struct CareRequests {
 
 /// What adopters asked the cooperative's farmers, and the answers.
 #[utoipa::path(get, path = "/api/v1/coops/{coop}/care-requests", tag = "market",
-    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH")), security(("session" = [])),
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH")), security(("session" = []), ("token" = [])),
     responses((status = 200, description = "The care requests", body = CareRequests), super::openapi::Refusals))]
 async fn care_requests(
     State(s): State<Services>,
@@ -451,7 +451,7 @@ async fn hold(
 
 /// The signed-in buyer's order, as it stands (another buyer's does not exist for them).
 #[utoipa::path(get, path = "/api/v1/orders/{code}", tag = "market",
-    params(("code" = String, Path, description = "The order's code")), security(("session" = [])),
+    params(("code" = String, Path, description = "The order's code")), security(("session" = []), ("token" = [])),
     responses((status = 200, description = "The order", body = OrderView), super::openapi::Refusals))]
 async fn order(
     State(s): State<Services>,

@@ -82,10 +82,19 @@ pub fn token<'a>(s: &Services, headers: &'a HeaderMap) -> Option<&'a str> {
     cookies::get(headers, cookies::session_name(s.secure_cookies))
 }
 
-/// The signed-in person, or `None` for a visitor (or an expired session).
+/// The signed-in person, or `None` for a visitor (or an expired session). Without a
+/// session, an `Authorization: Bearer goc_…` API token stands for a manager of its
+/// cooperative (reads only: see [`accounts::tokens`]).
 pub async fn actor(s: &Services, headers: &HeaderMap) -> Result<Option<Actor>> {
-    match token(s, headers) {
-        Some(t) => accounts::actor(&s.store, t).await,
+    if let Some(t) = token(s, headers) {
+        return accounts::actor(&s.store, t).await;
+    }
+    match headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        Some(t) => accounts::tokens::actor(&s.store, t.trim()).await,
         None => Ok(None),
     }
 }

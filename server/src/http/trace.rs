@@ -48,7 +48,7 @@ fn epcis(doc: &serde_json::Value, name: &str) -> Result<Response> {
 
 /// The recall as an EPCIS 2.0 document (docs/epcis.md).
 #[utoipa::path(get, path = "/api/v1/coops/{coop}/recall.epcis.json", tag = "trace",
-    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), RecallParams), security(("session" = [])),
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), RecallParams), security(("session" = []), ("token" = [])),
     responses((status = 200, description = "An EPCIS 2.0 JSON-LD document", body = Object, content_type = "application/ld+json"), Refusals))]
 async fn recall_epcis(
     State(s): State<Services>,
@@ -67,7 +67,7 @@ async fn recall_epcis(
 
 /// A tree's whole history as an EPCIS 2.0 document.
 #[utoipa::path(get, path = "/api/v1/coops/{coop}/trees/{tree}/epcis.json", tag = "trace",
-    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("tree" = String, Path, description = "The tree's code", example = "CC001")), security(("session" = [])),
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("tree" = String, Path, description = "The tree's code", example = "CC001")), security(("session" = []), ("token" = [])),
     responses((status = 200, description = "An EPCIS 2.0 JSON-LD document", body = Object, content_type = "application/ld+json"), Refusals))]
 async fn tree_epcis(
     State(s): State<Services>,
@@ -81,7 +81,7 @@ async fn tree_epcis(
 
 /// A zone's history (its trees') as an EPCIS 2.0 document.
 #[utoipa::path(get, path = "/api/v1/coops/{coop}/zones/{zone}/epcis.json", tag = "trace",
-    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("zone" = i64, Path, description = "The zone's id")), security(("session" = [])),
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("zone" = i64, Path, description = "The zone's id")), security(("session" = []), ("token" = [])),
     responses((status = 200, description = "An EPCIS 2.0 JSON-LD document", body = Object, content_type = "application/ld+json"), Refusals))]
 async fn zone_epcis(
     State(s): State<Services>,
@@ -146,7 +146,7 @@ async fn run(
 /// From an input lot downstream: every tree it touched and when, their harvests inside the
 /// risk window, and the adopters and shipments that received fruit from them.
 #[utoipa::path(get, path = "/api/v1/coops/{coop}/recall", tag = "trace",
-    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), RecallParams), security(("session" = [])),
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), RecallParams), security(("session" = []), ("token" = [])),
     responses((status = 200, description = "The recall", body = RecallAnswer), Refusals))]
 async fn recall_json(
     State(s): State<Services>,
@@ -175,7 +175,7 @@ pub struct RecallAnswer {
 
 /// The recall as a spreadsheet (UTF-8 with a byte-order mark).
 #[utoipa::path(get, path = "/api/v1/coops/{coop}/recall.csv", tag = "trace",
-    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), RecallParams), security(("session" = [])),
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), RecallParams), security(("session" = []), ("token" = [])),
     responses((status = 200, description = "One row per entry, harvest and adopter", body = String, content_type = "text/csv"), Refusals))]
 async fn recall_csv(
     State(s): State<Services>,
@@ -235,7 +235,7 @@ impl TracebackParams {
 
 /// From a tree (and a harvest's day) upstream: every input and harvest before it.
 #[utoipa::path(get, path = "/api/v1/coops/{coop}/trees/{tree}/traceback", tag = "trace",
-    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("tree" = String, Path, description = "The tree's code", example = "CC001"), TracebackParams), security(("session" = [])),
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("tree" = String, Path, description = "The tree's code", example = "CC001"), TracebackParams), security(("session" = []), ("token" = [])),
     responses((status = 200, description = "The traceback", body = trace::Traceback), Refusals))]
 async fn traceback_json(
     State(s): State<Services>,
@@ -296,7 +296,7 @@ impl ReportParams {
 /// The season report: trees, adoption, revenue against the fruit-only baseline, harvest,
 /// diary activity, idle trees, pre-harvest-interval violations, care requests.
 #[utoipa::path(get, path = "/api/v1/coops/{coop}/report", tag = "trace",
-    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ReportParams), security(("session" = [])),
+    params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ReportParams), security(("session" = []), ("token" = [])),
     responses((status = 200, description = "The report", body = crate::reports::SeasonReport), Refusals))]
 async fn report_json(
     State(s): State<Services>,
@@ -313,7 +313,7 @@ async fn report_json(
 /// One part of the season report as a spreadsheet.
 #[utoipa::path(get, path = "/api/v1/coops/{coop}/reports/{part}", tag = "trace",
     params(("coop" = String, Path, description = "The cooperative's code", example = "NA-LH"), ("part" = String, Path, description = "trees.csv, zones.csv, varieties.csv, activity.csv, idle.csv or violations.csv", example = "zones.csv"), ReportParams),
-    security(("session" = [])),
+    security(("session" = []), ("token" = [])),
     responses((status = 200, description = "The part, UTF-8 with a byte-order mark", body = String, content_type = "text/csv"), Refusals))]
 async fn report_csv(
     State(s): State<Services>,

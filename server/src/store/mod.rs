@@ -16,6 +16,7 @@ mod notices;
 mod reports;
 mod rows;
 mod species;
+mod tokens;
 mod trace;
 mod trees;
 mod zones;
@@ -41,6 +42,7 @@ pub use reports::{
     ReportActivity, ReportHarvest, ReportSale, ReportTree, ReportViolation, FIRST_MONDAY_MS,
 };
 pub use rows::*;
+pub use tokens::{ApiTokenRow, TokenHolder};
 pub use trace::{ReachedAdoptionRow, TraceRow};
 
 use crate::error::{Error, Result};

@@ -884,3 +884,92 @@ async fn a_session_in_use_stays_alive_for_the_season_and_an_unused_one_ends() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_api_token_reads_as_a_manager_of_its_one_cooperative_until_revoked() {
+    use server::accounts::tokens;
+    on_both(|db: Db| async move {
+        let s = &db.services;
+        let boss = actor(
+            s,
+            &accounts::sign_up(&s.store, "0900000001", "Quản lý", "a long password")
+                .await
+                .unwrap(),
+        )
+        .await;
+        let a = coop_of(s, &boss, "NA-A").await;
+        let b = coop_of(s, &boss, "NA-B").await;
+        let boss = actor(
+            s,
+            &accounts::log_in(&s.store, "0900000001", "a long password")
+                .await
+                .unwrap(),
+        )
+        .await;
+        let farmer = Actor {
+            memberships: vec![server::access::Membership {
+                role: Role::Farmer,
+                ..boss.memberships[0].clone()
+            }],
+            ..boss.clone()
+        };
+        assert!(matches!(
+            tokens::issue(&s.store, &farmer, &a, "Kế toán").await,
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            tokens::issue(&s.store, &boss, &a, "  ").await,
+            Err(Error::Invalid(_))
+        ));
+
+        let (id, token) = tokens::issue(&s.store, &boss, &a, "Kế toán MISA")
+            .await
+            .unwrap();
+        assert!(token.starts_with("goc_") && token.len() > 50, "{token}");
+        let (_, other) = tokens::issue(&s.store, &boss, &b, "Cổng tỉnh")
+            .await
+            .unwrap();
+        let reader = tokens::actor(&s.store, &token).await.unwrap().unwrap();
+        assert!(reader.may(a.id, Action::Trace) && reader.may(a.id, Action::Sell));
+        assert!(!reader.may(b.id, Action::View), "one cooperative only");
+        assert!(!reader.is_admin);
+        assert!(
+            reader.account() != Some(boss.user_id),
+            "it is nobody's account"
+        );
+        // A token that is not one, or only almost one.
+        assert!(tokens::actor(&s.store, "goc_nope").await.unwrap().is_none());
+        assert!(tokens::actor(&s.store, &token[..token.len() - 1])
+            .await
+            .unwrap()
+            .is_none());
+        let listed = tokens::list(&s.store, &boss, &a).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            (listed[0].name.as_str(), listed[0].created_by.as_str()),
+            ("Kế toán MISA", "Quản lý")
+        );
+        assert!(listed[0].last_used_at.is_some() && listed[0].revoked_at.is_none());
+
+        // Revoked through another cooperative: not found there. Through its own: gone.
+        let b_id = tokens::list(&s.store, &boss, &b).await.unwrap()[0].id;
+        assert!(matches!(
+            tokens::revoke(&s.store, &boss, &a, b_id).await,
+            Err(Error::NotFound(_))
+        ));
+        assert!(tokens::actor(&s.store, &other).await.unwrap().is_some());
+        tokens::revoke(&s.store, &boss, &a, id).await.unwrap();
+        assert!(tokens::actor(&s.store, &token).await.unwrap().is_none());
+        assert!(matches!(
+            tokens::revoke(&s.store, &boss, &a, id).await,
+            Err(Error::NotFound(_))
+        ));
+        // A token cannot issue another (it is no person).
+        let reader = tokens::actor(&s.store, &other).await.unwrap().unwrap();
+        assert!(matches!(
+            tokens::issue(&s.store, &reader, &b, "x").await,
+            Err(Error::Forbidden)
+        ));
+    })
+    .await;
+}

@@ -673,9 +673,9 @@ pub fn verify_chain<B: AsRef<[u8]>>(entries: &[B]) -> Result<ChainHead, crate::V
                     return Err(E::BrokenLink { index });
                 }
                 if view.seq <= before.seq {
-                    return Err(E::SequenceGap {
+                    return Err(E::SequenceNotIncreasing {
                         index,
-                        expected: before.seq + 1,
+                        previous: before.seq,
                         found: view.seq,
                     });
                 }

@@ -78,10 +78,11 @@ pub enum VerifyError {
     BrokenLink { index: usize },
     /// The first entry of a chain claims a predecessor.
     MissingGenesis,
-    /// An entry whose sequence number does not follow its predecessor's.
-    SequenceGap {
+    /// An entry whose sequence number is not larger than its predecessor's (gaps between a
+    /// subject's entries are normal: other subjects' entries lie between them).
+    SequenceNotIncreasing {
         index: usize,
-        expected: u64,
+        previous: u64,
         found: u64,
     },
     /// Two entries claim the same predecessor: the history was forked.
@@ -122,14 +123,14 @@ impl fmt::Display for VerifyError {
             Self::MissingGenesis => {
                 f.write_str("the first entry of the chain claims a predecessor")
             }
-            Self::SequenceGap {
+            Self::SequenceNotIncreasing {
                 index,
-                expected,
+                previous,
                 found,
             } => {
                 write!(
                     f,
-                    "entry {index} has sequence number {found}, expected {expected}"
+                    "entry {index} has sequence number {found}, not after its predecessor's {previous}"
                 )
             }
             Self::Fork { index } => write!(f, "entry {index} forks the history"),

@@ -111,13 +111,14 @@ impl TreeHistory {
     }
 }
 
-/// The identity must name the tree the chain is about and the zone it was registered in.
+/// The identity must name the tree the chain is about and the zone it was registered in:
+/// the chain's first entry, which must be the tree's registration (kind 2).
 fn check_identity_matches(signed: &SignedIdentity, first: &Entry) -> Result<(), VerifyError> {
     let id = &signed.identity;
     let same_tree = matches!(&first.subject, Subject::Tree(t) if *t == id.tree);
     let same_zone = match &first.kind {
         Kind::TreeRegistered { zone, .. } => *zone == id.zone,
-        _ => true,
+        _ => false,
     };
     if same_tree && same_zone && first.cooperative == id.cooperative {
         Ok(())

@@ -140,9 +140,9 @@ fn a_sequence_number_that_goes_backwards_is_a_gap() {
     let bytes: Vec<Vec<u8>> = chain.iter().map(Entry::encode).collect();
     assert_eq!(
         verify_chain(&bytes),
-        Err(VerifyError::SequenceGap {
+        Err(VerifyError::SequenceNotIncreasing {
             index: 2,
-            expected: chain[1].seq + 1,
+            previous: chain[1].seq,
             found: chain[1].seq
         })
     );

@@ -94,6 +94,437 @@ fn signatures() -> Value {
     })
 }
 
+/// One entry of every kind the orchard's log lacks (3, 15, 16, 40, 50 with a scheduled and
+/// a lost-key rotation), on a tree of their own: decoded fields, encoding and hash.
+fn kinds() -> Value {
+    let mut c = Coop::new();
+    c.register("CC009");
+    let t = tree("CC009");
+    let rotation = |old: u8, new: u8, at: i64, size: u64, reason, signer: &SigningKey| {
+        Box::new(SignedRotation::sign(
+            RotationStatement {
+                cooperative: coop(),
+                old_key: key(old).key_id(),
+                new_key: key(new).public_key(),
+                effective_at: at,
+                log_size: size,
+                reason,
+            },
+            signer,
+        ))
+    };
+    for kind in [
+        Kind::Flowering {
+            note: "Ra hoa rộ".into(),
+        },
+        Kind::PestObserved {
+            pest: "Rệp sáp".into(),
+            severity: 2,
+            note: "Mặt dưới lá".into(),
+        },
+        Kind::Adopted {
+            adoption: "AOF6QGSQ5AFVXUJED".into(),
+            season: "2027".into(),
+        },
+        Kind::StatusChanged {
+            active: false,
+            reason: "Cây chết do lũ".into(),
+        },
+        Kind::StatusChanged {
+            active: true,
+            reason: "Trồng lại".into(),
+        },
+    ] {
+        c.append(&t, kind);
+    }
+    c.append(
+        &Subject::Cooperative,
+        Kind::KeyRotated {
+            rotation: rotation(1, 2, T0 + 86_400_000, 7, RotationReason::Scheduled, &key(1)),
+        },
+    );
+    // Key 2 lost: the platform (key 9) names key 3.
+    c.append(
+        &Subject::Cooperative,
+        Kind::KeyRotated {
+            rotation: rotation(2, 3, T0 + 2 * 86_400_000, 8, RotationReason::Lost, &key(9)),
+        },
+    );
+    let list: Vec<Value> = c
+        .encoded
+        .iter()
+        .map(|b| json!({ "entry": Entry::decode(b).unwrap(), "encoding": hex(b), "hash": Digest::leaf(b) }))
+        .collect();
+    json!({
+        "description": "One entry of each kind missing from entries.json: status changed (both ways), flowering, pest observed, adopted, and two key rotations (scheduled, signed by key 1; lost, signed by the platform key 9). Keys are ed25519 from the 32-byte seed [n; 32].",
+        "platform_key": key(9).public_key(),
+        "entries": list,
+    })
+}
+
+/// The result of a check, as the vectors state it: `ok`, or the error.
+fn outcome<T, E: std::fmt::Debug>(r: Result<T, E>) -> String {
+    match r {
+        Ok(_) => "ok".into(),
+        Err(e) => format!("{e:?}"),
+    }
+}
+
+/// `bytes` with the first occurrence of `from` replaced by `to`.
+fn swap(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("present");
+    [&bytes[..at], to, &bytes[at + from.len()..]].concat()
+}
+
+/// The same base32 or base64 text with the last character's lowest unused bit set: the
+/// same bytes to a lax decoder, refused by a strict one.
+fn non_canonical(text: &str, alphabet: &str) -> String {
+    let (head, last) = text.split_at(text.len() - 1);
+    let v = alphabet.find(last).expect("in the alphabet");
+    format!("{head}{}", char::from(alphabet.as_bytes()[v ^ 1]))
+}
+
+/// Inputs at the edges of the format, each with what a verifier must answer.
+fn cases() -> Value {
+    const B32: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let c = orchard();
+    let mut out: Vec<Value> = Vec::new();
+    let mut case = |name: &str, check: &str, input: Value, result: String| {
+        out.push(json!({ "name": name, "check": check, "input": input, "expect": result }));
+    };
+
+    // Entry decoding: one encoding per value.
+    let good = c.of_subject(&tree("CC001"))[1].clone();
+    let decode = |b: &[u8]| outcome(Entry::decode(b));
+    let trailing = [good.as_slice(), &[0]].concat();
+    case(
+        "trailing byte",
+        "entry",
+        json!(hex(&trailing)),
+        decode(&trailing),
+    );
+    let mut v2 = good.clone();
+    v2[0] = 2;
+    case("version 2", "entry", json!(hex(&v2)), decode(&v2));
+    // version (1) + "NA-TN" (4 + 5) + seq (8): the subject tag.
+    let mut tag = good.clone();
+    tag[18] = 3;
+    case(
+        "unknown subject tag",
+        "entry",
+        json!(hex(&tag)),
+        decode(&tag),
+    );
+    let lower = swap(&good, b"CC001", b"cc001");
+    case(
+        "lower-case tree code",
+        "entry",
+        json!(hex(&lower)),
+        decode(&lower),
+    );
+    let hyphen = swap(&good, b"CC001", b"-C001");
+    case(
+        "tree code with a leading hyphen",
+        "entry",
+        json!(hex(&hyphen)),
+        decode(&hyphen),
+    );
+    let utf8 = swap(&good, b"member-7", b"member-\xff");
+    case(
+        "author not UTF-8",
+        "entry",
+        json!(hex(&utf8)),
+        decode(&utf8),
+    );
+    // prev is present (0x01 then 32 bytes) right after the subject code.
+    let at = good.windows(5).position(|w| w == b"CC001").unwrap() + 5;
+    let mut opt = good.clone();
+    opt[at] = 2;
+    case("option tag 2", "entry", json!(hex(&opt)), decode(&opt));
+    let status = c
+        .entry(
+            &tree("CC001"),
+            Kind::StatusChanged {
+                active: true,
+                reason: "x".into(),
+            },
+        )
+        .encode();
+    let mut active = status.clone();
+    let n = active.len();
+    active[n - 6] = 2;
+    case(
+        "status changed with active = 2",
+        "entry",
+        json!(hex(&active)),
+        decode(&active),
+    );
+
+    // Chains, in the check order of ledger-format.md.
+    let cc1 = c.of_subject(&tree("CC001"));
+    let cc2 = c.of_subject(&tree("CC002"));
+    let chain = |entries: &[&Vec<u8>]| -> (Value, String) {
+        (
+            json!(entries.iter().map(|b| hex(b)).collect::<Vec<_>>()),
+            outcome(verify_chain(entries)),
+        )
+    };
+    let (i, r) = chain(&[&cc1[1], &cc1[2]]);
+    case("first entry has a predecessor", "chain", i, r);
+    let (i, r) = chain(&[&cc1[0], &cc2[1]]);
+    case("another subject's entry", "chain", i, r);
+    let (i, r) = chain(&[&cc1[0], &cc1[0]]);
+    case("the same entry twice", "chain", i, r);
+    let e1 = Entry::decode(&cc1[1]).unwrap();
+    let fork = Entry {
+        recorded_at: e1.recorded_at + 1,
+        ..e1.clone()
+    }
+    .encode();
+    let (i, r) = chain(&[&cc1[0], &cc1[1], &fork]);
+    case("two entries with one predecessor (fork)", "chain", i, r);
+    let (i, r) = chain(&[&cc1[0], &cc1[2]]);
+    case("an entry left out (broken link)", "chain", i, r);
+    let back = Entry {
+        seq: 0,
+        ..e1.clone()
+    }
+    .encode();
+    let (i, r) = chain(&[&cc1[0], &back]);
+    case("sequence number not increasing", "chain", i, r);
+
+    // Identities against the orchard's key history.
+    let url = c.identity("CC001").url("https://goc.example");
+    let identity = |u: &str| {
+        outcome(
+            SignedIdentity::parse(u)
+                .map_err(VerifyError::from)
+                .and_then(|s| s.verify(&c.keys, None)),
+        )
+    };
+    case("identity", "identity", json!(url), identity(&url));
+    let sig_padded = non_canonical(&url, B32);
+    case(
+        "signature base32 with non-zero unused bits",
+        "identity",
+        json!(sig_padded),
+        identity(&sig_padded),
+    );
+    let parts: Vec<&str> = url.rsplitn(3, '/').collect();
+    let (sig, key_id, head) = (parts[0], parts[1], parts[2]);
+    let key_padded = format!("{head}/{}/{sig}", non_canonical(key_id, B32));
+    case(
+        "key ID base32 with a non-zero unused bit",
+        "identity",
+        json!(key_padded),
+        identity(&key_padded),
+    );
+    let stranger = Identity {
+        cooperative: coop(),
+        tree: TreeCode::parse("CC001").unwrap(),
+        zone: Some(zone()),
+        issued_on: Date::new(2025, 3, 1).unwrap(),
+        key: key(3).key_id(),
+    }
+    .sign(&key(3))
+    .url("https://goc.example");
+    case(
+        "signed by a key not in the history",
+        "identity",
+        json!(stranger),
+        identity(&stranger),
+    );
+    let mut other = c.identity("CC001");
+    other.identity.tree = TreeCode::parse("CC002").unwrap();
+    let other = other.url("https://goc.example");
+    case(
+        "signature of another tree",
+        "identity",
+        json!(other),
+        identity(&other),
+    );
+    // A small-order key with the "signature" R = identity point, S = 0 satisfies the
+    // cofactorless equation for every message; strict verification refuses it.
+    let mut small = [0u8; 32];
+    small[0] = 1;
+    let weak = PublicKey::from_bytes(&small).unwrap();
+    let weak_history = KeyHistory::new(coop(), weak);
+    let mut sig = [0u8; 64];
+    sig[0] = 1;
+    let forged = SignedIdentity {
+        identity: Identity {
+            key: weak.key_id(),
+            ..c.identity("CC001").identity
+        },
+        signature: Signature(sig),
+    };
+    case(
+        "small-order key and forged signature",
+        "identity",
+        json!({ "keys": weak_history, "url": forged.url("https://goc.example") }),
+        outcome(forged.verify(&weak_history, None)),
+    );
+
+    // Checkpoints.
+    let cp = c.checkpoint();
+    let verify = |note: &str, keys: &KeyHistory| {
+        outcome(checkpoint::verify_checkpoint(note, ORIGIN, keys, None))
+    };
+    let signed_body = |body: &str, k: &SigningKey| {
+        let sig = k.sign(body.as_bytes());
+        let mut blob = checkpoint::note_key_hash(ORIGIN, &k.public_key()).to_vec();
+        blob.extend_from_slice(&sig.0);
+        format!(
+            "{body}\n\u{2014} {ORIGIN} {}\n",
+            data_encoding::BASE64.encode(&blob)
+        )
+    };
+    let extension = signed_body(&format!("{}extension line\n", cp.body()), &c.key);
+    case(
+        "an extension line after the root",
+        "checkpoint",
+        json!(extension),
+        verify(&extension, &c.keys),
+    );
+    let witness = {
+        let note = cp.sign(&c.key);
+        let blob = [[7u8; 4].as_slice(), &[0u8; 8], &[5u8; 64]].concat();
+        format!(
+            "{note}\u{2014} witness.example/w1 {}\n",
+            data_encoding::BASE64.encode(&blob)
+        )
+    };
+    case(
+        "a witness's cosignature line (ignored)",
+        "checkpoint",
+        json!(witness),
+        verify(&witness, &c.keys),
+    );
+    let zero = signed_body(
+        &cp.body()
+            .replacen(&format!("\n{}\n", cp.size), &format!("\n0{}\n", cp.size), 1),
+        &c.key,
+    );
+    case(
+        "size with a leading zero",
+        "checkpoint",
+        json!(zero),
+        verify(&zero, &c.keys),
+    );
+    let root = data_encoding::BASE64.encode(&cp.root.0);
+    let lax_root = non_canonical(root.trim_end_matches('='), B64) + "=";
+    let lax = signed_body(&cp.body().replace(&root, &lax_root), &c.key);
+    case(
+        "root base64 with non-zero unused bits",
+        "checkpoint",
+        json!(lax),
+        verify(&lax, &c.keys),
+    );
+    // Key 1 replaced at log size 3: it signs sizes up to 3, no more; key 2 from 3 on.
+    let rotated = KeyHistory {
+        rotations: vec![SignedRotation::sign(
+            RotationStatement {
+                cooperative: coop(),
+                old_key: key(1).key_id(),
+                new_key: key(2).public_key(),
+                effective_at: T0,
+                log_size: 3,
+                reason: RotationReason::Scheduled,
+            },
+            &key(1),
+        )],
+        ..c.keys.clone()
+    };
+    for (size, signer, name) in [
+        (3, 1, "size equal to the rotation's, old key"),
+        (3, 2, "size equal to the rotation's, new key"),
+        (4, 1, "size after the rotation, old key"),
+    ] {
+        let note = Checkpoint { size, ..cp.clone() }.sign(&key(signer));
+        case(
+            name,
+            "checkpoint",
+            json!({ "keys": rotated, "note": note }),
+            verify(&note, &rotated),
+        );
+    }
+    let same = Checkpoint {
+        root: Digest::leaf(b"another"),
+        ..cp.clone()
+    };
+    case(
+        "two checkpoints of the same size, different roots (split view)",
+        "consistency",
+        json!({ "seen": cp.sign(&c.key), "newer": same.sign(&c.key), "proof": [] }),
+        outcome(checkpoint::verify_extends(&cp, &same, &[])),
+    );
+    case(
+        "the same checkpoint again",
+        "consistency",
+        json!({ "seen": cp.sign(&c.key), "newer": cp.sign(&c.key), "proof": [] }),
+        outcome(checkpoint::verify_extends(&cp, &cp, &[])),
+    );
+
+    // Key histories.
+    let lost = |signer: &SigningKey, at: i64| KeyHistory {
+        rotations: vec![SignedRotation::sign(
+            RotationStatement {
+                cooperative: coop(),
+                old_key: key(1).key_id(),
+                new_key: key(2).public_key(),
+                effective_at: at,
+                log_size: 3,
+                reason: RotationReason::Lost,
+            },
+            signer,
+        )],
+        ..c.keys.clone()
+    };
+    let platform = key(9).public_key();
+    let good_lost = lost(&key(9), T0);
+    case(
+        "lost-key rotation signed by the platform",
+        "key_history",
+        json!({ "keys": good_lost, "platform_key": platform }),
+        outcome(good_lost.periods(Some(&platform))),
+    );
+    case(
+        "lost-key rotation without the platform key",
+        "key_history",
+        json!({ "keys": good_lost, "platform_key": null }),
+        outcome(good_lost.periods(None)),
+    );
+    let by_old = lost(&key(1), T0);
+    case(
+        "lost-key rotation signed by the old key",
+        "key_history",
+        json!({ "keys": by_old, "platform_key": platform }),
+        outcome(by_old.periods(Some(&platform))),
+    );
+    let mut twice = rotated.clone();
+    let mut back = twice.rotations[0].statement.clone();
+    back.old_key = key(2).key_id();
+    back.new_key = key(3).public_key();
+    back.effective_at = T0 - 1;
+    back.log_size = 5;
+    twice.rotations.push(SignedRotation::sign(back, &key(2)));
+    case(
+        "a rotation earlier than the one before",
+        "key_history",
+        json!({ "keys": twice, "platform_key": null }),
+        outcome(twice.periods(None)),
+    );
+
+    json!({
+        "description": "Inputs at the edges of the format and what a verifier must answer: `ok` or the error (this library's names; the meaning is in ledger-format.md). Entries are hex; chains are lists of hex entries in order; identities are URLs checked against the key history of entries.json's log (genesis key = seed [1; 32]) unless the case gives `keys`; checkpoints are signed notes for origin goc.example/log/NA-TN; key 9 is the platform's.",
+        "cases": out,
+    })
+}
+
 fn history() -> Value {
     serde_json::to_value(orchard().history("CC001")).unwrap()
 }
@@ -107,6 +538,8 @@ fn vectors_match_what_the_code_produces() {
         ("merkle.json", merkle_vectors()),
         ("signatures.json", signatures()),
         ("tree-history.json", history()),
+        ("kinds.json", kinds()),
+        ("cases.json", cases()),
     ] {
         let text = serde_json::to_string_pretty(&value).unwrap() + "\n";
         let path = dir.join(name);

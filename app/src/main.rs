@@ -504,8 +504,8 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state);
-    // Outermost first on the way in: compression, localised errors, then CSRF
-    // protection before any handler runs.
+    // Outermost first on the way in: compression, localised errors, API tokens kept to
+    // reading the API, then CSRF protection before any handler runs.
     let metrics = axum::Router::new()
         .route("/metrics", get(server::http::metrics::scrape))
         .with_state((services.clone(), server::http::metrics::install()?));
@@ -517,6 +517,7 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
             services.clone(),
             server::http::csrf::protect,
         ))
+        .layer(axum::middleware::from_fn(server::http::tokens::confine))
         .layer(axum::middleware::from_fn(server::http::localize::localize))
         .layer(axum::middleware::from_fn(server::http::edge::conditional))
         .layer(axum::middleware::from_fn(server::http::edge::headers))

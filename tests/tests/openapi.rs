@@ -150,15 +150,71 @@ async fn an_api_token_from_the_manage_page_reads_the_api_and_changes_nothing() {
             .status(),
         401
     );
-    // It changes nothing: a write with it meets the CSRF check.
-    let write = client
-        .post(format!("{}/api/v1/coops/NA-LH/offers", goc.base))
+    // The scheme's name is case-insensitive.
+    let lower = client
+        .get(format!("{}/api/v1/coops/NA-LH/orders", goc.base))
+        .header("authorization", format!("bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lower.status(), 200);
+    // It changes nothing, even with a CSRF pair anyone can fetch (a visitor's).
+    let visitor = Agent::new(&goc);
+    let csrf = visitor.token("/login").await;
+    for (path, fields) in [
+        (
+            "/manage/NA-LH/story",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("form", "story"),
+                ("story", "HACKED"),
+            ],
+        ),
+        (
+            "/manage/NA-LH/export",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("form", "export"),
+                ("passphrase", "a long passphrase"),
+                ("passphrase2", "a long passphrase"),
+            ],
+        ),
+        (
+            "/manage/NA-LH/api-tokens/1/revoke",
+            vec![("csrf", csrf.as_str()), ("form", "revoke-token")],
+        ),
+    ] {
+        let r = visitor
+            .request(reqwest::Method::POST, path)
+            .bearer_auth(&token)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+        assert!(
+            r.text().await.unwrap().contains("Khoá API chỉ dùng để đọc"),
+            "{path}"
+        );
+    }
+    let write = visitor
+        .request(reqwest::Method::POST, "/api/v1/coops/NA-LH/offers")
         .bearer_auth(&token)
+        .header("x-csrf-token", &csrf)
         .json(&serde_json::json!({"trees": ["CC001"]}))
         .send()
         .await
         .unwrap();
     assert_eq!(write.status(), 403);
+    assert!(!goc.text("/c/NA-LH").await.contains("HACKED"));
+    // Pages never see it: with only a token, the account page is a visitor's.
+    let page = client
+        .get(format!("{}/account", goc.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(!page.text().await.unwrap().contains("API: Kế toán MISA"));
 
     // The page lists it as used; revoked, it stops working at once.
     let page = admin.get("/manage/NA-LH").await.text().await.unwrap();

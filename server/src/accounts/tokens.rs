@@ -1,9 +1,8 @@
 //! Read-only API tokens: how another system (a cooperative's accounting, a provincial
 //! traceability portal) reads one cooperative's API without a person's password. A token
 //! is `goc_` and 256 random bits, shown once; only its hash is stored. It stands for a
-//! manager of its cooperative on reads: the CSRF layer refuses every state-changing
-//! request that carries no form token, and a token carries none, so a token can read
-//! everything a manager reads and change nothing.
+//! manager of its cooperative on reads of the JSON API only: `http::tokens::confine`
+//! refuses any other method with a token and hides it from everything outside `/api/`.
 
 use super::codes::random_bytes;
 use crate::access::{Action, Actor, Membership, Role};

@@ -14,6 +14,7 @@ pub mod redirect;
 pub mod resolver;
 mod sandbox;
 pub mod session;
+pub mod tokens;
 pub mod trace;
 
 use axum::extract::{Path, State};

@@ -84,17 +84,13 @@ pub fn token<'a>(s: &Services, headers: &'a HeaderMap) -> Option<&'a str> {
 
 /// The signed-in person, or `None` for a visitor (or an expired session). Without a
 /// session, an `Authorization: Bearer goc_…` API token stands for a manager of its
-/// cooperative (reads only: see [`accounts::tokens`]).
+/// cooperative: on reads of `/api/` only, which [`super::tokens::confine`] enforces.
 pub async fn actor(s: &Services, headers: &HeaderMap) -> Result<Option<Actor>> {
     if let Some(t) = token(s, headers) {
         return accounts::actor(&s.store, t).await;
     }
-    match headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        Some(t) => accounts::tokens::actor(&s.store, t.trim()).await,
+    match super::tokens::bearer(headers) {
+        Some(t) => accounts::tokens::actor(&s.store, t).await,
         None => Ok(None),
     }
 }

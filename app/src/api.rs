@@ -167,12 +167,7 @@ pub(crate) mod backend {
                 price: server::text::vnd(o.price_vnd),
                 expected: format!("{}–{} kg", kg(o.expected_min_g), kg(o.expected_max_g)),
                 guaranteed: format!("{} kg", kg(o.guaranteed_g)),
-                includes: o
-                    .includes
-                    .split(',')
-                    .filter(|i| !i.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
+                includes: o.included(),
                 deliveries: o.deliveries,
                 refund_shortfall: o.shortfall_policy == "refund",
                 shortfall_per_kg: server::text::vnd(o.shortfall_vnd_per_kg),

@@ -121,12 +121,7 @@ async fn tree_offers(
                 o.expected_max_g as f64 / 1000.0,
             ),
             guaranteed_kg: o.guaranteed_g as f64 / 1000.0,
-            includes: o
-                .includes
-                .split(',')
-                .filter(|i| !i.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            includes: o.included(),
             deliveries: o.deliveries,
             shortfall_policy: o.shortfall_policy.clone(),
             shortfall_vnd_per_kg: o.shortfall_vnd_per_kg,

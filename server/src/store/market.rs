@@ -394,6 +394,17 @@ pub struct OfferRow {
     pub shortfall_vnd_per_kg: i64,
 }
 
+impl OfferRow {
+    /// What the care includes, as stored comma-separated (`care,photos,delivery`).
+    pub fn included(&self) -> Vec<String> {
+        self.includes
+            .split(',')
+            .filter(|i| !i.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 const OFFER: &str =
     "SELECT f.id, f.cooperative_id, c.code AS coop_code, t.code AS tree_code, f.season, \
      f.starts_on, f.ends_on, f.price_vnd, f.expected_min_g, f.expected_max_g, f.guaranteed_g, \

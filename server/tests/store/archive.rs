@@ -165,6 +165,16 @@ fn edit_row(
     }
 }
 
+/// The trace suite's orchard with a photo of CC002: its hash.
+async fn orchard_with_photo(db: &Db) -> (crate::trace::Orchard, [u8; 32]) {
+    let o = orchard(db).await;
+    let photo = server::photos::add(&db.services, &Actor::system(), &o.c, "CC002", png(320))
+        .await
+        .unwrap();
+    let hash = data_encoding::HEXLOWER.decode(photo.as_bytes()).unwrap();
+    (o, hash.try_into().unwrap())
+}
+
 async fn is_empty(s: &Services) -> bool {
     s.store.cooperative_codes().await.unwrap().is_empty() && s.store.loader().await.is_ok()
 }
@@ -173,10 +183,8 @@ async fn is_empty(s: &Services) -> bool {
 async fn a_cooperative_moves_to_an_empty_server_whole_and_its_log_verifies_there() {
     on_both_twice(|a: Db, b: Db| async move {
         let (src, dst) = (&a.services, &b.services);
-        let o = orchard(&a).await;
-        let photo = server::photos::add(src, &Actor::system(), &o.c, "CC002", png(320))
-            .await
-            .unwrap();
+        let (_, photo) = orchard_with_photo(&a).await;
+        let name = data_encoding::HEXLOWER.encode(&photo);
         // Another cooperative on the same server stays behind.
         let other = coop(src, "XO-KH").await;
         zone_and_tree(src, &other, "XO001").await;
@@ -187,7 +195,7 @@ async fn a_cooperative_moves_to_an_empty_server_whole_and_its_log_verifies_there
         assert_eq!(names.first().map(String::as_str), Some("archive.json"));
         assert_eq!(names.last().map(String::as_str), Some("manifest.json"));
         assert!(
-            names.contains(&format!("photos/full/{}/{photo}.jpg", &photo[..2])),
+            names.contains(&format!("photos/full/{}/{name}.jpg", &name[..2])),
             "{names:?}"
         );
         // The same data makes the same rows (the header's time and salt aside).
@@ -245,20 +253,9 @@ async fn a_cooperative_moves_to_an_empty_server_whole_and_its_log_verifies_there
             "{:?}",
             report[0].1.problems
         );
-        let key: [u8; 32] = data_encoding::HEXLOWER
-            .decode(photo.as_bytes())
-            .unwrap()
-            .try_into()
-            .unwrap();
         assert_eq!(
-            dst.photos
-                .get(&key, server::photos::Size::Full)
-                .await
-                .unwrap(),
-            src.photos
-                .get(&key, server::photos::Size::Full)
-                .await
-                .unwrap()
+            dst.photos.get(&photo, Size::Full).await.unwrap(),
+            src.photos.get(&photo, Size::Full).await.unwrap()
         );
         // The recall index was rebuilt from the log: the same answer on both servers.
         let q = || RecallQuery::parse("RG-2401", "", "").unwrap();
@@ -306,7 +303,6 @@ async fn a_cooperative_moves_to_an_empty_server_whole_and_its_log_verifies_there
                 .all(|l| l.contains("\"password_hash\":null") && l.contains("\"is_admin\":false")),
             "{users}"
         );
-        assert!(!String::from_utf8_lossy(&bytes).is_empty());
     })
     .await;
 }
@@ -315,15 +311,7 @@ async fn a_cooperative_moves_to_an_empty_server_whole_and_its_log_verifies_there
 async fn an_altered_archive_or_a_wrong_passphrase_leaves_the_server_empty() {
     on_both_twice(|a: Db, b: Db| async move {
         let (src, dst) = (&a.services, &b.services);
-        let o = orchard(&a).await;
-        let photo = server::photos::add(src, &Actor::system(), &o.c, "CC002", png(320))
-            .await
-            .unwrap();
-        let photo: [u8; 32] = data_encoding::HEXLOWER
-            .decode(photo.as_bytes())
-            .unwrap()
-            .try_into()
-            .unwrap();
+        let (o, photo) = orchard_with_photo(&a).await;
         let c = cooperatives::by_code(&src.store, "NA-LH").await.unwrap();
         let bytes = export(src, &c, false).await;
         let refused = |archive: Vec<u8>, pass: SecretString| async move {

@@ -98,8 +98,9 @@ struct Import<'a> {
     keys: Vec<KeyRow>,
     checkpoints: Vec<CheckpointRow>,
     audit: Option<Audit>,
-    /// The stored Merkle nodes the log's root is read from.
-    roots: HashMap<i64, Digest>,
+    /// The nodes the log's root is read from (by key), known once the cooperative's size
+    /// is; filled as their rows arrive.
+    roots: HashMap<i64, Option<Digest>>,
     files: Vec<FileEntry>,
     photos: u64,
     /// The photos the rows name: no other photo is taken.
@@ -243,17 +244,18 @@ pub async fn import(
             manifest = Some(serde_json::from_slice::<Manifest>(&bytes).map_err(damaged)?);
             continue;
         }
+        let digest = blake3::hash(&bytes);
         let rows = if let Some(rest) = name.strip_prefix("tables/") {
             Some(import.table_file(rest, &bytes).await?)
         } else if let Some(rest) = name.strip_prefix("photos/") {
-            import.photo(rest, bytes.clone()).await?;
+            import.photo(rest, bytes, digest).await?;
             None
         } else {
             return Err(damaged(format!("unexpected file {name}")));
         };
         import.files.push(FileEntry {
             path: name,
-            blake3: blake3::hash(&bytes).to_hex().to_string(),
+            blake3: digest.to_hex().to_string(),
             rows,
         });
     }
@@ -332,10 +334,10 @@ impl Import<'_> {
             rows.push(cells);
         }
         let cols = present.unwrap_or_default();
+        let n = rows.len() as u64;
         self.loader
             .insert(table, &cols, &rows, TABLES[index].shared)
             .await?;
-        let n = rows.len() as u64;
         match self.tables.last_mut() {
             Some((t, count)) if t == table => *count += n,
             _ => self.tables.push((table.to_owned(), n)),
@@ -392,6 +394,11 @@ impl Import<'_> {
                     created_at: int("created_at")?,
                     approved_at: int("approved_at").ok(),
                 });
+                let size = int("log_size")?.max(0) as u64;
+                self.roots = merkle::root_nodes(size)
+                    .iter()
+                    .map(|id| (id.key(), None))
+                    .collect();
             }
             "cooperative_keys" => self.keys.push(KeyRow {
                 key_id: text("key_id")?,
@@ -417,23 +424,19 @@ impl Import<'_> {
                 // A root may be a single entry's leaf, which is read from the log itself.
                 let leaf = NodeId {
                     level: 0,
-                    index: row.seq as u64,
+                    index: row.seq.max(0) as u64,
                 };
-                let size = self.coop.as_ref().map_or(0, |c| c.log_size) as u64;
-                if merkle::root_nodes(size).contains(&leaf) {
-                    self.roots.insert(leaf.key(), Digest::leaf(&row.bytes));
+                if let Some(root) = self.roots.get_mut(&leaf.key()) {
+                    *root = Some(Digest::leaf(&row.bytes));
                 }
                 self.audit()?.push(&row);
             }
             "merkle_nodes" => {
-                let size = self.coop.as_ref().map_or(0, |c| c.log_size) as u64;
-                let node = int("node")?;
-                if merkle::root_nodes(size).iter().any(|id| id.key() == node) {
-                    let hash = need(bytes("hash")?, "hash")?;
-                    let digest: [u8; 32] = hash
+                if let Some(root) = self.roots.get_mut(&int("node")?) {
+                    let digest: [u8; 32] = need(bytes("hash")?, "hash")?
                         .try_into()
                         .map_err(|_| damaged("a Merkle node is not 32 bytes"))?;
-                    self.roots.insert(node, Digest(digest));
+                    *root = Some(Digest(digest));
                 }
             }
             _ => {}
@@ -497,7 +500,8 @@ impl Import<'_> {
 
     /// `photos/{full|thumb}/{xx}/{hash}.jpg`: stored under its hash, which a full-size
     /// photo must match.
-    async fn photo(&mut self, rest: &str, bytes: Vec<u8>) -> Result<()> {
+    /// `digest` is the file's BLAKE3, already computed for the manifest.
+    async fn photo(&mut self, rest: &str, bytes: Vec<u8>, digest: blake3::Hash) -> Result<()> {
         let parsed = rest.split_once('/').and_then(|(dir, name)| {
             let size = match dir {
                 "full" => Size::Full,
@@ -521,7 +525,7 @@ impl Import<'_> {
         }
         match size {
             Size::Full => {
-                if blake3::hash(&bytes).as_bytes() != &hash {
+                if digest.as_bytes() != &hash {
                     return Err(damaged(format!("photo {name} does not match its hash")));
                 }
                 self.photos += 1;
@@ -549,7 +553,7 @@ impl Import<'_> {
         // A log without entries still has its size (zero) and checkpoints checked.
         self.audit()?;
         let audit = self.audit.take().expect("started above");
-        let report = audit.finish(|id: NodeId| roots.get(&id.key()).copied());
+        let report = audit.finish(|id: NodeId| roots.get(&id.key()).copied().flatten());
         if !report.problems.is_empty() {
             let list = report
                 .problems

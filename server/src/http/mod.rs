@@ -109,18 +109,20 @@ async fn platform_key(State(s): State<Services>, headers: HeaderMap) -> Result<R
     let key = s.sealer.platform_public();
     conditional_json(
         &headers,
-        &serde_json::json!({ "key_id": key.key_id().to_string(), "public_key": key }),
+        &PlatformKey {
+            key_id: key.key_id().to_string(),
+            public_key: key.to_hex(),
+        },
         &[(header::CACHE_CONTROL, "public, max-age=3600".into())],
     )
 }
 
 /// The platform's public key as served.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // the shape of a JSON answer, for the OpenAPI document
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct PlatformKey {
-    /// The key ID (docs/qr-identity.md).
+    /// The key ID: 13 characters of unpadded base32 (docs/ledger-format.md).
     key_id: String,
-    /// The Ed25519 public key, base32 (RFC 4648, no padding).
+    /// The Ed25519 public key, hex.
     public_key: String,
 }
 

@@ -22,6 +22,7 @@ pub struct TokenHolder {
     pub cooperative_id: i64,
     pub code: String,
     pub coop_name: String,
+    pub last_used_at: Option<i64>,
 }
 
 impl Store {
@@ -41,18 +42,22 @@ impl Store {
             .fetch_one(p).await)?)
     }
 
-    /// The live (unrevoked) token with this hash, marked as used now.
+    /// The live (unrevoked) token with this hash. Its last use is written at most once a
+    /// minute: a system polling the API must not take SQLite's write lock on every read.
     pub async fn use_api_token(&self, hash: &[u8; 32], at: i64) -> Result<Option<TokenHolder>> {
-        const SQL: &str = "UPDATE api_tokens SET last_used_at = $2 \
-             WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id, cooperative_id";
-        let found: Option<(i64, i64)> = on_pool!(self, p => sqlx::query_as(SQL)
-            .bind(hash.as_slice()).bind(at).fetch_optional(p).await)?;
-        let Some((id, _)) = found else {
-            return Ok(None);
-        };
-        const HOLDER: &str = "SELECT t.id, t.name, t.cooperative_id, c.code, c.name AS coop_name \
-             FROM api_tokens t JOIN cooperatives c ON c.id = t.cooperative_id WHERE t.id = $1";
-        Ok(on_pool!(self, p => sqlx::query_as(HOLDER).bind(id).fetch_optional(p).await)?)
+        const SQL: &str = "SELECT t.id, t.name, t.cooperative_id, c.code, c.name AS coop_name, \
+             t.last_used_at FROM api_tokens t JOIN cooperatives c ON c.id = t.cooperative_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL";
+        const TOUCH: &str = "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1";
+        const MINUTE_MS: i64 = 60_000;
+        let found: Option<TokenHolder> = on_pool!(self, p => sqlx::query_as(SQL)
+            .bind(hash.as_slice()).fetch_optional(p).await)?;
+        if let Some(t) = &found {
+            if t.last_used_at.is_none_or(|last| at - last >= MINUTE_MS) {
+                on_pool!(self, p => sqlx::query(TOUCH).bind(t.id).bind(at).execute(p).await.map(|_| ()))?;
+            }
+        }
+        Ok(found)
     }
 
     pub async fn api_tokens_of(&self, cooperative_id: i64) -> Result<Vec<ApiTokenRow>> {

@@ -2,17 +2,12 @@
 //! Ed25519, so standard transparency-log tooling can read them.
 
 use data_encoding::BASE64;
-use sha2::{Digest as _, Sha256};
 
 use crate::digest::Digest;
 use crate::error::{DecodeError, VerifyError};
 use crate::keys::{pick, KeyHistory, PublicKey, Signature, SigningKey};
 use crate::merkle;
-
-/// C2SP signed-note signature type byte for Ed25519.
-pub const ED25519_NOTE_ALG: u8 = 0x01;
-/// The em dash and space that open every signature line of a signed note.
-const SIG_LINE_PREFIX: &str = "\u{2014} ";
+use crate::note::{self, Alg, Note, NoteSignature};
 
 /// A log's state: its origin line, its size, and the Merkle root of its entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,14 +32,17 @@ impl Checkpoint {
     /// Signs the checkpoint as a signed note, naming the key by the origin.
     pub fn sign(&self, key: &SigningKey) -> String {
         let body = self.body();
-        let sig = key.sign(body.as_bytes());
-        let mut blob = note_key_hash(&self.origin, &key.public_key()).to_vec();
-        blob.extend_from_slice(&sig.0);
-        format!(
-            "{body}\n{SIG_LINE_PREFIX}{} {}\n",
-            self.origin,
-            BASE64.encode(&blob)
-        )
+        let sig = NoteSignature {
+            name: self.origin.clone(),
+            key_id: note_key_hash(&self.origin, &key.public_key()),
+            signature: key.sign(body.as_bytes()).0.to_vec(),
+        };
+        format!("{body}\n{}", sig.line())
+    }
+
+    /// The body of a signed note, parsed (its signatures are not checked).
+    pub fn parse_unverified(note: &str) -> Result<Self, DecodeError> {
+        Self::parse_body(Note::parse(note)?.text)
     }
 
     fn parse_body(body: &str) -> Result<Self, DecodeError> {
@@ -79,13 +77,7 @@ impl Checkpoint {
 
 /// C2SP signed-note key hash: the first 4 bytes of `SHA-256(name || "\n" || 0x01 || key)`.
 pub fn note_key_hash(name: &str, key: &PublicKey) -> [u8; 4] {
-    let mut h = Sha256::new();
-    h.update(name.as_bytes());
-    h.update(b"\n");
-    h.update([ED25519_NOTE_ALG]);
-    h.update(key.to_bytes());
-    let d = h.finalize();
-    [d[0], d[1], d[2], d[3]]
+    note::key_id(name, Alg::Ed25519, key)
 }
 
 /// Parses a signed checkpoint and verifies it was signed for `origin` by the key of
@@ -97,39 +89,52 @@ pub fn verify_checkpoint(
     keys: &KeyHistory,
     platform: Option<&PublicKey>,
 ) -> Result<Checkpoint, VerifyError> {
-    let split = note.find("\n\n").ok_or(DecodeError::BadSyntax)?;
-    let (body, sigs) = (&note[..=split], &note[split + 2..]);
-    let checkpoint = Checkpoint::parse_body(body)?;
+    let parsed = Note::parse(note)?;
+    let checkpoint = Checkpoint::parse_body(parsed.text)?;
     if checkpoint.origin != origin {
         return Err(VerifyError::WrongOrigin);
     }
     let periods = keys.periods(platform)?;
-    let lines = sigs.strip_suffix('\n').ok_or(DecodeError::BadSyntax)?;
-    let mut result = Err(VerifyError::BadSignature);
-    for line in lines.split('\n') {
-        let rest = line
-            .strip_prefix(SIG_LINE_PREFIX)
-            .ok_or(DecodeError::BadSyntax)?;
-        let (name, blob) = rest.rsplit_once(' ').ok_or(DecodeError::BadSyntax)?;
-        let blob = BASE64
-            .decode(blob.as_bytes())
-            .map_err(|_| DecodeError::BadEncoding)?;
-        if name != origin || blob.len() != 68 {
-            continue;
-        }
+    for sig in &parsed.signatures {
         let Some(period) = periods
             .iter()
-            .find(|p| note_key_hash(name, &p.key) == blob[..4])
+            .find(|p| sig.is_by(origin, Alg::Ed25519, &p.key))
         else {
             continue;
         };
-        let sig = Signature::from_slice(&blob[4..])?;
-        period.key.verify(body.as_bytes(), &sig)?;
+        period.key.verify(
+            parsed.text.as_bytes(),
+            &Signature::from_slice(&sig.signature)?,
+        )?;
         pick(&periods, period.id, |p| p.covers_size(checkpoint.size))?;
-        result = Ok(checkpoint.clone());
-        break;
+        return Ok(checkpoint);
     }
-    result
+    Err(VerifyError::BadSignature)
+}
+
+/// Verifies a checkpoint signed by any of `keys` (the log's keys a witness was given,
+/// without their history): what a witness checks before it cosigns.
+pub fn verify_checkpoint_by(note: &str, keys: &[PublicKey]) -> Result<Checkpoint, VerifyError> {
+    let parsed = Note::parse(note)?;
+    let checkpoint = Checkpoint::parse_body(parsed.text)?;
+    let mut signed = false;
+    for sig in &parsed.signatures {
+        if let Some(key) = keys
+            .iter()
+            .find(|k| sig.is_by(&checkpoint.origin, Alg::Ed25519, k))
+        {
+            key.verify(
+                parsed.text.as_bytes(),
+                &Signature::from_slice(&sig.signature)?,
+            )?;
+            signed = true;
+        }
+    }
+    if signed {
+        Ok(checkpoint)
+    } else {
+        Err(VerifyError::BadSignature)
+    }
 }
 
 /// Given a checkpoint already trusted (`seen`), verifies that `newer` extends it.

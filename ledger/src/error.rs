@@ -101,6 +101,10 @@ pub enum VerifyError {
     WrongOrigin,
     /// A signed identity whose fields do not match the record it is shown with.
     IdentityMismatch,
+    /// A cosignature by a trusted witness that does not verify.
+    BadCosignature { witness: String },
+    /// Fewer trusted witnesses cosigned the checkpoint than the policy requires.
+    TooFewWitnesses { have: usize, need: usize },
 }
 
 impl fmt::Display for VerifyError {
@@ -150,6 +154,13 @@ impl fmt::Display for VerifyError {
             }
             Self::WrongOrigin => f.write_str("checkpoint belongs to another log"),
             Self::IdentityMismatch => f.write_str("signed identity does not match the tree"),
+            Self::BadCosignature { witness } => {
+                write!(f, "the cosignature of witness {witness} does not verify")
+            }
+            Self::TooFewWitnesses { have, need } => write!(
+                f,
+                "{have} trusted witnesses cosigned the checkpoint, {need} are required"
+            ),
         }
     }
 }

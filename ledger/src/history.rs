@@ -5,11 +5,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{verify_checkpoint, Checkpoint};
+use crate::cosignature::{Vouch, WitnessPolicy};
 use crate::digest::Digest;
 use crate::entry::{verify_chain, Entry, Kind, Subject};
 use crate::error::{DecodeError, VerifyError};
 use crate::identity::SignedIdentity;
-use crate::keys::{KeyHistory, PublicKey};
+use crate::keys::{KeyHistory, KeyId, PublicKey};
 use crate::merkle;
 
 /// The `format` value of version 1 documents.
@@ -37,9 +38,24 @@ pub struct TreeHistory {
     pub platform_key: Option<PublicKey>,
     /// The tree's QR URL (or just its path), if the tree has an identity.
     pub identity: Option<String>,
-    /// The signed checkpoint (a C2SP signed note).
+    /// The signed checkpoint (a C2SP signed note), with the cosignatures of the witnesses
+    /// that vouched for it.
     pub checkpoint: String,
+    /// The witnesses the cooperative submits its checkpoints to, and how many of them it
+    /// promises have cosigned. A verifier with its own policy uses that instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witnesses: Option<WitnessPolicy>,
     pub entries: Vec<ProvenEntry>,
+}
+
+/// What a verifier brings of its own, so that the verdict does not rest on what the
+/// server sent: the key ID printed on the label it scanned, and the witnesses it trusts.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// The key the label names: the key history must contain it.
+    pub anchor: Option<KeyId>,
+    /// Overrides the document's declared witness policy.
+    pub witnesses: Option<WitnessPolicy>,
 }
 
 /// What a successful verification established, for printing to a person.
@@ -51,6 +67,8 @@ pub struct HistorySummary {
     pub checkpoint: Checkpoint,
     pub entries: Vec<Entry>,
     pub identity: Option<SignedIdentity>,
+    /// The trusted witnesses that cosigned the checkpoint.
+    pub vouches: Vec<Vouch>,
 }
 
 impl TreeHistory {
@@ -61,12 +79,28 @@ impl TreeHistory {
     /// Runs every check: the key history; the checkpoint's signature by the key valid for
     /// its size; each entry's encoding; the chain; each entry's inclusion in the
     /// checkpoint; and the identity's signature and agreement with the registration.
+    /// The document's own witness policy applies; nothing anchors the keys.
     pub fn verify(&self) -> Result<HistorySummary, VerifyError> {
+        self.verify_with(&Trust::default())
+    }
+
+    /// [`verify`](Self::verify), then the verifier's own trust: the anchor key must be in
+    /// the key history, and the checkpoint must carry the cosignatures the policy asks.
+    pub fn verify_with(&self, trust: &Trust) -> Result<HistorySummary, VerifyError> {
         if self.format != HISTORY_FORMAT {
             return Err(DecodeError::UnsupportedVersion(0).into());
         }
         let platform = self.platform_key.as_ref();
+        if let Some(anchor) = trust.anchor {
+            if !self.keys.periods(platform)?.iter().any(|p| p.id == anchor) {
+                return Err(VerifyError::UnknownKey(anchor));
+            }
+        }
         let checkpoint = verify_checkpoint(&self.checkpoint, &self.origin, &self.keys, platform)?;
+        let vouches = match trust.witnesses.as_ref().or(self.witnesses.as_ref()) {
+            Some(policy) => policy.check(&self.checkpoint)?,
+            None => Vec::new(),
+        };
         let mut encoded = Vec::with_capacity(self.entries.len());
         let mut entries = Vec::with_capacity(self.entries.len());
         for (index, proven) in self.entries.iter().enumerate() {
@@ -107,6 +141,7 @@ impl TreeHistory {
             checkpoint,
             entries,
             identity,
+            vouches,
         })
     }
 }
@@ -187,6 +222,7 @@ impl TreeHistory {
             platform_key,
             identity,
             checkpoint,
+            witnesses: None,
             entries: proven,
         }
     }

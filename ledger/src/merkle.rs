@@ -270,6 +270,58 @@ pub fn inclusion_proof_from(
     Some(out)
 }
 
+/// The leaf ranges whose hashes make PROOF(m, D[n]), in the proof's order (RFC 9162
+/// §2.1.4.1, SUBPROOF, with ranges in place of hashes). Empty for `m == 0` or `m >= n`.
+fn consistency_ranges(m: u64, n: u64) -> Vec<(u64, u64)> {
+    fn sub(m: u64, start: u64, end: u64, whole: bool, out: &mut Vec<(u64, u64)>) {
+        let n = end - start;
+        if m == n {
+            if !whole {
+                out.push((start, end));
+            }
+            return;
+        }
+        let k = split(n as usize) as u64;
+        if m <= k {
+            sub(m, start, start + k, whole, out);
+            out.push((start + k, end));
+        } else {
+            sub(m - k, start + k, end, false, out);
+            out.push((start, start + k));
+        }
+    }
+    let mut out = Vec::new();
+    if m > 0 && m < n {
+        sub(m, 0, n, true, &mut out);
+    }
+    out
+}
+
+/// The stored subtrees a consistency proof from `m` to `n` leaves needs.
+pub fn consistency_nodes(m: u64, n: u64) -> Vec<NodeId> {
+    let mut out = Vec::new();
+    for (start, end) in consistency_ranges(m, n) {
+        cover(start, end, &mut out);
+    }
+    out
+}
+
+/// PROOF(m, D[n]) from stored subtrees (`node` answers each of [`consistency_nodes`]);
+/// the same proof [`consistency_proof`] computes from all leaves. `None` if `m > n`.
+pub fn consistency_proof_from(
+    m: u64,
+    n: u64,
+    node: impl Fn(NodeId) -> Option<Digest>,
+) -> Option<Vec<Digest>> {
+    if m > n {
+        return None;
+    }
+    consistency_ranges(m, n)
+        .into_iter()
+        .map(|(start, end)| range_hash(start, end, &node))
+        .collect()
+}
+
 /// The subtrees that appending leaf `index` completes, lowest first: level `l` completes
 /// when the leaf is the last of an aligned block of `2^l`. Each is the node of its two
 /// children at the level below.
@@ -411,6 +463,24 @@ mod tests {
             }
         }
         assert_eq!(inclusion_proof_from(3, 3, |_| None), None);
+    }
+
+    #[test]
+    fn consistency_proofs_from_stored_subtrees_equal_those_from_all_leaves() {
+        let all = leaves(70);
+        let nodes = stored(&all);
+        for n in 0..=all.len() {
+            for m in 0..=n {
+                let (m64, n64) = (m as u64, n as u64);
+                let needed = consistency_nodes(m64, n64);
+                let only = |id: NodeId| needed.contains(&id).then(|| nodes[&id]);
+                let proof = consistency_proof_from(m64, n64, only);
+                assert_eq!(proof, consistency_proof(&all[..n], m), "{m} of {n}");
+                let (a, b) = (root(&all[..m]), root(&all[..n]));
+                assert!(verify_consistency(m64, n64, &a, &b, &proof.unwrap()));
+            }
+        }
+        assert_eq!(consistency_proof_from(4, 3, |_| None), None);
     }
 
     #[test]

@@ -1,0 +1,189 @@
+//! Witness cosignatures (`c2sp.org/tlog-cosignature`, Ed25519 type `0x04`) and the policy a
+//! verifier holds about them: which witnesses it trusts and how many must have vouched for
+//! a checkpoint before it believes the log shows everyone the same history.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DecodeError, VerifyError};
+use crate::keys::{Signature, SigningKey};
+use crate::note::{Alg, Note, NoteSignature, VerifierKey};
+
+/// The message a witness signs: a header line, a time line, then the checkpoint's body.
+pub fn message(body: &str, time: u64) -> String {
+    format!("cosignature/v1\ntime {time}\n{body}")
+}
+
+/// Cosigns a checkpoint body at `time` (POSIX seconds) as the witness `name`.
+pub fn cosign(name: &str, key: &SigningKey, body: &str, time: u64) -> NoteSignature {
+    let mut signature = time.to_be_bytes().to_vec();
+    signature.extend_from_slice(&key.sign(message(body, time).as_bytes()).0);
+    NoteSignature {
+        name: name.to_owned(),
+        key_id: crate::note::key_id(name, Alg::Cosignature, &key.public_key()),
+        signature,
+    }
+}
+
+/// The time a cosignature claims, read without checking it. `None` if the line is not
+/// shaped like a cosignature (8 bytes of time and 64 of signature).
+pub fn timestamp(sig: &NoteSignature) -> Option<u64> {
+    if sig.signature.len() != 72 {
+        return None;
+    }
+    let mut t = [0u8; 8];
+    t.copy_from_slice(&sig.signature[..8]);
+    Some(u64::from_be_bytes(t)).filter(|t| *t <= i64::MAX as u64)
+}
+
+/// Checks one cosignature line by `witness` over `body`; returns its time.
+pub fn verify(witness: &VerifierKey, body: &str, sig: &NoteSignature) -> Result<u64, VerifyError> {
+    if witness.alg != Alg::Cosignature || !sig.is_by(&witness.name, Alg::Cosignature, &witness.key)
+    {
+        return Err(VerifyError::BadSignature);
+    }
+    let time = timestamp(sig).ok_or(DecodeError::BadLength)?;
+    let ed = Signature::from_slice(&sig.signature[8..])?;
+    witness.key.verify(message(body, time).as_bytes(), &ed)?;
+    Ok(time)
+}
+
+/// A witness that vouched for a checkpoint, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vouch {
+    pub witness: String,
+    pub time: u64,
+}
+
+/// Which witnesses a verifier trusts, and how many of them must have cosigned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WitnessPolicy {
+    /// The witnesses' verifier keys (type `0x04`).
+    pub witnesses: Vec<VerifierKey>,
+    /// How many distinct witnesses must have cosigned; 0 asks for none.
+    pub quorum: usize,
+}
+
+impl WitnessPolicy {
+    /// A policy is usable when its quorum can be met and its witnesses are distinct.
+    pub fn new(witnesses: Vec<VerifierKey>, quorum: usize) -> Result<Self, DecodeError> {
+        let distinct = witnesses.iter().enumerate().all(|(i, w)| {
+            w.alg == Alg::Cosignature && !witnesses[..i].iter().any(|o| o.name == w.name)
+        });
+        if !distinct || quorum > witnesses.len() {
+            return Err(DecodeError::OutOfRange);
+        }
+        Ok(Self { witnesses, quorum })
+    }
+
+    /// The trusted witnesses that cosigned `note` (a checkpoint with its signature lines).
+    /// Lines of unknown keys are ignored; a line of a trusted key that does not verify
+    /// refuses the whole note, as the signed-note spec asks; fewer than the quorum fails.
+    pub fn check(&self, note: &str) -> Result<Vec<Vouch>, VerifyError> {
+        let parsed = Note::parse(note)?;
+        let mut vouches: Vec<Vouch> = Vec::new();
+        for sig in &parsed.signatures {
+            let Some(w) = self
+                .witnesses
+                .iter()
+                .find(|w| sig.is_by(&w.name, Alg::Cosignature, &w.key))
+            else {
+                continue;
+            };
+            let time = verify(w, parsed.text, sig).map_err(|_| VerifyError::BadCosignature {
+                witness: w.name.clone(),
+            })?;
+            if !vouches.iter().any(|v| v.witness == w.name) {
+                vouches.push(Vouch {
+                    witness: w.name.clone(),
+                    time,
+                });
+            }
+        }
+        if vouches.len() < self.quorum {
+            return Err(VerifyError::TooFewWitnesses {
+                have: vouches.len(),
+                need: self.quorum,
+            });
+        }
+        Ok(vouches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::note::VerifierKey;
+
+    const BODY: &str = "example.com/log\n3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+
+    fn witness(seed: u8, name: &str) -> (SigningKey, VerifierKey) {
+        let key = SigningKey::from_seed(&[seed; 32]);
+        let vkey = VerifierKey::new(name, Alg::Cosignature, key.public_key()).unwrap();
+        (key, vkey)
+    }
+
+    fn note_with(lines: &[NoteSignature]) -> String {
+        let mut note = format!("{BODY}\n");
+        for l in lines {
+            note.push_str(&l.line());
+        }
+        note
+    }
+
+    #[test]
+    fn a_quorum_of_trusted_cosignatures_is_required() {
+        let (k1, v1) = witness(1, "w1.example");
+        let (k2, v2) = witness(2, "w2.example");
+        let (k3, _) = witness(3, "stranger.example");
+        let note = note_with(&[
+            cosign("w1.example", &k1, BODY, 100),
+            cosign("stranger.example", &k3, BODY, 101),
+            cosign("w2.example", &k2, BODY, 102),
+        ]);
+        let policy = WitnessPolicy::new(vec![v1.clone(), v2.clone()], 2).unwrap();
+        let vouches = policy.check(&note).unwrap();
+        assert_eq!(
+            vouches,
+            vec![
+                Vouch {
+                    witness: "w1.example".into(),
+                    time: 100
+                },
+                Vouch {
+                    witness: "w2.example".into(),
+                    time: 102
+                }
+            ]
+        );
+        let only_one = note_with(&[cosign("w1.example", &k1, BODY, 100)]);
+        assert_eq!(
+            policy.check(&only_one),
+            Err(VerifyError::TooFewWitnesses { have: 1, need: 2 })
+        );
+        // The same witness twice counts once.
+        let twice = note_with(&[
+            cosign("w1.example", &k1, BODY, 100),
+            cosign("w1.example", &k1, BODY, 200),
+        ]);
+        assert!(policy.check(&twice).is_err());
+        assert!(WitnessPolicy::new(vec![v1.clone()], 2).is_err());
+        assert!(WitnessPolicy::new(vec![v1.clone(), v1], 1).is_err());
+    }
+
+    #[test]
+    fn a_cosignature_binds_its_time_and_the_body() {
+        let (k1, v1) = witness(1, "w1.example");
+        let mut sig = cosign("w1.example", &k1, BODY, 100);
+        assert_eq!(verify(&v1, BODY, &sig), Ok(100));
+        assert!(verify(&v1, &BODY.replace('3', "4"), &sig).is_err());
+        sig.signature[7] = 101;
+        assert!(verify(&v1, BODY, &sig).is_err());
+        let policy = WitnessPolicy::new(vec![v1], 1).unwrap();
+        assert_eq!(
+            policy.check(&note_with(&[sig])),
+            Err(VerifyError::BadCosignature {
+                witness: "w1.example".into()
+            })
+        );
+    }
+}

@@ -1,5 +1,8 @@
 //! `goc`: serves Gốc, and the administrative commands around it.
 
+#[path = "cli/trust.rs"]
+mod trust;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,7 +87,7 @@ struct Opts {
         global = true
     )]
     mail_from: String,
-    /// Seconds between background rounds (lapsed gifts, diary news, mail).
+    /// Seconds between background rounds (lapsed gifts, diary news, mail, witnesses).
     #[arg(long, env = "GOC_ROUND_SECS", default_value_t = 30, global = true)]
     round_secs: u64,
     /// Folder with the built site (pkg/goc.js, pkg/goc.wasm, pkg/goc.css).
@@ -125,10 +128,15 @@ enum Command {
         coop: Vec<String>,
     },
     /// Verify an exported tree history offline and print what it proves.
-    VerifyFile {
-        /// The JSON file downloaded from a tree page.
-        path: PathBuf,
-    },
+    VerifyFile(trust::VerifyFileArgs),
+    /// Follow a cooperative's log from outside (https://host/log/CODE): check each new
+    /// checkpoint extends the last one trusted, proven from the published tiles. Exits 3
+    /// on a rewritten history, a split view or an unannounced key change.
+    Monitor(trust::MonitorArgs),
+    /// This instance as a witness (its key, the logs it follows) and a cooperative's
+    /// witnesses.
+    #[command(subcommand)]
+    Witness(trust::WitnessCommand),
     /// Write a cooperative's whole record (registry, diary, ledger, photos, offers and
     /// orders) to one archive, its keys sealed under a passphrase (GOC_ARCHIVE_PASSPHRASE).
     Export {
@@ -288,7 +296,12 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve {
         demo_if_empty: false,
     }) {
-        Command::VerifyFile { path } => return verify_file(&path),
+        Command::VerifyFile(args) => return trust::verify_file(&args),
+        Command::Monitor(args) => return trust::monitor(&args).await,
+        Command::Witness(cmd) => match start(&cli.opts).await {
+            Ok(s) => trust::witness(&s, cmd).await,
+            Err(e) => Err(e),
+        },
         Command::Verify { coop } => match start(&cli.opts).await {
             Ok(s) => return verify_database(&s, &coop).await,
             Err(e) => Err(e),
@@ -455,10 +468,9 @@ async fn serve(opts: &Opts, demo_if_empty: bool) -> Result<(), server::Error> {
         server::demo::load(&services).await?;
         tracing::info!("loaded the demo data set");
     }
-    tokio::spawn(server::notify::run(
-        services.clone(),
-        std::time::Duration::from_secs(opts.round_secs.max(1)),
-    ));
+    let round = std::time::Duration::from_secs(opts.round_secs.max(1));
+    tokio::spawn(server::notify::run(services.clone(), round));
+    tokio::spawn(server::witness::submit::run(services.clone(), round));
     // Absolute, since Leptos looks for the hash file next to the executable otherwise.
     let site_root = std::env::current_dir()
         .map_err(|e| server::Error::io("reading the working folder", e))?
@@ -679,53 +691,5 @@ async fn verify_database(s: &Services, only: &[String]) -> ExitCode {
     } else {
         eprintln!("{broken} problem(s) found");
         ExitCode::FAILURE
-    }
-}
-
-fn verify_file(path: &std::path::Path) -> ExitCode {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("goc: cannot read {}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
-    };
-    match ledger::TreeHistory::from_json(&text).and_then(|h| h.verify()) {
-        Ok(s) => {
-            let subject = match &s.subject {
-                ledger::Subject::Tree(t) => format!("tree {t}"),
-                other => format!("{other:?}"),
-            };
-            println!("Subject:      {subject}");
-            println!("Cooperative:  {} ({})", s.cooperative_name, s.cooperative);
-            println!(
-                "Entries:      {} (chain intact, each included in the checkpoint)",
-                s.entries.len()
-            );
-            for e in &s.entries {
-                println!(
-                    "  #{:<6} {}  {:?}",
-                    e.seq,
-                    ledger::Date::from_unix_ms(e.recorded_at),
-                    e.kind
-                );
-            }
-            println!(
-                "Checkpoint:   {} size {} root {}",
-                s.checkpoint.origin, s.checkpoint.size, s.checkpoint.root
-            );
-            if let Some(id) = &s.identity {
-                println!(
-                    "QR identity:  signed by key {} on {}",
-                    id.identity.key, id.identity.issued_on
-                );
-            }
-            println!("Verdict:      VERIFIED");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            println!("Verdict:      FAILED: {e}");
-            ExitCode::FAILURE
-        }
     }
 }

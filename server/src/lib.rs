@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod labels;
 pub mod log;
 pub mod market;
+pub mod monitor;
 pub mod notify;
 pub mod payments;
 pub mod photos;
@@ -35,6 +36,7 @@ pub mod store;
 pub mod text;
 pub mod trace;
 pub mod trees;
+pub mod witness;
 pub mod zones;
 
 pub use config::Config;

@@ -101,7 +101,17 @@ pub async fn export_tree(
         .await?
         .ok_or(Error::NotFound("tree"))?;
     let code = TreeCode::parse(&tree.code)?;
-    let cp = checkpoint(store, sealer, &coop).await?;
+    // With witnesses, the newest checkpoint enough of them cosigned: what the history
+    // promises a verifier. Entries after it wait for the next round of cosignatures.
+    let policy = crate::witness::submit::policy(store, coop.id).await?;
+    let newest = checkpoint(store, sealer, &coop).await?;
+    let cp = match &policy {
+        Some(p) if p.quorum > 0 => store
+            .latest_cosigned(coop.id, p.quorum as i64)
+            .await?
+            .unwrap_or(newest),
+        _ => newest,
+    };
     let rows: Vec<_> = store
         .entries_of(coop.id, &format!("tree:{code}"))
         .await?
@@ -133,7 +143,8 @@ pub async fn export_tree(
             Ok((r.bytes, proof))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(TreeHistory::with_proofs(
+    let note = crate::witness::submit::published(store, coop.id, &cp).await?;
+    let mut history = TreeHistory::with_proofs(
         &coop.origin,
         &coop.name,
         cooperatives::key_history(store, &coop).await?,
@@ -143,9 +154,11 @@ pub async fn export_tree(
             base_url.trim_end_matches('/'),
             tree.identity_path
         )),
-        cp.note,
+        note,
         entries,
-    ))
+    );
+    history.witnesses = policy;
+    Ok(history)
 }
 
 /// The entry the server records now for `subject`: the store fills in the cooperative's

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 
 const KDF_CONTEXT: &str = "goc 2025 cooperative signing key sealing v1";
 const PLATFORM_CONTEXT: &str = "goc 2026 platform signing key v1";
+const WITNESS_CONTEXT: &str = "goc 2026 witness cosigning key v1";
 
 /// Encrypts and decrypts signing-key seeds. The cooperative code is bound as associated
 /// data, so a sealed key copied to another cooperative's row will not open.
@@ -17,6 +18,9 @@ pub struct Sealer {
     /// The platform's own signing key (derived from the secret, like the sealing key):
     /// it signs the rotation that replaces a cooperative's lost or stolen key.
     platform: [u8; 32],
+    /// The key this instance cosigns other logs' checkpoints with, as a witness. Its own
+    /// key, not the platform's: a cosignature is a different statement.
+    witness: [u8; 32],
     /// Tests only: new keys derive from this seed (see `Config::insecure_key_seed`).
     key_seed: Option<[u8; 32]>,
 }
@@ -27,6 +31,7 @@ impl Sealer {
         Self {
             cipher: Cipher::new(&key),
             platform: blake3::derive_key(PLATFORM_CONTEXT, secret.expose_secret().as_bytes()),
+            witness: blake3::derive_key(WITNESS_CONTEXT, secret.expose_secret().as_bytes()),
             key_seed: None,
         }
     }
@@ -34,6 +39,11 @@ impl Sealer {
     /// The platform key, for signing a lost key's replacement (administrators only).
     pub fn platform_key(&self) -> ledger::SigningKey {
         ledger::SigningKey::from_seed(&self.platform)
+    }
+
+    /// The key this instance cosigns with when it witnesses other logs.
+    pub fn witness_key(&self) -> ledger::SigningKey {
+        ledger::SigningKey::from_seed(&self.witness)
     }
 
     /// The platform's public key, which verifiers need to accept such a rotation.

@@ -78,11 +78,15 @@ fn cross_site(headers: &HeaderMap) -> bool {
     }
 }
 
-/// Calls from payment providers' servers (and the sandbox standing in for one): no cookie,
-/// no token; each is authenticated by the provider's signature, checked by its handler.
+/// Calls from other servers (payment providers, the sandbox standing in for one, logs
+/// asking this instance to witness them): no cookie, no token; each is authenticated by a
+/// signature its handler checks (the provider's, the log's on its checkpoint).
 fn is_provider_call(path: &str) -> bool {
     use crate::payments::providers::{SANDBOX_API_PATH, SANDBOX_PATH};
-    path.starts_with("/api/v1/payments/") || path == SANDBOX_PATH || path == SANDBOX_API_PATH
+    path.starts_with("/api/v1/payments/")
+        || path == SANDBOX_PATH
+        || path == SANDBOX_API_PATH
+        || path == crate::witness::ADD_CHECKPOINT_PATH
 }
 
 /// The cookie's name: with the `__Host-` prefix on https, so that no sibling subdomain can

@@ -14,6 +14,7 @@ pub mod redirect;
 pub mod resolver;
 mod sandbox;
 pub mod session;
+pub mod tlog;
 pub mod tokens;
 pub mod trace;
 
@@ -44,6 +45,7 @@ pub fn router() -> Router<Services> {
         .merge(trace::router())
         .merge(resolver::router())
         .merge(openapi::router())
+        .merge(tlog::router())
 }
 
 /// A cooperative's code in a path.
@@ -163,7 +165,7 @@ async fn checkpoint(
     let cp = log::checkpoint(&s.store, &s.sealer, &coop).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        cp.note,
+        crate::witness::submit::published(&s.store, coop.id, &cp).await?,
     ))
 }
 

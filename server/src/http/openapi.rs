@@ -105,6 +105,11 @@ impl Modify for Session {
         super::trace::zone_epcis,
         super::trace::report_json,
         super::trace::report_csv,
+        super::tlog::checkpoint,
+        super::tlog::log_vkey,
+        super::tlog::tile,
+        super::tlog::witness_vkey,
+        super::tlog::add_checkpoint,
     ),
     modifiers(&Session),
     tags(

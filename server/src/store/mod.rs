@@ -19,6 +19,7 @@ mod species;
 mod tokens;
 mod trace;
 mod trees;
+mod witnesses;
 mod zones;
 
 use std::str::FromStr;
@@ -44,6 +45,7 @@ pub use reports::{
 pub use rows::*;
 pub use tokens::{ApiTokenRow, TokenHolder};
 pub use trace::{ReachedAdoptionRow, TraceRow};
+pub use witnesses::{EvidenceRow, WitnessRow, WitnessedLogRow};
 
 use crate::error::{Error, Result};
 

@@ -1,0 +1,172 @@
+//! Witnessing (`c2sp.org/tlog-witness`) in both roles, so that a buyer need not trust the
+//! server that shows a history. As a witness (this module) the instance vouches for other
+//! logs: it keeps the latest checkpoint it cosigned of each, and cosigns a new one only if a
+//! consistency proof shows it extends that one, so a log that rewrote its past or shows two
+//! views cannot get its cosignature. As a log ([`submit`]) a cooperative sends each new
+//! checkpoint to the witnesses it chose and serves their cosignatures under it.
+
+pub mod submit;
+
+use ledger::cosignature;
+use ledger::note::{Alg, Note, VerifierKey};
+use ledger::witness::{self, AddCheckpoint, LogState, Refusal};
+use ledger::{Checkpoint, Digest};
+
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::services::Services;
+use crate::store::{Store, WitnessedLogRow};
+
+/// Where logs submit checkpoints: the witness's submission prefix is `<base>/witness`.
+pub const ADD_CHECKPOINT_PATH: &str = "/witness/add-checkpoint";
+
+/// This instance's witness name: `<host and path of the base URL>/witness`.
+pub fn name(s: &Services) -> String {
+    format!("{}/witness", s.origin_prefix)
+}
+
+/// The verifier key a cooperative configures to trust this instance as its witness.
+pub fn vkey(s: &Services) -> Result<VerifierKey> {
+    VerifierKey::new(
+        &name(s),
+        Alg::Cosignature,
+        s.sealer.witness_key().public_key(),
+    )
+    .map_err(|e| {
+        Error::Config(format!(
+            "the witness name {} is not a key name: {e}",
+            name(s)
+        ))
+    })
+}
+
+/// Starts following a log, or adds keys to one followed (a rotated log key): `vkeys` are
+/// the log's verifier keys (type `0x01`), all named by its origin. Returns the origin.
+pub async fn follow(store: &Store, vkeys: &[String]) -> Result<String> {
+    let parsed = vkeys
+        .iter()
+        .map(|v| {
+            VerifierKey::parse(v)
+                .ok()
+                .filter(|k| k.alg == Alg::Ed25519)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!(
+                            "Khoá {v} không phải khoá xác minh Ed25519 của một sổ cái (C2SP vkey)"
+                        ),
+                        format!("{v} is not a log's Ed25519 verifier key (a C2SP vkey)"),
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let origin = match parsed.as_slice() {
+        [first, rest @ ..] if rest.iter().all(|k| k.name == first.name) => first.name.clone(),
+        _ => {
+            return Err(Error::invalid(
+                "Cần ít nhất một khoá, và mọi khoá phải mang cùng tên sổ cái",
+                "Give at least one key, all named by the same log origin",
+            ))
+        }
+    };
+    let mut keys: Vec<String> = match store.witnessed_log(&origin).await? {
+        Some(row) => row.vkeys.lines().map(str::to_owned).collect(),
+        None => Vec::new(),
+    };
+    for k in parsed {
+        let text = k.to_string();
+        if !keys.contains(&text) {
+            keys.push(text);
+        }
+    }
+    store
+        .follow_log(&origin, &keys.join("\n"), now_ms())
+        .await?;
+    Ok(origin)
+}
+
+fn state(row: &WitnessedLogRow) -> LogState {
+    LogState {
+        keys: row
+            .vkeys
+            .lines()
+            .filter_map(|v| VerifierKey::parse(v).ok())
+            .map(|k| k.key)
+            .collect(),
+        latest: row.root.as_deref().and_then(|r| {
+            Some(Checkpoint {
+                origin: row.origin.clone(),
+                size: row.size as u64,
+                root: Digest::from_slice(r).ok()?,
+            })
+        }),
+    }
+}
+
+/// Answers an `add-checkpoint` request: the cosignature line, or the refusal the protocol
+/// prescribes. A refusal that may be evidence of a log's misbehaviour is kept.
+pub async fn add_checkpoint(
+    s: &Services,
+    body: &str,
+) -> Result<std::result::Result<String, Refusal>> {
+    let req = match AddCheckpoint::parse(body) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(Refusal::Malformed(e))),
+    };
+    let origin = match Checkpoint::parse_unverified(&req.checkpoint) {
+        Ok(c) => c.origin,
+        Err(e) => return Ok(Err(Refusal::Malformed(e))),
+    };
+    let row = s.store.witnessed_log(&origin).await?;
+    let checked = witness::check(row.as_ref().map(state).as_ref(), &req);
+    let (row, checkpoint) = match (row, checked) {
+        (Some(row), Ok(cp)) => (row, cp),
+        (row, Err(refusal)) => {
+            if row.is_some() && matches!(refusal, Refusal::SplitView { .. } | Refusal::Inconsistent)
+            {
+                tracing::warn!(%origin, %refusal, "a log's checkpoint refused as possible misbehaviour");
+                s.store
+                    .record_evidence(
+                        &origin,
+                        i64::from(refusal.status()),
+                        &refusal.to_string(),
+                        body,
+                        now_ms(),
+                    )
+                    .await?;
+            }
+            return Ok(Err(refusal));
+        }
+        (None, Ok(_)) => unreachable!("an unknown log is refused"),
+    };
+    let moved = s
+        .store
+        .advance_witnessed_log(
+            &origin,
+            row.size,
+            row.root.as_deref(),
+            checkpoint.size as i64,
+            &checkpoint.root.0,
+            &req.checkpoint,
+            now_ms(),
+        )
+        .await?;
+    if !moved {
+        // Another request advanced it between the read and the write: the log retries.
+        let latest = s.store.witnessed_log(&origin).await?.map_or(0, |r| r.size);
+        return Ok(Err(Refusal::Conflict {
+            latest: latest as u64,
+        }));
+    }
+    // The cosignature covers the note's whole text, extension lines included.
+    let text = Note::parse(&req.checkpoint)
+        .map_err(|e| Error::Internal(format!("a checked checkpoint does not parse: {e}")))?
+        .text;
+    let time = (now_ms() / 1000) as u64;
+    Ok(Ok(cosignature::cosign(
+        &name(s),
+        &s.sealer.witness_key(),
+        text,
+        time,
+    )
+    .line()))
+}

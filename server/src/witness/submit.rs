@@ -1,0 +1,281 @@
+//! A cooperative's side of witnessing: the witnesses it chose; each new checkpoint sent to
+//! each of them with a consistency proof from the size that witness holds; their
+//! cosignatures kept and served under the checkpoint; and the policy its published
+//! histories declare (which witnesses, how many must have cosigned).
+
+use std::time::Duration;
+
+use ledger::merkle;
+use ledger::note::{Alg, VerifierKey};
+use ledger::witness::{parse_cosignatures, AddCheckpoint, SIZE_CONTENT_TYPE};
+use ledger::{cosignature, Checkpoint, WitnessPolicy};
+
+use crate::access::{Action, Actor};
+use crate::clock::now_ms;
+use crate::cooperatives;
+use crate::error::{Error, Result};
+use crate::services::Services;
+use crate::store::{CheckpointRow, CooperativeRow, Store, WitnessRow};
+
+/// How long one witness may take to answer.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Adds a witness to the cooperative's: its verifier key (type `0x04`, as its operator
+/// publishes it) and its submission prefix.
+pub async fn add(
+    store: &Store,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    vkey: &str,
+    url: &str,
+) -> Result<String> {
+    actor.require(coop.id, Action::ManageCooperative)?;
+    let vkey = VerifierKey::parse(vkey)
+        .ok()
+        .filter(|k| k.alg == Alg::Cosignature)
+        .ok_or_else(|| {
+            Error::invalid(
+                "Khoá nhân chứng phải là khoá xác minh chữ ký đồng xác nhận (C2SP vkey loại 0x04), dạng tên+mã+khoá",
+                "The witness key must be a cosignature verifier key (a C2SP vkey of type 0x04): name+id+key",
+            )
+        })?;
+    let url = url.trim().trim_end_matches('/');
+    let well_formed = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 300
+        && !url.contains(['?', '#', ' ']);
+    if !well_formed {
+        return Err(Error::invalid(
+            "Địa chỉ nhân chứng phải là một URL http(s) không có dấu ? hay #, tối đa 300 ký tự",
+            "The witness address must be an http(s) URL without ? or #, at most 300 characters",
+        ));
+    }
+    if !store
+        .add_witness(coop.id, &vkey.name, &vkey.to_string(), url, now_ms())
+        .await?
+    {
+        return Err(Error::Conflict(crate::error::Text::new(
+            format!("Hợp tác xã đã có nhân chứng {}", vkey.name),
+            format!("The cooperative already has witness {}", vkey.name),
+        )));
+    }
+    if store.witness_quorum(coop.id).await? == 0 {
+        store.set_witness_quorum(coop.id, 1).await?;
+    }
+    Ok(vkey.name)
+}
+
+/// Stops submitting to a witness; the quorum shrinks with the witnesses if it must.
+pub async fn remove(store: &Store, actor: &Actor, coop: &CooperativeRow, name: &str) -> Result<()> {
+    actor.require(coop.id, Action::ManageCooperative)?;
+    if !store.remove_witness(coop.id, name).await? {
+        return Err(Error::NotFound("witness"));
+    }
+    let left = store.witnesses_of(coop.id).await?.len() as i64;
+    if store.witness_quorum(coop.id).await? > left {
+        store.set_witness_quorum(coop.id, left).await?;
+    }
+    Ok(())
+}
+
+/// How many witnesses the cooperative's histories promise have cosigned.
+pub async fn set_quorum(
+    store: &Store,
+    actor: &Actor,
+    coop: &CooperativeRow,
+    quorum: i64,
+) -> Result<()> {
+    actor.require(coop.id, Action::ManageCooperative)?;
+    let count = store.witnesses_of(coop.id).await?.len() as i64;
+    if !(0..=count).contains(&quorum) {
+        return Err(Error::invalid(
+            format!("Số nhân chứng cần xác nhận phải từ 0 đến {count}"),
+            format!("The number of witnesses required must be between 0 and {count}"),
+        ));
+    }
+    store.set_witness_quorum(coop.id, quorum).await
+}
+
+/// The cooperative's declared policy; `None` without witnesses.
+pub async fn policy(store: &Store, cooperative_id: i64) -> Result<Option<WitnessPolicy>> {
+    let rows = store.witnesses_of(cooperative_id).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let keys = rows
+        .iter()
+        .map(|w| VerifierKey::parse(&w.vkey))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::Internal(format!("a stored witness key does not parse: {e}")))?;
+    let quorum = store.witness_quorum(cooperative_id).await?;
+    WitnessPolicy::new(keys, quorum as usize)
+        .map(Some)
+        .map_err(|e| Error::Internal(format!("the stored witness policy is not usable: {e}")))
+}
+
+/// The checkpoint as published: the cooperative's signed note with every cosignature
+/// collected for it.
+pub async fn published(store: &Store, cooperative_id: i64, row: &CheckpointRow) -> Result<String> {
+    let mut note = row.note.clone();
+    for line in store.cosignature_lines(cooperative_id, row.size).await? {
+        note.push_str(&line);
+    }
+    Ok(note)
+}
+
+/// Submits to witnesses every `period`, for as long as the server runs.
+pub async fn run(s: Services, period: Duration) {
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = round(&s).await {
+            tracing::error!(error = %e, "witness round");
+        }
+    }
+}
+
+/// One round: every cooperative with witnesses brings each of them up to its newest
+/// checkpoint (signing one first if entries were appended since).
+pub async fn round(s: &Services) -> Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::Internal(format!("building the HTTP client: {e}")))?;
+    for code in s.store.cooperatives_with_witnesses().await? {
+        let coop = cooperatives::by_code(&s.store, &code).await?;
+        let cp = crate::log::checkpoint(&s.store, &s.sealer, &coop).await?;
+        for w in s.store.witnesses_of(coop.id).await? {
+            if w.cosigned_size == cp.size {
+                continue;
+            }
+            if let Err(e) = submit(s, &client, &coop, &cp, &w).await {
+                tracing::warn!(cooperative = %code, witness = %w.name, error = %e, "witness submission");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a witness's answer means for the cooperative's managers (its body is not shown:
+/// the address is the manager's to choose, and may not be a witness at all).
+fn refusal_text(status: u16) -> String {
+    match status {
+        400 => "400: the witness did not understand the request".into(),
+        403 => "403: the witness does not trust this cooperative's key (give it the new key after a rotation)".into(),
+        404 => "404: the witness does not follow this cooperative's log (its operator must add it)".into(),
+        409 => "409: the witness holds a different checkpoint of the same size: a split view, or another log of the same name".into(),
+        422 => "422: the witness found the log inconsistent with what it cosigned before".into(),
+        other => format!("{other}: not an answer of the witness protocol"),
+    }
+}
+
+async fn submit(
+    s: &Services,
+    client: &reqwest::Client,
+    coop: &CooperativeRow,
+    cp: &CheckpointRow,
+    w: &WitnessRow,
+) -> Result<()> {
+    let vkey = VerifierKey::parse(&w.vkey)
+        .map_err(|e| Error::Internal(format!("a stored witness key does not parse: {e}")))?;
+    let size = cp.size as u64;
+    let mut old = w.cosigned_size as u64;
+    let failed = |error: String, holds: Option<i64>| async move {
+        s.store
+            .witness_failed(coop.id, &w.name, &error, holds, now_ms())
+            .await
+    };
+    // At most one retry: after a 409 names the size the witness holds.
+    for _ in 0..2 {
+        if old > size {
+            return failed(
+                format!("the witness holds size {old}, larger than this log's {size}"),
+                None,
+            )
+            .await;
+        }
+        let nodes = s
+            .store
+            .merkle_nodes(coop.id, &merkle::consistency_nodes(old, size))
+            .await?;
+        let proof = merkle::consistency_proof_from(old, size, |id| nodes.get(&id).copied())
+            .ok_or_else(|| {
+                Error::Internal(format!("the stored tree of {} lacks nodes", coop.code))
+            })?;
+        let body = AddCheckpoint {
+            old,
+            proof,
+            checkpoint: cp.note.clone(),
+        }
+        .body();
+        let res = match client
+            .post(format!("{}/add-checkpoint", w.url))
+            .header("content-type", "text/plain; charset=utf-8")
+            .body(body)
+            .send()
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return failed(format!("unreachable: {}", e.without_url()), None).await,
+        };
+        let status = res.status().as_u16();
+        let sized = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with(SIZE_CONTENT_TYPE));
+        let text = res.text().await.unwrap_or_default();
+        match status {
+            200 => return keep(s, coop, cp, &vkey, &text).await,
+            409 if sized => match text.trim_end_matches('\n').parse::<u64>() {
+                Ok(holds) if holds != old => old = holds,
+                _ => return failed(refusal_text(409), None).await,
+            },
+            other => return failed(refusal_text(other), None).await,
+        }
+    }
+    failed(refusal_text(409), Some(old as i64)).await
+}
+
+/// Keeps the witness's line that verifies over the checkpoint; others are ignored.
+async fn keep(
+    s: &Services,
+    coop: &CooperativeRow,
+    cp: &CheckpointRow,
+    vkey: &VerifierKey,
+    answer: &str,
+) -> Result<()> {
+    let body = Checkpoint::parse_unverified(&cp.note)
+        .map(|c| c.body())
+        .map_err(|e| Error::Internal(format!("a stored checkpoint does not parse: {e}")))?;
+    let lines = parse_cosignatures(answer).unwrap_or_default();
+    let verified = lines
+        .iter()
+        .find_map(|sig| cosignature::verify(vkey, &body, sig).ok().map(|t| (sig, t)));
+    match verified {
+        Some((sig, time)) => {
+            s.store
+                .record_cosignature(
+                    coop.id,
+                    cp.size,
+                    &vkey.name,
+                    &sig.line(),
+                    time as i64,
+                    now_ms(),
+                )
+                .await
+        }
+        None => {
+            s.store
+                .witness_failed(
+                    coop.id,
+                    &vkey.name,
+                    "200: but no cosignature by this witness's key verifies",
+                    None,
+                    now_ms(),
+                )
+                .await
+        }
+    }
+}

@@ -26,9 +26,14 @@
     .then(([history, verifier]) => {
       const v = JSON.parse(verifier.verify_history(history, anchor));
       if (v.ok) {
-        say("ok", vi
+        // Witnesses whose cosignatures the phone checked: they saw the same log, unrewritten.
+        const n = v.witnesses.length;
+        const vouched = n === 0 ? "" : vi
+          ? ` Đã được ${n} nhân chứng độc lập xác nhận: ${v.witnesses.join(", ")}.`
+          : ` Vouched for by ${n} independent witness${n === 1 ? "" : "es"}: ${v.witnesses.join(", ")}.`;
+        say("ok", (vi
           ? `✔ Lịch sử đã được xác minh trên máy của bạn đến mốc #${v.size}, ký bởi ${v.cooperative} (khoá ${anchor}).`
-          : `✔ History verified on your phone up to checkpoint #${v.size}, signed by ${v.cooperative} (key ${anchor}).`);
+          : `✔ History verified on your phone up to checkpoint #${v.size}, signed by ${v.cooperative} (key ${anchor}).`) + vouched);
       } else {
         say("bad", vi
           ? `⚠ Máy của bạn không xác minh được lịch sử này: ${v.error}`

@@ -272,6 +272,7 @@ pub(crate) mod backend {
             notes,
             diary,
             offers: Vec::new(),
+            witnesses: Vec::new(),
             verification: match v.verdict {
                 server::trees::Verdict::Verified { key_id } => Verification::Verified { key_id },
                 server::trees::Verdict::Failed { reason } => Verification::Failed {
@@ -338,8 +339,10 @@ pub async fn get_tree(
             crate::diary_view::diary(&s, v.cooperative_id, &v.tree.code, backend::lang().into())
                 .await?;
         let offers = backend::offers(&s, v.cooperative_id, &v.tree.code).await?;
+        let witnesses = server::witness::submit::vouched(&s.store, v.cooperative_id).await?;
         let mut page = backend::tree_page(v, &s.base_url, photos, scanned.is_some(), diary);
         page.offers = offers;
+        page.witnesses = witnesses;
         Ok(page)
     };
     backend::found(page.await)

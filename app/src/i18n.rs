@@ -504,6 +504,7 @@ messages! {
     TrustSigned => "Tem QR của cây này do", "This tree's QR label is signed by";
     TrustSignedEnd => " ký bằng khoá riêng của hợp tác xã: tem giả không qua được bước kiểm tra.", " with the cooperative's own key: a forged label fails the check.";
     TrustHistory => "Nhật ký chăm sóc được ghi nối tiếp như một cuốn sổ cái: không ai, kể cả Gốc, sửa hay xoá được một dòng mà không lộ ra. Lịch sử của cây này chưa từng bị sửa; điện thoại của bạn tự kiểm tra lại điều đó.", "The care diary is written like a ledger, each line chained to the one before: nobody, not even Gốc, can change or delete a line without it showing. This tree's history has never been altered; your phone checks that again by itself.";
+    Witnessed => "Nhật ký của hợp tác xã đã được {n} nhân chứng độc lập xác nhận là không bị viết lại:", "The cooperative's log has been confirmed not rewritten by {n} independent witnesses:";
     PickupOn => "Đến vườn nhận quả ngày", "Pick up at the orchard on";
     TreeNameLabel => "Đặt tên cho cây", "Name your tree";
     SaveName => "Lưu tên", "Save the name";

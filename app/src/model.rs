@@ -74,6 +74,9 @@ pub struct TreePage {
     pub diary: Diary,
     /// Seasons of this tree's care for sale, latest first.
     pub offers: Vec<OfferCard>,
+    /// The independent witnesses that cosigned the cooperative's newest cosigned
+    /// checkpoint (the phone checks their cosignatures itself).
+    pub witnesses: Vec<String>,
     /// The cooperative's words to buyers, and who cares for the tree's zone.
     pub story: String,
     pub caretaker: String,

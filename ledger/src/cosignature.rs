@@ -67,7 +67,10 @@ impl WitnessPolicy {
     /// A policy is usable when its quorum can be met and its witnesses are distinct.
     pub fn new(witnesses: Vec<VerifierKey>, quorum: usize) -> Result<Self, DecodeError> {
         let distinct = witnesses.iter().enumerate().all(|(i, w)| {
-            w.alg == Alg::Cosignature && !witnesses[..i].iter().any(|o| o.name == w.name)
+            w.alg == Alg::Cosignature
+                && !witnesses[..i]
+                    .iter()
+                    .any(|o| o.name == w.name || o.key == w.key)
         });
         if !distinct || quorum > witnesses.len() {
             return Err(DecodeError::OutOfRange);
@@ -78,9 +81,12 @@ impl WitnessPolicy {
     /// The trusted witnesses that cosigned `note` (a checkpoint with its signature lines).
     /// Lines of unknown keys are ignored; a line of a trusted key that does not verify
     /// refuses the whole note, as the signed-note spec asks; fewer than the quorum fails.
+    /// A witness counts once, however many names or lines its key has (a policy read
+    /// from a document was not built by [`new`](Self::new)).
     pub fn check(&self, note: &str) -> Result<Vec<Vouch>, VerifyError> {
         let parsed = Note::parse(note)?;
         let mut vouches: Vec<Vouch> = Vec::new();
+        let mut counted = Vec::new();
         for sig in &parsed.signatures {
             let Some(w) = self
                 .witnesses
@@ -92,7 +98,8 @@ impl WitnessPolicy {
             let time = verify(w, parsed.text, sig).map_err(|_| VerifyError::BadCosignature {
                 witness: w.name.clone(),
             })?;
-            if !vouches.iter().any(|v| v.witness == w.name) {
+            if !counted.contains(&w.key) {
+                counted.push(w.key);
                 vouches.push(Vouch {
                     witness: w.name.clone(),
                     time,
@@ -166,6 +173,21 @@ mod tests {
             cosign("w1.example", &k1, BODY, 200),
         ]);
         assert!(policy.check(&twice).is_err());
+        // One key under two names counts once, even in a policy not built by `new`.
+        let alias = VerifierKey::new("alias.example", Alg::Cosignature, v1.key).unwrap();
+        assert!(WitnessPolicy::new(vec![v1.clone(), alias.clone()], 1).is_err());
+        let sneaky = WitnessPolicy {
+            witnesses: vec![v1.clone(), alias],
+            quorum: 2,
+        };
+        let both = note_with(&[
+            cosign("w1.example", &k1, BODY, 1),
+            cosign("alias.example", &k1, BODY, 2),
+        ]);
+        assert_eq!(
+            sneaky.check(&both),
+            Err(VerifyError::TooFewWitnesses { have: 1, need: 2 })
+        );
         assert!(WitnessPolicy::new(vec![v1.clone()], 2).is_err());
         assert!(WitnessPolicy::new(vec![v1.clone(), v1], 1).is_err());
     }

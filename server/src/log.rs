@@ -103,13 +103,18 @@ pub async fn export_tree(
     let code = TreeCode::parse(&tree.code)?;
     // With witnesses, the newest checkpoint enough of them cosigned: what the history
     // promises a verifier. Entries after it wait for the next round of cosignatures.
-    let policy = crate::witness::submit::policy(store, coop.id).await?;
+    let mut policy = crate::witness::submit::policy(store, coop.id).await?;
     let newest = checkpoint(store, sealer, &coop).await?;
     let cp = match &policy {
-        Some(p) if p.quorum > 0 => store
-            .latest_cosigned(coop.id, p.quorum as i64)
-            .await?
-            .unwrap_or(newest),
+        Some(p) if p.quorum > 0 => match store.latest_cosigned(coop.id, p.quorum as i64).await? {
+            Some(cosigned) => cosigned,
+            // Nothing has reached the quorum yet (a witness just added): the history
+            // promises no witnesses rather than a policy its checkpoint cannot meet.
+            None => {
+                policy = None;
+                newest
+            }
+        },
         _ => newest,
     };
     let rows: Vec<_> = store

@@ -205,19 +205,40 @@ impl Monitor {
             state.keys = Some(keys.clone());
             state.platform_key = Some(platform);
         }
-        // Verify under the keys trusted before if the new ones are suspect.
+        // Verify under the keys trusted before if the new ones are suspect, and as the log
+        // this address names: its origin is the address without the scheme.
         let trusted_keys = state.keys.clone().unwrap_or(keys);
         let note = self.get_text(&format!("{}/checkpoint", self.url)).await?;
-        let origin = match &state.origin {
-            Some(o) => o.clone(),
-            None => {
-                Checkpoint::parse_unverified(&note)
-                    .map_err(|e| Error::Internal(format!("the checkpoint does not parse: {e}")))?
-                    .origin
+        let origin = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, o)| o);
+        let cp = match verify_checkpoint(&note, origin, &trusted_keys, state.platform_key.as_ref())
+        {
+            Ok(cp) => cp,
+            // Signed by a key outside the history trusted so far: evidence, not a glitch.
+            Err(e) if state.trusted.is_some() && e != ledger::VerifyError::WrongOrigin => {
+                findings.push(Finding::KeyChanged {
+                    detail: format!(
+                        "the checkpoint does not verify under the keys seen before ({e})"
+                    ),
+                });
+                state.findings.extend(findings.iter().cloned());
+                state.save(&self.state_path)?;
+                let checkpoint = Checkpoint::parse_unverified(&note)
+                    .map_err(|e| Error::Internal(format!("the checkpoint does not parse: {e}")))?;
+                return Ok(Report {
+                    checkpoint,
+                    findings,
+                    vouches: Vec::new(),
+                });
+            }
+            Err(e) => {
+                return Err(Error::Internal(format!(
+                    "the checkpoint of {origin} does not verify: {e}"
+                )))
             }
         };
-        let cp = verify_checkpoint(&note, &origin, &trusted_keys, state.platform_key.as_ref())
-            .map_err(|e| Error::Internal(format!("the checkpoint does not verify: {e}")))?;
         let vouches = match &self.policy {
             Some(p) => p
                 .check(&note)
@@ -226,7 +247,7 @@ impl Monitor {
         };
         findings.extend(self.compare(&state, &note, &cp).await?);
         if findings.is_empty() {
-            state.origin = Some(origin);
+            state.origin = Some(origin.to_owned());
             if !state.seen.iter().any(|s| s.size == cp.size) {
                 state.seen.push(Seen {
                     size: cp.size,
@@ -259,21 +280,20 @@ impl Monitor {
             found.push(Finding::SplitView { trusted, given });
             return Ok(found);
         }
-        let Some(trusted) = state
+        let trusted = state
             .trusted
             .as_deref()
-            .and_then(|t| Checkpoint::parse_unverified(t).ok())
-        else {
-            return Ok(found);
-        };
-        if cp.size < trusted.size {
+            .and_then(|t| Checkpoint::parse_unverified(t).ok());
+        if trusted.as_ref().is_some_and(|t| cp.size < t.size) {
             let (trusted, given) = evidence();
             found.push(Finding::RolledBack { trusted, given });
             return Ok(found);
         }
-        // Fetch only the tiles the proof and the root need, then compute both here.
-        let mut needed = merkle::consistency_nodes(trusted.size, cp.size);
-        needed.extend(merkle::root_nodes(cp.size));
+        // Fetch only the tiles the root (and the proof) need, then compute them here.
+        let mut needed = merkle::root_nodes(cp.size);
+        if let Some(t) = &trusted {
+            needed.extend(merkle::consistency_nodes(t.size, cp.size));
+        }
         let mut fetched: HashMap<Tile, Vec<Digest>> = HashMap::new();
         for tile in tiles::tiles_for(cp.size, &needed) {
             let bytes = self.get(&format!("{}/{}", self.url, tile.path())).await?;
@@ -289,10 +309,12 @@ impl Monitor {
             });
             return Ok(found);
         }
-        let proof = merkle::consistency_proof_from(trusted.size, cp.size, node).unwrap_or_default();
-        if verify_extends(&trusted, cp, &proof).is_err() {
-            let (trusted, given) = evidence();
-            found.push(Finding::Rewritten { trusted, given });
+        if let Some(t) = &trusted {
+            let proof = merkle::consistency_proof_from(t.size, cp.size, node).unwrap_or_default();
+            if verify_extends(t, cp, &proof).is_err() {
+                let (trusted, given) = evidence();
+                found.push(Finding::Rewritten { trusted, given });
+            }
         }
         Ok(found)
     }

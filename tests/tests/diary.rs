@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::Digest as _;
 
-use crate::support::{farmer, goc_command, scratch, sqlite_url, Agent, Goc, PgDatabase};
+use crate::support::{farmer, goc_command, scratch, sqlite_url, tamper, Agent, Goc, PgDatabase};
 
 /// Deterministic UUIDv7 ids.
 fn id(n: u32) -> String {
@@ -369,33 +369,6 @@ async fn a_phone_syncs_photos_and_entries_once_and_the_tree_page_shows_the_verif
         String::from_utf8_lossy(&out.stdout)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("NA-LH:"));
-}
-
-/// Drops the append-only triggers and runs `sql`, as someone with the database's password
-/// could: `goc verify`, the export and the tree page must all notice.
-async fn tamper(database_url: &str, sqls: &[&str]) {
-    use sqlx::Connection;
-    if database_url.starts_with("postgres") {
-        let mut c = sqlx::PgConnection::connect(database_url).await.unwrap();
-        sqlx::query("DROP TRIGGER ledger_entries_no_update_or_delete ON ledger_entries")
-            .execute(&mut c)
-            .await
-            .unwrap();
-        for sql in sqls {
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
-    } else {
-        let mut c = sqlx::SqliteConnection::connect(database_url).await.unwrap();
-        for sql in [
-            "DROP TRIGGER ledger_entries_no_update",
-            "DROP TRIGGER ledger_entries_no_delete",
-        ]
-        .iter()
-        .chain(sqls)
-        {
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
-    }
 }
 
 async fn a_tampered_row_is_caught_everywhere(database_url: &str) {

@@ -10,6 +10,7 @@ mod payments;
 mod photos;
 mod support;
 mod trace;
+mod witness;
 
 use support::{Browser, Goc};
 

@@ -206,8 +206,14 @@ pub enum WitnessCommand {
         #[arg(required = true)]
         vkeys: Vec<String>,
     },
-    /// The logs this instance witnesses, with the size it last cosigned.
+    /// The logs this instance witnesses, with the size it last cosigned and how many
+    /// refused requests it kept as evidence.
     Logs,
+    /// A cooperative's witnesses: what each last cosigned, and its last refusal.
+    List {
+        #[arg(long)]
+        coop: String,
+    },
     /// Submit a cooperative's checkpoints to a witness.
     Add {
         #[arg(long)]
@@ -248,7 +254,20 @@ pub async fn witness(s: &Services, cmd: WitnessCommand) -> Result<(), server::Er
         }
         WitnessCommand::Logs => {
             for log in s.store.witnessed_logs().await? {
-                println!("{}  size {}", log.origin, log.size);
+                let refused = s.store.evidence_of(&log.origin).await?.len();
+                println!("{}  size {}  refused {refused}", log.origin, log.size);
+            }
+        }
+        WitnessCommand::List { coop } => {
+            let coop = by_code(&s.store, &coop).await?;
+            for w in submit::list(&s.store, &system, &coop).await? {
+                println!(
+                    "{}  {}  cosigned size {}  {}",
+                    w.name,
+                    w.url,
+                    w.cosigned_size,
+                    w.last_error.as_deref().unwrap_or("ok")
+                );
             }
         }
         WitnessCommand::Add { coop, vkey, url } => {

@@ -179,6 +179,12 @@ mod ssr {
                         <p>{format!("{} {}{}", Msg::TrustSigned.text(l), t.coop_name, Msg::TrustSignedEnd.text(l))}</p>
                     })}
                     {t.diary.damaged.is_none().then(|| view! { <p>{Msg::TrustHistory.text(l)}</p> })}
+                    {(!t.witnesses.is_empty()).then(|| view! {
+                        <p class="witnesses">
+                            {Msg::Witnessed.text(l).replace("{n}", &t.witnesses.len().to_string())}
+                            " "{t.witnesses.join(", ")}
+                        </p>
+                    })}
                     <SignatureDetails t=t.clone()/>
                     <p class="links">
                         <a href=history download="">{Msg::DownloadHistory.text(l)}</a>

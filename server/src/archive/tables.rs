@@ -85,6 +85,8 @@ pub const TABLES: &[Table] = &[
     },
     // Keys and checkpoints before the entries: an import verifies the log as it reads it.
     own("checkpoints", "size"),
+    own("cosignatures", "size, witness"),
+    own("cooperative_witnesses", "name"),
     own("ledger_entries", "seq"),
     own("merkle_nodes", "node"),
     own("diary_submissions", "id"),
@@ -122,6 +124,14 @@ pub const LEFT_OUT: &[(&str, &str)] = &[
     ("trace_facts", "rebuilt from the log on import"),
     ("trace_withdrawn", "rebuilt from the log on import"),
     ("trace_backfill", "rebuilt from the log on import"),
+    (
+        "witnessed_logs",
+        "what this server vouched for as a witness of other logs, not the cooperative's",
+    ),
+    (
+        "witness_evidence",
+        "kept by the witnessing server against other logs",
+    ),
 ];
 
 /// The table's place in [`TABLES`].

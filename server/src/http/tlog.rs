@@ -149,7 +149,7 @@ async fn tile(
         (status = 400, description = "Not a request of the protocol, or an old size after the new", body = String, content_type = "text/plain"),
         (status = 403, description = "Not signed by a key this witness trusts for the log", body = String, content_type = "text/plain"),
         (status = 404, description = "This witness does not follow the log", body = String, content_type = "text/plain"),
-        (status = 409, description = "The witness holds another size (the body, text/x.tlog.size) or another root at that size", body = String, content_type = "text/x.tlog.size"),
+        (status = 409, description = "The witness holds another size (the body, as text/x.tlog.size), or another root at that size (a split view, as text/plain)", body = String, content_type = "text/x.tlog.size"),
         (status = 422, description = "The consistency proof does not verify", body = String, content_type = "text/plain"),
     ))]
 async fn add_checkpoint(State(s): State<Services>, body: String) -> Result<Response> {

@@ -137,7 +137,15 @@ impl Store {
         )
     }
 
-    /// The largest checkpoint at least `quorum` witnesses cosigned.
+    /// Who cosigned the newest checkpoint that has cosignatures.
+    pub async fn newest_cosigners(&self, cooperative_id: i64) -> Result<Vec<String>> {
+        const SQL: &str = "SELECT witness FROM cosignatures WHERE cooperative_id = $1 AND size = \
+             (SELECT MAX(size) FROM cosignatures WHERE cooperative_id = $1) ORDER BY witness";
+        Ok(on_pool!(self, p => sqlx::query_scalar(SQL).bind(cooperative_id).fetch_all(p).await)?)
+    }
+
+    /// The largest checkpoint at least `quorum` of the cooperative's present witnesses
+    /// cosigned.
     pub async fn latest_cosigned(
         &self,
         cooperative_id: i64,
@@ -145,7 +153,8 @@ impl Store {
     ) -> Result<Option<super::CheckpointRow>> {
         const SQL: &str = "SELECT c.size, c.root, c.note FROM checkpoints c \
              WHERE c.cooperative_id = $1 AND (SELECT COUNT(*) FROM cosignatures s \
-             WHERE s.cooperative_id = c.cooperative_id AND s.size = c.size) >= $2 \
+             WHERE s.cooperative_id = c.cooperative_id AND s.size = c.size AND s.witness IN \
+             (SELECT name FROM cooperative_witnesses w WHERE w.cooperative_id = c.cooperative_id)) >= $2 \
              ORDER BY c.size DESC LIMIT 1";
         Ok(
             on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).bind(quorum)

@@ -8,7 +8,7 @@ use std::time::Duration;
 use ledger::merkle;
 use ledger::note::{Alg, VerifierKey};
 use ledger::witness::{parse_cosignatures, AddCheckpoint, SIZE_CONTENT_TYPE};
-use ledger::{cosignature, Checkpoint, WitnessPolicy};
+use ledger::{cosignature, WitnessPolicy};
 
 use crate::access::{Action, Actor};
 use crate::clock::now_ms;
@@ -64,6 +64,12 @@ pub async fn add(
     Ok(vkey.name)
 }
 
+/// The cooperative's witnesses and how each is doing (managers).
+pub async fn list(store: &Store, actor: &Actor, coop: &CooperativeRow) -> Result<Vec<WitnessRow>> {
+    actor.require(coop.id, Action::ManageCooperative)?;
+    store.witnesses_of(coop.id).await
+}
+
 /// Stops submitting to a witness; the quorum shrinks with the witnesses if it must.
 pub async fn remove(store: &Store, actor: &Actor, coop: &CooperativeRow, name: &str) -> Result<()> {
     actor.require(coop.id, Action::ManageCooperative)?;
@@ -110,6 +116,11 @@ pub async fn policy(store: &Store, cooperative_id: i64) -> Result<Option<Witness
     WitnessPolicy::new(keys, quorum as usize)
         .map(Some)
         .map_err(|e| Error::Internal(format!("the stored witness policy is not usable: {e}")))
+}
+
+/// The witnesses that cosigned the newest checkpoint any witness cosigned, by name.
+pub async fn vouched(store: &Store, cooperative_id: i64) -> Result<Vec<String>> {
+    store.newest_cosigners(cooperative_id).await
 }
 
 /// The checkpoint as published: the cooperative's signed note with every cosignature
@@ -235,7 +246,11 @@ async fn submit(
             other => return failed(refusal_text(other), None).await,
         }
     }
-    failed(refusal_text(409), Some(old as i64)).await
+    failed(
+        "409: the witness answered twice with another size; the next round starts from it".into(),
+        Some(old as i64),
+    )
+    .await
 }
 
 /// Keeps the witness's line that verifies over the checkpoint; others are ignored.
@@ -246,8 +261,9 @@ async fn keep(
     vkey: &VerifierKey,
     answer: &str,
 ) -> Result<()> {
-    let body = Checkpoint::parse_unverified(&cp.note)
-        .map(|c| c.body())
+    // The cosignature covers the note's text as signed, extension lines and all.
+    let body = ledger::note::Note::parse(&cp.note)
+        .map(|n| n.text.to_owned())
         .map_err(|e| Error::Internal(format!("a stored checkpoint does not parse: {e}")))?;
     let lines = parse_cosignatures(answer).unwrap_or_default();
     let verified = lines

@@ -9,6 +9,7 @@ mod labels;
 mod market;
 mod support;
 mod trace;
+mod witness;
 
 use ledger::{Kind, Subject, TreeCode, TreeHistory};
 use server::access::Actor;

@@ -793,6 +793,33 @@ impl Drop for PgDatabase {
     }
 }
 
+/// Drops the append-only triggers and runs `sql`, as someone with the database's password
+/// could: `goc verify`, the export and the tree page must all notice.
+pub async fn tamper(database_url: &str, sqls: &[&str]) {
+    use sqlx::Connection;
+    if database_url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(database_url).await.unwrap();
+        sqlx::query("DROP TRIGGER ledger_entries_no_update_or_delete ON ledger_entries")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        for sql in sqls {
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        for sql in [
+            "DROP TRIGGER ledger_entries_no_update",
+            "DROP TRIGGER ledger_entries_no_delete",
+        ]
+        .iter()
+        .chain(sqls)
+        {
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+    }
+}
+
 /// See [`Goc::end_seasons`].
 pub async fn end_seasons(database_url: &str) {
     use sqlx::Connection;

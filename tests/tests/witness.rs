@@ -1,0 +1,275 @@
+//! Trust without trusting the server, end to end: two instances on loopback, one
+//! (PostgreSQL) the log of a cooperative, the other (SQLite) its witness. Cosigned
+//! checkpoints verify under a policy, in `goc verify-file` and on the phone; the log
+//! rewritten in its database and re-signed with the cooperative's own key is refused by the
+//! witness and caught by `goc monitor` as a split view and as a rewritten history.
+
+use std::process::Output;
+use std::time::Duration;
+
+use ledger::{KeyId, SignedIdentity, TreeHistory, Trust, VerifierKey, VerifyError, WitnessPolicy};
+use serde_json::json;
+
+use crate::support::{farmer, goc_command, scratch, sqlite_url, tamper, Browser, Goc, PgDatabase};
+
+const ROUND: &[(&str, &str)] = &[("GOC_ROUND_SECS", "1")];
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Waits (bounded) until `path` on `goc` contains `text`.
+async fn eventually(goc: &Goc, path: &str, text: &str) -> String {
+    for _ in 0..60 {
+        let body = goc.text(path).await;
+        if body.contains(text) {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("{path} never contained {text}");
+}
+
+#[tokio::test]
+async fn a_second_instance_witnesses_the_log_and_a_rewritten_log_is_refused_and_caught() {
+    let db = PgDatabase::create();
+    let a = Goc::start_with(&db.url(), "127.0.0.1:0", ROUND).await;
+    let b = Goc::start_with(&sqlite_url("witness"), "127.0.0.1:0", ROUND).await;
+
+    // The witness's operator follows the log; the cooperative adds the witness.
+    let log_vkey = a.text("/log/NA-LH/vkey").await;
+    assert!(ok(&b.command(&["witness", "follow", log_vkey.trim()])).contains("/log/NA-LH"));
+    let wkey = b
+        .text("/.well-known/goc/witness-key")
+        .await
+        .trim()
+        .to_owned();
+    let witness_name = VerifierKey::parse(&wkey).unwrap().name;
+    assert_eq!(witness_name, format!("{}/witness", b.listen()));
+    let url = format!("{}/witness", b.base);
+    ok(&a.command(&[
+        "witness", "add", "--coop", "NA-LH", "--vkey", &wkey, "--url", &url,
+    ]));
+    let refused = a.command(&[
+        "witness", "add", "--coop", "NA-LH", "--vkey", &log_vkey, "--url", &url,
+    ]);
+    assert!(!refused.status.success(), "a log key is not a witness key");
+
+    // Within a few background rounds the served checkpoint carries the cosignature.
+    let cosigned = eventually(
+        &a,
+        "/log/NA-LH/checkpoint",
+        &format!("\u{2014} {witness_name} "),
+    )
+    .await;
+    let policy = WitnessPolicy::new(vec![VerifierKey::parse(&wkey).unwrap()], 1).unwrap();
+    assert_eq!(policy.check(&cosigned).unwrap()[0].witness, witness_name);
+    assert!(ok(&a.command(&["witness", "list", "--coop", "NA-LH"])).contains("  ok"));
+    assert!(ok(&b.command(&["witness", "logs"])).contains("refused 0"));
+
+    // The history verifies under a policy naming the witness and the label's key; a
+    // policy naming a witness that never cosigned, or another label's key, does not.
+    let json = a.text("/api/trees/NA-LH/CC001/history").await;
+    let history = TreeHistory::from_json(&json).unwrap();
+    let label = SignedIdentity::parse(history.identity.as_deref().unwrap()).unwrap();
+    let anchor = label.identity.key;
+    let trust = Trust {
+        anchor: Some(anchor),
+        witnesses: Some(policy.clone()),
+    };
+    assert_eq!(history.verify_with(&trust).unwrap().vouches.len(), 1);
+    assert_eq!(
+        history.witnesses.as_ref(),
+        Some(&policy),
+        "the history declares the policy"
+    );
+    let stranger = VerifierKey::new(
+        "stranger.example/witness",
+        ledger::Alg::Cosignature,
+        ledger::SigningKey::from_seed(&[5; 32]).public_key(),
+    )
+    .unwrap();
+    let strict = Trust {
+        anchor: Some(anchor),
+        witnesses: Some(WitnessPolicy::new(vec![stranger.clone()], 1).unwrap()),
+    };
+    assert_eq!(
+        history.verify_with(&strict).unwrap_err(),
+        VerifyError::TooFewWitnesses { have: 0, need: 1 }
+    );
+    let other_label = Trust {
+        anchor: Some(KeyId([7; 8])),
+        witnesses: None,
+    };
+    assert!(matches!(
+        history.verify_with(&other_label),
+        Err(VerifyError::UnknownKey(_))
+    ));
+    let dir = scratch("witness-files");
+    let file = dir.join("history.json");
+    std::fs::write(&file, &json).unwrap();
+    let anchor_text = anchor.to_string();
+    let verified = ok(&goc_command(
+        &db.url(),
+        &[
+            "verify-file",
+            file.to_str().unwrap(),
+            "--anchor",
+            &anchor_text,
+            "--witness",
+            &wkey,
+        ],
+    ));
+    assert!(
+        verified.contains(&format!("1 vouched ({witness_name})")),
+        "{verified}"
+    );
+    let refused = goc_command(
+        &db.url(),
+        &[
+            "verify-file",
+            file.to_str().unwrap(),
+            "--witness",
+            &stranger.to_string(),
+        ],
+    );
+    assert!(!refused.status.success());
+
+    // The phone shows who vouched, and so does the page without JavaScript.
+    let page = a
+        .text(&format!("/t/{}", label.path().trim_start_matches("/t/")))
+        .await;
+    assert!(page.contains("nhân chứng độc lập") && page.contains(&witness_name));
+    let browser = Browser::start().await;
+    browser.open(&a.identity_url("NA-LH", "CC001").await).await;
+    browser
+        .wait_for_text("#verify-here.ok", "Đã được 1 nhân chứng độc lập xác nhận")
+        .await;
+    assert!(browser.text("#verify-here").await.contains(&witness_name));
+    browser.screenshot("tree-witnessed").await;
+    browser.close().await;
+
+    // A monitor outside both: the first round trusts what it checks.
+    let state = dir.join("monitor.json");
+    let log_url = format!("{}/log/NA-LH", a.base);
+    let monitor = |extra: &[&str]| {
+        let mut args = vec![
+            "monitor",
+            log_url.as_str(),
+            "--state",
+            state.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        goc_command(&db.url(), &args)
+    };
+    assert!(ok(&monitor(&["--witness", &wkey])).contains(&format!("cosigned by {witness_name}")));
+
+    // Growth is fine: a farmer logs care; the monitor proves the new checkpoint extends it.
+    let lan = farmer(&a, &a.admin().await, "NA-LH", "0911222666").await;
+    let token = lan.token("/farm/NA-LH").await;
+    let water = |n: u32| {
+        json!({"coop": "NA-LH", "entries": [{
+        "id": format!("0193a5c4-8f1e-7cc2-9d3a-5b0f{n:08x}"), "tree": "CC001",
+        "recorded_at": 1_764_000_000_000i64 + i64::from(n), "action": {"kind": "watered", "litres": 30}}]})
+    };
+    let sync = |n: u32| {
+        lan.request(reqwest::Method::POST, "/api/v1/diary/sync")
+            .header("x-csrf-token", &token)
+            .json(&water(n))
+            .send()
+    };
+    assert_eq!(sync(1).await.unwrap().status(), 200);
+    assert!(ok(&monitor(&[])).starts_with("ok: "));
+    let before = a.text("/log/NA-LH/checkpoint").await;
+    let size: u64 = before.lines().nth(1).unwrap().parse().unwrap();
+    eventually(
+        &a,
+        "/log/NA-LH/checkpoint",
+        &format!("\u{2014} {witness_name} "),
+    )
+    .await;
+
+    // The operator of the log's server rewrites an old entry in the database, rebuilds
+    // the tree and lets the server re-sign with the cooperative's key at the same size.
+    let listen = a.listen();
+    a.terminate().await;
+    let coop = "(SELECT id FROM cooperatives WHERE code = 'NA-LH')";
+    tamper(&db.url(), &[
+        &format!("UPDATE ledger_entries SET hash = '\\x{}'::bytea WHERE seq = 2 AND cooperative_id = {coop}", "ab".repeat(32)),
+        &format!("DELETE FROM merkle_nodes WHERE cooperative_id = {coop}"),
+        &format!("DELETE FROM cosignatures WHERE cooperative_id = {coop}"),
+        &format!("DELETE FROM checkpoints WHERE cooperative_id = {coop}"),
+    ])
+    .await;
+    let a = Goc::start_with(&db.url(), &listen, ROUND).await;
+    let resigned = a.text("/log/NA-LH/checkpoint").await;
+    assert_eq!(
+        resigned.lines().nth(1).unwrap().parse::<u64>().unwrap(),
+        size
+    );
+    assert_ne!(
+        resigned.lines().nth(2),
+        before.lines().nth(2),
+        "another root"
+    );
+
+    // The monitor: a second checkpoint of a size it trusted. It says so, and exits 3.
+    let split = monitor(&[]);
+    assert_eq!(
+        split.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&split.stdout)
+    );
+    assert!(String::from_utf8_lossy(&split.stdout).contains(&format!(
+        "SPLIT VIEW: two different checkpoints of size {size}"
+    )));
+
+    // The log grows on its rewritten past: the witness refuses (422) and keeps the
+    // request as evidence; the cooperative's manager sees the refusal; the monitor calls
+    // it a rewritten history, and still does on the next round.
+    assert_eq!(sync(2).await.unwrap().status(), 200);
+    for _ in 0..60 {
+        if ok(&b.command(&["witness", "logs"])).contains("refused 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(ok(&b.command(&["witness", "logs"])).contains(&format!("size {size}  refused 1")));
+    let status = ok(&a.command(&["witness", "list", "--coop", "NA-LH"]));
+    assert!(
+        status.contains("422: the witness found the log inconsistent"),
+        "{status}"
+    );
+    assert!(
+        !a.text("/log/NA-LH/checkpoint")
+            .await
+            .contains(&witness_name),
+        "nothing cosigned the rewrite"
+    );
+    for _ in 0..2 {
+        let caught = monitor(&[]);
+        assert_eq!(caught.status.code(), Some(3));
+        assert!(String::from_utf8_lossy(&caught.stdout).contains("REWRITTEN HISTORY"));
+    }
+    // What the monitor saw is kept: the checkpoint it trusted and both findings' notes.
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(
+        kept["trusted"].as_str().unwrap().lines().nth(2),
+        before.lines().nth(2)
+    );
+    let findings: Vec<&str> = kept["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["finding"].as_str().unwrap())
+        .collect();
+    assert_eq!(findings, ["split_view", "rewritten", "rewritten"]);
+}

@@ -783,11 +783,15 @@ pub async fn get_manage_page(
         } else {
             Vec::new()
         };
-        let api_tokens = if actor.may(coop.id, Action::ManageCooperative) {
-            server::accounts::tokens::list(&s.store, &actor, &coop).await?
+        let (api_tokens, witnesses) = if actor.may(coop.id, Action::ManageCooperative) {
+            (
+                server::accounts::tokens::list(&s.store, &actor, &coop).await?,
+                server::witness::submit::list(&s.store, &actor, &coop).await?,
+            )
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
+        let witness_quorum = s.store.witness_quorum(coop.id).await?;
         let locale: crate::i18n::Locale = backend::lang().into();
         let now = server::clock::now_ms();
         let keys = s.store.keys_of(coop.id).await?;
@@ -883,6 +887,16 @@ pub async fn get_manage_page(
                     revoked: t.revoked_at.is_some(),
                 })
                 .collect(),
+            witnesses: witnesses
+                .into_iter()
+                .map(|w| crate::model::WitnessItem {
+                    name: w.name,
+                    url: w.url,
+                    cosigned: w.cosigned_size,
+                    problem: w.last_error.unwrap_or_default(),
+                })
+                .collect(),
+            witness_quorum,
             code: coop.code,
             name: coop.name,
         })

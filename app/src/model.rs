@@ -266,6 +266,21 @@ pub struct ManagePage {
     pub gln: String,
     /// Read-only API tokens issued to other systems (managers only).
     pub api_tokens: Vec<ApiTokenItem>,
+    /// The independent witnesses the log is submitted to (managers only), and how many of
+    /// them its published histories promise have cosigned.
+    pub witnesses: Vec<WitnessItem>,
+    pub witness_quorum: i64,
+}
+
+/// A witness as the manage page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WitnessItem {
+    pub name: String,
+    pub url: String,
+    /// The log size it last cosigned (0: none yet).
+    pub cosigned: i64,
+    /// Its last refusal or failure, as `<status>: <English detail>` ('' when fine).
+    pub problem: String,
 }
 
 /// An API token as the manage page lists it (never the token itself).

@@ -273,3 +273,104 @@ async fn a_second_instance_witnesses_the_log_and_a_rewritten_log_is_refused_and_
         .collect();
     assert_eq!(findings, ["split_view", "rewritten", "rewritten"]);
 }
+
+#[tokio::test]
+async fn managers_choose_their_witnesses_on_the_cooperatives_page() {
+    let goc = Goc::start_with(&sqlite_url("witness-page"), "127.0.0.1:0", ROUND).await;
+    let admin = goc.admin().await;
+    let (page, add) = ("/manage/NA-LH", "/manage/NA-LH/witnesses");
+    let wkey = goc
+        .text("/.well-known/goc/witness-key")
+        .await
+        .trim()
+        .to_owned();
+    let url = format!("{}/witness", goc.base);
+    // Refused with the reason, in Vietnamese, nothing stored: a log's key is not a
+    // witness's, and an address must be plain http(s).
+    let log_vkey = goc.text("/log/NA-LH/vkey").await.trim().to_owned();
+    for (vkey, address, reason) in [
+        (log_vkey.as_str(), url.as_str(), "Khoá nhân chứng phải là"),
+        ("nonsense", url.as_str(), "Khoá nhân chứng phải là"),
+        (
+            wkey.as_str(),
+            "javascript:alert(1)",
+            "Địa chỉ nhân chứng phải là",
+        ),
+        (
+            wkey.as_str(),
+            "https://w.example/witness?x=1",
+            "Địa chỉ nhân chứng phải là",
+        ),
+    ] {
+        let r = admin
+            .submit(
+                page,
+                add,
+                &[("form", "witness"), ("vkey", vkey), ("url", address)],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "{vkey} {address}");
+        assert!(r.text().await.unwrap().contains(reason));
+    }
+    assert!(!ok(&goc.command(&["witness", "list", "--coop", "NA-LH"])).contains("/witness"));
+    // A farmer may not choose them.
+    let lan = farmer(&goc, &admin, "NA-LH", "0911222777").await;
+    let theirs = lan
+        .submit(
+            "/farm/NA-LH",
+            add,
+            &[("form", "witness"), ("vkey", &wkey), ("url", &url)],
+        )
+        .await;
+    assert_eq!(theirs.status(), 403);
+
+    // The instance witnessing itself stands in for another's here: added, it cosigns.
+    ok(&goc.command(&["witness", "follow", &log_vkey]));
+    let r = admin
+        .submit(
+            page,
+            add,
+            &[("form", "witness"), ("vkey", &wkey), ("url", &url)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let again = admin
+        .submit(
+            page,
+            add,
+            &[("form", "witness"), ("vkey", &wkey), ("url", &url)],
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+    admin.wait_for(page, "đã xác nhận đến mốc #").await;
+    let quorum = "/manage/NA-LH/witnesses/quorum";
+    for bad in ["2", "-1", "một"] {
+        let r = admin
+            .submit(page, quorum, &[("form", "witness-quorum"), ("quorum", bad)])
+            .await;
+        assert_eq!(r.status(), 422, "quorum {bad}");
+    }
+    let r = admin
+        .submit(page, quorum, &[("form", "witness-quorum"), ("quorum", "1")])
+        .await;
+    assert_eq!(r.status(), 200);
+
+    let b = Browser::start().await;
+    b.sign_in(&goc, "0999999999").await;
+    b.open(&format!("{}/manage/NA-LH", goc.base)).await;
+    b.click("#witnesses summary").await;
+    b.wait_for_text("#witnesses", "đã xác nhận đến mốc #").await;
+    b.screenshot_page("manage-witnesses").await;
+    b.close().await;
+
+    let name = VerifierKey::parse(&wkey).unwrap().name;
+    let r = admin
+        .submit(
+            page,
+            "/manage/NA-LH/witnesses/remove",
+            &[("form", "witness-remove"), ("name", &name)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(!admin.get(page).await.text().await.unwrap().contains(&name));
+}

@@ -1,5 +1,6 @@
 //! What a cooperative shows buyers about its people (its story and each zone's caretaker)
-//! and the world (its GS1 company prefix), and the archive of everything it holds.
+//! and the world (its GS1 company prefix), the archive of everything it holds, the systems
+//! that read its API, and the independent witnesses its log is submitted to.
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -18,6 +19,67 @@ pub fn routes() -> Router<AppState> {
         .route("/manage/{coop}/export", post(export))
         .route("/manage/{coop}/api-tokens", post(issue_token))
         .route("/manage/{coop}/api-tokens/{id}/revoke", post(revoke_token))
+        .route("/manage/{coop}/witnesses", post(add_witness))
+        .route("/manage/{coop}/witnesses/remove", post(remove_witness))
+        .route("/manage/{coop}/witnesses/quorum", post(witness_quorum))
+}
+
+/// An independent witness for the cooperative's log, by its key and address.
+async fn add_witness(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let store = &sub.s().store;
+    attempt!(
+        sub,
+        server::witness::submit::add(store, &actor, &coop, sub.get("vkey"), sub.get("url")).await
+    );
+    let text = Msg::WitnessAdded.text(sub.locale()).to_owned();
+    sub.notice(text).await
+}
+
+async fn remove_witness(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    attempt!(
+        sub,
+        server::witness::submit::remove(&sub.s().store, &actor, &coop, sub.get("name")).await
+    );
+    let text = Msg::WitnessRemoved.text(sub.locale()).to_owned();
+    sub.notice(text).await
+}
+
+async fn witness_quorum(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let sub = Submission::new(st, headers, format!("/manage/{code}"), f);
+    let (actor, coop) = attempt!(sub, context(&sub, &code).await);
+    let Ok(quorum) = sub.get("quorum").trim().parse::<i64>() else {
+        return sub
+            .refuse(server::Error::invalid(
+                "Số nhân chứng cần xác nhận phải là một số nguyên",
+                "The number of witnesses required must be a whole number",
+            ))
+            .await;
+    };
+    attempt!(
+        sub,
+        server::witness::submit::set_quorum(&sub.s().store, &actor, &coop, quorum).await
+    );
+    let text = Msg::Saved.text(sub.locale()).to_owned();
+    sub.notice(text).await
 }
 
 /// A read-only API token for another system, shown once.

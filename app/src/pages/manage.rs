@@ -178,6 +178,11 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
         "api-token" | "revoke-token"
     );
     let (tokens, code) = (p.api_tokens.clone(), p.code.clone());
+    let witnesses_open = matches!(
+        crate::forms::form_state().form.as_str(),
+        "witness" | "witness-remove" | "witness-quorum"
+    );
+    let (witnesses, quorum) = (p.witnesses.clone(), p.witness_quorum);
     // A refused form comes back open, with everything typed (the boundary too).
     let state = crate::forms::form_state();
     let refused = state.form.clone();
@@ -259,6 +264,43 @@ fn CoopWork(p: ManagePage) -> impl IntoView {
                     <Field form="api-token" name="name" label=Msg::ApiTokenName.text(l) required=true/>
                     <button type="submit">{Msg::IssueApiToken.text(l)}</button>
                 </PostForm>
+            </details>
+            <details open=witnesses_open id="witnesses">
+                <summary>{Msg::Witnesses.text(l)}</summary>
+                <p class="muted">{Msg::WitnessesHint.text(l)}</p>
+                <ul class="members">
+                    {witnesses.clone().into_iter().map(|w| {
+                        let state = witness_state(&w, l);
+                        let remove = format!("/manage/{}/witnesses/remove", code);
+                        view! {
+                            <li>
+                                <strong class="code">{w.name.clone()}</strong>
+                                {format!(" · {} · {state}", w.url)}
+                                <div class="row-actions">
+                                    <PostForm id="witness-remove" action=remove>
+                                        <input type="hidden" name="name" value=w.name/>
+                                        <button type="submit" class="danger" data-confirm=Msg::RemoveWitness.text(l)>{Msg::RemoveWitness.text(l)}</button>
+                                    </PostForm>
+                                </div>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <PostForm id="witness" action=format!("/manage/{}/witnesses", p.code)>
+                    <Field form="witness" name="vkey" label=Msg::WitnessKey.text(l) required=true/>
+                    <Field form="witness" name="url" label=Msg::WitnessUrl.text(l) required=true/>
+                    <button type="submit">{Msg::AddWitness.text(l)}</button>
+                </PostForm>
+                {(!witnesses.is_empty()).then(|| view! {
+                    <PostForm id="witness-quorum" action=format!("/manage/{}/witnesses/quorum", code)>
+                        <label for="witness-quorum-n">{Msg::WitnessQuorum.text(l)}</label>
+                        <input id="witness-quorum-n" name="quorum" type="number" inputmode="numeric" min="0"
+                            max=witnesses.len().to_string() value=quorum.to_string()/>
+                        <button type="submit">{Msg::Save.text(l)}</button>
+                    </PostForm>
+                })}
+                <p class="muted">{Msg::LogKeyForWitnesses.text(l)}" "
+                    <a href=format!("/log/{}/vkey", code) rel="external">{format!("/log/{}/vkey", code)}</a></p>
             </details>
             <details open=export_open>
                 <summary>{Msg::ExportTitle.text(l)}</summary>
@@ -674,4 +716,26 @@ fn TreeWork(t: crate::model::ManageTree) -> impl IntoView {
             </PostForm>
         })}
     }
+}
+
+/// How a witness is doing, in the manager's words: what it cosigned, and why it last
+/// refused (the status code kept for whoever debugs it with the witness's operator).
+fn witness_state(w: &crate::model::WitnessItem, l: Locale) -> String {
+    let done = if w.cosigned > 0 {
+        format!("{}{}", Msg::WitnessCosigned.text(l), w.cosigned)
+    } else {
+        Msg::WitnessNone.text(l).to_owned()
+    };
+    if w.problem.is_empty() {
+        return done;
+    }
+    let code = w.problem.split(':').next().unwrap_or_default();
+    let why = match code {
+        "422" => Msg::WitnessInconsistent,
+        "404" => Msg::WitnessUnknownLog,
+        "403" => Msg::WitnessUntrustedKey,
+        "unreachable" => Msg::WitnessUnreachable,
+        _ => Msg::WitnessRefused,
+    };
+    format!("{done} · {} [{code}]", why.text(l))
 }

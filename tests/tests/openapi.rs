@@ -82,7 +82,7 @@ async fn the_live_api_answers_as_its_openapi_document_says() {
         "{said}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(said.contains("Tested: 18"), "{said}");
+    assert!(said.contains("Tested: 23"), "{said}");
     // Signed in: the managers' operations were reached, not just refused.
     assert!(!said.contains("Authentication failed"), "{said}");
 }

@@ -15,6 +15,11 @@
   // A scanned label's URL carries its key ID: /t/COOP/TREE/ZONE/DATE/KEY/SIG.
   const parts = location.pathname.split("/");
   const anchor = parts.length === 8 ? decodeURIComponent(parts[6]) : box.dataset.anchor;
+  // The witnesses this phone saw vouch for the cooperative before (trust on first use, as
+  // SSH does): a server that later drops them cannot make the phone forget.
+  const coop = box.dataset.history.split("/")[3];
+  const pinKey = `goc-witnesses:${coop}`;
+  const pinned = (() => { try { return localStorage.getItem(pinKey) || ""; } catch { return ""; } })();
   say("pending", vi ? "Đang kiểm tra lịch sử trên máy của bạn…" : "Checking the history on your phone…");
   Promise.all([
     fetch(box.dataset.history, { credentials: "omit" }).then((r) => {
@@ -24,8 +29,11 @@
     import("/pkg/verify.js").then((m) => m.default().then(() => m)),
   ])
     .then(([history, verifier]) => {
-      const v = JSON.parse(verifier.verify_history(history, anchor));
+      const v = JSON.parse(verifier.verify_history(history, anchor, pinned));
       if (v.ok) {
+        try {
+          if (v.pin) localStorage.setItem(pinKey, JSON.stringify(v.pin));
+        } catch { /* private mode: nothing remembered */ }
         // Witnesses whose cosignatures the phone checked: they saw the same log, unrewritten.
         const n = v.witnesses.length;
         const vouched = n === 0 ? "" : vi
@@ -34,6 +42,10 @@
         say("ok", (vi
           ? `✔ Lịch sử đã được xác minh trên máy của bạn đến mốc #${v.size}, ký bởi ${v.cooperative} (khoá ${anchor}).`
           : `✔ History verified on your phone up to checkpoint #${v.size}, signed by ${v.cooperative} (key ${anchor}).`) + vouched);
+      } else if (v.need !== undefined) {
+        say("bad", vi
+          ? `⚠ Trước đây máy của bạn đã thấy ${v.need} nhân chứng độc lập xác nhận hợp tác xã này; lịch sử lần này chỉ có ${v.have}. Có thể máy chủ đã bỏ nhân chứng để giấu một thay đổi.`
+          : `⚠ Your phone saw ${v.need} independent witness${v.need === 1 ? "" : "es"} vouch for this cooperative before; this history has only ${v.have}. The server may have dropped them to hide a change.`);
       } else {
         say("bad", vi
           ? `⚠ Máy của bạn không xác minh được lịch sử này: ${v.error}`

@@ -6,22 +6,42 @@
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::history::{TreeHistory, Trust};
-use crate::{KeyId, VerifyError};
+use crate::{KeyId, VerifyError, WitnessPolicy};
 
 /// Verifies `history_json` (the `goc-tree-history/v1` document) with `anchor`, the key ID
 /// of the label (13 base32 characters), as the trust anchor: the history's key history must
-/// contain that key; and with the witness policy the document declares (the cosignatures
-/// it asks for must be there). Returns JSON: `{"ok":true,"size":…,"entries":…,
-/// "cooperative":…,"witnesses":[names]}` or `{"ok":false,"error":…}`.
+/// contain that key. `pinned` is the witness policy this phone remembered for the
+/// cooperative (JSON, or empty the first time): when there is one, the history must meet
+/// it, whatever the document now declares, so a server that drops its witnesses is caught.
+/// Returns JSON: `{"ok":true,"size":…,"entries":…,"cooperative":…,"witnesses":[names],
+/// "pin":policy}`, where `pin` is the policy to remember from now on (the document's, once
+/// the pinned one is met and the document's is too), or `{"ok":false,"error":…}`.
 #[wasm_bindgen]
-pub fn verify_history(history_json: &str, anchor: &str) -> String {
+pub fn verify_history(history_json: &str, anchor: &str, pinned: &str) -> String {
     let verdict = (|| -> Result<serde_json::Value, VerifyError> {
         let history = TreeHistory::from_json(history_json)?;
-        let trust = Trust {
-            anchor: Some(KeyId::from_base32(anchor)?),
-            witnesses: None,
+        let pinned: Option<WitnessPolicy> = match pinned {
+            "" => None,
+            json => serde_json::from_str(json).ok(),
         };
-        let summary = history.verify_with(&trust)?;
+        let anchor = Some(KeyId::from_base32(anchor)?);
+        let summary = history.verify_with(&Trust {
+            anchor,
+            witnesses: pinned.clone(),
+        })?;
+        // Adopt the document's policy only from a checkpoint that meets both.
+        let pin = match (&pinned, &history.witnesses) {
+            (Some(old), Some(new)) if old != new => {
+                let meets_new = new.check(&history.checkpoint).is_ok();
+                if meets_new {
+                    Some(new.clone())
+                } else {
+                    Some(old.clone())
+                }
+            }
+            (None, doc) => doc.clone(),
+            (old, _) => old.clone(),
+        };
         let witnesses: Vec<&str> = summary.vouches.iter().map(|v| v.witness.as_str()).collect();
         Ok(serde_json::json!({
             "ok": true,
@@ -29,10 +49,17 @@ pub fn verify_history(history_json: &str, anchor: &str) -> String {
             "entries": summary.entries.len(),
             "cooperative": summary.cooperative_name,
             "witnesses": witnesses,
+            "pin": pin,
         }))
     })();
     match verdict {
         Ok(v) => v.to_string(),
+        // The page says this one in the reader's language: the witnesses it remembered.
+        Err(VerifyError::TooFewWitnesses { have, need }) => serde_json::json!({
+            "ok": false, "have": have, "need": need,
+            "error": VerifyError::TooFewWitnesses { have, need }.to_string(),
+        })
+        .to_string(),
         Err(error) => serde_json::json!({ "ok": false, "error": error.to_string() }).to_string(),
     }
 }

@@ -97,9 +97,15 @@ impl TreeHistory {
             }
         }
         let checkpoint = verify_checkpoint(&self.checkpoint, &self.origin, &self.keys, platform)?;
-        let vouches = match trust.witnesses.as_ref().or(self.witnesses.as_ref()) {
-            Some(policy) => policy.check(&self.checkpoint)?,
-            None => Vec::new(),
+        let vouches = match (&trust.witnesses, &self.witnesses) {
+            (Some(own), _) => own.check(&self.checkpoint)?,
+            // What a document declares must be a policy one could have built: distinct
+            // cosignature keys, a quorum they can meet.
+            (None, Some(declared)) => {
+                WitnessPolicy::new(declared.witnesses.clone(), declared.quorum)?
+                    .check(&self.checkpoint)?
+            }
+            (None, None) => Vec::new(),
         };
         let mut encoded = Vec::with_capacity(self.entries.len());
         let mut entries = Vec::with_capacity(self.entries.len());

@@ -152,7 +152,10 @@ pub fn check(state: Option<&LogState>, req: &AddCheckpoint) -> Result<Checkpoint
         });
     }
     if req.old == checkpoint.size && state.latest.is_some() {
-        return if latest_root == checkpoint.root {
+        return if !req.proof.is_empty() {
+            // RFC 9162: between equal sizes the proof is empty.
+            Err(Refusal::Inconsistent)
+        } else if latest_root == checkpoint.root {
             Ok(checkpoint)
         } else {
             Err(Refusal::SplitView {
@@ -272,6 +275,16 @@ mod tests {
         assert_eq!(
             check(Some(&state), &split),
             Err(Refusal::SplitView { latest: 4 })
+        );
+        // The same checkpoint again is cosigned again, but only with an empty proof.
+        let state9 = LogState {
+            keys: vec![key.public_key()],
+            latest: Some(cp9.clone()),
+        };
+        assert_eq!(check(Some(&state9), &req(9, &[])), Ok(cp9.clone()));
+        assert_eq!(
+            check(Some(&state9), &req(9, &proof)),
+            Err(Refusal::Inconsistent)
         );
         // The first checkpoint a witness sees needs no proof.
         let fresh = LogState {

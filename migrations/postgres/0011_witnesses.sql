@@ -33,11 +33,10 @@ CREATE TABLE witnessed_logs (
 );
 
 CREATE TABLE witness_evidence (
-    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     origin      TEXT   NOT NULL,
-    status      BIGINT NOT NULL,
-    reason      TEXT   NOT NULL,
-    body        TEXT   NOT NULL,
-    received_at BIGINT NOT NULL
+    size        BIGINT NOT NULL,
+    root        BYTEA  NOT NULL,
+    note        TEXT   NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (origin, size, root)
 );
-CREATE INDEX witness_evidence_by_origin ON witness_evidence (origin, id);

@@ -47,14 +47,15 @@ CREATE TABLE witnessed_logs (
     updated_at INTEGER NOT NULL
 );
 
--- Requests refused for a reason that may prove a log's misbehaviour (a split view, a
--- proof that does not verify), kept as they came.
+-- Split views: a checkpoint the log signed for a size it had already signed with another
+-- root. Only these are kept, once each: the log's own signatures make them proof, which a
+-- refused consistency proof (anyone can send a made-up one) is not.
 CREATE TABLE witness_evidence (
-    id          INTEGER PRIMARY KEY,
     origin      TEXT    NOT NULL,
-    status      INTEGER NOT NULL,
-    reason      TEXT    NOT NULL,
-    body        TEXT    NOT NULL,
-    received_at INTEGER NOT NULL
+    size        INTEGER NOT NULL,
+    root        BLOB    NOT NULL,
+    -- The checkpoint as the log signed it (other signature lines dropped).
+    note        TEXT    NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (origin, size, root)
 );
-CREATE INDEX witness_evidence_by_origin ON witness_evidence (origin, id);

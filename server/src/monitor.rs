@@ -20,6 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
 
+/// The most a checkpoint, key history or platform key may weigh: far above any real one.
+const TEXT_CAP: usize = 1 << 20;
+
 /// What the monitor found wrong, kept with the evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "finding", rename_all = "snake_case")]
@@ -159,8 +162,10 @@ impl Monitor {
         })
     }
 
-    async fn get(&self, url: &str) -> Result<Vec<u8>> {
-        let res = self
+    /// A body of at most `cap` bytes, read as it arrives: a hostile server cannot make the
+    /// monitor hold more.
+    async fn get(&self, url: &str, cap: usize) -> Result<Vec<u8>> {
+        let mut res = self
             .client
             .get(url)
             .send()
@@ -169,15 +174,24 @@ impl Monitor {
         if !res.status().is_success() {
             return Err(Error::Internal(format!("fetching {url}: {}", res.status())));
         }
-        Ok(res
-            .bytes()
+        let mut body = Vec::new();
+        while let Some(chunk) = res
+            .chunk()
             .await
             .map_err(|e| Error::Internal(format!("reading {url}: {}", e.without_url())))?
-            .to_vec())
+        {
+            if body.len() + chunk.len() > cap {
+                return Err(Error::Internal(format!(
+                    "{url} answers more than {cap} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     async fn get_text(&self, url: &str) -> Result<String> {
-        String::from_utf8(self.get(url).await?)
+        String::from_utf8(self.get(url, TEXT_CAP).await?)
             .map_err(|_| Error::Internal(format!("{url} is not UTF-8")))
     }
 
@@ -296,7 +310,12 @@ impl Monitor {
         }
         let mut fetched: HashMap<Tile, Vec<Digest>> = HashMap::new();
         for tile in tiles::tiles_for(cp.size, &needed) {
-            let bytes = self.get(&format!("{}/{}", self.url, tile.path())).await?;
+            let bytes = self
+                .get(
+                    &format!("{}/{}", self.url, tile.path()),
+                    tiles::WIDTH as usize * 32,
+                )
+                .await?;
             let hashes = tiles::decode_hashes(&tile, &bytes)
                 .map_err(|e| Error::Internal(format!("{} does not decode: {e}", tile.path())))?;
             fetched.insert(tile, hashes);

@@ -71,7 +71,7 @@ async fn a_second_instance_witnesses_the_log_and_a_rewritten_log_is_refused_and_
     let policy = WitnessPolicy::new(vec![VerifierKey::parse(&wkey).unwrap()], 1).unwrap();
     assert_eq!(policy.check(&cosigned).unwrap()[0].witness, witness_name);
     assert!(ok(&a.command(&["witness", "list", "--coop", "NA-LH"])).contains("  ok"));
-    assert!(ok(&b.command(&["witness", "logs"])).contains("refused 0"));
+    assert!(ok(&b.command(&["witness", "logs"])).contains("split views 0"));
 
     // The history verifies under a policy naming the witness and the label's key; a
     // policy naming a witness that never cosigned, or another label's key, does not.
@@ -231,17 +231,18 @@ async fn a_second_instance_witnesses_the_log_and_a_rewritten_log_is_refused_and_
         "SPLIT VIEW: two different checkpoints of size {size}"
     )));
 
-    // The log grows on its rewritten past: the witness refuses (422) and keeps the
-    // request as evidence; the cooperative's manager sees the refusal; the monitor calls
+    // The log grows on its rewritten past: the witness refuses (422) and does not move;
+    // the cooperative's manager sees the refusal; the monitor calls
     // it a rewritten history, and still does on the next round.
     assert_eq!(sync(2).await.unwrap().status(), 200);
     for _ in 0..60 {
-        if ok(&b.command(&["witness", "logs"])).contains("refused 1") {
+        if ok(&a.command(&["witness", "list", "--coop", "NA-LH"])).contains("422") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    assert!(ok(&b.command(&["witness", "logs"])).contains(&format!("size {size}  refused 1")));
+    // The witness still holds the size it cosigned before the rewrite.
+    assert!(ok(&b.command(&["witness", "logs"])).contains(&format!("size {size}  split views 0")));
     let status = ok(&a.command(&["witness", "list", "--coop", "NA-LH"]));
     assert!(
         status.contains("422: the witness found the log inconsistent"),
@@ -361,7 +362,12 @@ async fn managers_choose_their_witnesses_on_the_cooperatives_page() {
     b.click("#witnesses summary").await;
     b.wait_for_text("#witnesses", "đã xác nhận đến mốc #").await;
     b.screenshot_page("manage-witnesses").await;
-    b.close().await;
+
+    // The phone verifies the tree's history and remembers who vouched for the cooperative.
+    let tree = goc.identity_url("NA-LH", "CC001").await;
+    b.open(&tree).await;
+    b.wait_for_text("#verify-here.ok", "Đã được 1 nhân chứng độc lập xác nhận")
+        .await;
 
     let name = VerifierKey::parse(&wkey).unwrap().name;
     let r = admin
@@ -373,4 +379,78 @@ async fn managers_choose_their_witnesses_on_the_cooperatives_page() {
         .await;
     assert_eq!(r.status(), 200);
     assert!(!admin.get(page).await.text().await.unwrap().contains(&name));
+
+    // Without its witness, the server's next history promises none; the phone that saw
+    // one vouch before still asks for it, and says the history falls short.
+    let token = lan.token("/farm/NA-LH").await;
+    let entry = json!({"coop": "NA-LH", "entries": [{"id": "0193a5c4-8f1e-7cc2-9d3a-5b0f000000aa",
+        "tree": "CC001", "recorded_at": 1_764_000_000_000i64, "action": {"kind": "watered", "litres": 20}}]});
+    let r = lan
+        .request(reqwest::Method::POST, "/api/v1/diary/sync")
+        .header("x-csrf-token", &token)
+        .json(&entry)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    b.open(&tree).await;
+    b.wait_for_text(
+        "#verify-here.bad",
+        "Trước đây máy của bạn đã thấy 1 nhân chứng độc lập xác nhận hợp tác xã này; lịch sử lần này chỉ có 0",
+    )
+    .await;
+    b.screenshot("tree-witness-dropped").await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn the_monitor_catches_a_key_changed_without_a_signed_rotation() {
+    let goc = Goc::start().await;
+    let dir = scratch("monitor-keys");
+    let state = dir.join("monitor.json");
+    let url = format!("{}/log/NA-LH", goc.base);
+    let run = || {
+        goc_command(
+            goc.database_url(),
+            &["monitor", &url, "--state", state.to_str().unwrap()],
+        )
+    };
+    assert!(ok(&run()).starts_with("ok: "));
+    // Another address is another log: its checkpoint names this one, and is refused.
+    let elsewhere = format!("{}/log/NA-LH", goc.base.replace("127.0.0.1", "localhost"));
+    let other_state = dir.join("other.json");
+    let wrong = goc_command(
+        goc.database_url(),
+        &[
+            "monitor",
+            &elsewhere,
+            "--state",
+            other_state.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    // The server now publishes another first key, with no rotation signed by the old one.
+    let forged = ledger::SigningKey::from_seed(&[9; 32])
+        .public_key()
+        .to_hex();
+    tamper(
+        goc.database_url(),
+        &[&format!(
+            "UPDATE cooperative_keys SET public_key = X'{forged}' WHERE id = \
+         (SELECT MIN(id) FROM cooperative_keys WHERE cooperative_id = \
+         (SELECT id FROM cooperatives WHERE code = 'NA-LH'))"
+        )],
+    )
+    .await;
+    for _ in 0..2 {
+        let caught = run();
+        assert_eq!(caught.status.code(), Some(3));
+        let said = String::from_utf8_lossy(&caught.stdout);
+        assert!(
+            said.contains(
+                "UNANNOUNCED KEY CHANGE: the cooperative's first key is not the one seen before"
+            ),
+            "{said}"
+        );
+    }
 }

@@ -206,8 +206,8 @@ pub enum WitnessCommand {
         #[arg(required = true)]
         vkeys: Vec<String>,
     },
-    /// The logs this instance witnesses, with the size it last cosigned and how many
-    /// refused requests it kept as evidence.
+    /// The logs this instance witnesses, with the size it last cosigned and how many split
+    /// views (two checkpoints the log signed for one size) it kept as evidence.
     Logs,
     /// A cooperative's witnesses: what each last cosigned, and its last refusal.
     List {
@@ -254,8 +254,8 @@ pub async fn witness(s: &Services, cmd: WitnessCommand) -> Result<(), server::Er
         }
         WitnessCommand::Logs => {
             for log in s.store.witnessed_logs().await? {
-                let refused = s.store.evidence_of(&log.origin).await?.len();
-                println!("{}  size {}  refused {refused}", log.origin, log.size);
+                let splits = s.store.evidence_of(&log.origin).await?.len();
+                println!("{}  size {}  split views {splits}", log.origin, log.size);
             }
         }
         WitnessCommand::List { coop } => {

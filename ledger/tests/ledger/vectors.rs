@@ -525,6 +525,155 @@ fn cases() -> Value {
     })
 }
 
+/// The witness protocol, cosignatures and tiles over a small log whose entry `i` is the
+/// single byte `i` (leaf `blake3(0x00 || [i])`), with keys from fixed seeds.
+fn witness_vectors() -> Value {
+    use ledger::note::{Alg, VerifierKey};
+    use ledger::tiles::Tile;
+    use ledger::witness::{check, AddCheckpoint, LogState};
+
+    const ORIGIN: &str = "example.org/log";
+    const WITNESS: &str = "witness.example/w1";
+    const TIME: u64 = 1_764_000_000;
+    let entries: Vec<Vec<u8>> = (0u8..9).map(|i| vec![i]).collect();
+    let leaves: Vec<Digest> = entries.iter().map(|e| Digest::leaf(e)).collect();
+    let log_key = SigningKey::from_seed(&[0x11; 32]);
+    let witness_key = SigningKey::from_seed(&[0x22; 32]);
+    let stranger = SigningKey::from_seed(&[0x33; 32]);
+    let cp = |n: usize, key: &SigningKey, root: Digest| {
+        let c = Checkpoint {
+            origin: ORIGIN.into(),
+            size: n as u64,
+            root,
+        };
+        (c.clone(), c.sign(key))
+    };
+    let (cp4, note4) = cp(4, &log_key, merkle::root(&leaves[..4]));
+    let (cp9, note9) = cp(9, &log_key, merkle::root(&leaves));
+    let proof = merkle::consistency_proof(&leaves, 4).unwrap();
+    let body = |old: u64, proof: &[Digest], note: &str| {
+        AddCheckpoint {
+            old,
+            proof: proof.to_vec(),
+            checkpoint: note.to_owned(),
+        }
+        .body()
+    };
+    let holding = |latest: Option<&Checkpoint>| LogState {
+        keys: vec![log_key.public_key()],
+        latest: latest.cloned(),
+    };
+    let case = |what: &str, state: Option<LogState>, request: String| {
+        let parsed = AddCheckpoint::parse(&request).unwrap();
+        let (status, answer) = match check(state.as_ref(), &parsed) {
+            Ok(c) => (
+                200,
+                cosignature::cosign(WITNESS, &witness_key, &c.body(), TIME).line(),
+            ),
+            Err(ledger::witness::Refusal::Conflict { latest }) => (409, format!("{latest}\n")),
+            Err(r) => (r.status(), String::new()),
+        };
+        json!({
+            "case": what,
+            "witness_holds": state.as_ref().map(|s| json!({
+                "size": s.latest.as_ref().map_or(0, |c| c.size),
+                "root": s.latest.as_ref().map(|c| c.root),
+            })),
+            "request": request,
+            "status": status,
+            "answer": answer,
+        })
+    };
+    let (_, forged4) = cp(4, &log_key, Digest::leaf(b"another history"));
+    let (_, strangers) = cp(9, &stranger, merkle::root(&leaves));
+    let cases = vec![
+        case(
+            "first checkpoint a witness sees: no proof",
+            Some(holding(None)),
+            body(0, &[], &note9),
+        ),
+        case(
+            "growth from what the witness holds",
+            Some(holding(Some(&cp4))),
+            body(4, &proof, &note9),
+        ),
+        case(
+            "a log the witness does not follow",
+            None,
+            body(4, &proof, &note9),
+        ),
+        case(
+            "signed by a key the witness does not trust",
+            Some(holding(Some(&cp4))),
+            body(4, &proof, &strangers),
+        ),
+        case(
+            "old size after the new",
+            Some(holding(Some(&cp4))),
+            body(10, &[], &note9),
+        ),
+        case(
+            "old size not the one the witness holds",
+            Some(holding(Some(&cp4))),
+            body(0, &[], &note9),
+        ),
+        case(
+            "a proof that does not verify",
+            Some(holding(Some(&cp4))),
+            body(4, &proof[1..], &note9),
+        ),
+        case(
+            "same size, another root: a split view",
+            Some(holding(Some(&cp4))),
+            body(4, &[], &forged4),
+        ),
+    ];
+    let log_vkey = VerifierKey::new(ORIGIN, Alg::Ed25519, log_key.public_key()).unwrap();
+    let witness_vkey =
+        VerifierKey::new(WITNESS, Alg::Cosignature, witness_key.public_key()).unwrap();
+    let line = cosignature::cosign(WITNESS, &witness_key, &cp9.body(), TIME);
+    let tile = Tile::in_tree(9, 0, 0).unwrap();
+    let bundle = tiles::encode_bundle(entries.iter().map(Vec::as_slice)).unwrap();
+    let partial = |size: u64| -> Vec<String> {
+        (0u8..8)
+            .flat_map(|l| (0..).map_while(move |i| Tile::in_tree(size, l, i)))
+            .filter(|t| t.width < 256)
+            .map(|t| t.path())
+            .collect()
+    };
+    let partials: Vec<Value> = [70_000u64, 256, 257, 65_536, 65_537, 16_777_216, 16_777_217]
+        .iter()
+        .map(|&n| json!({ "size": n, "partial": partial(n) }))
+        .collect();
+    json!({
+        "description": "Witnessing (docs/transparency.md) over a log whose entry i (0..9) is the byte i. Seeds: log key 0x11 x 32, witness key 0x22 x 32, a stranger's key 0x33 x 32. Each case: what the witness holds, the add-checkpoint request, the status it must answer and, for 200, its cosignature line at time 1764000000 (for 409 with a size, the body).",
+        "log": {
+            "origin": ORIGIN,
+            "vkey": log_vkey.to_string(),
+            "checkpoint_4": note4,
+            "checkpoint_9": note9,
+            "consistency_4_to_9": proof,
+        },
+        "witness": {
+            "name": WITNESS,
+            "vkey": witness_vkey.to_string(),
+            "cosigned_message": cosignature::message(&cp9.body(), TIME),
+            "cosignature_line": line.line(),
+            "cosigned_checkpoint_9": format!("{note9}{}", line.line()),
+        },
+        "cases": cases,
+        "tiles": {
+            "size_9": {
+                "level_0_path": tile.path(),
+                "level_0_hex": hex(&tiles::encode_hashes(&leaves)),
+                "entries_path": tile.entries_path(),
+                "entries_hex": hex(&bundle),
+            },
+            "partial_tiles_by_size": partials,
+        },
+    })
+}
+
 fn history() -> Value {
     serde_json::to_value(orchard().history("CC001")).unwrap()
 }
@@ -540,6 +689,7 @@ fn vectors_match_what_the_code_produces() {
         ("tree-history.json", history()),
         ("kinds.json", kinds()),
         ("cases.json", cases()),
+        ("witness.json", witness_vectors()),
     ] {
         let text = serde_json::to_string_pretty(&value).unwrap() + "\n";
         let path = dir.join(name);

@@ -30,12 +30,12 @@ pub struct WitnessedLogRow {
     pub note: Option<String>,
 }
 
-/// A refused request kept as possible evidence against a log.
+/// A split view: a checkpoint the log signed for a size already cosigned with another root.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EvidenceRow {
-    pub status: i64,
-    pub reason: String,
-    pub body: String,
+    pub size: i64,
+    pub root: Vec<u8>,
+    pub note: String,
     pub received_at: i64,
 }
 
@@ -214,25 +214,25 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn record_evidence(
+    /// Keeps a split view once, however often it is sent.
+    pub async fn record_split_view(
         &self,
         origin: &str,
-        status: i64,
-        reason: &str,
-        body: &str,
+        size: i64,
+        root: &[u8],
+        note: &str,
         at: i64,
     ) -> Result<()> {
-        const SQL: &str =
-            "INSERT INTO witness_evidence (origin, status, reason, body, received_at) \
-             VALUES ($1, $2, $3, $4, $5)";
-        on_pool!(self, p => sqlx::query(SQL).bind(origin).bind(status).bind(reason).bind(body)
+        const SQL: &str = "INSERT INTO witness_evidence (origin, size, root, note, received_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+        on_pool!(self, p => sqlx::query(SQL).bind(origin).bind(size).bind(root).bind(note)
             .bind(at).execute(p).await.map(|_| ()))?;
         Ok(())
     }
 
     pub async fn evidence_of(&self, origin: &str) -> Result<Vec<EvidenceRow>> {
-        const SQL: &str = "SELECT status, reason, body, received_at FROM witness_evidence \
-             WHERE origin = $1 ORDER BY id";
+        const SQL: &str = "SELECT size, root, note, received_at FROM witness_evidence \
+             WHERE origin = $1 ORDER BY received_at, size";
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(origin).fetch_all(p).await)?)
     }
 }

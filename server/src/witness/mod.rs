@@ -102,8 +102,24 @@ fn state(row: &WitnessedLogRow) -> LogState {
     }
 }
 
+/// The root and the note of a refused split view, its signature lines reduced to the
+/// log's (the origin's): what a third party needs to check it, nothing a sender padded in.
+fn split_view_evidence(note: &str) -> Option<(Vec<u8>, String)> {
+    let parsed = Note::parse(note).ok()?;
+    let checkpoint = Checkpoint::parse_unverified(note).ok()?;
+    let kept = Note {
+        text: parsed.text,
+        signatures: parsed
+            .signatures
+            .into_iter()
+            .filter(|s| s.name == checkpoint.origin)
+            .collect(),
+    };
+    Some((checkpoint.root.0.to_vec(), kept.to_text()))
+}
+
 /// Answers an `add-checkpoint` request: the cosignature line, or the refusal the protocol
-/// prescribes. A refusal that may be evidence of a log's misbehaviour is kept.
+/// prescribes. A split view (the log's proof against itself) is kept.
 pub async fn add_checkpoint(
     s: &Services,
     body: &str,
@@ -121,18 +137,21 @@ pub async fn add_checkpoint(
     let (row, checkpoint) = match (row, checked) {
         (Some(row), Ok(cp)) => (row, cp),
         (row, Err(refusal)) => {
-            if row.is_some() && matches!(refusal, Refusal::SplitView { .. } | Refusal::Inconsistent)
-            {
-                tracing::warn!(%origin, %refusal, "a log's checkpoint refused as possible misbehaviour");
-                s.store
-                    .record_evidence(
-                        &origin,
-                        i64::from(refusal.status()),
-                        &refusal.to_string(),
-                        body,
-                        now_ms(),
-                    )
-                    .await?;
+            // A split view is signed by the log twice: proof, kept once with the log's own
+            // signature only. Other refusals prove nothing (anyone can send a bad proof).
+            if let (Some(_), Refusal::SplitView { latest }) = (&row, &refusal) {
+                if let Some(evidence) = split_view_evidence(&req.checkpoint) {
+                    tracing::warn!(%origin, size = latest, "a log signed two checkpoints of one size");
+                    s.store
+                        .record_split_view(
+                            &origin,
+                            *latest as i64,
+                            &evidence.0,
+                            &evidence.1,
+                            now_ms(),
+                        )
+                        .await?;
+                }
             }
             return Ok(Err(refusal));
         }

@@ -5,7 +5,7 @@
 use ledger::merkle;
 use ledger::note::{Alg, VerifierKey};
 use ledger::witness::{AddCheckpoint, Refusal};
-use ledger::{Checkpoint, Digest, WitnessPolicy};
+use ledger::{Checkpoint, Digest, SigningKey, WitnessPolicy};
 use server::store::CooperativeRow;
 use server::{cooperatives, witness, Services};
 
@@ -38,17 +38,25 @@ async fn request(s: &Services, c: &CooperativeRow, old: u64, note: &str, size: u
     .body()
 }
 
+/// A cooperative with one tree, its first checkpoint, its key and that key as a vkey.
+async fn first_checkpoint(
+    a: &Services,
+) -> (CooperativeRow, SigningKey, VerifierKey, String, Checkpoint) {
+    let c = coop(a, "NA-LH").await;
+    zone_and_tree(a, &c, "CC001").await;
+    let (c, note, cp) = checkpoint(a, "NA-LH").await;
+    let key = cooperatives::signing_key(&a.store, &a.sealer, &c)
+        .await
+        .unwrap();
+    let vkey = VerifierKey::new(&c.origin, Alg::Ed25519, key.public_key()).unwrap();
+    (c, key, vkey, note, cp)
+}
+
 #[tokio::test]
 async fn a_witness_cosigns_what_extends_what_it_saw_and_nothing_else() {
     on_both_twice(|log: Db, wit: Db| async move {
         let (a, b) = (&log.services, &wit.services);
-        let c = coop(a, "NA-LH").await;
-        zone_and_tree(a, &c, "CC001").await;
-        let (c, note1, cp1) = checkpoint(a, "NA-LH").await;
-        let key = cooperatives::signing_key(&a.store, &a.sealer, &c)
-            .await
-            .unwrap();
-        let log_vkey = VerifierKey::new(&c.origin, Alg::Ed25519, key.public_key()).unwrap();
+        let (c, key, log_vkey, note1, cp1) = first_checkpoint(a).await;
 
         // Unknown until the operator follows it.
         let first = request(a, &c, 0, &note1, cp1.size).await;
@@ -116,12 +124,16 @@ async fn a_witness_cosigns_what_extends_what_it_saw_and_nothing_else() {
             witness::add_checkpoint(b, &rewritten).await.unwrap(),
             Err(Refusal::Inconsistent)
         );
+        // Only the split view is proof (the log signed both); it is kept once, with the log's
+        // signature alone, however often and however padded it is sent.
+        let padded = format!("{split}\u{2014} pad.example {}\n", "QUJD".repeat(4_000));
+        for _ in 0..3 {
+            assert!(witness::add_checkpoint(b, &padded).await.unwrap().is_err());
+        }
         let evidence = b.store.evidence_of(&c.origin).await.unwrap();
-        assert_eq!(
-            evidence.iter().map(|e| e.status).collect::<Vec<_>>(),
-            [409, 422]
-        );
-        assert_eq!(evidence[1].body, rewritten);
+        assert_eq!(evidence.len(), 1);
+        assert_eq!(evidence[0].size as u64, cp2.size);
+        assert_eq!(evidence[0].note, forged(cp2.size, b"split"));
         let held = b.store.witnessed_log(&c.origin).await.unwrap().unwrap();
         assert_eq!(
             (held.size as u64, held.note.as_deref()),
@@ -129,7 +141,7 @@ async fn a_witness_cosigns_what_extends_what_it_saw_and_nothing_else() {
         );
 
         // A checkpoint signed by another key is not the log's.
-        let stranger = ledger::SigningKey::from_seed(&[3; 32]);
+        let stranger = SigningKey::from_seed(&[3; 32]);
         let unsigned = AddCheckpoint {
             old: cp2.size,
             proof: vec![],
@@ -159,13 +171,7 @@ async fn a_witness_cosigns_what_extends_what_it_saw_and_nothing_else() {
 async fn concurrent_requests_move_the_witness_once_and_never_back() {
     on_both_twice(|log: Db, wit: Db| async move {
         let (a, b) = (&log.services, &wit.services);
-        let c = coop(a, "NA-LH").await;
-        zone_and_tree(a, &c, "CC001").await;
-        let (c, note1, cp1) = checkpoint(a, "NA-LH").await;
-        let key = cooperatives::signing_key(&a.store, &a.sealer, &c)
-            .await
-            .unwrap();
-        let vkey = VerifierKey::new(&c.origin, Alg::Ed25519, key.public_key()).unwrap();
+        let (c, _, vkey, note1, cp1) = first_checkpoint(a).await;
         witness::follow(&b.store, &[vkey.to_string()])
             .await
             .unwrap();

@@ -42,7 +42,7 @@
         say("ok", (vi
           ? `✔ Lịch sử đã được xác minh trên máy của bạn đến mốc #${v.size}, ký bởi ${v.cooperative} (khoá ${anchor}).`
           : `✔ History verified on your phone up to checkpoint #${v.size}, signed by ${v.cooperative} (key ${anchor}).`) + vouched);
-      } else if (v.need !== undefined) {
+      } else if (v.need !== undefined && pinned) {
         say("bad", vi
           ? `⚠ Trước đây máy của bạn đã thấy ${v.need} nhân chứng độc lập xác nhận hợp tác xã này; lịch sử lần này chỉ có ${v.have}. Có thể máy chủ đã bỏ nhân chứng để giấu một thay đổi.`
           : `⚠ Your phone saw ${v.need} independent witness${v.need === 1 ? "" : "es"} vouch for this cooperative before; this history has only ${v.have}. The server may have dropped them to hide a change.`);

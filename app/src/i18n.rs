@@ -518,6 +518,7 @@ messages! {
     WitnessNone => "chưa xác nhận mốc nào", "has cosigned nothing yet";
     WitnessRefused => "từ chối", "refused";
     WitnessUnreachable => "không liên lạc được", "unreachable";
+    WitnessNotPublic => "địa chỉ không thuộc internet công cộng: máy chủ không gửi tới mạng nội bộ", "the address is not on the public internet: the server does not call private networks";
     WitnessInconsistent => "nhân chứng thấy sổ cái không khớp với những gì đã xác nhận trước: cần kiểm tra ngay", "the witness found the log inconsistent with what it cosigned before: look into it now";
     WitnessUnknownLog => "nhân chứng chưa theo dõi sổ cái này: gửi cho họ khoá bên dưới", "the witness does not follow this log yet: send it the key below";
     WitnessUntrustedKey => "nhân chứng chưa tin khoá hiện tại (sau khi đổi khoá, gửi họ khoá mới bên dưới)", "the witness does not trust the current key (after a key change, send it the new key below)";

@@ -12,36 +12,30 @@ use crate::{KeyId, VerifyError, WitnessPolicy};
 /// of the label (13 base32 characters), as the trust anchor: the history's key history must
 /// contain that key. `pinned` is the witness policy this phone remembered for the
 /// cooperative (JSON, or empty the first time): when there is one, the history must meet
-/// it, whatever the document now declares, so a server that drops its witnesses is caught.
+/// it, whatever the document now declares, so a server that drops its witnesses is caught
+/// ([`WitnessPolicy::next_pin`] says what to remember next).
 /// Returns JSON: `{"ok":true,"size":…,"entries":…,"cooperative":…,"witnesses":[names],
-/// "pin":policy}`, where `pin` is the policy to remember from now on (the document's, once
-/// the pinned one is met and the document's is too), or `{"ok":false,"error":…}`.
+/// "pin":policy}`, where `pin` is the policy to remember from now on, or
+/// `{"ok":false,"error":…}`.
 #[wasm_bindgen]
 pub fn verify_history(history_json: &str, anchor: &str, pinned: &str) -> String {
     let verdict = (|| -> Result<serde_json::Value, VerifyError> {
         let history = TreeHistory::from_json(history_json)?;
+        // A memory that does not read is not a first visit: fail closed.
         let pinned: Option<WitnessPolicy> = match pinned {
             "" => None,
-            json => serde_json::from_str(json).ok(),
+            json => Some(serde_json::from_str(json).map_err(|_| crate::DecodeError::BadSyntax)?),
         };
         let anchor = Some(KeyId::from_base32(anchor)?);
         let summary = history.verify_with(&Trust {
             anchor,
             witnesses: pinned.clone(),
         })?;
-        // Adopt the document's policy only from a checkpoint that meets both.
-        let pin = match (&pinned, &history.witnesses) {
-            (Some(old), Some(new)) if old != new => {
-                let meets_new = new.check(&history.checkpoint).is_ok();
-                if meets_new {
-                    Some(new.clone())
-                } else {
-                    Some(old.clone())
-                }
-            }
-            (None, doc) => doc.clone(),
-            (old, _) => old.clone(),
-        };
+        let pin = WitnessPolicy::next_pin(
+            pinned.as_ref(),
+            history.witnesses.as_ref(),
+            &history.checkpoint,
+        );
         let witnesses: Vec<&str> = summary.vouches.iter().map(|v| v.witness.as_str()).collect();
         Ok(serde_json::json!({
             "ok": true,

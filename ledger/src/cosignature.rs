@@ -78,6 +78,34 @@ impl WitnessPolicy {
         Ok(Self { witnesses, quorum })
     }
 
+    /// Whether this policy asks at least what `other` asks: each of its witnesses (same
+    /// name and key), and a quorum no lower.
+    pub fn at_least(&self, other: &Self) -> bool {
+        self.quorum >= other.quorum
+            && other
+                .witnesses
+                .iter()
+                .all(|w| self.witnesses.iter().any(|m| m == w))
+    }
+
+    /// The policy a verifier that remembers `pinned` (trust on first use) keeps after a
+    /// history that met it, whose document declares `declared` and whose checkpoint is
+    /// `note`. The first time, a well-formed declared policy asking for a witness; later,
+    /// the declared one only if it asks at least as much and the checkpoint meets it, so a
+    /// server can add witnesses but never weaken what a phone already expects.
+    pub fn next_pin(pinned: Option<&Self>, declared: Option<&Self>, note: &str) -> Option<Self> {
+        let usable = |d: &&Self| {
+            Self::new(d.witnesses.clone(), d.quorum).is_ok()
+                && d.quorum > 0
+                && d.check(note).is_ok()
+        };
+        match (pinned, declared.filter(usable)) {
+            (None, declared) => declared.cloned(),
+            (Some(p), Some(d)) if d.at_least(p) => Some(d.clone()),
+            (Some(p), _) => Some(p.clone()),
+        }
+    }
+
     /// The trusted witnesses that cosigned `note` (a checkpoint with its signature lines).
     /// Lines of unknown keys are ignored; a line of a trusted key that does not verify
     /// refuses the whole note, as the signed-note spec asks; fewer than the quorum fails.
@@ -190,6 +218,39 @@ mod tests {
         );
         assert!(WitnessPolicy::new(vec![v1.clone()], 2).is_err());
         assert!(WitnessPolicy::new(vec![v1.clone(), v1], 1).is_err());
+    }
+
+    #[test]
+    fn a_pinned_policy_can_grow_but_never_weaken() {
+        let (k1, v1) = witness(1, "w1.example");
+        let (k2, v2) = witness(2, "w2.example");
+        let by_both = note_with(&[
+            cosign("w1.example", &k1, BODY, 1),
+            cosign("w2.example", &k2, BODY, 2),
+        ]);
+        let only_w2 = note_with(&[cosign("w2.example", &k2, BODY, 2)]);
+        let p1 = WitnessPolicy::new(vec![v1.clone()], 1).unwrap();
+        let p12 = WitnessPolicy::new(vec![v1.clone(), v2.clone()], 1).unwrap();
+        let p2 = WitnessPolicy::new(vec![v2.clone()], 1).unwrap();
+        let none = WitnessPolicy::default();
+        let pin = WitnessPolicy::next_pin;
+        // First use: a policy that asks for a witness and is met; nothing else.
+        assert_eq!(pin(None, Some(&p1), &by_both), Some(p1.clone()));
+        assert_eq!(pin(None, Some(&none), &by_both), None);
+        assert_eq!(pin(None, Some(&p1), &only_w2), None);
+        // Growing is adopted; dropping, replacing or lowering is not.
+        assert_eq!(pin(Some(&p1), Some(&p12), &by_both), Some(p12.clone()));
+        assert_eq!(pin(Some(&p12), Some(&p2), &only_w2), Some(p12.clone()));
+        assert_eq!(pin(Some(&p1), Some(&p2), &by_both), Some(p1.clone()));
+        assert_eq!(pin(Some(&p1), Some(&none), &by_both), Some(p1.clone()));
+        assert_eq!(pin(Some(&p1), None, &by_both), Some(p1.clone()));
+        // A witness set kept while one is replaced: the pin stays met by the other.
+        assert!(p12.check(&only_w2).is_ok());
+        let forged = WitnessPolicy {
+            witnesses: vec![v1.clone(), v1],
+            quorum: 0,
+        };
+        assert_eq!(pin(Some(&p1), Some(&forged), &by_both), Some(p1));
     }
 
     #[test]

@@ -17,6 +17,7 @@ CREATE TABLE cosignatures (
     cooperative_id BIGINT NOT NULL,
     size           BIGINT NOT NULL,
     witness        TEXT   NOT NULL,
+    vkey           TEXT   NOT NULL,
     line           TEXT   NOT NULL,
     cosigned_at    BIGINT NOT NULL,
     PRIMARY KEY (cooperative_id, size, witness),

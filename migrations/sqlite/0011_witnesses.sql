@@ -27,6 +27,9 @@ CREATE TABLE cosignatures (
     cooperative_id INTEGER NOT NULL,
     size           INTEGER NOT NULL,
     witness        TEXT    NOT NULL,
+    -- The witness's verifier key when it cosigned: a name re-added with another key does
+    -- not count the old key's lines.
+    vkey           TEXT    NOT NULL,
     line           TEXT    NOT NULL,
     -- The time the witness put in its cosignature (unix seconds).
     cosigned_at    INTEGER NOT NULL,

@@ -16,6 +16,7 @@ pub mod cooperatives;
 pub mod demo;
 pub mod diary;
 pub mod error;
+pub mod fetch;
 pub mod generate;
 pub mod gs1;
 pub mod http;

@@ -105,24 +105,22 @@ pub async fn export_tree(
     // promises a verifier. Entries after it wait for the next round of cosignatures.
     let mut policy = crate::witness::submit::policy(store, coop.id).await?;
     let newest = checkpoint(store, sealer, &coop).await?;
+    let all = store.entries_of(coop.id, &format!("tree:{code}")).await?;
+    let registered = all.first().map(|r| r.seq);
     let cp = match &policy {
         Some(p) if p.quorum > 0 => match store.latest_cosigned(coop.id, p.quorum as i64).await? {
-            Some(cosigned) => cosigned,
-            // Nothing has reached the quorum yet (a witness just added): the history
-            // promises no witnesses rather than a policy its checkpoint cannot meet.
-            None => {
+            Some(cosigned) if registered.is_some_and(|seq| seq < cosigned.size) => cosigned,
+            // Nothing has reached the quorum yet (a witness just added), or not since this
+            // tree was registered: the history promises no witnesses rather than a policy
+            // its checkpoint cannot meet, or a checkpoint without the tree.
+            _ => {
                 policy = None;
                 newest
             }
         },
         _ => newest,
     };
-    let rows: Vec<_> = store
-        .entries_of(coop.id, &format!("tree:{code}"))
-        .await?
-        .into_iter()
-        .filter(|e| e.seq < cp.size)
-        .collect();
+    let rows: Vec<_> = all.into_iter().filter(|e| e.seq < cp.size).collect();
     // Never hand out a history whose stored rows no longer check (edited in the database
     // behind the application's back): it would be signed as if nothing happened.
     crate::diary::timeline::check_chain(&rows).map_err(|d| {

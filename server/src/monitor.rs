@@ -165,7 +165,7 @@ impl Monitor {
     /// A body of at most `cap` bytes, read as it arrives: a hostile server cannot make the
     /// monitor hold more.
     async fn get(&self, url: &str, cap: usize) -> Result<Vec<u8>> {
-        let mut res = self
+        let res = self
             .client
             .get(url)
             .send()
@@ -174,20 +174,9 @@ impl Monitor {
         if !res.status().is_success() {
             return Err(Error::Internal(format!("fetching {url}: {}", res.status())));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = res
-            .chunk()
+        crate::fetch::body_capped(res, cap)
             .await
-            .map_err(|e| Error::Internal(format!("reading {url}: {}", e.without_url())))?
-        {
-            if body.len() + chunk.len() > cap {
-                return Err(Error::Internal(format!(
-                    "{url} answers more than {cap} bytes"
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+            .map_err(|e| Error::Internal(format!("{url}: {e}")))
     }
 
     async fn get_text(&self, url: &str) -> Result<String> {

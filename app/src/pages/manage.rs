@@ -735,6 +735,7 @@ fn witness_state(w: &crate::model::WitnessItem, l: Locale) -> String {
         "404" => Msg::WitnessUnknownLog,
         "403" => Msg::WitnessUntrustedKey,
         "unreachable" => Msg::WitnessUnreachable,
+        "refused" => Msg::WitnessNotPublic,
         _ => Msg::WitnessRefused,
     };
     format!("{done} · {} [{code}]", why.text(l))

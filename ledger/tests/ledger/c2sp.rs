@@ -78,6 +78,12 @@ fn the_cosignature_examples_read_as_the_specs_say() {
         cosignature::timestamp(&note.signatures[1]),
         Some(1_679_315_147)
     );
+    assert_eq!(note.signatures[1].key_id, [0x8d, 0x66, 0xcf, 0x3f]);
+    assert_eq!(
+        note.signatures[1].signature.len(),
+        72,
+        "8 bytes of time, 64 of Ed25519"
+    );
     assert_eq!(
         cosignature::message(note.text, 1_679_315_147),
         "cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"

@@ -67,8 +67,12 @@ async fn checkpoint(State(s): State<Services>, Path(coop): Path<String>) -> Resu
     ))]
 async fn log_vkey(State(s): State<Services>, Path(coop): Path<String>) -> Result<Response> {
     let coop = cooperatives::by_code(&s.store, &coop).await?;
-    let key = cooperatives::signing_key(&s.store, &s.sealer, &coop).await?;
-    let vkey = VerifierKey::new(&coop.origin, Alg::Ed25519, key.public_key())
+    let keys = cooperatives::key_history(&s.store, &coop).await?;
+    let current = keys
+        .rotations
+        .last()
+        .map_or(keys.genesis, |r| r.statement.new_key);
+    let vkey = VerifierKey::new(&coop.origin, Alg::Ed25519, current)
         .map_err(|e| Error::Internal(format!("the origin is not a key name: {e}")))?;
     Ok((
         [

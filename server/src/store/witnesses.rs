@@ -86,24 +86,26 @@ impl Store {
 
     /// Keeps a witness's cosignature of the checkpoint of `size`, and remembers the size
     /// as the one it holds.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_cosignature(
         &self,
         cooperative_id: i64,
         size: i64,
         witness: &str,
+        vkey: &str,
         line: &str,
         cosigned_at: i64,
         at: i64,
     ) -> Result<()> {
         const KEEP: &str = "INSERT INTO cosignatures \
-             (cooperative_id, size, witness, line, cosigned_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT DO NOTHING";
+             (cooperative_id, size, witness, vkey, line, cosigned_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
         const HOLDS: &str = "UPDATE cooperative_witnesses SET cosigned_size = $3, \
              last_error = NULL, last_attempt = $4 WHERE cooperative_id = $1 AND name = $2";
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            sqlx::query(KEEP).bind(cooperative_id).bind(size).bind(witness).bind(line)
-                .bind(cosigned_at).execute(&mut *tx).await?;
+            sqlx::query(KEEP).bind(cooperative_id).bind(size).bind(witness).bind(vkey)
+                .bind(line).bind(cosigned_at).execute(&mut *tx).await?;
             sqlx::query(HOLDS).bind(cooperative_id).bind(witness).bind(size).bind(at)
                 .execute(&mut *tx).await?;
             tx.commit().await?;
@@ -145,7 +147,7 @@ impl Store {
     }
 
     /// The largest checkpoint at least `quorum` of the cooperative's present witnesses
-    /// cosigned.
+    /// cosigned, each with the key it has now.
     pub async fn latest_cosigned(
         &self,
         cooperative_id: i64,
@@ -153,13 +155,20 @@ impl Store {
     ) -> Result<Option<super::CheckpointRow>> {
         const SQL: &str = "SELECT c.size, c.root, c.note FROM checkpoints c \
              WHERE c.cooperative_id = $1 AND (SELECT COUNT(*) FROM cosignatures s \
-             WHERE s.cooperative_id = c.cooperative_id AND s.size = c.size AND s.witness IN \
-             (SELECT name FROM cooperative_witnesses w WHERE w.cooperative_id = c.cooperative_id)) >= $2 \
+             WHERE s.cooperative_id = c.cooperative_id AND s.size = c.size AND EXISTS \
+             (SELECT 1 FROM cooperative_witnesses w WHERE w.cooperative_id = c.cooperative_id \
+             AND w.name = s.witness AND w.vkey = s.vkey)) >= $2 \
              ORDER BY c.size DESC LIMIT 1";
         Ok(
             on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).bind(quorum)
             .fetch_optional(p).await)?,
         )
+    }
+
+    /// How many witnesses the cooperative has.
+    pub async fn witness_count(&self, cooperative_id: i64) -> Result<i64> {
+        const SQL: &str = "SELECT COUNT(*) FROM cooperative_witnesses WHERE cooperative_id = $1";
+        Ok(on_pool!(self, p => sqlx::query_scalar(SQL).bind(cooperative_id).fetch_one(p).await)?)
     }
 
     /// The codes of the cooperatives that have witnesses.

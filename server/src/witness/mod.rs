@@ -84,27 +84,34 @@ pub async fn follow(store: &Store, vkeys: &[String]) -> Result<String> {
     Ok(origin)
 }
 
-fn state(row: &WitnessedLogRow) -> LogState {
-    LogState {
+/// What the witness holds of a log. A stored root that does not read is damage, not
+/// "never cosigned": read as that, any fork would be cosigned from size 0.
+fn state(row: &WitnessedLogRow) -> Result<LogState> {
+    let latest = match row.root.as_deref() {
+        None => None,
+        Some(r) => Some(Checkpoint {
+            origin: row.origin.clone(),
+            size: row.size as u64,
+            root: Digest::from_slice(r).map_err(|_| {
+                Error::Internal(format!("the witness state of {} is damaged", row.origin))
+            })?,
+        }),
+    };
+    Ok(LogState {
         keys: row
             .vkeys
             .lines()
             .filter_map(|v| VerifierKey::parse(v).ok())
             .map(|k| k.key)
             .collect(),
-        latest: row.root.as_deref().and_then(|r| {
-            Some(Checkpoint {
-                origin: row.origin.clone(),
-                size: row.size as u64,
-                root: Digest::from_slice(r).ok()?,
-            })
-        }),
-    }
+        latest,
+    })
 }
 
-/// The root and the note of a refused split view, its signature lines reduced to the
-/// log's (the origin's): what a third party needs to check it, nothing a sender padded in.
-fn split_view_evidence(note: &str) -> Option<(Vec<u8>, String)> {
+/// The root and the note of a refused split view, its signature lines reduced to those of
+/// the keys trusted for the log: what a third party needs to check it, nothing a sender
+/// padded in (not even lines under the log's name with made-up key IDs).
+fn split_view_evidence(note: &str, keys: &[ledger::PublicKey]) -> Option<(Vec<u8>, String)> {
     let parsed = Note::parse(note).ok()?;
     let checkpoint = Checkpoint::parse_unverified(note).ok()?;
     let kept = Note {
@@ -112,7 +119,10 @@ fn split_view_evidence(note: &str) -> Option<(Vec<u8>, String)> {
         signatures: parsed
             .signatures
             .into_iter()
-            .filter(|s| s.name == checkpoint.origin)
+            .filter(|s| {
+                keys.iter()
+                    .any(|k| s.is_by(&checkpoint.origin, Alg::Ed25519, k))
+            })
             .collect(),
     };
     Some((checkpoint.root.0.to_vec(), kept.to_text()))
@@ -133,14 +143,15 @@ pub async fn add_checkpoint(
         Err(e) => return Ok(Err(Refusal::Malformed(e))),
     };
     let row = s.store.witnessed_log(&origin).await?;
-    let checked = witness::check(row.as_ref().map(state).as_ref(), &req);
+    let held = row.as_ref().map(state).transpose()?;
+    let checked = witness::check(held.as_ref(), &req);
     let (row, checkpoint) = match (row, checked) {
         (Some(row), Ok(cp)) => (row, cp),
-        (row, Err(refusal)) => {
+        (_, Err(refusal)) => {
             // A split view is signed by the log twice: proof, kept once with the log's own
             // signature only. Other refusals prove nothing (anyone can send a bad proof).
-            if let (Some(_), Refusal::SplitView { latest }) = (&row, &refusal) {
-                if let Some(evidence) = split_view_evidence(&req.checkpoint) {
+            if let (Some(held), Refusal::SplitView { latest }) = (&held, &refusal) {
+                if let Some(evidence) = split_view_evidence(&req.checkpoint, &held.keys) {
                     tracing::warn!(%origin, size = latest, "a log signed two checkpoints of one size");
                     s.store
                         .record_split_view(

@@ -3,6 +3,7 @@
 //! cosignatures kept and served under the checkpoint; and the policy its published
 //! histories declare (which witnesses, how many must have cosigned).
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use ledger::merkle;
@@ -19,6 +20,11 @@ use crate::store::{CheckpointRow, CooperativeRow, Store, WitnessRow};
 
 /// How long one witness may take to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// Witnesses one cooperative may have: more than any policy needs, few enough that a
+/// round stays short.
+const MAX_WITNESSES: i64 = 16;
+/// The most a witness's answer may weigh: a few cosignature lines.
+const MAX_ANSWER: usize = 64 * 1024;
 
 /// Adds a witness to the cooperative's: its verifier key (type `0x04`, as its operator
 /// publishes it) and its submission prefix.
@@ -47,6 +53,12 @@ pub async fn add(
         return Err(Error::invalid(
             "Địa chỉ nhân chứng phải là một URL http(s) không có dấu ? hay #, tối đa 300 ký tự",
             "The witness address must be an http(s) URL without ? or #, at most 300 characters",
+        ));
+    }
+    if store.witness_count(coop.id).await? >= MAX_WITNESSES {
+        return Err(Error::invalid(
+            format!("Một hợp tác xã có tối đa {MAX_WITNESSES} nhân chứng"),
+            format!("A cooperative has at most {MAX_WITNESSES} witnesses"),
         ));
     }
     if !store
@@ -112,8 +124,9 @@ pub async fn policy(store: &Store, cooperative_id: i64) -> Result<Option<Witness
         .map(|w| VerifierKey::parse(&w.vkey))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::Internal(format!("a stored witness key does not parse: {e}")))?;
-    let quorum = store.witness_quorum(cooperative_id).await?;
-    WitnessPolicy::new(keys, quorum as usize)
+    // Removing a witness while the quorum is being set could leave it above their number.
+    let quorum = (store.witness_quorum(cooperative_id).await? as usize).min(keys.len());
+    WitnessPolicy::new(keys, quorum)
         .map(Some)
         .map_err(|e| Error::Internal(format!("the stored witness policy is not usable: {e}")))
 }
@@ -146,26 +159,107 @@ pub async fn run(s: Services, period: Duration) {
 }
 
 /// One round: every cooperative with witnesses brings each of them up to its newest
-/// checkpoint (signing one first if entries were appended since).
+/// checkpoint (signing one first if entries were appended since). A cooperative that
+/// fails does not hold up the others.
 pub async fn round(s: &Services) -> Result<()> {
-    let client = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Error::Internal(format!("building the HTTP client: {e}")))?;
     for code in s.store.cooperatives_with_witnesses().await? {
-        let coop = cooperatives::by_code(&s.store, &code).await?;
-        let cp = crate::log::checkpoint(&s.store, &s.sealer, &coop).await?;
-        for w in s.store.witnesses_of(coop.id).await? {
-            if w.cosigned_size == cp.size {
-                continue;
-            }
-            if let Err(e) = submit(s, &client, &coop, &cp, &w).await {
-                tracing::warn!(cooperative = %code, witness = %w.name, error = %e, "witness submission");
-            }
+        if let Err(e) = round_for(s, &code).await {
+            tracing::warn!(cooperative = %code, error = %e, "witness round");
         }
     }
     Ok(())
+}
+
+/// One cooperative's witnesses, all at once: a slow one holds up no other.
+async fn round_for(s: &Services, code: &str) -> Result<()> {
+    let coop = cooperatives::by_code(&s.store, code).await?;
+    let cp = crate::log::checkpoint(&s.store, &s.sealer, &coop).await?;
+    let mut all = tokio::task::JoinSet::new();
+    for w in s.store.witnesses_of(coop.id).await? {
+        if w.cosigned_size == cp.size {
+            continue;
+        }
+        let (s, coop, cp) = (s.clone(), coop.clone(), cp.clone());
+        all.spawn(async move {
+            if let Err(e) = submit(&s, &coop, &cp, &w).await {
+                tracing::warn!(cooperative = %coop.code, witness = %w.name, error = %e, "witness submission");
+            }
+        });
+    }
+    all.join_all().await;
+    Ok(())
+}
+
+/// Whether an address is one anyone on the internet reaches: not loopback, private,
+/// link-local (cloud metadata), shared, documentation or multicast.
+fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || (a == 100 && (b & 0xc0) == 64))
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || v6.is_unique_local()
+                    || v6.is_unicast_link_local())
+            }
+        },
+    }
+}
+
+/// Whether this server is itself public (its base URL names a public host). One that is
+/// not (a LAN install, a test on loopback) may have witnesses on its own network.
+fn serves_publicly(base_url: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()))
+    else {
+        return false;
+    };
+    match host.parse::<IpAddr>() {
+        Ok(ip) => is_public(ip),
+        Err(_) => {
+            !(host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local"))
+        }
+    }
+}
+
+/// A client that reaches the witness only at the address its name resolves to now, and
+/// only if that address is public or this server is not: a manager's address cannot turn
+/// the server against its own network, not even by renaming a host between the check and
+/// the call.
+async fn client_for(s: &Services, url: &str) -> std::result::Result<reqwest::Client, String> {
+    let parsed =
+        reqwest::Url::parse(url).map_err(|_| "unusable: the address does not parse".to_owned())?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| "unusable: the address has no host".to_owned())?
+        .trim_matches(['[', ']'])
+        .to_owned();
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let private_ok = !serves_publicly(&s.base_url);
+    let addr = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|_| "unreachable: the name does not resolve".to_owned())?
+        .find(|a| private_ok || is_public(a.ip()))
+        .ok_or_else(|| "refused: the address is not on the public internet".to_owned())?;
+    reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(&host, addr)
+        .build()
+        .map_err(|e| format!("unusable: {e}"))
 }
 
 /// What a witness's answer means for the cooperative's managers (its body is not shown:
@@ -183,7 +277,6 @@ fn refusal_text(status: u16) -> String {
 
 async fn submit(
     s: &Services,
-    client: &reqwest::Client,
     coop: &CooperativeRow,
     cp: &CheckpointRow,
     w: &WitnessRow,
@@ -196,6 +289,10 @@ async fn submit(
         s.store
             .witness_failed(coop.id, &w.name, &error, holds, now_ms())
             .await
+    };
+    let client = match client_for(s, &w.url).await {
+        Ok(c) => c,
+        Err(why) => return failed(why, None).await,
     };
     // At most one retry: after a 409 names the size the witness holds.
     for _ in 0..2 {
@@ -236,7 +333,10 @@ async fn submit(
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with(SIZE_CONTENT_TYPE));
-        let text = res.text().await.unwrap_or_default();
+        let text = crate::fetch::body_capped(res, MAX_ANSWER)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         match status {
             200 => return keep(s, coop, cp, &vkey, &text).await,
             409 if sized => match text.trim_end_matches('\n').parse::<u64>() {
@@ -276,6 +376,7 @@ async fn keep(
                     coop.id,
                     cp.size,
                     &vkey.name,
+                    &vkey.to_string(),
                     &sig.line(),
                     time as i64,
                     now_ms(),
@@ -293,5 +394,38 @@ async fn keep(
                 )
                 .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "224.0.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
+        for public in ["1.1.1.1", "203.113.0.1", "2001:4860:4860::8888"] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
+        }
+        assert!(serves_publicly("https://goc.example.vn"));
+        assert!(!serves_publicly("http://127.0.0.1:3000"));
+        assert!(!serves_publicly("http://[::1]:3000"));
+        assert!(!serves_publicly("http://localhost:3000"));
+        assert!(!serves_publicly("http://10.0.0.5"));
     }
 }

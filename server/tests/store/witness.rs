@@ -126,7 +126,12 @@ async fn a_witness_cosigns_what_extends_what_it_saw_and_nothing_else() {
         );
         // Only the split view is proof (the log signed both); it is kept once, with the log's
         // signature alone, however often and however padded it is sent.
-        let padded = format!("{split}\u{2014} pad.example {}\n", "QUJD".repeat(4_000));
+        // Padding under another name, and under the log's own name with a made-up key ID.
+        let padded = format!(
+            "{split}\u{2014} pad.example {junk}\n\u{2014} {} {junk}\n",
+            c.origin,
+            junk = "QUJD".repeat(4_000)
+        );
         for _ in 0..3 {
             assert!(witness::add_checkpoint(b, &padded).await.unwrap().is_err());
         }

@@ -163,30 +163,40 @@ impl Store {
         kinds: &[i64],
         (from_at, to_at): (i64, i64),
     ) -> Result<Vec<TraceRow>> {
-        let mut out = Vec::new();
+        let mut out: Vec<TraceRow> = Vec::new();
         for chunk in trees.chunks(IN_CHUNK) {
-            on_pool!(self, p => {
-                let mut q = QueryBuilder::new(TRACE_ROW);
-                q.push(" WHERE f.cooperative_id = ").push_bind(cooperative_id);
-                // An amendment is dated by what it amends, known after reading: the
-                // caller filters those (few) by their resolved time.
-                q.push(" AND ((f.at >= ").push_bind(from_at);
-                q.push(" AND f.at <= ").push_bind(to_at);
-                q.push(") OR f.corrects IS NOT NULL)");
-                q.push(" AND f.kind IN (");
-                let mut list = q.separated(", ");
-                for k in kinds {
-                    list.push_bind(*k);
-                }
-                q.push(") AND f.tree IN (");
-                let mut list = q.separated(", ");
-                for t in chunk {
-                    list.push_bind(t.clone());
-                }
-                q.push(") ORDER BY f.at, f.seq");
-                out.extend(q.build_query_as::<TraceRow>().fetch_all(p).await?);
-            });
+            // Two index-friendly reads instead of one `OR`, which kept the time range from
+            // narrowing the (tree, at) index: the facts in the span, then the amendments
+            // (few, with their own partial index), dated by what they amend, which the
+            // caller learns after reading and filters by.
+            for in_span in [true, false] {
+                on_pool!(self, p => {
+                    let mut q = QueryBuilder::new(TRACE_ROW);
+                    q.push(" WHERE f.cooperative_id = ").push_bind(cooperative_id);
+                    if in_span {
+                        q.push(" AND f.at >= ").push_bind(from_at);
+                        q.push(" AND f.at <= ").push_bind(to_at);
+                    } else {
+                        q.push(" AND f.corrects IS NOT NULL");
+                    }
+                    q.push(" AND f.kind IN (");
+                    let mut list = q.separated(", ");
+                    for k in kinds {
+                        list.push_bind(*k);
+                    }
+                    q.push(") AND f.tree IN (");
+                    let mut list = q.separated(", ");
+                    for t in chunk {
+                        list.push_bind(t.clone());
+                    }
+                    q.push(")");
+                    out.extend(q.build_query_as::<TraceRow>().fetch_all(p).await?);
+                });
+            }
         }
+        // An amendment inside the span was read twice.
+        out.sort_by_key(|r| (r.at, r.seq));
+        out.dedup_by_key(|r| r.seq);
         Ok(out)
     }
 

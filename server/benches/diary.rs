@@ -297,7 +297,7 @@ async fn proofs(engine: &str, url: &str, size: u64) {
 #[tokio::main]
 async fn main() {
     let dir = common::scratch("diary");
-    let pg = common::postgres;
+    let pg = |name: &str| common::postgres(name, false);
     appends("SQLite", &format!("sqlite://{}/a.db", dir.display())).await;
     appends("PostgreSQL", &pg("goc_bench_appends")).await;
     // GOC_BENCH_APPENDS_ONLY=1: the appends alone (building a million-entry log takes minutes).

@@ -6,7 +6,10 @@
 //! The two must find the same trees.
 //!
 //! Run: `cargo bench -p server --bench trace` (PostgreSQL at GOC_TEST_POSTGRES or
-//! postgres://postgres@127.0.0.1:5432).
+//! postgres://postgres@127.0.0.1:5432). Making 10 M entries takes about 40 minutes an
+//! engine, so `GOC_BENCH_TRACE_KEEP=DIR` keeps the data sets (SQLite in DIR, PostgreSQL as
+//! `goc_bench_trace_<entries>`) and a later run with the same size measures on them again;
+//! `GOC_BENCH_ENGINES=sqlite` or `postgres` runs one engine.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -17,6 +20,7 @@ use std::time::Instant;
 use ledger::{Entry, Kind};
 use server::access::Actor;
 use server::generate::{self, Plan};
+use server::reports::{self, ReportQuery};
 use server::trace::{self, facts::key, RecallQuery};
 use server::Services;
 
@@ -58,7 +62,18 @@ async fn run(engine: &str, url: &str, entries: u64, dir: &std::path::Path) {
         entries,
         seed: 7,
     };
-    let made = generate::generate(&s, &plan, |_, _| {}).await.unwrap();
+    let made = if let Some(c) = s.store.cooperative_by_code(&plan.coop).await.unwrap() {
+        // Kept from an earlier run (GOC_BENCH_TRACE_KEEP): the same plan and seed, unless
+        // that run was cut short.
+        let size = s.store.latest_checkpoint(c.id).await.unwrap().map_or(0, |c| c.size);
+        assert!(
+            size >= (plan.entries + plan.trees) as i64,
+            "{engine}: the kept data set is incomplete ({size} entries): remove it"
+        );
+        None
+    } else {
+        Some(generate::generate(&s, &plan, |_, _| {}).await.unwrap())
+    };
     let coop = server::cooperatives::by_code(&s.store, "GEN-01")
         .await
         .unwrap();
@@ -80,6 +95,17 @@ async fn run(engine: &str, url: &str, entries: u64, dir: &std::path::Path) {
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
     let worst = times[times.len() - 1];
+    // The manager's season report (this year so far, every zone, 14 idle days): not a
+    // recall, but it reads the same index and log at the same scale.
+    let mut reports = Vec::new();
+    for _ in 0..3 {
+        let q = ReportQuery::parse("", "", "", "", "").unwrap();
+        let t = Instant::now();
+        let r = reports::season(&s, &admin, &coop, &q).await.unwrap();
+        reports.push(t.elapsed().as_secs_f64());
+        assert_eq!(r.trees as u64, plan.trees);
+    }
+    reports.sort_by(f64::total_cmp);
     // The scan takes long at scale: three lots, each checked against the index's answer.
     let mut scans = Vec::new();
     for (lot, trees) in lots().iter().zip(&found).take(3) {
@@ -91,18 +117,25 @@ async fn run(engine: &str, url: &str, entries: u64, dir: &std::path::Path) {
     scans.sort_by(f64::total_cmp);
     let scan_median = scans[scans.len() / 2];
     let touched: usize = found.iter().map(BTreeSet::len).sum::<usize>() / found.len();
+    let made = match made {
+        Some(m) => format!(
+            "generated in {:.0} s, {:.0} entries/s",
+            m.seconds,
+            m.entries as f64 / m.seconds
+        ),
+        None => "kept from an earlier run".into(),
+    };
     println!(
-        "{engine}: {} entries on {} trees (generated in {:.0} s, {:.0} entries/s); recall of a lot \
+        "{engine}: {} entries on {} trees ({made}); recall of a lot \
          (≈{touched} trees, with harvests and adoptions): median {:.2} ms, worst {:.2} ms; \
-         full scan {:.0} ms: {:.0}× faster",
-        made.entries,
-        made.trees,
-        made.seconds,
-        made.entries as f64 / made.seconds,
+         full scan {:.0} ms: {:.0}× faster; season report median {:.0} ms",
+        plan.entries,
+        plan.trees,
         median * 1e3,
         worst * 1e3,
         scan_median * 1e3,
-        scan_median / median
+        scan_median / median,
+        reports[1] * 1e3
     );
     s.store.close().await;
 }
@@ -113,20 +146,24 @@ async fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000_000);
-    let dir = common::scratch("trace");
-    run(
-        "SQLite",
-        &format!("sqlite://{}/t.db", dir.display()),
-        entries,
-        &dir,
-    )
-    .await;
-    run(
-        "PostgreSQL",
-        &common::postgres("goc_bench_trace"),
-        entries,
-        &dir,
-    )
-    .await;
-    let _ = std::fs::remove_dir_all(&dir);
+    let engines = std::env::var("GOC_BENCH_ENGINES").unwrap_or_default();
+    let kept = std::env::var_os("GOC_BENCH_TRACE_KEEP").map(std::path::PathBuf::from);
+    let dir = match &kept {
+        Some(d) => {
+            std::fs::create_dir_all(d).unwrap();
+            d.clone()
+        }
+        None => common::scratch("trace"),
+    };
+    if engines != "postgres" {
+        let url = format!("sqlite://{}/trace-{entries}.db", dir.display());
+        run("SQLite", &url, entries, &dir).await;
+    }
+    if engines != "sqlite" {
+        let url = common::postgres(&format!("goc_bench_trace_{entries}"), kept.is_some());
+        run("PostgreSQL", &url, entries, &dir).await;
+    }
+    if kept.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -1,6 +1,8 @@
 //! After adopting: the adopter's name for the tree, gifts, the harvest's way to the
 //! adopter (choice, shipments), refunds.
 
+use sqlx::QueryBuilder;
+
 use super::{on_pool, Store};
 use crate::error::{Error, Result};
 
@@ -118,9 +120,27 @@ impl Store {
 
     /// An order's shipments, oldest first.
     pub async fn shipments_of(&self, order_id: i64) -> Result<Vec<ShipmentRow>> {
-        const SQL: &str = "SELECT order_id, sent_on, grams, carrier, tracking, recorded_by, \
-             recorded_at FROM shipments WHERE order_id = $1 ORDER BY id";
-        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(order_id).fetch_all(p).await)?)
+        self.shipments_of_orders(&[order_id]).await
+    }
+
+    /// These orders' shipments, each order's oldest first, in one read a thousand orders.
+    pub async fn shipments_of_orders(&self, order_ids: &[i64]) -> Result<Vec<ShipmentRow>> {
+        let mut out = Vec::new();
+        for chunk in order_ids.chunks(1_000) {
+            on_pool!(self, p => {
+                let mut q = QueryBuilder::new(
+                    "SELECT order_id, sent_on, grams, carrier, tracking, recorded_by, \
+                     recorded_at FROM shipments WHERE order_id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(") ORDER BY order_id, id");
+                out.extend(q.build_query_as::<ShipmentRow>().fetch_all(p).await?);
+            });
+        }
+        Ok(out)
     }
 
     /// Opens a gift of an order; an order with an open gift already is a conflict.

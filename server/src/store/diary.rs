@@ -185,7 +185,7 @@ impl Store {
                 let entry = (item.make)(&code, seq, prev)?;
                 let bytes = entry.encode();
                 let hash = Digest::leaf(&bytes);
-                let (f, w) = super::trace::index_rows([&entry]);
+                let (f, w) = super::trace::index_rows([(&entry, hash)]);
                 found.extend(f);
                 withdrawn.extend(w);
                 heads.insert(item.subject.clone(), hash);

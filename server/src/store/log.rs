@@ -53,7 +53,7 @@ macro_rules! append_in_tx {
             .bind(entry.received_at)
             .execute(&mut *$tx)
             .await?;
-        $crate::store::trace::index_in_tx!($tx, $coop, &entry);
+        $crate::store::trace::index_in_tx!($tx, $coop, &entry, hash);
         // The subtrees this leaf completes: each is its left sibling (stored before)
         // and the one just made.
         let mut right = hash;

@@ -80,8 +80,7 @@ impl Store {
         to_ms: i64,
     ) -> Result<Vec<ReportHarvest>> {
         const SQL: &str = "SELECT f.tree, CAST(SUM(f.grams) AS BIGINT) AS grams FROM trace_facts f \
-             JOIN ledger_entries e ON e.cooperative_id = f.cooperative_id AND e.seq = f.seq \
-             LEFT JOIN trace_withdrawn w ON w.cooperative_id = f.cooperative_id AND w.hash = e.hash \
+             LEFT JOIN trace_withdrawn w ON w.cooperative_id = f.cooperative_id AND w.hash = f.hash \
              WHERE f.cooperative_id = $1 AND f.kind IN (17, 22) AND f.at >= $2 AND f.at <= $3 \
              AND w.hash IS NULL GROUP BY f.tree";
         Ok(
@@ -133,10 +132,8 @@ impl Store {
         const SQL: &str = "SELECT h.tree, h.at AS harvested_at, i.at AS sprayed_at, i.product, i.phi_days \
              FROM trace_facts h JOIN trace_facts i ON i.cooperative_id = h.cooperative_id AND i.tree = h.tree \
              AND i.phi_days IS NOT NULL AND i.at <= h.at AND h.at < i.at + i.phi_days * 86400000 \
-             JOIN ledger_entries he ON he.cooperative_id = h.cooperative_id AND he.seq = h.seq \
-             JOIN ledger_entries ie ON ie.cooperative_id = i.cooperative_id AND ie.seq = i.seq \
              WHERE h.cooperative_id = $1 AND h.kind IN (17, 22) AND h.at >= $2 AND h.at <= $3 \
-             AND NOT EXISTS (SELECT 1 FROM trace_withdrawn w WHERE w.cooperative_id = h.cooperative_id AND w.hash IN (he.hash, ie.hash)) \
+             AND NOT EXISTS (SELECT 1 FROM trace_withdrawn w WHERE w.cooperative_id = h.cooperative_id AND w.hash IN (h.hash, i.hash)) \
              ORDER BY h.at";
         Ok(
             on_pool!(self, p => sqlx::query_as(SQL).bind(cooperative_id).bind(from_ms).bind(to_ms).fetch_all(p).await)?,

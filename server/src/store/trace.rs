@@ -1,6 +1,8 @@
 //! The recall index (`trace_facts`, `trace_withdrawn`): written with each entry, read by
 //! recalls and tracebacks. See `crate::trace`.
 
+use std::collections::HashMap;
+
 use ledger::Entry;
 use sqlx::QueryBuilder;
 
@@ -9,16 +11,17 @@ use crate::error::Result;
 use crate::trace::facts::{self, Fact};
 
 pub(super) const INSERT_FACT: &str = "INSERT INTO trace_facts (cooperative_id, seq, tree, kind, \
-     at, product, lot, lot_key, product_key, grams, phi_days, corrects) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING";
+     at, product, lot, lot_key, product_key, grams, phi_days, corrects, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING";
 pub(super) const INSERT_WITHDRAWN: &str =
     "INSERT INTO trace_withdrawn (cooperative_id, hash, by_seq) \
      VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 
-/// Indexes one entry inside the open transaction `$tx` (see `log::append_in_tx`).
+/// Indexes one entry, whose hash is `$hash`, inside the open transaction `$tx` (see
+/// `log::append_in_tx`).
 macro_rules! index_in_tx {
-    ($tx:expr, $coop:expr, $entry:expr) => {{
-        let found = $crate::trace::facts::of($entry);
+    ($tx:expr, $coop:expr, $entry:expr, $hash:expr) => {{
+        let found = $crate::trace::facts::of($entry, $hash);
         if let Some(f) = &found.fact {
             sqlx::query($crate::store::trace::INSERT_FACT)
                 .bind($coop)
@@ -33,6 +36,7 @@ macro_rules! index_in_tx {
                 .bind(f.grams)
                 .bind(f.phi_days)
                 .bind(f.corrects.map(|d| d.0.to_vec()))
+                .bind(f.hash.0.to_vec())
                 .execute(&mut *$tx)
                 .await?;
         }
@@ -53,7 +57,7 @@ macro_rules! push_facts {
     ($q:expr, $coop:expr, $rows:expr) => {{
         $q.push(
             "INSERT INTO trace_facts (cooperative_id, seq, tree, kind, at, product, lot, \
-                 lot_key, product_key, grams, phi_days, corrects) ",
+                 lot_key, product_key, grams, phi_days, corrects, hash) ",
         );
         $q.push_values($rows, |mut b, f: &$crate::trace::facts::Fact| {
             b.push_bind($coop)
@@ -67,7 +71,8 @@ macro_rules! push_facts {
                 .push_bind(f.product_key.clone())
                 .push_bind(f.grams)
                 .push_bind(f.phi_days)
-                .push_bind(f.corrects.map(|d| d.0.to_vec()));
+                .push_bind(f.corrects.map(|d| d.0.to_vec()))
+                .push_bind(f.hash.0.to_vec());
         });
         $q.push(" ON CONFLICT DO NOTHING");
     }};
@@ -86,13 +91,14 @@ macro_rules! push_withdrawn {
 }
 pub(super) use push_withdrawn;
 
-/// What a batch of entries adds to the index: facts, and (hash, seq) of withdrawals.
+/// What a batch of entries (each with its hash) adds to the index: facts, and (hash, seq)
+/// of withdrawals.
 pub(super) fn index_rows<'a>(
-    entries: impl IntoIterator<Item = &'a Entry>,
+    entries: impl IntoIterator<Item = (&'a Entry, ledger::Digest)>,
 ) -> (Vec<Fact>, Vec<(ledger::Digest, i64)>) {
     let (mut found, mut withdrawn) = (Vec::new(), Vec::new());
-    for e in entries {
-        let f = facts::of(e);
+    for (e, hash) in entries {
+        let f = facts::of(e, hash);
         found.extend(f.fact);
         withdrawn.extend(f.withdraws.map(|h| (h, e.seq as i64)));
     }
@@ -133,11 +139,10 @@ pub struct ReachedAdoptionRow {
 }
 
 const TRACE_ROW: &str = "SELECT f.seq, f.tree, z.code AS zone, f.kind, f.at, f.product, \
-     f.lot, f.grams, f.phi_days, f.corrects, e.hash, \
+     f.lot, f.grams, f.phi_days, f.corrects, f.hash, \
      CAST(CASE WHEN w.by_seq IS NULL THEN 0 ELSE 1 END AS BIGINT) AS withdrawn \
      FROM trace_facts f \
-     JOIN ledger_entries e ON e.cooperative_id = f.cooperative_id AND e.seq = f.seq \
-     LEFT JOIN trace_withdrawn w ON w.cooperative_id = f.cooperative_id AND w.hash = e.hash \
+     LEFT JOIN trace_withdrawn w ON w.cooperative_id = f.cooperative_id AND w.hash = f.hash \
      LEFT JOIN trees t ON t.cooperative_id = f.cooperative_id AND t.code = f.tree \
      LEFT JOIN zones z ON z.id = t.zone_id";
 
@@ -200,14 +205,31 @@ impl Store {
         Ok(out)
     }
 
-    /// The recorded time of the entry with this hash (for an amendment's fact, the time
-    /// of what it amends).
-    pub async fn recorded_at_of(&self, cooperative_id: i64, hash: &[u8]) -> Result<Option<i64>> {
-        const SQL: &str =
-            "SELECT bytes FROM ledger_entries WHERE cooperative_id = $1 AND hash = $2";
-        let bytes: Option<Vec<u8>> = on_pool!(self, p => sqlx::query_scalar(SQL)
-            .bind(cooperative_id).bind(hash).fetch_optional(p).await)?;
-        Ok(bytes.and_then(|b| ledger::EntryView::parse(&b).ok().map(|v| v.recorded_at)))
+    /// The recorded times of the entries with these hashes (for amendments' facts, the
+    /// times of what they amend), by hash.
+    pub async fn recorded_at_of(
+        &self,
+        cooperative_id: i64,
+        hashes: &[Vec<u8>],
+    ) -> Result<HashMap<Vec<u8>, i64>> {
+        let mut out = HashMap::new();
+        for chunk in hashes.chunks(IN_CHUNK) {
+            let rows: Vec<(Vec<u8>, Vec<u8>)> = on_pool!(self, p => {
+                let mut q =
+                    QueryBuilder::new("SELECT hash, bytes FROM ledger_entries WHERE cooperative_id = ");
+                q.push_bind(cooperative_id).push(" AND hash IN (");
+                let mut list = q.separated(", ");
+                for h in chunk {
+                    list.push_bind(h.clone());
+                }
+                q.push(")");
+                q.build_query_as().fetch_all(p).await?
+            });
+            out.extend(rows.into_iter().filter_map(|(hash, bytes)| {
+                Some((hash, ledger::EntryView::parse(&bytes).ok()?.recorded_at))
+            }));
+        }
+        Ok(out)
     }
 
     /// The paid adoptions of these trees, whichever season.
@@ -266,7 +288,7 @@ impl Store {
         entries: &[Entry],
         done: bool,
     ) -> Result<()> {
-        let (found, withdrawn) = index_rows(entries);
+        let (found, withdrawn) = index_rows(entries.iter().map(|e| (e, e.hash())));
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             for chunk in found.chunks(1_000) {

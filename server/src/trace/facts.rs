@@ -18,6 +18,9 @@ pub struct Fact {
     pub grams: Option<i64>,
     pub phi_days: Option<i64>,
     pub corrects: Option<Digest>,
+    /// The entry's hash: a recall answers with it, and checks withdrawals by it, without
+    /// reading the entry.
+    pub hash: Digest,
 }
 
 /// Everything the index learns from one entry.
@@ -44,8 +47,8 @@ pub fn key(s: &str) -> String {
         .collect()
 }
 
-/// The facts of an entry (none for anything but a tree's care).
-pub fn of(entry: &Entry) -> Facts {
+/// The facts of an entry whose hash is `hash` (none for anything but a tree's care).
+pub fn of(entry: &Entry, hash: Digest) -> Facts {
     let Subject::Tree(tree) = &entry.subject else {
         return Facts::default();
     };
@@ -75,6 +78,7 @@ pub fn of(entry: &Entry) -> Facts {
         grams: grams.map(|g| g as i64),
         phi_days: phi.map(i64::from),
         corrects,
+        hash,
     };
     let fact = match kind {
         Kind::Fertilised { product, .. } => Some(fact(product, "", None, None)),
@@ -101,6 +105,10 @@ mod tests {
     use super::*;
     use ledger::{CoopCode, Quantity, TreeCode, Unit};
 
+    fn of(e: &Entry) -> Facts {
+        super::of(e, e.hash())
+    }
+
     fn entry(kind: Kind) -> Entry {
         Entry {
             cooperative: CoopCode::parse("NA-LH").unwrap(),
@@ -126,13 +134,14 @@ mod tests {
 
     #[test]
     fn a_spray_with_its_lot_is_an_input() {
-        let f = of(&entry(Kind::SprayedLot {
+        let sprayed = entry(Kind::SprayedLot {
             product: "Regent 800WG".into(),
             active_ingredient: "Fipronil".into(),
             dose: "1 g/l".into(),
             lot: "RG-2401".into(),
             phi_days: 14,
-        }));
+        });
+        let f = of(&sprayed);
         let fact = f.fact.unwrap();
         assert_eq!((fact.kind, fact.seq, fact.tree.as_str()), (20, 7, "CC001"));
         assert_eq!(
@@ -141,6 +150,7 @@ mod tests {
         );
         assert_eq!(fact.phi_days, Some(14));
         assert_eq!(f.withdraws, None);
+        assert_eq!(fact.hash, sprayed.hash());
     }
 
     #[test]

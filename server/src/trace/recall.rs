@@ -148,15 +148,22 @@ pub struct Traceback {
 }
 
 async fn read_touches(s: &Services, coop: i64, rows: Vec<TraceRow>) -> Result<Vec<Touch>> {
+    // An amendment happened when what it amends did.
+    let amended: Vec<Vec<u8>> = rows.iter().filter_map(|r| r.corrects.clone()).collect();
+    let amended_at = if amended.is_empty() {
+        Default::default()
+    } else {
+        s.store.recorded_at_of(coop, &amended).await?
+    };
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let hash = Digest::from_slice(&r.hash)
             .map_err(|_| Error::Internal("stored hash has the wrong length".into()))?;
-        // An amendment happened when what it amends did.
-        let at = match &r.corrects {
-            Some(c) => s.store.recorded_at_of(coop, c).await?.unwrap_or(r.at),
-            None => r.at,
-        };
+        let at = r
+            .corrects
+            .as_ref()
+            .and_then(|c| amended_at.get(c).copied())
+            .unwrap_or(r.at);
         out.push(Touch {
             seq: r.seq,
             tree: r.tree,
@@ -228,8 +235,16 @@ pub async fn recall(
             .filter(|h| inside(windows.get(h.tree.as_str()), h.at))
             .collect()
     };
+    let reached = s.store.adoptions_of_trees(coop.id, &trees).await?;
+    let order_ids: Vec<i64> = reached.iter().map(|a| a.order_id).collect();
+    let mut shipped: BTreeMap<i64, Vec<ShipmentRow>> = BTreeMap::new();
+    if !order_ids.is_empty() {
+        for sh in s.store.shipments_of_orders(&order_ids).await? {
+            shipped.entry(sh.order_id).or_default().push(sh);
+        }
+    }
     let mut adoptions = Vec::new();
-    for a in s.store.adoptions_of_trees(coop.id, &trees).await? {
+    for a in reached {
         let w = windows.get(a.tree_code.as_str());
         let (Ok(start), Ok(end)) = (Date::parse_iso(&a.starts_on), Date::parse_iso(&a.ends_on))
         else {
@@ -240,10 +255,9 @@ pub async fn recall(
         if !overlaps {
             continue;
         }
-        let shipments = s
-            .store
-            .shipments_of(a.order_id)
-            .await?
+        let shipments = shipped
+            .remove(&a.order_id)
+            .unwrap_or_default()
             .into_iter()
             .filter(|sh| {
                 Date::parse_iso(&sh.sent_on).is_ok_and(|d| {

@@ -206,6 +206,8 @@ pub enum WitnessCommand {
         #[arg(required = true)]
         vkeys: Vec<String>,
     },
+    /// Stop trusting one of a followed log's keys (retired or stolen); its last key stays.
+    Unfollow { vkey: String },
     /// The logs this instance witnesses, with the size it last cosigned and how many split
     /// views (two checkpoints the log signed for one size) it kept as evidence.
     Logs,
@@ -251,6 +253,9 @@ pub async fn witness(s: &Services, cmd: WitnessCommand) -> Result<(), server::Er
         WitnessCommand::Key => println!("{}", witness::vkey(s)?),
         WitnessCommand::Follow { vkeys } => {
             println!("following {}", witness::follow(&s.store, &vkeys).await?)
+        }
+        WitnessCommand::Unfollow { vkey } => {
+            println!("{} no longer trusts that key", witness::unfollow(&s.store, &vkey).await?)
         }
         WitnessCommand::Logs => {
             for log in s.store.witnessed_logs().await? {

@@ -84,6 +84,37 @@ pub async fn follow(store: &Store, vkeys: &[String]) -> Result<String> {
     Ok(origin)
 }
 
+/// Stops trusting one of a followed log's keys (a retired or stolen key): checkpoints it
+/// signs are refused from now on. What the witness holds of the log stays, so the log
+/// cannot start over; its last key cannot be dropped. Returns the log's origin.
+pub async fn unfollow(store: &Store, vkey: &str) -> Result<String> {
+    let key = VerifierKey::parse(vkey).map_err(|_| {
+        Error::invalid(
+            format!("{vkey} không phải khoá xác minh (C2SP vkey)"),
+            format!("{vkey} is not a verifier key (a C2SP vkey)"),
+        )
+    })?;
+    let row = store
+        .witnessed_log(&key.name)
+        .await?
+        .ok_or(Error::NotFound("witnessed log"))?;
+    let text = key.to_string();
+    let kept: Vec<&str> = row.vkeys.lines().filter(|k| *k != text).collect();
+    if kept.len() == row.vkeys.lines().count() {
+        return Err(Error::NotFound("key of the witnessed log"));
+    }
+    if kept.is_empty() {
+        return Err(Error::invalid(
+            "Đây là khoá cuối cùng của sổ cái: thêm khoá mới (goc witness follow) trước khi bỏ nó",
+            "This is the log's last key: follow its new key (goc witness follow) before dropping it",
+        ));
+    }
+    store
+        .follow_log(&row.origin, &kept.join("\n"), now_ms())
+        .await?;
+    Ok(row.origin)
+}
+
 /// What the witness holds of a log. A stored root that does not read is damage, not
 /// "never cosigned": read as that, any fork would be cosigned from size 0.
 fn state(row: &WitnessedLogRow) -> Result<LogState> {

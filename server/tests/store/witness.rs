@@ -168,6 +168,31 @@ async fn a_witness_cosigns_what_extends_what_it_saw_and_nothing_else() {
                 .unwrap(),
             Err(Refusal::Malformed(_))
         ));
+
+        // The log's key is stolen: the operator follows its new key and drops the old one,
+        // whose checkpoints are refused from then on. The last key cannot be dropped, and
+        // a key never followed cannot be either.
+        let new_vkey = VerifierKey::new(&c.origin, Alg::Ed25519, stranger.public_key()).unwrap();
+        assert!(matches!(
+            witness::unfollow(&b.store, &log_vkey.to_string()).await,
+            Err(server::Error::Invalid(_))
+        ));
+        assert!(matches!(
+            witness::unfollow(&b.store, &new_vkey.to_string()).await,
+            Err(server::Error::NotFound(_))
+        ));
+        witness::follow(&b.store, &[new_vkey.to_string()]).await.unwrap();
+        assert_eq!(
+            witness::unfollow(&b.store, &log_vkey.to_string()).await.unwrap(),
+            c.origin
+        );
+        let by_old_key = request(a, &c, cp2.size, &note2, cp2.size).await;
+        assert_eq!(
+            witness::add_checkpoint(b, &by_old_key).await.unwrap(),
+            Err(Refusal::NotSigned)
+        );
+        let held = b.store.witnessed_log(&c.origin).await.unwrap().unwrap();
+        assert_eq!(held.size as u64, cp2.size, "what the witness holds stays");
     })
     .await;
 }

@@ -18,7 +18,8 @@ use crate::store::Store;
 /// Indexes the logs written before the recall index existed, once (a no-op afterwards).
 pub async fn backfill(store: &Store) -> Result<()> {
     const PAGE: i64 = 10_000;
-    for coop in store.trace_backfill_pending().await? {
+    let pending = store.trace_backfill_pending().await?;
+    for &coop in &pending {
         let mut from = 0;
         loop {
             let rows = store.log_page(coop, from, PAGE).await?;
@@ -37,6 +38,9 @@ pub async fn backfill(store: &Store) -> Result<()> {
             from += PAGE;
         }
         tracing::info!(cooperative = coop, "recall index built for an older log");
+    }
+    if !pending.is_empty() {
+        store.analyze().await?;
     }
     Ok(())
 }

@@ -122,7 +122,9 @@ impl Store {
     }
 
     /// Harvests from `from_ms` to `to_ms` inside a spray's pre-harvest interval on the
-    /// same tree (withdrawn entries on either side left out).
+    /// same tree (withdrawn entries on either side left out). Only sprays (kinds 13 and
+    /// 20) carry an interval: naming them lets the tree index find a harvest's sprays
+    /// without reading the tree's every fact.
     pub async fn report_violations(
         &self,
         cooperative_id: i64,
@@ -131,7 +133,8 @@ impl Store {
     ) -> Result<Vec<ReportViolation>> {
         const SQL: &str = "SELECT h.tree, h.at AS harvested_at, i.at AS sprayed_at, i.product, i.phi_days \
              FROM trace_facts h JOIN trace_facts i ON i.cooperative_id = h.cooperative_id AND i.tree = h.tree \
-             AND i.phi_days IS NOT NULL AND i.at <= h.at AND h.at < i.at + i.phi_days * 86400000 \
+             AND i.kind IN (13, 20) AND i.at <= h.at \
+             AND i.phi_days IS NOT NULL AND h.at < i.at + i.phi_days * 86400000 \
              WHERE h.cooperative_id = $1 AND h.kind IN (17, 22) AND h.at >= $2 AND h.at <= $3 \
              AND NOT EXISTS (SELECT 1 FROM trace_withdrawn w WHERE w.cooperative_id = h.cooperative_id AND w.hash IN (h.hash, i.hash)) \
              ORDER BY h.at";

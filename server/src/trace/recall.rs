@@ -229,10 +229,16 @@ pub async fn recall(
             .store
             .facts_of_trees(coop.id, &trees, &HARVEST_KINDS, span)
             .await?;
+        let zones: BTreeMap<&str, &Option<String>> =
+            touches.iter().map(|t| (t.tree.as_str(), &t.zone)).collect();
         read_touches(s, coop.id, rows)
             .await?
             .into_iter()
             .filter(|h| inside(windows.get(h.tree.as_str()), h.at))
+            .map(|h| Touch {
+                zone: zones.get(h.tree.as_str()).and_then(|z| (*z).clone()),
+                ..h
+            })
             .collect()
     };
     let reached = s.store.adoptions_of_trees(coop.id, &trees).await?;
@@ -328,12 +334,12 @@ pub async fn traceback(
     window_days: i64,
 ) -> Result<Traceback> {
     actor.require(coop.id, Action::Trace)?;
-    let tree = s
+    let detail = s
         .store
-        .tree_row(coop.id, &tree.trim().to_uppercase())
+        .tree_detail(&coop.code, &tree.trim().to_uppercase())
         .await?
-        .ok_or(Error::NotFound("tree"))?
-        .code;
+        .ok_or(Error::NotFound("tree"))?;
+    let tree = detail.code;
     let to = until.start_ms() + DAY_MS - 1;
     let from_ms = until.start_ms() - window_days * DAY_MS;
     let kinds: Vec<i64> = INPUT_KINDS.iter().chain(&HARVEST_KINDS).copied().collect();
@@ -344,7 +350,11 @@ pub async fn traceback(
     let all = read_touches(s, coop.id, rows)
         .await?
         .into_iter()
-        .filter(|t| (from_ms..=to).contains(&t.at));
+        .filter(|t| (from_ms..=to).contains(&t.at))
+        .map(|t| Touch {
+            zone: detail.zone_code.clone(),
+            ..t
+        });
     let (harvests, inputs): (Vec<_>, Vec<_>) = all.partition(|t| HARVEST_KINDS.contains(&t.kind));
     let violations = harvests
         .iter()

@@ -257,7 +257,7 @@ pub async fn generate(s: &Services, plan: &Plan, progress: impl Fn(u64, u64)) ->
         done = upto;
         progress(plan.trees, done);
     }
-    s.store.analyze().await?;
+    s.store.analyze().await;
     Ok(Made {
         cooperative_id: coop.id,
         trees: plan.trees,

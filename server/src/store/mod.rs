@@ -146,11 +146,17 @@ impl Store {
     /// fixed assumptions (an equality narrows an index to a few rows) choose the right
     /// indexes here, while sampled statistics (`analysis_limit`) misjudged a column with
     /// one value, the cooperative, and sent a recall through the whole table.
-    pub async fn analyze(&self) -> Result<()> {
+    ///
+    /// Best effort: the write it follows has committed, so a refusal (a statement timeout,
+    /// a cancel) is logged and the caller goes on.
+    pub async fn analyze(&self) {
+        const SQL: &str = "VACUUM (ANALYZE) ledger_entries, merkle_nodes, trace_facts, \
+             trace_withdrawn, diary_submissions, trees";
         if let Backend::Postgres(p) = &self.backend {
-            sqlx::query("VACUUM (ANALYZE)").execute(p).await?;
+            if let Err(e) = sqlx::query(SQL).execute(p).await {
+                tracing::warn!(error = %e, "refreshing the planner's statistics failed");
+            }
         }
-        Ok(())
     }
 
     pub async fn close(&self) {

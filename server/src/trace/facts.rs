@@ -47,6 +47,17 @@ pub fn key(s: &str) -> String {
         .collect()
 }
 
+/// The longest product name and lot number the index keeps, in characters: what the diary
+/// accepts (`diary::action`). Longer ones only come from elsewhere (an imported log); they
+/// are cut, because the index rows carry them and PostgreSQL refuses an index row over
+/// about 2.7 kB, which would stop the index from being built at all.
+const MAX_PRODUCT: usize = 200;
+const MAX_LOT: usize = 60;
+
+fn capped(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
 /// The facts of an entry whose hash is `hash` (none for anything but a tree's care).
 pub fn of(entry: &Entry, hash: Digest) -> Facts {
     let Subject::Tree(tree) = &entry.subject else {
@@ -66,19 +77,22 @@ pub fn of(entry: &Entry, hash: Digest) -> Facts {
         } => (replacement.as_ref(), Some(*corrects), Some(*corrects)),
         k => (k, None, None),
     };
-    let fact = |product: &str, lot: &str, grams: Option<u64>, phi: Option<u16>| Fact {
+    let fact = |product: &str, lot: &str, grams: Option<u64>, phi: Option<u16>| {
+        let (product, lot) = (capped(product, MAX_PRODUCT), capped(lot, MAX_LOT));
+        Fact {
         seq: entry.seq as i64,
         tree: tree.as_str().to_owned(),
         kind: i64::from(kind.tag()),
         at: entry.recorded_at,
-        product: product.to_owned(),
-        lot: lot.to_owned(),
-        lot_key: key(lot),
-        product_key: key(product),
+        lot_key: key(&lot),
+        product_key: key(&product),
+        product,
+        lot,
         grams: grams.map(|g| g as i64),
         phi_days: phi.map(i64::from),
         corrects,
         hash,
+    }
     };
     let fact = match kind {
         Kind::Fertilised { product, .. } => Some(fact(product, "", None, None)),
@@ -188,6 +202,23 @@ mod tests {
             (withdrawn.fact, withdrawn.withdraws),
             (None, Some(wrong.hash()))
         );
+    }
+
+    #[test]
+    fn overlong_names_are_cut_to_what_the_diary_accepts() {
+        let fact = of(&entry(Kind::FertilisedLot {
+            product: "N".repeat(5_000),
+            amount: Quantity {
+                thousandths: 1_000,
+                unit: Unit::Kg,
+            },
+            lot: "Lô".repeat(1_000),
+        }))
+        .fact
+        .unwrap();
+        assert_eq!(fact.product.chars().count(), 200);
+        assert_eq!(fact.lot.chars().count(), 60);
+        assert_eq!(fact.lot_key, key(&"Lô".repeat(30)));
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub async fn backfill(store: &Store) -> Result<()> {
         tracing::info!(cooperative = coop, "recall index built for an older log");
     }
     if !pending.is_empty() {
-        store.analyze().await?;
+        store.analyze().await;
     }
     Ok(())
 }

@@ -40,24 +40,25 @@ pub fn vkey(s: &Services) -> Result<VerifierKey> {
     })
 }
 
+/// A log's verifier key (type `0x01`), as an operator pastes it.
+fn log_vkey(v: &str) -> Result<VerifierKey> {
+    VerifierKey::parse(v)
+        .ok()
+        .filter(|k| k.alg == Alg::Ed25519)
+        .ok_or_else(|| {
+            Error::invalid(
+                format!("Khoá {v} không phải khoá xác minh Ed25519 của một sổ cái (C2SP vkey)"),
+                format!("{v} is not a log's Ed25519 verifier key (a C2SP vkey)"),
+            )
+        })
+}
+
 /// Starts following a log, or adds keys to one followed (a rotated log key): `vkeys` are
 /// the log's verifier keys (type `0x01`), all named by its origin. Returns the origin.
 pub async fn follow(store: &Store, vkeys: &[String]) -> Result<String> {
     let parsed = vkeys
         .iter()
-        .map(|v| {
-            VerifierKey::parse(v)
-                .ok()
-                .filter(|k| k.alg == Alg::Ed25519)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        format!(
-                            "Khoá {v} không phải khoá xác minh Ed25519 của một sổ cái (C2SP vkey)"
-                        ),
-                        format!("{v} is not a log's Ed25519 verifier key (a C2SP vkey)"),
-                    )
-                })
-        })
+        .map(|v| log_vkey(v))
         .collect::<Result<Vec<_>>>()?;
     let origin = match parsed.as_slice() {
         [first, rest @ ..] if rest.iter().all(|k| k.name == first.name) => first.name.clone(),
@@ -88,12 +89,7 @@ pub async fn follow(store: &Store, vkeys: &[String]) -> Result<String> {
 /// signs are refused from now on. What the witness holds of the log stays, so the log
 /// cannot start over; its last key cannot be dropped. Returns the log's origin.
 pub async fn unfollow(store: &Store, vkey: &str) -> Result<String> {
-    let key = VerifierKey::parse(vkey).map_err(|_| {
-        Error::invalid(
-            format!("{vkey} không phải khoá xác minh (C2SP vkey)"),
-            format!("{vkey} is not a verifier key (a C2SP vkey)"),
-        )
-    })?;
+    let key = log_vkey(vkey)?;
     let row = store
         .witnessed_log(&key.name)
         .await?

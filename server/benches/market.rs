@@ -250,6 +250,11 @@ async fn run(engine: &str, url: &str, dir: &std::path::Path) {
 async fn main() {
     let dir = common::scratch("market");
     run("SQLite", &format!("sqlite://{}/m.db", dir.display()), &dir).await;
-    run("PostgreSQL", &common::postgres("goc_bench_market", false), &dir).await;
+    run(
+        "PostgreSQL",
+        &common::postgres("goc_bench_market", false),
+        &dir,
+    )
+    .await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -65,7 +65,12 @@ async fn run(engine: &str, url: &str, entries: u64, dir: &std::path::Path) {
     let made = if let Some(c) = s.store.cooperative_by_code(&plan.coop).await.unwrap() {
         // Kept from an earlier run (GOC_BENCH_TRACE_KEEP): the same plan and seed, unless
         // that run was cut short.
-        let size = s.store.latest_checkpoint(c.id).await.unwrap().map_or(0, |c| c.size);
+        let size = s
+            .store
+            .latest_checkpoint(c.id)
+            .await
+            .unwrap()
+            .map_or(0, |c| c.size);
         assert!(
             size >= (plan.entries + plan.trees) as i64,
             "{engine}: the kept data set is incomplete ({size} entries): remove it"

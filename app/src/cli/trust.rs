@@ -255,7 +255,10 @@ pub async fn witness(s: &Services, cmd: WitnessCommand) -> Result<(), server::Er
             println!("following {}", witness::follow(&s.store, &vkeys).await?)
         }
         WitnessCommand::Unfollow { vkey } => {
-            println!("{} no longer trusts that key", witness::unfollow(&s.store, &vkey).await?)
+            println!(
+                "{} no longer trusts that key",
+                witness::unfollow(&s.store, &vkey).await?
+            )
         }
         WitnessCommand::Logs => {
             for log in s.store.witnessed_logs().await? {

@@ -32,7 +32,11 @@ pub fn scratch(name: &str) -> PathBuf {
 /// PostgreSQL database `name` (at GOC_TEST_POSTGRES or the local server), made afresh, or
 /// with `keep` created only if missing and otherwise left as it is; its URL.
 pub fn postgres(name: &str, keep: bool) -> String {
-    let exists = keep && psql(&[&format!("SELECT 1 FROM pg_database WHERE datname = '{name}'")]).contains('1');
+    let exists = keep
+        && psql(&[&format!(
+            "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+        )])
+        .contains('1');
     if !exists {
         psql(&[
             &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
@@ -43,13 +47,15 @@ pub fn postgres(name: &str, keep: bool) -> String {
 }
 
 fn postgres_server() -> String {
-    std::env::var("GOC_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("GOC_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// Runs these statements on the server's `postgres` database; what they printed.
 fn psql(statements: &[&str]) -> String {
     let mut cmd = std::process::Command::new("psql");
-    cmd.arg(format!("{}/postgres", postgres_server())).arg("-tA");
+    cmd.arg(format!("{}/postgres", postgres_server()))
+        .arg("-tA");
     for s in statements {
         cmd.args(["-c", s]);
     }

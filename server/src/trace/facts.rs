@@ -80,19 +80,19 @@ pub fn of(entry: &Entry, hash: Digest) -> Facts {
     let fact = |product: &str, lot: &str, grams: Option<u64>, phi: Option<u16>| {
         let (product, lot) = (capped(product, MAX_PRODUCT), capped(lot, MAX_LOT));
         Fact {
-        seq: entry.seq as i64,
-        tree: tree.as_str().to_owned(),
-        kind: i64::from(kind.tag()),
-        at: entry.recorded_at,
-        lot_key: key(&lot),
-        product_key: key(&product),
-        product,
-        lot,
-        grams: grams.map(|g| g as i64),
-        phi_days: phi.map(i64::from),
-        corrects,
-        hash,
-    }
+            seq: entry.seq as i64,
+            tree: tree.as_str().to_owned(),
+            kind: i64::from(kind.tag()),
+            at: entry.recorded_at,
+            lot_key: key(&lot),
+            product_key: key(&product),
+            product,
+            lot,
+            grams: grams.map(|g| g as i64),
+            phi_days: phi.map(i64::from),
+            corrects,
+            hash,
+        }
     };
     let fact = match kind {
         Kind::Fertilised { product, .. } => Some(fact(product, "", None, None)),

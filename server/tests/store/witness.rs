@@ -181,9 +181,13 @@ async fn a_witness_cosigns_what_extends_what_it_saw_and_nothing_else() {
             witness::unfollow(&b.store, &new_vkey.to_string()).await,
             Err(server::Error::NotFound(_))
         ));
-        witness::follow(&b.store, &[new_vkey.to_string()]).await.unwrap();
+        witness::follow(&b.store, &[new_vkey.to_string()])
+            .await
+            .unwrap();
         assert_eq!(
-            witness::unfollow(&b.store, &log_vkey.to_string()).await.unwrap(),
+            witness::unfollow(&b.store, &log_vkey.to_string())
+                .await
+                .unwrap(),
             c.origin
         );
         let by_old_key = request(a, &c, cp2.size, &note2, cp2.size).await;

@@ -5,7 +5,7 @@ use data_encoding::BASE64;
 
 use crate::digest::Digest;
 use crate::error::{DecodeError, VerifyError};
-use crate::keys::{pick, KeyHistory, PublicKey, SigningKey};
+use crate::keys::{pick, KeyHistory, PublicKey, Signature, SigningKey};
 use crate::merkle;
 use crate::note::{self, Alg, Note, NoteSignature};
 
@@ -97,15 +97,20 @@ pub fn verify_checkpoint(
     let periods = keys.periods(platform)?;
     // Every line by a key of the history must verify; one of them must be by the key
     // valid for a log of this size.
-    let signed = parsed.signed_by(origin, periods.iter().map(|p| &p.key))?;
     let mut outcome = Err(VerifyError::BadSignature);
-    for key in signed {
-        let Some(period) = periods.iter().find(|p| &p.key == key) else {
+    for sig in &parsed.signatures {
+        let Some(period) = periods
+            .iter()
+            .find(|p| sig.is_by(origin, Alg::Ed25519, &p.key))
+        else {
             continue;
         };
-        outcome = pick(&periods, period.id, |p| p.covers_size(checkpoint.size)).map(|_| ());
-        if outcome.is_ok() {
-            break;
+        period.key.verify(
+            parsed.text.as_bytes(),
+            &Signature::from_slice(&sig.signature)?,
+        )?;
+        if outcome.is_err() {
+            outcome = pick(&periods, period.id, |p| p.covers_size(checkpoint.size)).map(|_| ());
         }
     }
     outcome.map(|()| checkpoint)
@@ -116,10 +121,24 @@ pub fn verify_checkpoint(
 pub fn verify_checkpoint_by(note: &str, keys: &[PublicKey]) -> Result<Checkpoint, VerifyError> {
     let parsed = Note::parse(note)?;
     let checkpoint = Checkpoint::parse_body(parsed.text)?;
-    if parsed.signed_by(&checkpoint.origin, keys)?.is_empty() {
-        return Err(VerifyError::BadSignature);
+    let mut signed = false;
+    for sig in &parsed.signatures {
+        if let Some(key) = keys
+            .iter()
+            .find(|k| sig.is_by(&checkpoint.origin, Alg::Ed25519, k))
+        {
+            key.verify(
+                parsed.text.as_bytes(),
+                &Signature::from_slice(&sig.signature)?,
+            )?;
+            signed = true;
+        }
     }
-    Ok(checkpoint)
+    if signed {
+        Ok(checkpoint)
+    } else {
+        Err(VerifyError::BadSignature)
+    }
 }
 
 /// Given a checkpoint already trusted (`seen`), verifies that `newer` extends it.

@@ -122,30 +122,6 @@ impl<'a> Note<'a> {
         Ok(Self { text, signatures })
     }
 
-    /// The keys of `keys` that signed the text as `name` (type `0x01`), in the order of
-    /// their lines. Lines of other keys are ignored; a line of one of these keys that
-    /// does not verify refuses the note: a signer never gets a second chance.
-    pub fn signed_by<'k>(
-        &self,
-        name: &str,
-        keys: impl IntoIterator<Item = &'k PublicKey> + Clone,
-    ) -> Result<Vec<&'k PublicKey>, crate::VerifyError> {
-        let mut signed = Vec::new();
-        for sig in &self.signatures {
-            let Some(key) = keys
-                .clone()
-                .into_iter()
-                .find(|k| sig.is_by(name, Alg::Ed25519, k))
-            else {
-                continue;
-            };
-            let signature = crate::keys::Signature::from_slice(&sig.signature)?;
-            key.verify(self.text.as_bytes(), &signature)?;
-            signed.push(key);
-        }
-        Ok(signed)
-    }
-
     /// The note written out: text, empty line, one line per signature.
     pub fn to_text(&self) -> String {
         let mut out = format!("{}\n", self.text);
@@ -209,10 +185,24 @@ impl VerifierKey {
     /// keys are ignored; a line of this key that does not verify refuses the note.
     pub fn open<'a>(&self, note: &'a str) -> Result<&'a str, crate::VerifyError> {
         let parsed = Note::parse(note)?;
-        if self.alg != Alg::Ed25519 || parsed.signed_by(&self.name, [&self.key])?.is_empty() {
-            return Err(crate::VerifyError::BadSignature);
+        let mut found = false;
+        for sig in parsed
+            .signatures
+            .iter()
+            .filter(|s| s.is_by(&self.name, self.alg, &self.key))
+        {
+            if self.alg != Alg::Ed25519 {
+                return Err(crate::VerifyError::BadSignature);
+            }
+            let sig = crate::keys::Signature::from_slice(&sig.signature)?;
+            self.key.verify(parsed.text.as_bytes(), &sig)?;
+            found = true;
         }
-        Ok(parsed.text)
+        if found {
+            Ok(parsed.text)
+        } else {
+            Err(crate::VerifyError::BadSignature)
+        }
     }
 }
 

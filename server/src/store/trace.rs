@@ -138,21 +138,30 @@ pub struct ReachedAdoptionRow {
     pub buyer_email: Option<String>,
 }
 
-const TRACE_ROW: &str = "SELECT f.seq, f.tree, z.code AS zone, f.kind, f.at, f.product, \
-     f.lot, f.grams, f.phi_days, f.corrects, f.hash, \
-     CAST(CASE WHEN w.by_seq IS NULL THEN 0 ELSE 1 END AS BIGINT) AS withdrawn \
-     FROM trace_facts f \
-     LEFT JOIN trace_withdrawn w ON w.cooperative_id = f.cooperative_id AND w.hash = f.hash \
-     LEFT JOIN trees t ON t.cooperative_id = f.cooperative_id AND t.code = f.tree \
-     LEFT JOIN zones z ON z.id = t.zone_id";
+/// A fact as [`TraceRow`] reads it, with its zone from `$zone` after the joins `$joins`.
+macro_rules! trace_row {
+    ($zone:literal, $joins:literal) => {
+        concat!(
+            "SELECT f.seq, f.tree, ",
+            $zone,
+            " AS zone, f.kind, f.at, f.product, f.lot, f.grams, f.phi_days, f.corrects, \
+             f.hash, CAST(CASE WHEN w.by_seq IS NULL THEN 0 ELSE 1 END AS BIGINT) AS withdrawn \
+             FROM trace_facts f \
+             LEFT JOIN trace_withdrawn w ON w.cooperative_id = f.cooperative_id AND w.hash = f.hash",
+            $joins
+        )
+    };
+}
+
+const TRACE_ROW: &str = trace_row!(
+    "z.code",
+    " LEFT JOIN trees t ON t.cooperative_id = f.cooperative_id AND t.code = f.tree \
+     LEFT JOIN zones z ON z.id = t.zone_id"
+);
 
 /// The same without the zone: a recall knows each reached tree's zone from the lot's
 /// facts already, and the join cost two page reads a harvest at scale.
-const TREE_FACT_ROW: &str = "SELECT f.seq, f.tree, CAST(NULL AS TEXT) AS zone, f.kind, f.at, \
-     f.product, f.lot, f.grams, f.phi_days, f.corrects, f.hash, \
-     CAST(CASE WHEN w.by_seq IS NULL THEN 0 ELSE 1 END AS BIGINT) AS withdrawn \
-     FROM trace_facts f \
-     LEFT JOIN trace_withdrawn w ON w.cooperative_id = f.cooperative_id AND w.hash = f.hash";
+const TREE_FACT_ROW: &str = trace_row!("CAST(NULL AS TEXT)", "");
 
 /// SQLite takes at most 32,766 bound values in a statement.
 const IN_CHUNK: usize = 5_000;

@@ -202,6 +202,11 @@ async fn a_recall_finds_every_tree_harvest_and_adopter_a_lot_reached_and_a_trace
             .map(|h| (h.tree.as_str(), h.grams))
             .collect();
         assert_eq!(at_risk, [("CC002", Some(20_000)), ("CC001", Some(10_000))]);
+        // The harvests carry their trees' zone, learned from the lot's facts.
+        assert!(a
+            .harvests
+            .iter()
+            .all(|h| h.zone.as_deref() == Some("VN-TN-VNH-LHN-001-2023")));
         assert_eq!(a.grams_at_risk(), 30_000);
         assert_eq!(a.adoptions.len(), 1);
         assert_eq!(
@@ -302,6 +307,11 @@ async fn a_recall_finds_every_tree_harvest_and_adopter_a_lot_reached_and_a_trace
             [("NPK-7", true), ("NPK-77", false), ("RG-2401", false)]
         );
         assert_eq!(tb.harvests.len(), 2);
+        assert!(tb
+            .inputs
+            .iter()
+            .chain(&tb.harvests)
+            .all(|t| t.zone.as_deref() == Some("VN-TN-VNH-LHN-001-2023")));
         let late = tb
             .harvests
             .iter()

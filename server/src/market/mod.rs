@@ -531,7 +531,7 @@ pub async fn settle(
         raw: raw.to_owned(),
         at: now,
     };
-    let applied = s.store.apply_payment(&report, &key, make).await?;
+    let applied = s.store.apply_payment(report, &key, Box::new(make)).await?;
     tracing::info!(provider, order = %order.code, ?applied, "payment report");
     Ok(Some(applied))
 }

@@ -1,6 +1,5 @@
 //! Adoption offers, buyers' orders and payment provider calls.
 
-use super::log::{append_in_tx, MakeEntry};
 use super::{on_pool, Store};
 use crate::error::{Error, Result};
 
@@ -219,76 +218,6 @@ impl Store {
         on_pool!(self, p => sqlx::query(SQL).bind(provider).bind(outcome).bind(raw).bind(at)
             .execute(p).await.map(|_| ()))?;
         Ok(())
-    }
-
-    /// Applies a provider's report to its order in one transaction, in the order VNPay
-    /// prescribes (amount, then state): a payment makes the order paid and appends the
-    /// adoption (`adopted`, built by `make`) to the tree's chain; a failure frees the tree.
-    /// Every report is recorded; a provider's transaction is applied once.
-    pub async fn apply_payment(
-        &self,
-        r: &PaymentReport,
-        subject: &str,
-        make: impl MakeEntry,
-    ) -> Result<Applied> {
-        let outcome: Result<Applied> = on_pool!(self, p => async {
-            let mut tx = p.begin().await?;
-            // A write first: the order's row (PostgreSQL) or the database (SQLite) is
-            // this transaction's until it ends, so two reports cannot both find it held.
-            let (coop, state, amount): (i64, String, i64) = sqlx::query_as(
-                "UPDATE orders SET state = state WHERE id = $1 RETURNING \
-                 (SELECT cooperative_id FROM offers WHERE offers.id = orders.offer_id), state, amount_vnd",
-            )
-            .bind(r.order_id).fetch_one(&mut *tx).await?;
-            let seen: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM payment_events WHERE provider = $1 AND provider_ref = $2 AND outcome IN ('paid', 'failed')",
-            )
-            .bind(r.provider).bind(&r.provider_ref).fetch_optional(&mut *tx).await?;
-            let applied = if seen.is_some() {
-                Applied::Replayed
-            } else if amount != r.amount_vnd {
-                Applied::WrongAmount
-            } else if !matches!(state.as_str(), "held" | "expired" | "cancelled") || (!r.paid && state != "held") {
-                Applied::AlreadySettled
-            } else if !r.paid {
-                sqlx::query("UPDATE orders SET state = 'cancelled' WHERE id = $1")
-                    .bind(r.order_id).execute(&mut *tx).await?;
-                Applied::Failed
-            } else {
-                // Money after a hold lapsed or was cancelled (a transfer made late): the
-                // order is revived if nobody else holds the tree now, else it is owed back.
-                let taken: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM orders WHERE offer_id = (SELECT offer_id FROM orders WHERE id = $1) \
-                     AND id <> $1 AND state IN ('held', 'paid')",
-                )
-                .bind(r.order_id).fetch_optional(&mut *tx).await?;
-                if taken.is_some() {
-                    sqlx::query("UPDATE orders SET state = 'refund_due', paid_at = $2 WHERE id = $1")
-                        .bind(r.order_id).bind(r.at).execute(&mut *tx).await?;
-                    Applied::RefundDue
-                } else {
-                    sqlx::query("UPDATE orders SET state = 'paid', paid_at = $2 WHERE id = $1")
-                        .bind(r.order_id).bind(r.at).execute(&mut *tx).await?;
-                    append_in_tx!(tx, coop, subject, make);
-                    Applied::Confirmed
-                }
-            };
-            let outcome = match applied {
-                Applied::Confirmed | Applied::RefundDue => "paid",
-                Applied::Failed => "failed",
-                Applied::Replayed => "replayed",
-                Applied::AlreadySettled => "already_settled",
-                Applied::WrongAmount => "wrong_amount",
-            };
-            sqlx::query("INSERT INTO payment_events (provider, provider_ref, order_id, amount_vnd, outcome, raw, received_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(r.provider).bind(&r.provider_ref).bind(r.order_id).bind(r.amount_vnd)
-                .bind(outcome).bind(&r.raw).bind(r.at)
-                .execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok(applied)
-        }.await);
-        outcome
     }
 
     /// Orders of an offer by state, for managers and tests.

@@ -13,6 +13,7 @@ mod jobs;
 mod log;
 mod market;
 mod notices;
+mod payments;
 mod reports;
 mod rows;
 mod species;
@@ -59,6 +60,8 @@ enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     backend: Backend,
+    /// Payment reports waiting to share a commit.
+    reports: std::sync::Arc<payments::Reports>,
 }
 
 /// Runs the same body against whichever pool the store holds; `$pool` names it inside.
@@ -86,6 +89,7 @@ impl Store {
                 .await?;
             return Ok(Self {
                 backend: Backend::Postgres(pool),
+                reports: Default::default(),
             });
         }
         if !url.starts_with("sqlite:") {
@@ -114,6 +118,7 @@ impl Store {
             .await?;
         Ok(Self {
             backend: Backend::Sqlite(pool),
+            reports: Default::default(),
         })
     }
 

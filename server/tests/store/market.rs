@@ -41,10 +41,9 @@ pub(crate) async fn buyers(db: &Db, n: usize) -> Vec<Actor> {
     out
 }
 
-pub(crate) async fn offer(s: &Services) -> i64 {
-    let c = coop(s, "NA-LH").await;
-    zone_and_tree(s, &c, "CC001").await;
-    let o = NewOffer::parse(
+/// The season's terms every test offer shares.
+fn terms() -> NewOffer {
+    NewOffer::parse(
         "2027-03-01",
         "2027-09-30",
         PRICE,
@@ -55,7 +54,13 @@ pub(crate) async fn offer(s: &Services) -> i64 {
         true,
         40_000,
     )
-    .unwrap();
+    .unwrap()
+}
+
+pub(crate) async fn offer(s: &Services) -> i64 {
+    let c = coop(s, "NA-LH").await;
+    zone_and_tree(s, &c, "CC001").await;
+    let o = terms();
     let id = market::publish(s, &Actor::system(), &c, "CC001", &o)
         .await
         .unwrap();
@@ -408,6 +413,141 @@ async fn a_short_harvest_is_settled_once_by_the_offers_policy_from_the_corrected
             .unwrap_err();
         assert_eq!(again.status(), axum::http::StatusCode::CONFLICT);
         assert_eq!(s.store.settlement_of(order.id).await.unwrap(), Some(row));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() {
+    on_both(|db| async move {
+        let s = &db.services;
+        let mut offers = vec![offer(s).await];
+        let c = server::cooperatives::by_code(&s.store, "NA-LH")
+            .await
+            .unwrap();
+        for code in ["CC002", "CC003", "CC004"] {
+            zone_and_tree(s, &c, code).await;
+            offers.push(
+                market::publish(s, &Actor::system(), &c, code, &terms())
+                    .await
+                    .unwrap(),
+            );
+        }
+        let crowd = buyers(&db, offers.len()).await;
+        let mut orders = Vec::new();
+        for (buyer, &o) in crowd.iter().zip(&offers) {
+            orders.push(held(s, buyer, o).await);
+        }
+        // For each order: its payment reported 8 times (VNPay retrying), 2 reports with a
+        // wrong amount; and 3 reports for no order; all at once.
+        let mut calls = Vec::new();
+        for (i, o) in orders.iter().enumerate() {
+            for n in 0..10 {
+                let (s, code) = (s.clone(), o.code.clone());
+                let (reference, amount) = if n < 8 {
+                    (format!("P{i}"), PRICE)
+                } else {
+                    (format!("W{i}{n}"), PRICE + 1)
+                };
+                calls.push(tokio::spawn(async move {
+                    (
+                        i,
+                        market::settle(&s, "vnpay", &reference, &code, amount, true, "raw")
+                            .await
+                            .unwrap(),
+                    )
+                }));
+            }
+        }
+        for n in 0..3 {
+            let s = s.clone();
+            calls.push(tokio::spawn(async move {
+                (
+                    usize::MAX,
+                    market::settle(
+                        &s,
+                        "vnpay",
+                        &format!("U{n}"),
+                        "GOCNOSUCH",
+                        PRICE,
+                        true,
+                        "raw",
+                    )
+                    .await
+                    .unwrap(),
+                )
+            }));
+        }
+        // A report whose order vanished fails alone: the others in its group still commit.
+        let broken = {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let report = server::store::PaymentReport {
+                    provider: "vnpay",
+                    provider_ref: "X1".into(),
+                    order_id: i64::MAX,
+                    amount_vnd: PRICE,
+                    paid: true,
+                    raw: "raw".into(),
+                    at: 1,
+                };
+                let never: server::store::BoxedEntry = Box::new(
+                    |_: &str, _: u64, _: Option<ledger::Digest>| -> server::Result<ledger::Entry> {
+                        unreachable!("no order, no entry")
+                    },
+                );
+                s.store.apply_payment(report, "t/CC001", never).await
+            })
+        };
+        let mut answers = vec![Vec::new(); orders.len()];
+        let mut unknown = 0;
+        for call in calls {
+            match call.await.unwrap() {
+                (usize::MAX, answer) => {
+                    assert_eq!(answer, None);
+                    unknown += 1;
+                }
+                (i, answer) => answers[i].push(answer.unwrap()),
+            }
+        }
+        assert_eq!(unknown, 3);
+        assert!(broken.await.unwrap().is_err());
+        for (o, mut got) in orders.iter().zip(answers) {
+            got.sort_by_key(|a| format!("{a:?}"));
+            let mut want = vec![
+                Applied::Confirmed,
+                Applied::WrongAmount,
+                Applied::WrongAmount,
+            ];
+            want.extend([Applied::Replayed; 7]);
+            want.sort_by_key(|a| format!("{a:?}"));
+            assert_eq!(got, want, "order {}", o.code);
+            let events = s.store.payment_events_of(o.id).await.unwrap();
+            assert_eq!(events.len(), 10, "every report on record");
+            assert_eq!(events.iter().filter(|(e, _)| e == "paid").count(), 1);
+            let h = server::log::export_tree(
+                &s.store,
+                &s.sealer,
+                "https://goc.example",
+                "NA-LH",
+                &o.tree_code,
+            )
+            .await
+            .unwrap();
+            let summary = TreeHistory::from_json(&serde_json::to_string(&h).unwrap())
+                .unwrap()
+                .verify()
+                .unwrap();
+            let adopted = summary
+                .entries
+                .iter()
+                .filter(|e| matches!(e.kind, Kind::Adopted { .. }))
+                .count();
+            assert_eq!(adopted, 1, "one adoption in {}'s chain", o.tree_code);
+        }
+        for &o in &offers {
+            assert_eq!(states(s, o).await, ["paid"]);
+        }
     })
     .await;
 }

@@ -126,8 +126,13 @@ async fn checkout(engine: &str, s: &Services, offers: &[i64], crowd: &[Actor]) {
                 let s = s.clone();
                 tokio::spawn(async move {
                     let t = Instant::now();
-                    let h = market::hold(&s, &b, offer).await.unwrap();
-                    (t.elapsed(), matches!(h, Hold::Held(_)))
+                    // A buyer who won three rounds is refused a fourth hold (Conflict).
+                    let won = match market::hold(&s, &b, offer).await {
+                        Ok(h) => matches!(h, Hold::Held(_)),
+                        Err(server::Error::Conflict(_)) => false,
+                        Err(e) => panic!("{e}"),
+                    };
+                    (t.elapsed(), won)
                 })
             })
             .collect();
@@ -370,9 +375,11 @@ async fn reports(engine: &str, s: &Services, offers: &[i64], crowd: &[Actor]) {
 async fn run(engine: &str, url: &str, dir: &std::path::Path) {
     let s = common::services(url, "market bench", dir).await;
     let offers = setup(&s, ROUNDS + 3 * REPORTS).await;
-    let crowd = buyers(&s, CROWD).await;
-    checkout(engine, &s, &offers, &crowd).await;
-    reports(engine, &s, &offers[ROUNDS..], &crowd).await;
+    // The checkout's crowd, then a buyer for every three orders paid (a buyer may hold
+    // three unpaid trees).
+    let crowd = buyers(&s, CROWD + REPORTS).await;
+    checkout(engine, &s, &offers, &crowd[..CROWD]).await;
+    reports(engine, &s, &offers[ROUNDS..], &crowd[CROWD..]).await;
     s.store.close().await;
 }
 

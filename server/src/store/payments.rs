@@ -46,7 +46,7 @@ impl Store {
         subject: &str,
         make: BoxedEntry,
     ) -> Result<Applied> {
-        let (answer, applied) = oneshot::channel();
+        let (answer, mut applied) = oneshot::channel();
         self.reports
             .waiting
             .lock()
@@ -57,20 +57,24 @@ impl Store {
                 make,
                 answer,
             });
-        {
-            let _turn = self.reports.turn.lock().await;
-            let group =
-                std::mem::take(&mut *self.reports.waiting.lock().expect("no panic holds it"));
-            if !group.is_empty() {
-                // In a task of its own: a caller that goes away (its request dropped) must
-                // not cancel the others' reports halfway.
-                let store = self.clone();
-                let _ = tokio::spawn(async move { store.apply_group(group).await }).await;
+        let stopped = |_| Err(Error::Internal("the payment commit stopped".into()));
+        tokio::select! {
+            // Done by another caller's commit: leave the line for the turn at once, or
+            // callers whose answers are ready would queue behind each commit one by one.
+            done = &mut applied => return done.unwrap_or_else(stopped),
+            _turn = self.reports.turn.lock() => {
+                let group = std::mem::take(&mut *self.reports.waiting.lock().expect("no panic holds it"));
+                if !group.is_empty() {
+                    // In a task of its own: a caller that goes away (its request dropped)
+                    // must not cancel the others' reports halfway.
+                    let store = self.clone();
+                    let _ = tokio::spawn(async move { store.apply_group(group).await }).await;
+                }
             }
         }
-        applied
-            .await
-            .unwrap_or_else(|_| Err(Error::Internal("the payment commit stopped".into())))
+        // The turn came, so no commit runs: this report's was the one just made or an
+        // earlier one.
+        applied.await.unwrap_or_else(stopped)
     }
 
     async fn apply_group(&self, mut group: Vec<Waiting>) {

@@ -154,9 +154,10 @@ pub(crate) mod backend {
         cooperative_id: i64,
         tree: &str,
     ) -> server::error::Result<Vec<crate::model::OfferCard>> {
-        let locale: crate::i18n::Locale = lang().into();
+        let lang = lang();
+        let locale: crate::i18n::Locale = lang.into();
         let now = server::clock::now_ms();
-        let kg = |g: i64| locale.number(g as f64 / 1000.0, 1);
+        let kg = |g: i64| server::text::kg(g, lang);
         let date =
             |d: &str| ledger::Date::parse_iso(d).map_or_else(|_| d.to_owned(), |d| locale.date(d));
         let mut out = Vec::new();
@@ -164,13 +165,13 @@ pub(crate) mod backend {
             out.push(crate::model::OfferCard {
                 id: o.id,
                 season: format!("{} – {}", date(&o.starts_on), date(&o.ends_on)),
-                price: server::text::vnd(o.price_vnd),
-                expected: format!("{}–{} kg", kg(o.expected_min_g), kg(o.expected_max_g)),
-                guaranteed: format!("{} kg", kg(o.guaranteed_g)),
+                price: server::text::vnd(o.price_vnd, lang),
+                expected: format!("{} – {}", kg(o.expected_min_g), kg(o.expected_max_g)),
+                guaranteed: kg(o.guaranteed_g),
                 includes: o.included(),
                 deliveries: o.deliveries,
                 refund_shortfall: o.shortfall_policy == "refund",
-                shortfall_per_kg: server::text::vnd(o.shortfall_vnd_per_kg),
+                shortfall_per_kg: server::text::vnd(o.shortfall_vnd_per_kg, lang),
                 available: !s.store.offer_taken(o.id, now).await?,
             });
         }
@@ -198,7 +199,7 @@ pub(crate) mod backend {
             .await?
             .into_iter()
             .map(|r| {
-                let (day, kg) = (l.date_iso(&r.sent_on), server::text::kg(r.grams));
+                let (day, kg) = (l.date_iso(&r.sent_on), server::text::kg(r.grams, l.into()));
                 format!("{day} · {kg} · {} {}", r.carrier, r.tracking)
                     .trim()
                     .to_owned()
@@ -406,7 +407,7 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                 .ok_or(server::Error::NotFound("offer"))?;
             let locale: crate::i18n::Locale = lang.into();
             let settlement = s.store.settlement_of(o.id).await?.map(|r| {
-                let kg = |g: i64| locale.number(g as f64 / 1000.0, 1);
+                let kg = |g: i64| server::text::kg(g, lang);
                 let made_good = match (r.shortfall_g, r.policy.as_str()) {
                     (0, _) => crate::i18n::Msg::HarvestMetGuarantee
                         .text(locale)
@@ -414,16 +415,16 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                     (_, "refund") => format!(
                         "{} {}",
                         crate::i18n::Msg::ShortfallRefunded.text(locale),
-                        server::text::vnd(r.compensation_vnd)
+                        server::text::vnd(r.compensation_vnd, lang)
                     ),
                     _ => format!(
                         "{} {}",
                         crate::i18n::Msg::ShortfallCredited.text(locale),
-                        server::text::vnd(r.compensation_vnd)
+                        server::text::vnd(r.compensation_vnd, lang)
                     ),
                 };
                 format!(
-                    "{} {} kg / {} {} kg · {made_good}",
+                    "{} {} / {} {} · {made_good}",
                     crate::i18n::Msg::Harvested.text(locale),
                     kg(r.harvested_g),
                     crate::i18n::Msg::GuaranteedYield
@@ -475,7 +476,7 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                     .map(|r| {
                         format!(
                             "{} · {}",
-                            server::text::vnd(r.amount_vnd),
+                            server::text::vnd(r.amount_vnd, lang),
                             crate::i18n::refund_state(&r.state, locale)
                         )
                     })
@@ -563,7 +564,7 @@ pub async fn get_order(code: String) -> Result<Option<crate::model::OrderPage>, 
             } else {
                 order.state.clone()
             },
-            amount: server::text::vnd(order.amount_vnd),
+            amount: server::text::vnd(order.amount_vnd, locale.into()),
             held_until: crate::diary_view::moment(order.held_until, locale).0,
             coop_code: coop.code,
             coop_name: coop.name,

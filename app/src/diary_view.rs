@@ -30,7 +30,7 @@ fn amount(q: &Quantity, l: Locale) -> String {
 }
 
 fn kg(grams: u64, l: Locale) -> String {
-    format!("{} kg", l.number(grams as f64 / 1000.0, 3))
+    server::text::kg(i64::try_from(grams).unwrap_or(i64::MAX), l.into())
 }
 
 /// The short key of a kind, for styles and the form's choices.

@@ -57,30 +57,12 @@ impl Locale {
     }
 
     /// A decimal number with at most `decimals` places, trailing zeros dropped: 12,5 and
-    /// 1.250,75 in Vietnamese; 12.5 and 1,250.75 in English.
+    /// 1.250,75 in Vietnamese; 12.5 and 1,250.75 in English. One implementation serves
+    /// pages, mails and PDFs (`server::text`, with money and weights), so pages write numbers
+    /// on the server.
+    #[cfg(feature = "ssr")]
     pub fn number(self, value: f64, decimals: usize) -> String {
-        let (group, point) = match self {
-            Self::Vi => ('.', ','),
-            Self::En => (',', '.'),
-        };
-        let fixed = format!("{:.*}", decimals, value.abs());
-        let (int, frac) = fixed.split_once('.').unwrap_or((&fixed, ""));
-        let frac = frac.trim_end_matches('0');
-        let mut out = String::new();
-        if value < 0.0 && fixed.bytes().any(|b| matches!(b, b'1'..=b'9')) {
-            out.push('-');
-        }
-        for (i, c) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
-                out.push(group);
-            }
-            out.push(c);
-        }
-        if !frac.is_empty() {
-            out.push(point);
-            out.push_str(frac);
-        }
-        out
+        server::text::number(value, decimals, self.into())
     }
 }
 
@@ -91,6 +73,17 @@ impl From<server::error::Lang> for Locale {
         match l {
             server::error::Lang::Vi => Self::Vi,
             server::error::Lang::En => Self::En,
+        }
+    }
+}
+
+/// The server formats numbers, money and weights (`server::text`) in the reader's locale.
+#[cfg(feature = "ssr")]
+impl From<Locale> for server::error::Lang {
+    fn from(l: Locale) -> Self {
+        match l {
+            Locale::Vi => Self::Vi,
+            Locale::En => Self::En,
         }
     }
 }

@@ -92,7 +92,7 @@ pub struct OfferCard {
     pub season: String,
     /// "6.000.000 đ".
     pub price: String,
-    /// "35–50 kg".
+    /// "35 kg – 50 kg".
     pub expected: String,
     pub guaranteed: String,
     /// Keys of `server::market::INCLUDES`.

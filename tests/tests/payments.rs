@@ -727,6 +727,18 @@ async fn the_catalogue_lists_open_offers_by_species_province_price_and_harvest_m
     // The demo offers five trees of each cooperative, seasons ending in October 2027.
     assert_eq!(count(&all), 10, "{all}");
     assert!(all.contains("6.000.000 đ") && all.contains("5.500.000 đ"));
+    // An English reader gets English numbers, not only English words.
+    let en = goc.text_with_cookie("/adopt", "goc_lang=en").await;
+    assert!(
+        en.contains("6,000,000 VND") && en.contains("35 kg – 50 kg"),
+        "{en}"
+    );
+    assert!(!en.contains("6.000.000") && !en.contains(" đ<"), "{en}");
+    let tree = goc.text_with_cookie("/t/NA-LH/CC001", "goc_lang=en").await;
+    assert!(
+        tree.contains("6,000,000 VND") && tree.contains("60,000 VND") && tree.contains("25 kg"),
+        "{tree}"
+    );
     let mango = goc.text("/adopt?species=mango").await;
     assert_eq!(count(&mango), 5);
     assert!(mango.contains("XM001") && !mango.contains("CC001"));

@@ -53,7 +53,8 @@ mod ssr {
         if !actor.may(coop.id, server::access::Action::Sell) {
             return Ok(backend::stopped(Gate::Forbidden));
         }
-        let l: Locale = backend::lang().into();
+        let lang = backend::lang();
+        let l: Locale = lang.into();
         let view = async {
             let mut orders = Vec::new();
             for r in server::market::sales(&s, &actor, &coop).await? {
@@ -72,7 +73,7 @@ mod ssr {
                     tree_code: r.tree_code,
                     season: r.season,
                     state: r.state,
-                    amount: server::text::vnd(r.amount_vnd),
+                    amount: server::text::vnd(r.amount_vnd, lang),
                     buyer: [Some(r.buyer_name), r.buyer_phone, r.buyer_email]
                         .into_iter()
                         .flatten()
@@ -96,7 +97,7 @@ mod ssr {
                     format!(
                         "{} · {} · {}",
                         r.order_code,
-                        server::text::vnd(r.amount_vnd),
+                        server::text::vnd(r.amount_vnd, lang),
                         refund_state(&r.state, l)
                     )
                 })

@@ -388,8 +388,8 @@ pub async fn settle_harvest(
         refunds::refund(s, &order, "shortfall", row.compensation_vnd).await?;
     }
     let what = crate::notify::Telling::Settled {
-        harvested: crate::text::kg(row.harvested_g),
-        compensation: (row.compensation_vnd > 0).then(|| crate::text::vnd(row.compensation_vnd)),
+        harvested_g: row.harvested_g,
+        compensation_vnd: (row.compensation_vnd > 0).then_some(row.compensation_vnd),
     };
     crate::notify::tell(s, &order, what, &format!("settled:{}", order.id)).await?;
     Ok(row)

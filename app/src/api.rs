@@ -550,7 +550,9 @@ pub async fn get_order(code: String) -> Result<Option<crate::model::OrderPage>, 
             .cooperative_by_id(order.cooperative_id)
             .await?
             .ok_or(server::Error::NotFound("cooperative"))?;
-        let live = order.state == "held" && order.held_until > server::clock::now_ms();
+        let now = server::clock::now_ms();
+        let state = server::market::state_at(&order.state, order.held_until, now);
+        let live = state == "held";
         let pay = if live {
             let ip = backend::buyer_ip();
             Some(server::payments::checkout(&s, &coop, &order, &ip, backend::lang()).await?)
@@ -559,11 +561,7 @@ pub async fn get_order(code: String) -> Result<Option<crate::model::OrderPage>, 
         };
         let locale: crate::i18n::Locale = backend::lang().into();
         Ok(Some(crate::model::OrderPage {
-            state: if order.state == "held" && !live {
-                "expired".into()
-            } else {
-                order.state.clone()
-            },
+            state: state.to_owned(),
             amount: server::text::vnd(order.amount_vnd, locale.into()),
             held_until: crate::diary_view::moment(order.held_until, locale).0,
             coop_code: coop.code,

@@ -570,6 +570,9 @@ messages! {
     StateExpired => "hết hạn", "expired";
     StateCancelled => "đã huỷ", "cancelled";
     StateRefundDue => "cần hoàn tiền", "refund due";
+    FilterByState => "Lọc đơn theo trạng thái", "Filter the orders by state";
+    AllStates => "Tất cả", "All";
+    NoOrdersInState => "Không có đơn nào ở trạng thái này.", "No orders in this state.";
     RefundDone => "đã hoàn qua VNPay", "refunded through VNPay";
     RefundRequested => "đang yêu cầu", "requested";
     RefundFailed => "VNPay từ chối: hợp tác xã sẽ hoàn tay", "refused by VNPay: the cooperative will refund by hand";

@@ -194,6 +194,10 @@ messages! {
     OrderTitle => "Đơn nhận nuôi", "Adoption order";
     PaymentCode => "Mã thanh toán", "Payment code";
     OrderHeldUntil => "Cây được giữ cho bạn đến", "The tree is held for you until";
+    HoldLeft => "còn {left}", "{left} left";
+    MinutesCount => "{n} phút", "{n} minutes";
+    OneMinute => "1 phút", "1 minute";
+    AdoptAgain => "Nhận nuôi lại cây này", "Adopt this tree again";
     OrderPaid => "Đã thanh toán: cây là của bạn mùa này. Nhật ký chăm sóc sẽ cập nhật trên trang cây.", "Paid: the tree is yours this season. Its care diary keeps growing on the tree's page.";
     OrderExpired => "Hết thời gian giữ cây. Nếu cây còn trống, bạn có thể nhận nuôi lại.", "The hold has expired. If the tree is still free, you can adopt it again.";
     OrderCancelled => "Thanh toán đã huỷ; cây đã được trả lại.", "The payment was cancelled; the tree is free again.";
@@ -654,6 +658,36 @@ messages! {
     Gs1Hint => "Khi có mã doanh nghiệp GS1 (Việt Nam: bắt đầu bằng 893), mỗi cây, vùng trồng và lô quả có địa chỉ GS1 Digital Link; hệ thống truy xuất khác và máy quét bán lẻ đọc được.", "With a GS1 company prefix (Vietnam's start with 893), every tree, zone and harvest lot gets a GS1 Digital Link address that other traceability systems and retail scanners read.";
 }
 
+impl Msg {
+    /// The message with its named slots (`{tree}`) filled in one pass: a value that holds
+    /// a slot's name itself (a tree its adopter named "{coop}") stays as it was typed.
+    pub fn fill(self, locale: Locale, values: &[(&str, &str)]) -> String {
+        let mut out = String::new();
+        let mut rest = self.text(locale);
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let slot = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                let value = values.iter().find(|(k, _)| *k == name)?.1;
+                Some((value, close))
+            });
+            match slot {
+                Some((value, close)) => {
+                    out.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 /// A refund's state in the reader's language.
 pub fn refund_state(state: &str, l: Locale) -> &'static str {
     match state {
@@ -684,6 +718,15 @@ mod tests {
     #[test]
     fn messages_have_both_languages() {
         assert_eq!(Msg::Cooperatives.text(Locale::En), "Cooperatives");
+    }
+
+    #[test]
+    fn slots_are_filled_and_unknown_ones_kept() {
+        assert_eq!(
+            Msg::MinutesCount.fill(Locale::En, &[("n", "14")]),
+            "14 minutes"
+        );
+        assert_eq!(Msg::HoldLeft.fill(Locale::En, &[]), "{left} left");
     }
 
     #[test]

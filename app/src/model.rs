@@ -113,8 +113,13 @@ pub struct OrderPage {
     pub adoption: String,
     pub state: String,
     pub amount: String,
-    /// When the hold ends, as the reader writes times (Vietnam's time).
+    /// The hour the hold ends in Vietnam's time ("10:45"), and the moment in ISO 8601.
     pub held_until: String,
+    pub held_until_iso: String,
+    /// How long the hold had left when the page was made (negative once it lapsed).
+    pub hold_left_ms: i64,
+    /// The offer the order is for: where to adopt the tree again if the hold lapses.
+    pub offer: i64,
     pub coop_code: String,
     pub coop_name: String,
     pub tree_code: String,

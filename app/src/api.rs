@@ -355,11 +355,13 @@ pub async fn get_certificate(
     adoption: String,
 ) -> Result<Option<crate::model::CertificateView>, ServerFnError> {
     let s = backend::services()?;
+    let reader = backend::actor().await?.and_then(|a| a.account());
     let locale: crate::i18n::Locale = backend::lang().into();
     let date =
         |d: &str| ledger::Date::parse_iso(d).map_or_else(|_| d.to_owned(), |d| locale.date(d));
     let c = server::market::certificate(&s, &adoption).await;
     backend::found(c.map(|c| crate::model::CertificateView {
+        yours: reader.is_some_and(|r| c.is_adopter(r)),
         dates: format!("{} – {}", date(&c.starts_on), date(&c.ends_on)),
         adopted: crate::diary_view::moment(c.adopted_at, locale).0,
         photo: c.photo.map(|h| {
@@ -370,6 +372,7 @@ pub async fn get_certificate(
         coop_code: c.coop_code,
         coop_name: c.coop_name,
         tree_code: c.tree_code,
+        tree_name: c.tree_name,
         species: c.species,
         season: c.season,
         entry_seq: c.entry_seq,

@@ -215,6 +215,9 @@ messages! {
     OrderNotFound => "Không tìm thấy đơn này (hãy đăng nhập bằng tài khoản đã đặt).", "Order not found (sign in with the account that placed it).";
     SeeTheTree => "Xem trang cây", "See the tree's page";
     CertificateTitle => "Giấy chứng nhận nhận nuôi cây", "Tree adoption certificate";
+    CertifiesYou => "Chứng nhận bạn đã nhận nuôi cây {tree} của {coop} trong mùa vụ {season} ({dates}).", "This certifies that you adopted the tree {tree} of {coop} for the {season} season ({dates}).";
+    CertifiesAdopter => "Chứng nhận người nhận nuôi mang mã {adoption} đã nhận nuôi cây {tree} của {coop} trong mùa vụ {season} ({dates}).", "This certifies that the adopter known as {adoption} adopted the tree {tree} of {coop} for the {season} season ({dates}).";
+    CertificateDetails => "Chi tiết", "Details";
     CertificateIntro => "Việc nhận nuôi này được ghi vào sổ công khai của hợp tác xã và không thể bị sửa mà không bị phát hiện.", "This adoption is written in the cooperative's public ledger and cannot be changed without it showing.";
     AdoptionRef => "Mã nhận nuôi", "Adoption reference";
     AdoptedOn => "Ngày nhận nuôi", "Adopted on";
@@ -727,6 +730,17 @@ mod tests {
             "14 minutes"
         );
         assert_eq!(Msg::HoldLeft.fill(Locale::En, &[]), "{left} left");
+        // A tree its adopter named "{coop}" keeps that name: each slot is filled once.
+        let values = [
+            ("tree", "{coop}"),
+            ("coop", "HTX Na"),
+            ("season", "2027"),
+            ("dates", "…"),
+        ];
+        assert_eq!(
+            Msg::CertifiesYou.fill(Locale::En, &values),
+            "This certifies that you adopted the tree {coop} of HTX Na for the 2027 season (…)."
+        );
     }
 
     #[test]

@@ -434,6 +434,11 @@ pub struct CertificateView {
     pub coop_code: String,
     pub coop_name: String,
     pub tree_code: String,
+    /// The adopter's name for the tree, if they gave one.
+    pub tree_name: Option<String>,
+    /// Whether the reader holds this adoption: the certificate says "you" to them, and
+    /// names the adopter by the adoption's pseudonym to everyone else.
+    pub yours: bool,
     pub species: String,
     pub season: String,
     /// "01/03/2027 – 31/10/2027".

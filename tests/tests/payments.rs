@@ -534,6 +534,12 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     // The certificate, shareable by its link, and its printable PDF.
     b.click("a.button.primary").await;
     b.wait_for_text("h1", "Giấy chứng nhận nhận nuôi cây").await;
+    // It reads as a certificate: one sentence, "you" to the adopter.
+    let certifies = b.text(".certifies").await;
+    assert!(
+        certifies.starts_with("Chứng nhận bạn đã nhận nuôi cây CC004 ("),
+        "{certifies}"
+    );
     b.screenshot_page("adopt-7-certificate").await;
     let certificate = b.current_path().await;
     let pdf = goc.get(&format!("{certificate}/pdf")).await;
@@ -546,9 +552,10 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
         &bytes,
     )
     .unwrap();
+    let public = goc.text(&certificate).await;
     assert!(
-        goc.text(&certificate).await.contains("CC004"),
-        "readable without signing in"
+        public.contains("người nhận nuôi mang mã A") && !public.contains("Chứng nhận bạn"),
+        "readable without signing in, naming no one: {public}"
     );
     assert_eq!(
         goc.get("/certificates/ANOSUCHADOPTION/pdf").await.status(),
@@ -561,6 +568,13 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
         .await;
     b.click("#care-form-CC004 button[type=submit]").await;
     b.wait_for_text(".flash", "Đã gửi yêu cầu").await;
+    // The adopter names the tree: its certificate names it too.
+    b.click("details:has(#name-form-CC004) > summary").await;
+    b.fill("#name-CC004", "Bé Na").await;
+    b.click("#name-form-CC004 button[type=submit]").await;
+    b.wait_for_text("h2", "“Bé Na”").await;
+    let named = goc.text(&certificate).await;
+    assert!(named.contains("cây “Bé Na” (CC004, "), "{named}");
     let list: Value = admin
         .get("/api/v1/coops/NA-LH/care-requests")
         .await

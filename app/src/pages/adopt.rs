@@ -282,24 +282,49 @@ mod ssr_more {
         .into_any()
     }
 
+    /// A certificate that reads as one: what it certifies in a sentence, the tree, the
+    /// printable copy; the facts and the ledger's proof folded below.
     #[component]
     fn Certificate(c: CertificateView) -> AnyView {
         let l = use_locale();
         let tree = format!("/t/{}/{}", c.coop_code, c.tree_code);
         let history = format!("/api/trees/{}/{}/history", c.coop_code, c.tree_code);
+        let named = match &c.tree_name {
+            Some(name) => format!("“{name}” ({}, {})", c.tree_code, c.species),
+            None => format!("{} ({})", c.tree_code, c.species),
+        };
+        // The public page names the adopter only by the adoption's pseudonym.
+        let certifies = if c.yours {
+            Msg::CertifiesYou
+        } else {
+            Msg::CertifiesAdopter
+        };
+        let values = [
+            ("adoption", c.adoption.as_str()),
+            ("tree", named.as_str()),
+            ("coop", c.coop_name.as_str()),
+            ("season", c.season.as_str()),
+            ("dates", c.dates.as_str()),
+        ];
+        let sentence = certifies.fill(l, &values);
         view! {
             <leptos_meta::Title text=format!("{} · {} · {}", Msg::CertificateTitle.text(l), c.tree_code, c.coop_name)/>
             <article class="certificate">
                 <h1>{Msg::CertificateTitle.text(l)}</h1>
+                <p class="certifies">{sentence}</p>
                 {c.photo.clone().map(|p| view! { <img src=p alt=c.tree_code.clone() width="360" loading="lazy"/> })}
                 <p class="badge ok">{"✔ "}{Msg::CertificateIntro.text(l)}</p>
-                <dl class="facts">
-                    <dt>{Msg::TreeCode.text(l)}</dt><dd><a href=tree.clone()>{c.tree_code.clone()}</a>{format!(" · {}", c.species)}</dd>
-                    <dt>{Msg::Cooperative.text(l)}</dt><dd>{c.coop_name.clone()}</dd>
-                    <dt>{Msg::OfferSeason.text(l)}</dt><dd>{format!("{} ({})", c.season, c.dates)}</dd>
-                    <dt>{Msg::AdoptionRef.text(l)}</dt><dd class="code">{c.adoption.clone()}</dd>
-                    <dt>{Msg::AdoptedOn.text(l)}</dt><dd>{c.adopted.clone()}</dd>
-                </dl>
+                <p><a class="button primary" href=format!("/certificates/{}/pdf", c.adoption)>{Msg::PrintablePdf.text(l)}</a></p>
+                <details>
+                    <summary>{Msg::CertificateDetails.text(l)}</summary>
+                    <dl class="facts">
+                        <dt>{Msg::TreeCode.text(l)}</dt><dd><a href=tree.clone()>{c.tree_code.clone()}</a>{format!(" · {}", c.species)}</dd>
+                        <dt>{Msg::Cooperative.text(l)}</dt><dd>{c.coop_name.clone()}</dd>
+                        <dt>{Msg::OfferSeason.text(l)}</dt><dd>{format!("{} ({})", c.season, c.dates)}</dd>
+                        <dt>{Msg::AdoptionRef.text(l)}</dt><dd class="code">{c.adoption.clone()}</dd>
+                        <dt>{Msg::AdoptedOn.text(l)}</dt><dd>{c.adopted.clone()}</dd>
+                    </dl>
+                </details>
                 <details>
                     <summary>{Msg::LedgerEntry.text(l)}{format!(" #{}", c.entry_seq)}</summary>
                     <p class="code wrap">{c.origin.clone()}</p>
@@ -309,7 +334,6 @@ mod ssr_more {
                     <p class="muted">{Msg::HowToVerify.text(l)}</p>
                     <p><a href=history download="">{Msg::DownloadHistory.text(l)}</a></p>
                 </details>
-                <p><a class="button primary" href=format!("/certificates/{}/pdf", c.adoption)>{Msg::PrintablePdf.text(l)}</a></p>
                 <p><a href=tree>{Msg::SeeTheTree.text(l)}</a></p>
             </article>
         }

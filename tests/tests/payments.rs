@@ -141,14 +141,14 @@ async fn a_buyer_pays_through_the_sandbox_gateway_once_and_a_second_buyer_is_ref
         page.contains("Cây được giữ cho bạn đến") && page.contains(&format!(">{clock}</time>")),
         "{clock}: {page}"
     );
-    let left: i64 = page
+    let left: u64 = page
         .split("data-hold-left=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .and_then(|ms| ms.parse().ok())
         .expect("the time left");
     assert!(0 < left && left <= 15 * 60_000, "{left}");
-    let minutes = (left + 59_999) / 60_000;
+    let minutes = left.div_ceil(60_000);
     assert!(
         page.contains(&format!(">{minutes} phút</span>")),
         "{minutes}: {page}"

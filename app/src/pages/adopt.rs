@@ -209,7 +209,8 @@ mod ssr {
     fn HoldLeft(o: OrderPage) -> impl IntoView {
         let l = use_locale();
         // A started minute counts: "1 minute left" until the hold lapses.
-        let minutes = (o.hold_left_ms.max(0) + 59_999) / 60_000;
+        let left_ms = u64::try_from(o.hold_left_ms).unwrap_or(0);
+        let minutes = left_ms.div_ceil(60_000);
         let n = minutes.to_string();
         let left = if minutes == 1 {
             Msg::OneMinute.text(l).to_owned()

@@ -14,7 +14,7 @@ wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name goc target
 .tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals "$PKG/goc_bg.wasm" -o "$PKG/goc.wasm"
 rm -f "$PKG/goc_bg.wasm"
 cp assets/goc.css "$PKG/goc.css"
-cp assets/manage.js assets/map.js assets/farm.js assets/farm-sync.js assets/scanner.js assets/tree.js "$PKG/"
+cp assets/manage.js assets/map.js assets/farm.js assets/farm-sync.js assets/scanner.js assets/tree.js assets/order.js "$PKG/"
 # Two small wasm modules of the ledger crate, each loaded only when needed: the phone's
 # verifier for the tree page (`browser`, ~75 KB gzip) and the label reader for browsers
 # without BarcodeDetector (`scan`).

@@ -154,9 +154,10 @@ pub(crate) mod backend {
         cooperative_id: i64,
         tree: &str,
     ) -> server::error::Result<Vec<crate::model::OfferCard>> {
-        let locale: crate::i18n::Locale = lang().into();
+        let lang = lang();
+        let locale: crate::i18n::Locale = lang.into();
         let now = server::clock::now_ms();
-        let kg = |g: i64| locale.number(g as f64 / 1000.0, 1);
+        let kg = |g: i64| server::text::kg(g, lang);
         let date =
             |d: &str| ledger::Date::parse_iso(d).map_or_else(|_| d.to_owned(), |d| locale.date(d));
         let mut out = Vec::new();
@@ -164,13 +165,13 @@ pub(crate) mod backend {
             out.push(crate::model::OfferCard {
                 id: o.id,
                 season: format!("{} – {}", date(&o.starts_on), date(&o.ends_on)),
-                price: server::text::vnd(o.price_vnd),
-                expected: format!("{}–{} kg", kg(o.expected_min_g), kg(o.expected_max_g)),
-                guaranteed: format!("{} kg", kg(o.guaranteed_g)),
+                price: server::text::vnd(o.price_vnd, lang),
+                expected: format!("{} – {}", kg(o.expected_min_g), kg(o.expected_max_g)),
+                guaranteed: kg(o.guaranteed_g),
                 includes: o.included(),
                 deliveries: o.deliveries,
                 refund_shortfall: o.shortfall_policy == "refund",
-                shortfall_per_kg: server::text::vnd(o.shortfall_vnd_per_kg),
+                shortfall_per_kg: server::text::vnd(o.shortfall_vnd_per_kg, lang),
                 available: !s.store.offer_taken(o.id, now).await?,
             });
         }
@@ -198,7 +199,7 @@ pub(crate) mod backend {
             .await?
             .into_iter()
             .map(|r| {
-                let (day, kg) = (l.date_iso(&r.sent_on), server::text::kg(r.grams));
+                let (day, kg) = (l.date_iso(&r.sent_on), server::text::kg(r.grams, l.into()));
                 format!("{day} · {kg} · {} {}", r.carrier, r.tracking)
                     .trim()
                     .to_owned()
@@ -354,11 +355,13 @@ pub async fn get_certificate(
     adoption: String,
 ) -> Result<Option<crate::model::CertificateView>, ServerFnError> {
     let s = backend::services()?;
+    let reader = backend::actor().await?.and_then(|a| a.account());
     let locale: crate::i18n::Locale = backend::lang().into();
     let date =
         |d: &str| ledger::Date::parse_iso(d).map_or_else(|_| d.to_owned(), |d| locale.date(d));
     let c = server::market::certificate(&s, &adoption).await;
     backend::found(c.map(|c| crate::model::CertificateView {
+        yours: reader.is_some_and(|r| c.is_adopter(r)),
         dates: format!("{} – {}", date(&c.starts_on), date(&c.ends_on)),
         adopted: crate::diary_view::moment(c.adopted_at, locale).0,
         photo: c.photo.map(|h| {
@@ -369,6 +372,7 @@ pub async fn get_certificate(
         coop_code: c.coop_code,
         coop_name: c.coop_name,
         tree_code: c.tree_code,
+        tree_name: c.tree_name,
         species: c.species,
         season: c.season,
         entry_seq: c.entry_seq,
@@ -406,7 +410,7 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                 .ok_or(server::Error::NotFound("offer"))?;
             let locale: crate::i18n::Locale = lang.into();
             let settlement = s.store.settlement_of(o.id).await?.map(|r| {
-                let kg = |g: i64| locale.number(g as f64 / 1000.0, 1);
+                let kg = |g: i64| server::text::kg(g, lang);
                 let made_good = match (r.shortfall_g, r.policy.as_str()) {
                     (0, _) => crate::i18n::Msg::HarvestMetGuarantee
                         .text(locale)
@@ -414,16 +418,16 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                     (_, "refund") => format!(
                         "{} {}",
                         crate::i18n::Msg::ShortfallRefunded.text(locale),
-                        server::text::vnd(r.compensation_vnd)
+                        server::text::vnd(r.compensation_vnd, lang)
                     ),
                     _ => format!(
                         "{} {}",
                         crate::i18n::Msg::ShortfallCredited.text(locale),
-                        server::text::vnd(r.compensation_vnd)
+                        server::text::vnd(r.compensation_vnd, lang)
                     ),
                 };
                 format!(
-                    "{} {} kg / {} {} kg · {made_good}",
+                    "{} {} / {} {} · {made_good}",
                     crate::i18n::Msg::Harvested.text(locale),
                     kg(r.harvested_g),
                     crate::i18n::Msg::GuaranteedYield
@@ -475,7 +479,7 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                     .map(|r| {
                         format!(
                             "{} · {}",
-                            server::text::vnd(r.amount_vnd),
+                            server::text::vnd(r.amount_vnd, lang),
                             crate::i18n::refund_state(&r.state, locale)
                         )
                     })
@@ -549,7 +553,9 @@ pub async fn get_order(code: String) -> Result<Option<crate::model::OrderPage>, 
             .cooperative_by_id(order.cooperative_id)
             .await?
             .ok_or(server::Error::NotFound("cooperative"))?;
-        let live = order.state == "held" && order.held_until > server::clock::now_ms();
+        let now = server::clock::now_ms();
+        let state = server::market::state_at(&order.state, order.held_until, now);
+        let live = state == "held";
         let pay = if live {
             let ip = backend::buyer_ip();
             Some(server::payments::checkout(&s, &coop, &order, &ip, backend::lang()).await?)
@@ -558,13 +564,12 @@ pub async fn get_order(code: String) -> Result<Option<crate::model::OrderPage>, 
         };
         let locale: crate::i18n::Locale = backend::lang().into();
         Ok(Some(crate::model::OrderPage {
-            state: if order.state == "held" && !live {
-                "expired".into()
-            } else {
-                order.state.clone()
-            },
-            amount: server::text::vnd(order.amount_vnd),
-            held_until: crate::diary_view::moment(order.held_until, locale).0,
+            state: state.to_owned(),
+            amount: server::text::vnd(order.amount_vnd, locale.into()),
+            held_until: crate::diary_view::clock(order.held_until),
+            held_until_iso: crate::diary_view::moment(order.held_until, locale).1,
+            hold_left_ms: order.held_until - now,
+            offer: order.offer_id,
             coop_code: coop.code,
             coop_name: coop.name,
             tree_code: order.tree_code.clone(),

@@ -11,14 +11,16 @@ use crate::model::{Diary, DiaryLine, FarmTree};
 /// A moment as the reader writes it, in Vietnam's time (UTC+7, no daylight saving), and
 /// as ISO 8601 with its offset.
 pub fn moment(ms: i64, l: Locale) -> (String, String) {
-    const OFFSET_MS: i64 = 7 * 3_600_000;
     let d = ledger::Date::from_unix_ms(ms);
+    let hm = clock(ms);
+    (format!("{} {hm}", l.date(d)), format!("{d}T{hm}+07:00"))
+}
+
+/// The hour and minute of a moment in Vietnam's time: "14:30".
+pub fn clock(ms: i64) -> String {
+    const OFFSET_MS: i64 = 7 * 3_600_000;
     let minutes = (ms + OFFSET_MS).rem_euclid(86_400_000) / 60_000;
-    let (h, m) = (minutes / 60, minutes % 60);
-    (
-        format!("{} {h:02}:{m:02}", l.date(d)),
-        format!("{d}T{h:02}:{m:02}+07:00"),
-    )
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 fn amount(q: &Quantity, l: Locale) -> String {
@@ -30,7 +32,7 @@ fn amount(q: &Quantity, l: Locale) -> String {
 }
 
 fn kg(grams: u64, l: Locale) -> String {
-    format!("{} kg", l.number(grams as f64 / 1000.0, 3))
+    server::text::kg(i64::try_from(grams).unwrap_or(i64::MAX), l.into())
 }
 
 /// The short key of a kind, for styles and the form's choices.
@@ -450,6 +452,19 @@ pub async fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moments_read_in_vietnams_time() {
+        // 17:45 UTC on 1 December is 00:45 on 2 December in Vietnam.
+        let ms = ledger::Date::new(2026, 12, 2).unwrap().start_ms() + 45 * 60_000;
+        assert_eq!(clock(ms), "00:45");
+        let (shown, iso) = moment(ms, Locale::Vi);
+        assert_eq!(
+            (shown.as_str(), iso.as_str()),
+            ("02/12/2026 00:45", "2026-12-02T00:45+07:00")
+        );
+        assert_eq!(moment(ms, Locale::En).0, "2026-12-02 00:45");
+    }
 
     #[test]
     fn iso_weeks_round_trip_in_vietnams_time() {

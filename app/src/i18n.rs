@@ -57,30 +57,12 @@ impl Locale {
     }
 
     /// A decimal number with at most `decimals` places, trailing zeros dropped: 12,5 and
-    /// 1.250,75 in Vietnamese; 12.5 and 1,250.75 in English.
+    /// 1.250,75 in Vietnamese; 12.5 and 1,250.75 in English. One implementation serves
+    /// pages, mails and PDFs (`server::text`, with money and weights), so pages write numbers
+    /// on the server.
+    #[cfg(feature = "ssr")]
     pub fn number(self, value: f64, decimals: usize) -> String {
-        let (group, point) = match self {
-            Self::Vi => ('.', ','),
-            Self::En => (',', '.'),
-        };
-        let fixed = format!("{:.*}", decimals, value.abs());
-        let (int, frac) = fixed.split_once('.').unwrap_or((&fixed, ""));
-        let frac = frac.trim_end_matches('0');
-        let mut out = String::new();
-        if value < 0.0 && fixed.bytes().any(|b| matches!(b, b'1'..=b'9')) {
-            out.push('-');
-        }
-        for (i, c) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
-                out.push(group);
-            }
-            out.push(c);
-        }
-        if !frac.is_empty() {
-            out.push(point);
-            out.push_str(frac);
-        }
-        out
+        server::text::number(value, decimals, self.into())
     }
 }
 
@@ -91,6 +73,17 @@ impl From<server::error::Lang> for Locale {
         match l {
             server::error::Lang::Vi => Self::Vi,
             server::error::Lang::En => Self::En,
+        }
+    }
+}
+
+/// The server formats numbers, money and weights (`server::text`) in the reader's locale.
+#[cfg(feature = "ssr")]
+impl From<Locale> for server::error::Lang {
+    fn from(l: Locale) -> Self {
+        match l {
+            Locale::Vi => Self::Vi,
+            Locale::En => Self::En,
         }
     }
 }
@@ -201,6 +194,10 @@ messages! {
     OrderTitle => "Đơn nhận nuôi", "Adoption order";
     PaymentCode => "Mã thanh toán", "Payment code";
     OrderHeldUntil => "Cây được giữ cho bạn đến", "The tree is held for you until";
+    HoldLeft => "còn {left}", "{left} left";
+    MinutesCount => "{n} phút", "{n} minutes";
+    OneMinute => "1 phút", "1 minute";
+    AdoptAgain => "Nhận nuôi lại cây này", "Adopt this tree again";
     OrderPaid => "Đã thanh toán: cây là của bạn mùa này. Nhật ký chăm sóc sẽ cập nhật trên trang cây.", "Paid: the tree is yours this season. Its care diary keeps growing on the tree's page.";
     OrderExpired => "Hết thời gian giữ cây. Nếu cây còn trống, bạn có thể nhận nuôi lại.", "The hold has expired. If the tree is still free, you can adopt it again.";
     OrderCancelled => "Thanh toán đã huỷ; cây đã được trả lại.", "The payment was cancelled; the tree is free again.";
@@ -218,6 +215,9 @@ messages! {
     OrderNotFound => "Không tìm thấy đơn này (hãy đăng nhập bằng tài khoản đã đặt).", "Order not found (sign in with the account that placed it).";
     SeeTheTree => "Xem trang cây", "See the tree's page";
     CertificateTitle => "Giấy chứng nhận nhận nuôi cây", "Tree adoption certificate";
+    CertifiesYou => "Chứng nhận bạn đã nhận nuôi cây {tree} của {coop} trong mùa vụ {season} ({dates}).", "This certifies that you adopted the tree {tree} of {coop} for the {season} season ({dates}).";
+    CertifiesAdopter => "Chứng nhận người nhận nuôi mang mã {adoption} đã nhận nuôi cây {tree} của {coop} trong mùa vụ {season} ({dates}).", "This certifies that the adopter known as {adoption} adopted the tree {tree} of {coop} for the {season} season ({dates}).";
+    CertificateDetails => "Chi tiết", "Details";
     CertificateIntro => "Việc nhận nuôi này được ghi vào sổ công khai của hợp tác xã và không thể bị sửa mà không bị phát hiện.", "This adoption is written in the cooperative's public ledger and cannot be changed without it showing.";
     AdoptionRef => "Mã nhận nuôi", "Adoption reference";
     AdoptedOn => "Ngày nhận nuôi", "Adopted on";
@@ -577,6 +577,9 @@ messages! {
     StateExpired => "hết hạn", "expired";
     StateCancelled => "đã huỷ", "cancelled";
     StateRefundDue => "cần hoàn tiền", "refund due";
+    FilterByState => "Lọc đơn theo trạng thái", "Filter the orders by state";
+    AllStates => "Tất cả", "All";
+    NoOrdersInState => "Không có đơn nào ở trạng thái này.", "No orders in this state.";
     RefundDone => "đã hoàn qua VNPay", "refunded through VNPay";
     RefundRequested => "đang yêu cầu", "requested";
     RefundFailed => "VNPay từ chối: hợp tác xã sẽ hoàn tay", "refused by VNPay: the cooperative will refund by hand";
@@ -658,6 +661,36 @@ messages! {
     Gs1Hint => "Khi có mã doanh nghiệp GS1 (Việt Nam: bắt đầu bằng 893), mỗi cây, vùng trồng và lô quả có địa chỉ GS1 Digital Link; hệ thống truy xuất khác và máy quét bán lẻ đọc được.", "With a GS1 company prefix (Vietnam's start with 893), every tree, zone and harvest lot gets a GS1 Digital Link address that other traceability systems and retail scanners read.";
 }
 
+impl Msg {
+    /// The message with its named slots (`{tree}`) filled in one pass: a value that holds
+    /// a slot's name itself (a tree its adopter named "{coop}") stays as it was typed.
+    pub fn fill(self, locale: Locale, values: &[(&str, &str)]) -> String {
+        let mut out = String::new();
+        let mut rest = self.text(locale);
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let slot = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                let value = values.iter().find(|(k, _)| *k == name)?.1;
+                Some((value, close))
+            });
+            match slot {
+                Some((value, close)) => {
+                    out.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 /// A refund's state in the reader's language.
 pub fn refund_state(state: &str, l: Locale) -> &'static str {
     match state {
@@ -688,6 +721,26 @@ mod tests {
     #[test]
     fn messages_have_both_languages() {
         assert_eq!(Msg::Cooperatives.text(Locale::En), "Cooperatives");
+    }
+
+    #[test]
+    fn slots_are_filled_and_unknown_ones_kept() {
+        assert_eq!(
+            Msg::MinutesCount.fill(Locale::En, &[("n", "14")]),
+            "14 minutes"
+        );
+        assert_eq!(Msg::HoldLeft.fill(Locale::En, &[]), "{left} left");
+        // A tree its adopter named "{coop}" keeps that name: each slot is filled once.
+        let values = [
+            ("tree", "{coop}"),
+            ("coop", "HTX Na"),
+            ("season", "2027"),
+            ("dates", "…"),
+        ];
+        assert_eq!(
+            Msg::CertifiesYou.fill(Locale::En, &values),
+            "This certifies that you adopted the tree {coop} of HTX Na for the 2027 season (…)."
+        );
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub struct OfferCard {
     pub season: String,
     /// "6.000.000 đ".
     pub price: String,
-    /// "35–50 kg".
+    /// "35 kg – 50 kg".
     pub expected: String,
     pub guaranteed: String,
     /// Keys of `server::market::INCLUDES`.
@@ -113,8 +113,13 @@ pub struct OrderPage {
     pub adoption: String,
     pub state: String,
     pub amount: String,
-    /// When the hold ends, as the reader writes times (Vietnam's time).
+    /// The hour the hold ends in Vietnam's time ("10:45"), and the moment in ISO 8601.
     pub held_until: String,
+    pub held_until_iso: String,
+    /// How long the hold had left when the page was made (negative once it lapsed).
+    pub hold_left_ms: i64,
+    /// The offer the order is for: where to adopt the tree again if the hold lapses.
+    pub offer: i64,
     pub coop_code: String,
     pub coop_name: String,
     pub tree_code: String,
@@ -429,6 +434,11 @@ pub struct CertificateView {
     pub coop_code: String,
     pub coop_name: String,
     pub tree_code: String,
+    /// The adopter's name for the tree, if they gave one.
+    pub tree_name: Option<String>,
+    /// Whether the reader holds this adoption: the certificate says "you" to them, and
+    /// names the adopter by the adoption's pseudonym to everyone else.
+    pub yours: bool,
     pub species: String,
     pub season: String,
     /// "01/03/2027 – 31/10/2027".

@@ -5,7 +5,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::error::Text;
+use crate::error::{Lang, Text};
 use crate::store::SpeciesRow;
 
 /// How far outside its zone's boundary a tree may be recorded: GPS on a cheap phone under
@@ -28,10 +28,10 @@ impl Contradiction {
         let (vi_sp, en_sp) = (species.name_vi.as_str(), species.name_en.as_str());
         match self {
             Self::FarFromZone { metres } => {
-                let km = metres / 1000.0;
+                let km = |lang| crate::text::number(metres / 1000.0, 1, lang);
                 Text::new(
-                    format!("Vị trí GPS của cây cách ranh giới vùng trồng {zone} {km:.1} km: hãy kiểm tra toạ độ"),
-                    format!("The tree's GPS point is {km:.1} km outside zone {zone}'s boundary: please check the coordinates"),
+                    format!("Vị trí GPS của cây cách ranh giới vùng trồng {zone} {} km: hãy kiểm tra toạ độ", km(Lang::Vi)),
+                    format!("The tree's GPS point is {} km outside zone {zone}'s boundary: please check the coordinates", km(Lang::En)),
                 )
             }
             Self::NotAZoneCrop { crops } => Text::new(
@@ -136,7 +136,12 @@ mod tests {
         );
         // Fifty metres outside a hand-drawn boundary is GPS noise, not a contradiction.
         assert!(check("na", Some(SQUARE), &na, Some((21.7094, 105.906))).is_empty());
-        let t = far[0].text("Đồi na", &na).en;
-        assert!(t.contains("km outside zone Đồi na"), "{t}");
+        let t = far[0].text("Đồi na", &na);
+        assert!(t.en.contains("km outside zone Đồi na"), "{t:?}");
+        // Each language writes the distance its own way.
+        assert!(
+            t.vi.contains(" 74,9 km") && t.en.contains(" 74.9 km"),
+            "{t:?}"
+        );
     }
 }

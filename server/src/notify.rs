@@ -18,27 +18,28 @@ pub const MAX_ATTEMPTS: i64 = 5;
 /// What there is to tell an adopter about their tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Telling {
-    /// New diary entries (how many, with how many photos, and the harvest among them).
+    /// New diary entries (how many, with how many photos, and the grams harvested among
+    /// them).
     Diary {
         entries: usize,
         photos: usize,
-        harvest: Option<String>,
+        harvest_g: Option<i64>,
     },
     Shipped {
-        kg: String,
+        grams: i64,
         carrier: String,
         tracking: String,
     },
     /// The season's harvest was settled against its guarantee.
     Settled {
-        harvested: String,
-        compensation: Option<String>,
+        harvested_g: i64,
+        compensation_vnd: Option<i64>,
     },
     CareAnswered,
     GiftAccepted,
     GiftReturned,
     Refunded {
-        amount: String,
+        amount_vnd: i64,
     },
     /// An input lot used on the tree is recalled.
     Recall {
@@ -51,7 +52,7 @@ impl Telling {
     fn topic(&self) -> &'static str {
         match self {
             Self::Diary {
-                harvest: Some(_), ..
+                harvest_g: Some(_), ..
             }
             | Self::Settled { .. } => "harvest",
             Self::Diary { .. } => "diary",
@@ -63,10 +64,13 @@ impl Telling {
         }
     }
 
-    /// The sentence, in Vietnamese and English, about the tree called `tree`.
+    /// The sentence, in Vietnamese and English, about the tree called `tree`; weights and
+    /// money written the way each language writes them.
     fn texts(&self, tree: &str) -> (String, String) {
+        use crate::error::Lang::{En, Vi};
+        use crate::text::{kg, vnd};
         match self {
-            Self::Diary { entries, photos, harvest } => {
+            Self::Diary { entries, photos, harvest_g } => {
                 let (mut vi, mut en) = (
                     format!("Cây {tree} có {entries} mục nhật ký mới"),
                     format!("{tree} has {entries} new diary {}", if *entries == 1 { "entry" } else { "entries" }),
@@ -75,24 +79,24 @@ impl Telling {
                     vi.push_str(&format!(", {photos} ảnh"));
                     en.push_str(&format!(", {photos} {}", if *photos == 1 { "photo" } else { "photos" }));
                 }
-                if let Some(kg) = harvest {
-                    vi.push_str(&format!(". Đã thu hoạch {kg}"));
-                    en.push_str(&format!(". Harvested: {kg}"));
+                if let Some(g) = harvest_g {
+                    vi.push_str(&format!(". Đã thu hoạch {}", kg(*g, Vi)));
+                    en.push_str(&format!(". Harvested: {}", kg(*g, En)));
                 }
                 (vi, en)
             }
-            Self::Shipped { kg, carrier, tracking } => (
-                format!("Quả của cây {tree} đã được gửi: {kg} qua {carrier} {tracking}").trim().to_owned(),
-                format!("The harvest of {tree} is on its way: {kg} by {carrier} {tracking}").trim().to_owned(),
+            Self::Shipped { grams, carrier, tracking } => (
+                format!("Quả của cây {tree} đã được gửi: {} qua {carrier} {tracking}", kg(*grams, Vi)).trim().to_owned(),
+                format!("The harvest of {tree} is on its way: {} by {carrier} {tracking}", kg(*grams, En)).trim().to_owned(),
             ),
-            Self::Settled { harvested, compensation } => match compensation {
+            Self::Settled { harvested_g, compensation_vnd } => match compensation_vnd {
                 Some(c) => (
-                    format!("Mùa vụ của cây {tree} đã quyết toán: thu {harvested}, bù thiếu {c}"),
-                    format!("The season of {tree} is settled: {harvested} harvested, {c} for the shortfall"),
+                    format!("Mùa vụ của cây {tree} đã quyết toán: thu {}, bù thiếu {}", kg(*harvested_g, Vi), vnd(*c, Vi)),
+                    format!("The season of {tree} is settled: {} harvested, {} for the shortfall", kg(*harvested_g, En), vnd(*c, En)),
                 ),
                 None => (
-                    format!("Mùa vụ của cây {tree} đã quyết toán: thu {harvested}"),
-                    format!("The season of {tree} is settled: {harvested} harvested"),
+                    format!("Mùa vụ của cây {tree} đã quyết toán: thu {}", kg(*harvested_g, Vi)),
+                    format!("The season of {tree} is settled: {} harvested", kg(*harvested_g, En)),
                 ),
             },
             Self::CareAnswered => (
@@ -107,9 +111,9 @@ impl Telling {
                 format!("Không ai nhận quà cây {tree} trong 15 ngày: cây vẫn là của bạn"),
                 format!("Nobody accepted your gift of {tree} within 15 days: the tree is still yours"),
             ),
-            Self::Refunded { amount } => (
-                format!("Đã hoàn {amount} cho cây {tree}"),
-                format!("{amount} refunded for {tree}"),
+            Self::Refunded { amount_vnd } => (
+                format!("Đã hoàn {} cho cây {tree}", vnd(*amount_vnd, Vi)),
+                format!("{} refunded for {tree}", vnd(*amount_vnd, En)),
             ),
             Self::Recall { product, lot } => {
                 let what = format!("{product} {lot}").trim().to_owned();
@@ -186,8 +190,8 @@ pub async fn diary_round(s: &Services) -> Result<usize> {
         let what = Telling::Diary {
             entries: group.len(),
             photos: entries.iter().map(|e| e.photos.len()).sum(),
-            harvest: (harvested > 0)
-                .then(|| crate::text::kg(i64::try_from(harvested).unwrap_or(i64::MAX))),
+            harvest_g: (harvested > 0)
+                .then(|| i64::try_from(harvested).unwrap_or(i64::MAX)),
         };
         if let Some(order) = s.store.order_by_id(last.order_id).await? {
             tell(

@@ -5,7 +5,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Lang, Result};
 
 /// Characters that reorder or hide text: bidi embeddings, overrides and isolates, the
 /// zero-width marks, tag characters, Hangul fillers that render blank, line and paragraph
@@ -128,30 +128,49 @@ fn clean((vi, en): (&str, &str), value: &str) -> Result<String> {
     Ok(value.nfc().collect::<String>().trim().to_owned())
 }
 
-/// Money as Vietnamese write it: dots grouping thousands, then `đ` ("5.500.000 đ").
-pub fn vnd(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
+/// A decimal number as the reader writes it, with at most `decimals` places and trailing
+/// zeros dropped: 12,5 and 1.250,75 in Vietnamese; 12.5 and 1,250.75 in English.
+pub fn number(value: f64, decimals: usize, lang: Lang) -> String {
+    let (group, point) = match lang {
+        Lang::Vi => ('.', ','),
+        Lang::En => (',', '.'),
+    };
+    let fixed = format!("{:.*}", decimals, value.abs());
+    let (int, frac) = fixed.split_once('.').unwrap_or((&fixed, ""));
+    let frac = frac.trim_end_matches('0');
     let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('.');
+    if value < 0.0 && fixed.bytes().any(|b| matches!(b, b'1'..=b'9')) {
+        out.push('-');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(group);
         }
         out.push(c);
     }
-    format!("{}{out} đ", if amount < 0 { "-" } else { "" })
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(frac);
+    }
+    out
 }
 
-/// Grams as kilograms the Vietnamese way, with a decimal comma and no trailing zeros
-/// ("12,5 kg").
-pub fn kg(grams: i64) -> String {
-    let whole = grams / 1000;
-    let frac = format!("{:03}", (grams % 1000).abs());
-    let frac = frac.trim_end_matches('0');
-    if frac.is_empty() {
-        format!("{whole} kg")
-    } else {
-        format!("{whole},{frac} kg")
+/// Money as the reader writes it: "5.500.000 đ" in Vietnamese, "5,500,000 VND" in English.
+/// Text that has no reader's language (a mail's subject, the certificate's PDF, the
+/// sandbox gateway) passes [`Lang::Vi`].
+pub fn vnd(amount: i64, lang: Lang) -> String {
+    // Exact: an f64 holds every whole amount below 9 × 10^15 đồng.
+    let n = number(amount as f64, 0, lang);
+    match lang {
+        Lang::Vi => format!("{n} đ"),
+        Lang::En => format!("{n} VND"),
     }
+}
+
+/// Grams as kilograms as the reader writes them, to the gram with no trailing zeros:
+/// "12,5 kg" in Vietnamese, "12.5 kg" in English.
+pub fn kg(grams: i64, lang: Lang) -> String {
+    format!("{} kg", number(grams as f64 / 1000.0, 3, lang))
 }
 
 /// An instant in Vietnam's time to the minute (`2026-11-25 14:30`), as a spreadsheet reads
@@ -216,18 +235,34 @@ mod tests {
     }
 
     #[test]
-    fn weights_read_in_kilograms_with_a_decimal_comma() {
-        assert_eq!(kg(12_500), "12,5 kg");
-        assert_eq!(kg(30_000), "30 kg");
-        assert_eq!(kg(1), "0,001 kg");
+    fn weights_read_in_kilograms_the_way_each_language_writes_them() {
+        assert_eq!(kg(12_500, Lang::Vi), "12,5 kg");
+        assert_eq!(kg(12_500, Lang::En), "12.5 kg");
+        assert_eq!(kg(30_000, Lang::Vi), "30 kg");
+        assert_eq!(kg(1, Lang::Vi), "0,001 kg");
+        assert_eq!(kg(1_250_500, Lang::Vi), "1.250,5 kg");
+        assert_eq!(kg(1_250_500, Lang::En), "1,250.5 kg");
     }
 
     #[test]
-    fn money_is_grouped_the_vietnamese_way() {
-        assert_eq!(vnd(5_500_000), "5.500.000 đ");
-        assert_eq!(vnd(999), "999 đ");
-        assert_eq!(vnd(1_000), "1.000 đ");
-        assert_eq!(vnd(-60_000), "-60.000 đ");
+    fn money_is_grouped_the_way_each_language_writes_it() {
+        assert_eq!(vnd(5_500_000, Lang::Vi), "5.500.000 đ");
+        assert_eq!(vnd(6_000_000, Lang::En), "6,000,000 VND");
+        assert_eq!(vnd(999, Lang::Vi), "999 đ");
+        assert_eq!(vnd(1_000, Lang::Vi), "1.000 đ");
+        assert_eq!(vnd(-60_000, Lang::Vi), "-60.000 đ");
+        assert_eq!(vnd(-60_000, Lang::En), "-60,000 VND");
+        assert_eq!(vnd(0, Lang::En), "0 VND");
+    }
+
+    #[test]
+    fn numbers_group_and_point_the_way_each_language_writes_them() {
+        assert_eq!(number(12.5, 2, Lang::Vi), "12,5");
+        assert_eq!(number(12.5, 2, Lang::En), "12.5");
+        assert_eq!(number(1250.75, 2, Lang::Vi), "1.250,75");
+        assert_eq!(number(1250.75, 2, Lang::En), "1,250.75");
+        assert_eq!(number(-0.001, 2, Lang::Vi), "0");
+        assert_eq!(number(-3.0, 0, Lang::En), "-3");
     }
 
     const NAME: (&str, &str) = ("tên", "name");

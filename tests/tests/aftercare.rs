@@ -254,14 +254,105 @@ async fn a_transfer_seen_on_the_statement_is_confirmed_by_hand_once() {
         .unwrap()
         .contains("đã được xác nhận trước đó"));
     assert_eq!(adoptions(&goc, "CC021").await, 1);
-    let csv = admin
+    let line = csv_line(&admin, &code).await;
+    assert!(line.contains(",manual,"), "{line}");
+}
+
+/// The line of order `code` in the orders CSV its cooperative's managers download.
+async fn csv_line(manager: &Agent, code: &str) -> String {
+    let csv = manager
         .get("/api/v1/coops/NA-LH/orders.csv")
         .await
         .text()
         .await
         .unwrap();
-    let line = csv.lines().find(|l| l.starts_with(&code)).unwrap();
-    assert!(line.contains(",manual,"), "{line}");
+    match csv.lines().find(|l| l.starts_with(code)) {
+        Some(line) => line.to_owned(),
+        None => panic!("no line for {code}: {csv}"),
+    }
+}
+
+#[tokio::test]
+async fn the_sales_desk_shows_one_state_at_a_time_with_counts_and_refuses_an_unknown_one() {
+    let goc = Goc::start().await;
+    let admin = goc.admin().await;
+    let (lan, token) = buyer(&goc, "0987000045").await;
+    let (offer, _) = offer_of(&goc, "CC001").await;
+    let first: Value = hold(&lan, &token, offer).await.json().await.unwrap();
+    let paid = first["code"].as_str().unwrap().to_owned();
+    pay(&goc, &lan, first["vnpay_url"].as_str().unwrap(), "pay").await;
+    assert_eq!(state(&lan, &paid).await, "paid");
+    let (offer, _) = offer_of(&goc, "CC002").await;
+    let second: Value = hold(&lan, &token, offer).await.json().await.unwrap();
+    let held = second["code"].as_str().unwrap().to_owned();
+
+    let desk = "/manage/NA-LH/sales";
+    let all = admin.get(desk).await.text().await.unwrap();
+    assert!(all.contains(&paid) && all.contains(&held), "{all}");
+    for count in [
+        "Tất cả (2)",
+        "đang giữ (1)",
+        "đã trả (1)",
+        "hết hạn (0)",
+        "đã huỷ (0)",
+    ] {
+        assert!(all.contains(count), "{count}: {all}");
+    }
+    let only = |which: &'static str| {
+        let admin = &admin;
+        async move {
+            let r = admin.get(&format!("{desk}?state={which}")).await;
+            assert_eq!(r.status(), 200, "{which}");
+            let page = r.text().await.unwrap();
+            let chosen = format!("?state={which}#orders\" aria-current=\"page\"");
+            assert!(page.contains(&chosen), "{which} is marked: {page}");
+            page
+        }
+    };
+    let page = only("paid").await;
+    assert!(page.contains(&paid) && !page.contains(&held), "{page}");
+    let page = only("held").await;
+    assert!(page.contains(&held) && !page.contains(&paid), "{page}");
+    let page = only("refund_due").await;
+    assert!(!page.contains(&held) && !page.contains(&paid), "{page}");
+    assert!(
+        page.contains("Không có đơn nào ở trạng thái này."),
+        "{page}"
+    );
+
+    // The hold lapses: its row still says held; the desk and the CSV say expired.
+    let lapse = format!("UPDATE orders SET held_until = 1 WHERE code = '{held}'");
+    goc.execute(&lapse).await;
+    let page = only("expired").await;
+    assert!(
+        page.contains(&held) && page.contains("hết hạn (1)"),
+        "{page}"
+    );
+    assert!(!only("held").await.contains(&held));
+    let line = csv_line(&admin, &held).await;
+    assert!(line.contains(",expired,"), "{line}");
+    // The CSV keeps every order, whatever the desk shows.
+    assert!(csv_line(&admin, &paid).await.contains(",paid,"));
+
+    // A state the desk does not know is refused in the reader's language, not guessed.
+    for bad in ["bogus", "PAID", "paid%20"] {
+        let r = admin.get(&format!("{desk}?state={bad}")).await;
+        assert_eq!(r.status(), 422, "{bad}");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("role=\"alert\"") && page.contains("Không có trạng thái đơn này"),
+            "{bad}: {page}"
+        );
+    }
+    admin.get("/lang/en?next=/").await;
+    let r = admin.get(&format!("{desk}?state=bogus")).await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("There is no such order state"));
+    assert_eq!(lan.get(&format!("{desk}?state=paid")).await.status(), 403);
 }
 
 #[tokio::test]
@@ -359,4 +450,9 @@ async fn in_chromium_an_adopter_gives_their_tree_and_the_recipient_accepts_it() 
     b.wait_for_text("h1", "Bán nhận nuôi").await;
     assert!(b.text(".sales").await.contains("CC022"));
     b.screenshot_page("sales-desk").await;
+    b.click(".state-filter a[href*='state=paid']").await;
+    b.wait_for_text(".state-filter [aria-current]", "đã trả (1)")
+        .await;
+    assert!(b.text(".sales").await.contains("CC022"));
+    b.screenshot_page("sales-desk-paid").await;
 }

@@ -126,6 +126,34 @@ async fn a_buyer_pays_through_the_sandbox_gateway_once_and_a_second_buyer_is_ref
     let order: Value = r.json().await.unwrap();
     let code = order["code"].as_str().unwrap().to_owned();
     assert_eq!(order["amount_vnd"], price);
+    // The order page says, with no script, until when the tree is held (in Vietnam's time)
+    // and how long is left; order.js counts down from the milliseconds it states.
+    let page = lan
+        .get(&format!("/orders/{code}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let until = order["held_until"].as_i64().unwrap();
+    let minute = (until.div_euclid(60_000) + 7 * 60).rem_euclid(24 * 60);
+    let clock = format!("{:02}:{:02}", minute / 60, minute % 60);
+    assert!(
+        page.contains("Cây được giữ cho bạn đến") && page.contains(&format!(">{clock}</time>")),
+        "{clock}: {page}"
+    );
+    let left: u64 = page
+        .split("data-hold-left=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|ms| ms.parse().ok())
+        .expect("the time left");
+    assert!(0 < left && left <= 15 * 60_000, "{left}");
+    let minutes = left.div_ceil(60_000);
+    assert!(
+        page.contains(&format!(">{minutes} phút</span>")),
+        "{minutes}: {page}"
+    );
+    assert!(page.contains("/pkg/order.js"));
     let pay = order["vnpay_url"].as_str().unwrap().to_owned();
     let (mai, mai_token) = buyer(&goc, "0987000002").await;
     let r = hold(&mai, &mai_token, offer).await;
@@ -463,6 +491,13 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     b.click("#adopt button[type=submit]").await;
     b.wait_for_text("h1", "Đơn nhận nuôi").await;
     assert!(b.current_path().await.starts_with("/orders/GOC"));
+    // The hold counts down each second once order.js runs (it writes minutes:seconds).
+    assert!(b.text("#hold").await.contains("Cây được giữ cho bạn đến"));
+    b.wait_for_text("#hold [role=timer]", ":").await;
+    let shown = b.text("#hold [role=timer]").await;
+    let (minutes, seconds) = shown.split_once(':').expect("minutes:seconds");
+    let left = minutes.parse::<u32>().unwrap() * 60 + seconds.parse::<u32>().unwrap();
+    assert!(seconds.len() == 2 && 0 < left && left <= 15 * 60, "{shown}");
     // The VietQR on the page decodes to a payload for this order's amount.
     assert!(b.text(".transfer").await.contains("6.000.000 đ"));
     b.find_css(".transfer .qr svg").await;
@@ -499,6 +534,12 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     // The certificate, shareable by its link, and its printable PDF.
     b.click("a.button.primary").await;
     b.wait_for_text("h1", "Giấy chứng nhận nhận nuôi cây").await;
+    // It reads as a certificate: one sentence, "you" to the adopter.
+    let certifies = b.text(".certifies").await;
+    assert!(
+        certifies.starts_with("Chứng nhận bạn đã nhận nuôi cây CC004 ("),
+        "{certifies}"
+    );
     b.screenshot_page("adopt-7-certificate").await;
     let certificate = b.current_path().await;
     let pdf = goc.get(&format!("{certificate}/pdf")).await;
@@ -511,9 +552,10 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
         &bytes,
     )
     .unwrap();
+    let public = goc.text(&certificate).await;
     assert!(
-        goc.text(&certificate).await.contains("CC004"),
-        "readable without signing in"
+        public.contains("người nhận nuôi mang mã A") && !public.contains("Chứng nhận bạn"),
+        "readable without signing in, naming no one: {public}"
     );
     assert_eq!(
         goc.get("/certificates/ANOSUCHADOPTION/pdf").await.status(),
@@ -526,6 +568,13 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
         .await;
     b.click("#care-form-CC004 button[type=submit]").await;
     b.wait_for_text(".flash", "Đã gửi yêu cầu").await;
+    // The adopter names the tree: its certificate names it too.
+    b.click("details:has(#name-form-CC004) > summary").await;
+    b.fill("#name-CC004", "Bé Na").await;
+    b.click("#name-form-CC004 button[type=submit]").await;
+    b.wait_for_text("h2", "“Bé Na”").await;
+    let named = goc.text(&certificate).await;
+    assert!(named.contains("cây “Bé Na” (CC004, "), "{named}");
     let list: Value = admin
         .get("/api/v1/coops/NA-LH/care-requests")
         .await
@@ -608,6 +657,42 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+/// A hold about to end, seen at phone size: the count reaches zero, the ways to pay fold
+/// away and the way to adopt again shows, before the page's next re-read says so too.
+#[tokio::test]
+async fn in_chromium_a_lapsing_hold_counts_down_to_an_invitation_to_adopt_again() {
+    let goc = Goc::start().await;
+    let (lan, token) = buyer(&goc, "0987000012").await;
+    let (offer, _) = offer_of(&goc, "CC005").await;
+    let order: Value = hold(&lan, &token, offer).await.json().await.unwrap();
+    let code = order["code"].as_str().unwrap().to_owned();
+    let b = crate::support::Browser::start().await;
+    b.open(&format!("{}/login?next=/my-trees", goc.base)).await;
+    b.fill("#login-identifier", "0987000012").await;
+    b.fill("#login-password", "a long password").await;
+    b.click("#login button[type=submit]").await;
+    b.wait_for_text("h1", "Cây của tôi").await;
+    // Ten seconds left (of the only order): time for the page to load held, and less than
+    // its 15 s re-read.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let lapse = format!("UPDATE orders SET held_until = {}", now + 10_000);
+    goc.execute(&lapse).await;
+    b.open(&format!("{}/orders/{code}", goc.base)).await;
+    b.wait_for_text("#hold [role=timer]", "0:").await;
+    b.screenshot_page("order-countdown").await;
+    b.wait_for_text("#hold-lapsed", "Hết thời gian giữ cây").await;
+    let hidden = |id: &str| format!("return document.getElementById('{id}').hidden");
+    assert_eq!(b.eval(&hidden("pay")).await, "true", "folded away");
+    assert_eq!(b.eval(&hidden("hold")).await, "true");
+    b.screenshot_page("order-lapsed").await;
+    b.click("#hold-lapsed a.button").await;
+    b.wait_for_text("h1", "Nhận nuôi cây này").await;
+    assert_eq!(b.current_path().await, format!("/adopt/{offer}"));
 }
 
 #[tokio::test]
@@ -727,6 +812,18 @@ async fn the_catalogue_lists_open_offers_by_species_province_price_and_harvest_m
     // The demo offers five trees of each cooperative, seasons ending in October 2027.
     assert_eq!(count(&all), 10, "{all}");
     assert!(all.contains("6.000.000 đ") && all.contains("5.500.000 đ"));
+    // An English reader gets English numbers, not only English words.
+    let en = goc.text_with_cookie("/adopt", "goc_lang=en").await;
+    assert!(
+        en.contains("6,000,000 VND") && en.contains("35 kg – 50 kg"),
+        "{en}"
+    );
+    assert!(!en.contains("6.000.000") && !en.contains(" đ<"), "{en}");
+    let tree = goc.text_with_cookie("/t/NA-LH/CC001", "goc_lang=en").await;
+    assert!(
+        tree.contains("6,000,000 VND") && tree.contains("60,000 VND") && tree.contains("25 kg"),
+        "{tree}"
+    );
     let mango = goc.text("/adopt?species=mango").await;
     assert_eq!(count(&mango), 5);
     assert!(mango.contains("XM001") && !mango.contains("CC001"));

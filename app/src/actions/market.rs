@@ -141,7 +141,7 @@ async fn sales_action(
             format!(
                 "{} {} · {}",
                 Msg::Refunds.text(l),
-                server::text::vnd(r.amount_vnd),
+                server::text::vnd(r.amount_vnd, l.into()),
                 crate::i18n::refund_state(&r.state, l)
             )
         }
@@ -150,8 +150,8 @@ async fn sales_action(
             format!(
                 "{} {} · {}",
                 Msg::Harvested.text(l),
-                server::text::kg(r.harvested_g),
-                server::text::vnd(r.compensation_vnd)
+                server::text::kg(r.harvested_g, l.into()),
+                server::text::vnd(r.compensation_vnd, l.into())
             )
         }
         "ship" => {
@@ -170,7 +170,11 @@ async fn sales_action(
                 )
                 .await
             );
-            format!("{} {}", Msg::Shipments.text(l), server::text::kg(r.grams))
+            format!(
+                "{} {}",
+                Msg::Shipments.text(l),
+                server::text::kg(r.grams, l.into())
+            )
         }
         _ => return sub.refuse(Error::NotFound("action")).await,
     };

@@ -1,7 +1,8 @@
 //! The buyer's checkout: `/adopt/:offer` (what the season gives, sign in, confirm: the
 //! tree is held for 15 minutes) and `/orders/:code` (pay by VNPay or a VietQR transfer;
 //! the order's state, which only a provider's signed report changes). Server-rendered,
-//! no wasm; the order page re-reads itself while payment runs.
+//! no wasm; the order page re-reads itself while payment runs, says until when the tree
+//! is held and how long is left, and `order.js` counts that down each second.
 
 crate::pages::server_only_page!(AdoptPage => ssr::adopt_page());
 crate::pages::server_only_page!(OrderPage => ssr::order_page());
@@ -54,7 +55,7 @@ mod ssr {
     use super::OfferTerms;
     use crate::api::{get_offer, get_order};
     use crate::forms::PostForm;
-    use crate::i18n::{use_locale, Msg};
+    use crate::i18n::{use_locale, Locale, Msg};
     use crate::model::{AdoptView, OrderPage};
     use crate::pages::message;
 
@@ -151,13 +152,16 @@ mod ssr {
                 <p><a class="button primary" href=format!("/certificates/{}", o.adoption)>{Msg::Certificate.text(l)}</a>
                    " · "<a href="/my-trees">{Msg::MyTrees.text(l)}</a></p>
             }.into_any(),
-            "expired" => view! { <p class="notice" role="status">{Msg::OrderExpired.text(l)}</p> }.into_any(),
+            "expired" => lapsed(l, o.offer, false).into_any(),
             "cancelled" => view! { <p class="notice" role="status">{Msg::OrderCancelled.text(l)}</p> }.into_any(),
             "refund_due" => view! { <p class="notice" role="status">{Msg::OrderRefundDue.text(l)}</p> }.into_any(),
             _ => view! {
                 // Re-read while payment runs: a transfer is confirmed by the bank's feed.
                 <leptos_meta::Meta http_equiv="refresh" content="15"/>
-                <p role="status">{Msg::OrderHeldUntil.text(l)}" "<strong>{o.held_until.clone()}</strong></p>
+                <HoldLeft o=o.clone()/>
+                {lapsed(l, o.offer, true)}
+                // Folded away by order.js when the hold ends.
+                <div id="pay">
                 {o.vnpay_url.clone().map(|u| view! {
                     <p><a class="button primary sticky-action" href=u>{Msg::PayWithVnpay.text(l)}</a></p>
                 })}
@@ -178,7 +182,9 @@ mod ssr {
                 {(o.vnpay_url.is_none() && o.transfer.is_none()).then(|| view! {
                     <p class="notice">{Msg::NoPaymentMethod.text(l)}</p>
                 })}
+                </div>
                 <p><a href="">{Msg::CheckPayment.text(l)}</a></p>
+                <script src="/pkg/order.js" defer=true></script>
             }
             .into_any(),
         };
@@ -195,6 +201,49 @@ mod ssr {
             <p><a href=tree>{Msg::SeeTheTree.text(l)}</a></p>
         }
         .into_any()
+    }
+
+    /// Until when the tree is held and how long is left, as the server saw it when it made
+    /// the page; `order.js` counts the time left down from `data-hold-left`.
+    #[component]
+    fn HoldLeft(o: OrderPage) -> impl IntoView {
+        let l = use_locale();
+        // A started minute counts: "1 minute left" until the hold lapses.
+        let left_ms = u64::try_from(o.hold_left_ms).unwrap_or(0);
+        let minutes = left_ms.div_ceil(60_000);
+        let n = minutes.to_string();
+        let left = if minutes == 1 {
+            Msg::OneMinute.text(l).to_owned()
+        } else {
+            Msg::MinutesCount.fill(l, &[("n", n.as_str())])
+        };
+        let (before, after) = Msg::HoldLeft
+            .text(l)
+            .split_once("{left}")
+            .unwrap_or_default();
+        view! {
+            <p class="hold" id="hold">
+                {Msg::OrderHeldUntil.text(l)}" "
+                <strong><time datetime=o.held_until_iso>{o.held_until}</time></strong>
+                " — "{before}
+                // A timer is not read aloud at every tick (its implicit aria-live is off).
+                <span role="timer" data-hold-left=o.hold_left_ms.to_string()>{left}</span>
+                {after}"."
+            </p>
+        }
+    }
+
+    /// The hold is over (or, `hidden`, for `order.js` to show when it ends): the tree may
+    /// still be free, so the way on is to adopt it again.
+    fn lapsed(l: Locale, offer: i64, hidden: bool) -> impl IntoView {
+        // Shown by the script at zero: an alert is read out when it appears.
+        let role = if hidden { "alert" } else { "status" };
+        view! {
+            <section class="notice" id="hold-lapsed" role=role hidden=hidden>
+                <p>{Msg::OrderExpired.text(l)}</p>
+                <p><a class="button primary" href=format!("/adopt/{offer}")>{Msg::AdoptAgain.text(l)}</a></p>
+            </section>
+        }
     }
 }
 
@@ -234,24 +283,49 @@ mod ssr_more {
         .into_any()
     }
 
+    /// A certificate that reads as one: what it certifies in a sentence, the tree, the
+    /// printable copy; the facts and the ledger's proof folded below.
     #[component]
     fn Certificate(c: CertificateView) -> AnyView {
         let l = use_locale();
         let tree = format!("/t/{}/{}", c.coop_code, c.tree_code);
         let history = format!("/api/trees/{}/{}/history", c.coop_code, c.tree_code);
+        let named = match &c.tree_name {
+            Some(name) => format!("“{name}” ({}, {})", c.tree_code, c.species),
+            None => format!("{} ({})", c.tree_code, c.species),
+        };
+        // The public page names the adopter only by the adoption's pseudonym.
+        let certifies = if c.yours {
+            Msg::CertifiesYou
+        } else {
+            Msg::CertifiesAdopter
+        };
+        let values = [
+            ("adoption", c.adoption.as_str()),
+            ("tree", named.as_str()),
+            ("coop", c.coop_name.as_str()),
+            ("season", c.season.as_str()),
+            ("dates", c.dates.as_str()),
+        ];
+        let sentence = certifies.fill(l, &values);
         view! {
             <leptos_meta::Title text=format!("{} · {} · {}", Msg::CertificateTitle.text(l), c.tree_code, c.coop_name)/>
             <article class="certificate">
                 <h1>{Msg::CertificateTitle.text(l)}</h1>
+                <p class="certifies">{sentence}</p>
                 {c.photo.clone().map(|p| view! { <img src=p alt=c.tree_code.clone() width="360" loading="lazy"/> })}
                 <p class="badge ok">{"✔ "}{Msg::CertificateIntro.text(l)}</p>
-                <dl class="facts">
-                    <dt>{Msg::TreeCode.text(l)}</dt><dd><a href=tree.clone()>{c.tree_code.clone()}</a>{format!(" · {}", c.species)}</dd>
-                    <dt>{Msg::Cooperative.text(l)}</dt><dd>{c.coop_name.clone()}</dd>
-                    <dt>{Msg::OfferSeason.text(l)}</dt><dd>{format!("{} ({})", c.season, c.dates)}</dd>
-                    <dt>{Msg::AdoptionRef.text(l)}</dt><dd class="code">{c.adoption.clone()}</dd>
-                    <dt>{Msg::AdoptedOn.text(l)}</dt><dd>{c.adopted.clone()}</dd>
-                </dl>
+                <p><a class="button primary" href=format!("/certificates/{}/pdf", c.adoption)>{Msg::PrintablePdf.text(l)}</a></p>
+                <details>
+                    <summary>{Msg::CertificateDetails.text(l)}</summary>
+                    <dl class="facts">
+                        <dt>{Msg::TreeCode.text(l)}</dt><dd><a href=tree.clone()>{c.tree_code.clone()}</a>{format!(" · {}", c.species)}</dd>
+                        <dt>{Msg::Cooperative.text(l)}</dt><dd>{c.coop_name.clone()}</dd>
+                        <dt>{Msg::OfferSeason.text(l)}</dt><dd>{format!("{} ({})", c.season, c.dates)}</dd>
+                        <dt>{Msg::AdoptionRef.text(l)}</dt><dd class="code">{c.adoption.clone()}</dd>
+                        <dt>{Msg::AdoptedOn.text(l)}</dt><dd>{c.adopted.clone()}</dd>
+                    </dl>
+                </details>
                 <details>
                     <summary>{Msg::LedgerEntry.text(l)}{format!(" #{}", c.entry_seq)}</summary>
                     <p class="code wrap">{c.origin.clone()}</p>
@@ -261,7 +335,6 @@ mod ssr_more {
                     <p class="muted">{Msg::HowToVerify.text(l)}</p>
                     <p><a href=history download="">{Msg::DownloadHistory.text(l)}</a></p>
                 </details>
-                <p><a class="button primary" href=format!("/certificates/{}/pdf", c.adoption)>{Msg::PrintablePdf.text(l)}</a></p>
                 <p><a href=tree>{Msg::SeeTheTree.text(l)}</a></p>
             </article>
         }

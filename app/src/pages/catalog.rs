@@ -77,7 +77,7 @@ mod ssr {
                         )
                     }
                 };
-            let kg = |g: i64| l.number(g as f64 / 1000.0, 1);
+            let kg = |g: i64| server::text::kg(g, lang);
             let cards = server::market::catalogue::catalogue(&s, &filter)
                 .await?
                 .into_iter()
@@ -92,8 +92,8 @@ mod ssr {
                     ),
                     coop: format!("{} · {}", r.coop_name, r.province),
                     season: format!("{} – {}", l.date_iso(&r.starts_on), l.date_iso(&r.ends_on)),
-                    expected: format!("{}–{} kg", kg(r.expected_min_g), kg(r.expected_max_g)),
-                    price: server::text::vnd(r.price_vnd),
+                    expected: format!("{} – {}", kg(r.expected_min_g), kg(r.expected_max_g)),
+                    price: server::text::vnd(r.price_vnd, lang),
                     photo: r.photo.map(|h| {
                         format!(
                             "/photos/{}/thumb.jpg",

@@ -57,8 +57,8 @@ mod ssr {
         q: &server::reports::ReportQuery,
         l: Locale,
     ) -> Figures {
-        let kg = |g: i64| format!("{} kg", l.number(g as f64 / 1000.0, 1));
-        let vnd = |v: i64| format!("{} đ", l.number(v as f64, 0));
+        let kg = |g: i64| server::text::kg(g, l.into());
+        let vnd = |v: i64| server::text::vnd(v, l.into());
         let bars = |groups: &[server::reports::Group]| -> Vec<Bar> {
             groups
                 .iter()

@@ -1,7 +1,9 @@
 //! `/manage/:coop/sales`: a cooperative's sales desk. Every order (held, paid, expired,
-//! refund due) with who bought, how it was paid and what the adopter chose for the
-//! harvest, the actions each state allows, the care requests to answer, the refunds, and
-//! the CSV. Server-rendered, no wasm.
+//! refund due), or those of one state (`?state=paid`: links with each state's count, so
+//! the filter works without JavaScript), with who bought, how it was paid and what the
+//! adopter chose for the harvest, the actions each state allows, the care requests to
+//! answer, the refunds, and the CSV (always every order: it is the cooperative's books).
+//! Server-rendered, no wasm.
 
 crate::pages::server_only_page!(SalesPage => ssr::page());
 
@@ -28,6 +30,13 @@ pub struct SalesView {
     pub coop_code: String,
     pub coop_name: String,
     pub has_vnpay: bool,
+    /// The state shown (`?state=`); none for every order.
+    pub state: Option<String>,
+    /// Each state with how many orders are in it, in `server::market::ORDER_STATES`' order.
+    pub counts: Vec<(String, usize)>,
+    pub total: usize,
+    /// Why the state asked for was refused, in the reader's language.
+    pub refused: Option<String>,
     pub orders: Vec<SaleLine>,
     /// Care requests: id, tree, question, answer.
     pub requests: Vec<(i64, String, String, Option<String>)>,
@@ -37,14 +46,14 @@ pub struct SalesView {
 #[cfg(feature = "ssr")]
 mod ssr {
     use leptos::prelude::*;
-    use leptos_router::hooks::use_params_map;
+    use leptos_router::hooks::{use_params_map, use_query_map};
 
     use super::{SaleLine, SalesView};
     use crate::api::{backend, Gate};
     use crate::forms::PostForm;
     use crate::i18n::{order_state, refund_state, use_locale, Locale, Msg};
 
-    async fn load(code: String) -> Result<Gate<SalesView>, ServerFnError> {
+    async fn load((code, state): (String, String)) -> Result<Gate<SalesView>, ServerFnError> {
         let s = backend::services()?;
         let (actor, coop) = match backend::member(&s, &code).await? {
             Ok(m) => m,
@@ -53,10 +62,24 @@ mod ssr {
         if !actor.may(coop.id, server::access::Action::Sell) {
             return Ok(backend::stopped(Gate::Forbidden));
         }
-        let l: Locale = backend::lang().into();
+        let lang = backend::lang();
+        let l: Locale = lang.into();
+        let (chosen, refused) = match server::market::state_filter(&state) {
+            Ok(f) => (f, None),
+            Err(e) => (None, Some(backend::refusal(e, lang)?)),
+        };
         let view = async {
+            let all = server::market::sales(&s, &actor, &coop).await?;
+            let counts: Vec<(String, usize)> = server::market::ORDER_STATES
+                .into_iter()
+                .map(|st| (st.to_owned(), all.iter().filter(|r| r.state == st).count()))
+                .collect();
+            let total = all.len();
             let mut orders = Vec::new();
-            for r in server::market::sales(&s, &actor, &coop).await? {
+            for r in all
+                .into_iter()
+                .filter(|r| chosen.is_none_or(|c| r.state == c))
+            {
                 // What was sent is listed only for orders that sent something.
                 let shipments = if r.shipped_g > 0 {
                     backend::shipments(&s, r.order_id, l).await?
@@ -72,7 +95,7 @@ mod ssr {
                     tree_code: r.tree_code,
                     season: r.season,
                     state: r.state,
-                    amount: server::text::vnd(r.amount_vnd),
+                    amount: server::text::vnd(r.amount_vnd, lang),
                     buyer: [Some(r.buyer_name), r.buyer_phone, r.buyer_email]
                         .into_iter()
                         .flatten()
@@ -96,7 +119,7 @@ mod ssr {
                     format!(
                         "{} · {} · {}",
                         r.order_code,
-                        server::text::vnd(r.amount_vnd),
+                        server::text::vnd(r.amount_vnd, lang),
                         refund_state(&r.state, l)
                     )
                 })
@@ -107,6 +130,10 @@ mod ssr {
                     .is_some(),
                 coop_code: coop.code.clone(),
                 coop_name: coop.name.clone(),
+                state: chosen.map(str::to_owned),
+                counts,
+                total,
+                refused,
                 orders,
                 requests,
                 refunds,
@@ -120,7 +147,16 @@ mod ssr {
     pub fn page() -> AnyView {
         let l = use_locale();
         let params = use_params_map();
-        let desk = Resource::new(move || params.read().get("coop").unwrap_or_default(), load);
+        let query = use_query_map();
+        let desk = Resource::new(
+            move || {
+                (
+                    params.read().get("coop").unwrap_or_default(),
+                    query.read().get("state").unwrap_or_default(),
+                )
+            },
+            load,
+        );
         view! {
             <Suspense fallback=move || view! { <p>{Msg::Loading.text(l)}</p> }>
                 {move || Suspend::new(async move {
@@ -138,6 +174,27 @@ mod ssr {
         let has_vnpay = v.has_vnpay;
         let (no_orders, no_requests) = (v.orders.is_empty(), v.requests.is_empty());
         let in_sale = coop.clone();
+        let here = format!("/manage/{coop}/sales");
+        let chosen = v.state.clone();
+        let filtered = chosen.is_some();
+        let all_current = (!filtered).then_some("page");
+        let empty = if filtered {
+            Msg::NoOrdersInState
+        } else {
+            Msg::NoOrdersYet
+        };
+        let states = v
+            .counts
+            .into_iter()
+            .map(|(state, n)| {
+                let current = chosen.as_deref() == Some(state.as_str());
+                view! {
+                    <a href=format!("{here}?state={state}#orders") aria-current=current.then_some("page")>
+                        {format!("{} ({n})", order_state(&state, l))}
+                    </a>
+                }
+            })
+            .collect_view();
         view! {
             <leptos_meta::Title text=format!("{} · {}", Msg::Sales.text(l), v.coop_name)/>
             <p><a href=format!("/manage/{coop}")>{"← "}{v.coop_name.clone()}</a></p>
@@ -149,11 +206,18 @@ mod ssr {
                 })
             }
             <p><a href=format!("/api/v1/coops/{coop}/orders.csv") download="">{Msg::DownloadCsv.text(l)}</a></p>
-            <h2>{Msg::Orders.text(l)}</h2>
+            <h2 id="orders">{Msg::Orders.text(l)}</h2>
+            {v.refused.map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <nav class="state-filter" aria-label=Msg::FilterByState.text(l)>
+                <a href=format!("{here}#orders") aria-current=all_current>
+                    {format!("{} ({})", Msg::AllStates.text(l), v.total)}
+                </a>
+                {states}
+            </nav>
             <ul class="sales">
                 {v.orders.into_iter().map(|o| view! { <Sale o coop=in_sale.clone() has_vnpay/> }).collect_view()}
             </ul>
-            {no_orders.then(|| view! { <p class="muted">{Msg::NoOrdersYet.text(l)}</p> })}
+            {no_orders.then(|| view! { <p class="muted">{empty.text(l)}</p> })}
             <h2 id="care">{Msg::CareRequests.text(l)}</h2>
             {no_requests.then(|| view! { <p class="muted">{Msg::NoRequestsYet.text(l)}</p> })}
             <ul class="requests">

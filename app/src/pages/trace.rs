@@ -71,7 +71,11 @@ mod ssr {
 
     fn what(t: &Touch, l: Locale) -> String {
         match (t.grams, t.kind) {
-            (Some(g), _) => format!("{} {}", Msg::KindHarvested.text(l), server::text::kg(g)),
+            (Some(g), _) => format!(
+                "{} {}",
+                Msg::KindHarvested.text(l),
+                server::text::kg(g, l.into())
+            ),
             (None, 13 | 20) => {
                 let phi = t
                     .phi_days
@@ -123,7 +127,7 @@ mod ssr {
                 Ok::<_, server::Error>(RecallView {
                     lot: r.query.lot.clone(),
                     trees: r.trees().len(),
-                    kg_at_risk: server::text::kg(r.grams_at_risk()),
+                    kg_at_risk: server::text::kg(r.grams_at_risk(), lang),
                     touches: r.touches.iter().map(|t| line(t, l, false)).collect(),
                     harvests: r.harvests.iter().map(|t| line(t, l, false)).collect(),
                     adoptions: r
@@ -146,7 +150,7 @@ mod ssr {
                                     format!(
                                         "{} · {} · {} {}",
                                         l.date_iso(&sh.sent_on),
-                                        server::text::kg(sh.grams),
+                                        server::text::kg(sh.grams, lang),
                                         sh.carrier,
                                         sh.tracking
                                     )

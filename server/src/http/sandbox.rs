@@ -83,7 +83,7 @@ async fn sandbox_page(State(s): State<Services>, RawQuery(query): RawQuery) -> R
          <button name=sandbox_action value=pay_report_lost>Thanh toán, mất báo cáo IPN · Pay, IPN lost</button></form></html>",
         merchant = escape(&coop.name),
         tmn = escape(&t.tmn_code),
-        amount = crate::text::vnd(amount),
+        amount = crate::text::vnd(amount, crate::error::Lang::Vi),
         info = escape(&get("vnp_OrderInfo")),
     );
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(page)).into_response())

@@ -179,7 +179,7 @@ pub async fn record_shipment(
         s,
         &order,
         Telling::Shipped {
-            kg: crate::text::kg(row.grams),
+            grams: row.grams,
             carrier: row.carrier.clone(),
             tracking: row.tracking.clone(),
         },

@@ -2,7 +2,9 @@
 //! found by the adoption's pseudonym (already public in the log, so sharing it reveals
 //! nothing), issued only from the tree's history verified end to end, and names the ledger
 //! entry, the checkpoint signed with the cooperative's key that includes it, and where
-//! anyone can check both (`goc verify-file` on the tree's history does it offline).
+//! anyone can check both (`goc verify-file` on the tree's history does it offline). It
+//! names the tree as its adopter named it, as the tree's own page does while the season
+//! runs; that name is the adopter's to change and is never written to the ledger.
 
 use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
 use krilla::image::Image;
@@ -25,6 +27,8 @@ pub struct Certificate {
     pub coop_code: String,
     pub coop_name: String,
     pub tree_code: String,
+    /// The adopter's name for the tree, if they gave one.
+    pub tree_name: Option<String>,
     /// "Na (mãng cầu ta) · Na dai".
     pub species: String,
     pub season: String,
@@ -42,6 +46,16 @@ pub struct Certificate {
     pub tree_url: String,
     /// The tree's newest photo, by content hash.
     pub photo: Option<[u8; 32]>,
+    /// The account holding the adoption now (a gift moves it): never shown, only asked
+    /// by [`Certificate::is_adopter`].
+    adopter: i64,
+}
+
+impl Certificate {
+    /// Whether `account` holds this adoption, so its page may say "you" to them.
+    pub fn is_adopter(&self, account: i64) -> bool {
+        self.adopter == account
+    }
 }
 
 fn not_found() -> Error {
@@ -102,6 +116,7 @@ pub async fn certificate(s: &Services, adoption: &str) -> Result<Certificate> {
         adoption: adoption.to_owned(),
         coop_name: coop.name,
         tree_code: order.tree_code.clone(),
+        tree_name: order.tree_name,
         species: format!("{} · {}", catalogue.label_name(&tree.species), tree.variety),
         season: order.season,
         starts_on: offer.starts_on,
@@ -115,6 +130,7 @@ pub async fn certificate(s: &Services, adoption: &str) -> Result<Certificate> {
         tree_url: format!("{}/t/{}/{}", s.base_url, coop.code, order.tree_code),
         coop_code: coop.code,
         photo,
+        adopter: order.buyer_id,
     })
 }
 
@@ -162,15 +178,18 @@ fn render(c: &Certificate, photo: Option<Vec<u8>>, qr: &QrMatrix) -> Result<Vec<
     };
     text(20.0, 30.0, 22.0, true, "GIẤY CHỨNG NHẬN NHẬN NUÔI CÂY");
     text(20.0, 38.0, 12.0, false, "Tree adoption certificate");
-    let facts = [
-        ("Cây · Tree", format!("{} — {}", c.tree_code, c.species)),
+    let mut facts = vec![("Cây · Tree", format!("{} — {}", c.tree_code, c.species))];
+    if let Some(name) = &c.tree_name {
+        facts.push(("Tên cây · The tree's name", format!("“{name}”")));
+    }
+    facts.extend([
         ("Hợp tác xã · Cooperative", c.coop_name.clone()),
         (
             "Mùa vụ · Season",
             format!("{} ({} → {})", c.season, c.starts_on, c.ends_on),
         ),
         ("Mã nhận nuôi · Adoption", c.adoption.clone()),
-    ];
+    ]);
     // Below the photo, or under the title when the tree has none yet.
     let mut y = if photo.is_some() { 145.0 } else { 60.0 };
     for (label, value) in &facts {

@@ -33,6 +33,36 @@ pub const HOLD_MS: i64 = 15 * 60 * 1000;
 /// block a cooperative's catalogue (an outside probe held 8 of 10 offers in a second).
 pub const MAX_OPEN_HOLDS: i64 = 3;
 
+/// The states of an order (the `orders.state` column allows these five), in the order the
+/// sales desk offers them as filters.
+pub const ORDER_STATES: [&str; 5] = ["held", "paid", "refund_due", "expired", "cancelled"];
+
+/// An order's state as it stands at `now`: a hold whose time has run out is expired,
+/// though its row says `held` until the next hold on the same offer writes so
+/// ([`crate::store::Store::hold`] expires lapsed holds only then).
+pub fn state_at(state: &str, held_until: i64, now: i64) -> &str {
+    if state == "held" && held_until <= now {
+        "expired"
+    } else {
+        state
+    }
+}
+
+/// The sales desk's filter by state, from its address (`?state=paid`): empty is every
+/// order; anything but one of [`ORDER_STATES`] is refused.
+pub fn state_filter(typed: &str) -> Result<Option<&'static str>> {
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    match ORDER_STATES.into_iter().find(|s| *s == typed) {
+        Some(s) => Ok(Some(s)),
+        None => Err(Error::invalid(
+            "Không có trạng thái đơn này; hãy chọn một trạng thái trong danh sách",
+            "There is no such order state; choose one from the list",
+        )),
+    }
+}
+
 /// What a buyer gets with an adoption.
 pub const INCLUDES: [&str; 7] = [
     "care",
@@ -177,10 +207,16 @@ pub async fn publish(
         .await
 }
 
-/// The cooperative's orders for its managers: holds, payments, refunds due.
+/// The cooperative's orders for its managers: holds, payments, refunds due; each in its
+/// state as it stands now ([`state_at`]), so the desk, the CSV and the API agree.
 pub async fn sales(s: &Services, actor: &Actor, coop: &CooperativeRow) -> Result<Vec<SaleRow>> {
     actor.require(coop.id, Action::Sell)?;
-    s.store.sales_of(coop.id).await
+    let now = now_ms();
+    let mut rows = s.store.sales_of(coop.id).await?;
+    for r in &mut rows {
+        r.state = state_at(&r.state, r.held_until, now).to_owned();
+    }
+    Ok(rows)
 }
 
 /// Orders as CSV for a spreadsheet (UTF-8 with a byte-order mark, which Excel needs to
@@ -388,8 +424,8 @@ pub async fn settle_harvest(
         refunds::refund(s, &order, "shortfall", row.compensation_vnd).await?;
     }
     let what = crate::notify::Telling::Settled {
-        harvested: crate::text::kg(row.harvested_g),
-        compensation: (row.compensation_vnd > 0).then(|| crate::text::vnd(row.compensation_vnd)),
+        harvested_g: row.harvested_g,
+        compensation_vnd: (row.compensation_vnd > 0).then_some(row.compensation_vnd),
     };
     crate::notify::tell(s, &order, what, &format!("settled:{}", order.id)).await?;
     Ok(row)
@@ -586,6 +622,22 @@ mod tests {
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                 "{e:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_lapsed_hold_reads_as_expired_and_the_desk_filters_only_by_known_states() {
+        assert_eq!(state_at("held", 1_000, 999), "held");
+        assert_eq!(state_at("held", 1_000, 1_000), "expired");
+        assert_eq!(state_at("paid", 1_000, 5_000), "paid");
+        assert_eq!(state_filter("").unwrap(), None);
+        for s in ORDER_STATES {
+            assert_eq!(state_filter(s).unwrap(), Some(s));
+        }
+        for bad in ["PAID", "paid ", "all", "<script>", "refund-due"] {
+            let e = state_filter(bad).unwrap_err();
+            assert_eq!(e.status(), axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(e.public_text().en.contains("no such order state"), "{bad}");
         }
     }
 

@@ -82,9 +82,7 @@ pub async fn refund(
         .await?;
     tracing::info!(order = %order.code, state, "VNPay refund");
     if state == "done" {
-        let what = crate::notify::Telling::Refunded {
-            amount: crate::text::vnd(amount_vnd),
-        };
+        let what = crate::notify::Telling::Refunded { amount_vnd };
         crate::notify::tell(s, order, what, &format!("refund:{}", row.id)).await?;
     }
     Ok(RefundRow {

@@ -179,9 +179,26 @@ async fn a_payment_report_settles_its_order_once_and_the_adoption_is_logged_with
         let c = market::certificate(s, &order.adoption).await.unwrap();
         assert_eq!((c.tree_code.as_str(), c.season.as_str(), c.entry_seq), ("CC001", "2027", last.seq));
         assert_eq!(c.entry_hash, data_encoding::HEXLOWER.encode(&ledger::Digest::leaf(&last.encode()).0));
+        assert_eq!(c.tree_name, None);
+        assert!(c.is_adopter(a.user_id) && !c.is_adopter(b.user_id));
+        // The adopter names the tree: the certificate and its PDF say so, diacritics and
+        // all; the ledger does not.
+        market::name_tree(s, &a, &order.code, "Bé Na").await.unwrap();
+        let c = market::certificate(s, &order.adoption).await.unwrap();
+        assert_eq!(c.tree_name.as_deref(), Some("Bé Na"));
         let pdf = market::certificate_pdf(s, &c).await.unwrap();
         assert!(pdf.starts_with(b"%PDF"));
-        std::fs::write(std::env::temp_dir().join(format!("goc-certificate-{}.pdf", db.is_postgres())), &pdf).unwrap();
+        let file = std::env::temp_dir().join(format!("goc-certificate-{}.pdf", db.is_postgres()));
+        std::fs::write(&file, &pdf).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .arg(&file)
+            .arg("-")
+            .output()
+            .expect("pdftotext (install poppler-utils: make tools)");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Bé Na") && text.contains("CC001"), "{text}");
+        let h = server::log::export_tree(&s.store, &s.sealer, "https://goc.example", "NA-LH", "CC001").await.unwrap();
+        assert!(!serde_json::to_string(&h).unwrap().contains("Bé Na"));
         assert!(market::certificate(s, "ANOSUCHADOPTION").await.is_err());
     })
     .await;

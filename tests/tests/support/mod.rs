@@ -129,6 +129,12 @@ impl Goc {
         end_seasons(&self.database_url).await;
     }
 
+    /// Runs one statement on this server's database: time passing (a hold that lapses)
+    /// without waiting for it.
+    pub async fn execute(&self, sql: &str) {
+        execute(&self.database_url, sql).await;
+    }
+
     pub fn database_url(&self) -> &str {
         &self.database_url
     }
@@ -822,13 +828,21 @@ pub async fn tamper(database_url: &str, sqls: &[&str]) {
 
 /// See [`Goc::end_seasons`].
 pub async fn end_seasons(database_url: &str) {
+    execute(
+        database_url,
+        "UPDATE offers SET starts_on = '2025-03-01', ends_on = '2025-10-31'",
+    )
+    .await;
+}
+
+/// See [`Goc::execute`].
+pub async fn execute(database_url: &str, sql: &str) {
     use sqlx::Connection;
-    const SQL: &str = "UPDATE offers SET starts_on = '2025-03-01', ends_on = '2025-10-31'";
     if database_url.starts_with("postgres") {
         let mut c = sqlx::PgConnection::connect(database_url).await.unwrap();
-        sqlx::query(SQL).execute(&mut c).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
     } else {
         let mut c = sqlx::SqliteConnection::connect(database_url).await.unwrap();
-        sqlx::query(SQL).execute(&mut c).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
     }
 }

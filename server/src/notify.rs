@@ -70,14 +70,24 @@ impl Telling {
         use crate::error::Lang::{En, Vi};
         use crate::text::{kg, vnd};
         match self {
-            Self::Diary { entries, photos, harvest_g } => {
+            Self::Diary {
+                entries,
+                photos,
+                harvest_g,
+            } => {
                 let (mut vi, mut en) = (
                     format!("Cây {tree} có {entries} mục nhật ký mới"),
-                    format!("{tree} has {entries} new diary {}", if *entries == 1 { "entry" } else { "entries" }),
+                    format!(
+                        "{tree} has {entries} new diary {}",
+                        if *entries == 1 { "entry" } else { "entries" }
+                    ),
                 );
                 if *photos > 0 {
                     vi.push_str(&format!(", {photos} ảnh"));
-                    en.push_str(&format!(", {photos} {}", if *photos == 1 { "photo" } else { "photos" }));
+                    en.push_str(&format!(
+                        ", {photos} {}",
+                        if *photos == 1 { "photo" } else { "photos" }
+                    ));
                 }
                 if let Some(g) = harvest_g {
                     vi.push_str(&format!(". Đã thu hoạch {}", kg(*g, Vi)));
@@ -85,18 +95,49 @@ impl Telling {
                 }
                 (vi, en)
             }
-            Self::Shipped { grams, carrier, tracking } => (
-                format!("Quả của cây {tree} đã được gửi: {} qua {carrier} {tracking}", kg(*grams, Vi)).trim().to_owned(),
-                format!("The harvest of {tree} is on its way: {} by {carrier} {tracking}", kg(*grams, En)).trim().to_owned(),
+            Self::Shipped {
+                grams,
+                carrier,
+                tracking,
+            } => (
+                format!(
+                    "Quả của cây {tree} đã được gửi: {} qua {carrier} {tracking}",
+                    kg(*grams, Vi)
+                )
+                .trim()
+                .to_owned(),
+                format!(
+                    "The harvest of {tree} is on its way: {} by {carrier} {tracking}",
+                    kg(*grams, En)
+                )
+                .trim()
+                .to_owned(),
             ),
-            Self::Settled { harvested_g, compensation_vnd } => match compensation_vnd {
+            Self::Settled {
+                harvested_g,
+                compensation_vnd,
+            } => match compensation_vnd {
                 Some(c) => (
-                    format!("Mùa vụ của cây {tree} đã quyết toán: thu {}, bù thiếu {}", kg(*harvested_g, Vi), vnd(*c, Vi)),
-                    format!("The season of {tree} is settled: {} harvested, {} for the shortfall", kg(*harvested_g, En), vnd(*c, En)),
+                    format!(
+                        "Mùa vụ của cây {tree} đã quyết toán: thu {}, bù thiếu {}",
+                        kg(*harvested_g, Vi),
+                        vnd(*c, Vi)
+                    ),
+                    format!(
+                        "The season of {tree} is settled: {} harvested, {} for the shortfall",
+                        kg(*harvested_g, En),
+                        vnd(*c, En)
+                    ),
                 ),
                 None => (
-                    format!("Mùa vụ của cây {tree} đã quyết toán: thu {}", kg(*harvested_g, Vi)),
-                    format!("The season of {tree} is settled: {} harvested", kg(*harvested_g, En)),
+                    format!(
+                        "Mùa vụ của cây {tree} đã quyết toán: thu {}",
+                        kg(*harvested_g, Vi)
+                    ),
+                    format!(
+                        "The season of {tree} is settled: {} harvested",
+                        kg(*harvested_g, En)
+                    ),
                 ),
             },
             Self::CareAnswered => (
@@ -109,7 +150,9 @@ impl Telling {
             ),
             Self::GiftReturned => (
                 format!("Không ai nhận quà cây {tree} trong 15 ngày: cây vẫn là của bạn"),
-                format!("Nobody accepted your gift of {tree} within 15 days: the tree is still yours"),
+                format!(
+                    "Nobody accepted your gift of {tree} within 15 days: the tree is still yours"
+                ),
             ),
             Self::Refunded { amount_vnd } => (
                 format!("Đã hoàn {} cho cây {tree}", vnd(*amount_vnd, Vi)),
@@ -190,8 +233,7 @@ pub async fn diary_round(s: &Services) -> Result<usize> {
         let what = Telling::Diary {
             entries: group.len(),
             photos: entries.iter().map(|e| e.photos.len()).sum(),
-            harvest_g: (harvested > 0)
-                .then(|| i64::try_from(harvested).unwrap_or(i64::MAX)),
+            harvest_g: (harvested > 0).then(|| i64::try_from(harvested).unwrap_or(i64::MAX)),
         };
         if let Some(order) = s.store.order_by_id(last.order_id).await? {
             tell(

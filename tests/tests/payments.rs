@@ -685,7 +685,8 @@ async fn in_chromium_a_lapsing_hold_counts_down_to_an_invitation_to_adopt_again(
     b.open(&format!("{}/orders/{code}", goc.base)).await;
     b.wait_for_text("#hold [role=timer]", "0:").await;
     b.screenshot_page("order-countdown").await;
-    b.wait_for_text("#hold-lapsed", "Hết thời gian giữ cây").await;
+    b.wait_for_text("#hold-lapsed", "Hết thời gian giữ cây")
+        .await;
     let hidden = |id: &str| format!("return document.getElementById('{id}').hidden");
     assert_eq!(b.eval(&hidden("pay")).await, "true", "folded away");
     assert_eq!(b.eval(&hidden("hold")).await, "true");

@@ -557,7 +557,10 @@ pub async fn settle(
         adoption: order.adoption.clone(),
         season: order.season.clone(),
     };
-    let make = entry_now(subject, "market", now, kind);
+    // Made again if the report's group fails and it is applied alone.
+    let make = move |code: &str, seq: u64, prev: Option<ledger::Digest>| {
+        entry_now(subject.clone(), "market", now, kind.clone())(code, seq, prev)
+    };
     let report = PaymentReport {
         provider,
         provider_ref: provider_ref.to_owned(),

@@ -7,8 +7,11 @@ use std::collections::HashMap;
 use ledger::merkle;
 use sqlx::QueryBuilder;
 
+use super::appends::{
+    heads_and_edge, push_entries, push_heads_and_edge, push_nodes, push_wanted, Appended, Known,
+};
 use super::{on_pool, BoxedEntry, Store};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// One diary entry to append, unless its id was stored before.
 pub struct DiaryAppend {
@@ -57,18 +60,6 @@ const LOCK_LOG: &str = "UPDATE cooperatives SET log_size = log_size WHERE id = $
 
 type EarlierRow = (i64, Vec<u8>, i64, Vec<u8>, i64);
 
-/// A row of what a batch reads before appending: `part` says which kind (see there).
-#[derive(sqlx::FromRow)]
-struct Known {
-    part: i64,
-    name: String,
-    num: i64,
-    a: Vec<u8>,
-    b: Vec<u8>,
-    c: i64,
-    d: i64,
-}
-
 fn outcome(coop: i64, content: &[u8; 32], row: EarlierRow) -> Result<Stored> {
     let (row_coop, row_content, seq, hash, received_at) = row;
     if row_coop != coop || row_content.as_slice() != content {
@@ -108,92 +99,40 @@ impl Store {
             // edge (2): at most one leaf and one stored node per set bit of the size.
             let edge = merkle::root_nodes(size as u64);
             let rows: Vec<Known> = {
-                // The heads are looked up subject by subject (each the last row of its
-                // run in `ledger_entries_by_subject`): PostgreSQL, asked for the rows of
-                // the subjects and then their maximum, scanned the cooperative's whole log
-                // on every batch (found by the recall bench at 300,000 entries).
                 let subjects: std::collections::BTreeSet<&str> =
                     batch.iter().map(|item| item.subject.as_str()).collect();
-                let mut q = QueryBuilder::new("WITH wanted (subject) AS (VALUES ");
-                let mut list = q.separated(", ");
-                for subject in &subjects {
-                    list.push("(");
-                    list.push_bind_unseparated(subject.to_string());
-                    list.push_unseparated(")");
-                }
+                let mut q = QueryBuilder::new("");
+                push_wanted!(q, subjects);
                 q.push(
-                    ") SELECT CAST(0 AS BIGINT) AS part, id AS name, cooperative_id AS num, content AS a, hash AS b, \
+                    "SELECT CAST(0 AS BIGINT) AS part, id AS name, cooperative_id AS num, content AS a, hash AS b, \
                      seq AS c, received_at AS d FROM diary_submissions WHERE id IN (",
                 );
                 let mut ids = q.separated(", ");
                 for item in &batch {
                     ids.push_bind(item.id.clone());
                 }
-                q.push(") UNION ALL SELECT 1, w.subject, 0, e.hash, e.hash, 0, 0 FROM wanted w JOIN ledger_entries e ON e.cooperative_id = ");
-                q.push_bind(cooperative_id);
-                q.push(" AND e.seq = (SELECT MAX(m.seq) FROM ledger_entries m WHERE m.cooperative_id = ");
-                q.push_bind(cooperative_id);
-                // Closed by the next part's opening parenthesis.
-                q.push(" AND m.subject = w.subject");
-                q.push(") UNION ALL SELECT 2, '', node, hash, hash, 0, 0 FROM merkle_nodes WHERE cooperative_id = ");
-                q.push_bind(cooperative_id);
-                q.push(" AND node IN (");
-                let mut keys = q.separated(", ");
-                keys.push_bind(-1i64);
-                for id in edge.iter().filter(|id| id.level > 0) {
-                    keys.push_bind(id.key());
-                }
-                // A leaf's key is its position (level 0): the same numbering.
-                q.push(") UNION ALL SELECT 2, '', seq, hash, hash, 0, 0 FROM ledger_entries WHERE cooperative_id = ");
-                q.push_bind(cooperative_id);
-                q.push(" AND seq = ");
-                q.push_bind(edge.iter().find(|id| id.level == 0).map_or(-1, |id| id.index as i64));
+                push_heads_and_edge!(q, cooperative_id, edge, ") UNION ALL SELECT ");
                 q.build_query_as().fetch_all(&mut *tx).await?
             };
-            let mut earlier: HashMap<String, EarlierRow> = HashMap::new();
-            let mut heads: HashMap<String, Digest> = HashMap::new();
-            let mut found = HashMap::new();
-            for r in rows {
-                match r.part {
-                    0 => {
-                        earlier.insert(r.name, (r.num, r.a, r.c, r.b, r.d));
-                    }
-                    1 => {
-                        heads.insert(r.name, super::log::digest(&r.a)?);
-                    }
-                    _ => {
-                        found.insert(r.num, super::log::digest(&r.a)?);
-                    }
-                }
-            }
-            let mut frontier = edge
-                .iter()
-                .map(|id| found.get(&id.key()).copied())
-                .collect::<Option<Vec<_>>>()
-                .and_then(|peaks| merkle::Frontier::from_peaks(size as u64, peaks))
-                .ok_or_else(|| Error::Internal("the log's stored tree lacks its right edge".into()))?;
+            let (seen, rest): (Vec<Known>, Vec<Known>) = rows.into_iter().partition(|r| r.part == 0);
+            let earlier: HashMap<String, EarlierRow> =
+                seen.into_iter().map(|r| (r.name, (r.num, r.a, r.c, r.b, r.d))).collect();
+            let (heads, frontier) = heads_and_edge(rest, size as u64, &edge)?;
+            let mut appended = Appended::new(heads, frontier);
             let mut out = Vec::with_capacity(batch.len());
-            let (mut entries, mut nodes, mut records) = (Vec::new(), Vec::new(), Vec::new());
-            let (mut found, mut withdrawn) = (Vec::new(), Vec::new());
+            let mut records = Vec::new();
             for item in batch {
                 if let Some(row) = earlier.get(&item.id) {
                     out.push(outcome(cooperative_id, &item.content, row.clone())?);
                     continue;
                 }
-                let seq = size as u64 + entries.len() as u64;
-                let prev = heads.get(&item.subject).copied();
-                let entry = (item.make)(&code, seq, prev)?;
-                let bytes = entry.encode();
-                let hash = Digest::leaf(&bytes);
-                let (f, w) = super::trace::index_rows([(&entry, hash)]);
-                found.extend(f);
-                withdrawn.extend(w);
-                heads.insert(item.subject.clone(), hash);
-                nodes.extend(frontier.append(hash));
+                let seq = appended.size();
+                let entry = (item.make)(&code, seq, appended.head(&item.subject))?;
+                let hash = appended.push(item.subject, &entry);
                 out.push(Stored::Entry { seq: seq as i64, hash, received_at: entry.received_at, fresh: true });
                 records.push((item.id, item.user_id, item.content, seq as i64, hash, entry.received_at, item.location));
-                entries.push((seq as i64, item.subject, hash, prev, i64::from(entry.kind.tag()), bytes, entry.received_at));
             }
+            let Appended { frontier, entries, nodes, facts: found, withdrawn, .. } = appended;
             if !entries.is_empty() {
                 let new_size = size + entries.len() as i64;
                 let root = frontier.root();
@@ -221,22 +160,10 @@ impl Store {
                     }};
                 }
                 for chunk in entries.chunks(rows_per(1_000)) {
-                    write!({
-                        q.push("INSERT INTO ledger_entries (cooperative_id, seq, subject, hash, prev, kind, bytes, received_at) ");
-                        q.push_values(chunk, |mut b, (seq, subject, hash, prev, kind, bytes, at)| {
-                            b.push_bind(cooperative_id).push_bind(*seq).push_bind(subject.clone())
-                                .push_bind(hash.0.to_vec()).push_bind(prev.map(|p| p.0.to_vec()))
-                                .push_bind(*kind).push_bind(bytes.clone()).push_bind(*at);
-                        });
-                    });
+                    write!({ push_entries!(q, cooperative_id, chunk); });
                 }
                 for chunk in nodes.chunks(rows_per(5_000)) {
-                    write!({
-                        q.push("INSERT INTO merkle_nodes (cooperative_id, node, hash) ");
-                        q.push_values(chunk, |mut b, (id, h)| {
-                            b.push_bind(cooperative_id).push_bind(id.key()).push_bind(h.0.to_vec());
-                        });
-                    });
+                    write!({ push_nodes!(q, cooperative_id, chunk); });
                 }
                 for chunk in records.chunks(rows_per(1_000)) {
                     write!({

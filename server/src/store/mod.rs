@@ -6,6 +6,7 @@
 
 mod accounts;
 mod adoption;
+mod appends;
 mod archive;
 mod cooperatives;
 mod diary;
@@ -40,6 +41,7 @@ pub use market::{
     ProviderRow, SaleRow, SettlementRow,
 };
 pub use notices::{MailRow, Notice, NotificationRow, UntoldEntry};
+pub use payments::PaymentEntry;
 pub use reports::{
     ReportActivity, ReportHarvest, ReportSale, ReportTree, ReportViolation, FIRST_MONDAY_MS,
 };

@@ -508,7 +508,7 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
                     raw: "raw".into(),
                     at: 1,
                 };
-                let never: server::store::BoxedEntry = Box::new(
+                let never: server::store::PaymentEntry = Box::new(
                     |_: &str, _: u64, _: Option<ledger::Digest>| -> server::Result<ledger::Entry> {
                         unreachable!("no order, no entry")
                     },

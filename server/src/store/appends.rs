@@ -1,0 +1,188 @@
+//! Appending many entries at once, in a handful of statements whatever their number: the
+//! subjects' heads and the log's right edge are read in one query, the entries, tree nodes
+//! and trace rows written as multi-row inserts. The diary's batches and groups of payment
+//! reports share these parts.
+
+use std::collections::HashMap;
+
+use ledger::merkle::{Frontier, NodeId};
+use ledger::{Digest, Entry};
+
+use crate::error::{Error, Result};
+use crate::trace::facts::Fact;
+
+/// A row of what a batch reads before appending; `part` says which kind: 1 a subject's
+/// head (the subject in `name`, its hash in `a`), 2 a node of the log's right edge (its key
+/// in `num`, its hash in `a`). The diary adds part 0, the submissions seen before.
+#[derive(sqlx::FromRow)]
+pub(super) struct Known {
+    pub part: i64,
+    pub name: String,
+    pub num: i64,
+    pub a: Vec<u8>,
+    pub b: Vec<u8>,
+    pub c: i64,
+    pub d: i64,
+}
+
+/// Opens a batch's read with `WITH wanted (subject) AS (VALUES ...)`: the subjects whose
+/// heads [`push_heads_and_edge!`] finds.
+macro_rules! push_wanted {
+    ($q:expr, $subjects:expr) => {{
+        $q.push("WITH wanted (subject) AS (VALUES ");
+        let mut list = $q.separated(", ");
+        for subject in $subjects {
+            list.push("(");
+            list.push_bind_unseparated(subject.to_string());
+            list.push_unseparated(")");
+        }
+        $q.push(") ");
+    }};
+}
+pub(super) use push_wanted;
+
+/// Pushes, after `$join` (`SELECT ` or ` UNION ALL SELECT `), the reads of the wanted
+/// subjects' heads (part 1) and of the log's right edge `$edge` (part 2): at most one leaf
+/// and one stored node per set bit of the size. The heads are looked up subject by subject
+/// (each the last row of its run in `ledger_entries_by_subject`): PostgreSQL, asked for the
+/// rows of the subjects and then their maximum, scanned the cooperative's whole log on
+/// every batch (found by the recall bench at 300,000 entries).
+macro_rules! push_heads_and_edge {
+    ($q:expr, $coop:expr, $edge:expr, $join:expr) => {{
+        $q.push($join);
+        // Named and typed for a read that starts here; a later part of a UNION keeps the
+        // first part's names and types.
+        $q.push("CAST(1 AS BIGINT) AS part, w.subject AS name, CAST(0 AS BIGINT) AS num, e.hash AS a, \
+                 e.hash AS b, CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS d \
+                 FROM wanted w JOIN ledger_entries e ON e.cooperative_id = ");
+        $q.push_bind($coop);
+        $q.push(" AND e.seq = (SELECT MAX(m.seq) FROM ledger_entries m WHERE m.cooperative_id = ");
+        $q.push_bind($coop);
+        $q.push(" AND m.subject = w.subject");
+        $q.push(") UNION ALL SELECT 2, '', node, hash, hash, 0, 0 FROM merkle_nodes WHERE cooperative_id = ");
+        $q.push_bind($coop);
+        $q.push(" AND node IN (");
+        let mut keys = $q.separated(", ");
+        keys.push_bind(-1i64);
+        for id in $edge.iter().filter(|id| id.level > 0) {
+            keys.push_bind(id.key());
+        }
+        // A leaf's key is its position (level 0): the same numbering.
+        $q.push(") UNION ALL SELECT 2, '', seq, hash, hash, 0, 0 FROM ledger_entries WHERE cooperative_id = ");
+        $q.push_bind($coop);
+        $q.push(" AND seq = ");
+        $q.push_bind($edge.iter().find(|id| id.level == 0).map_or(-1, |id| id.index as i64));
+    }};
+}
+pub(super) use push_heads_and_edge;
+
+/// The subjects' heads and the log's right edge, from a batch's read (parts 1 and 2).
+pub(super) fn heads_and_edge(
+    rows: impl IntoIterator<Item = Known>,
+    size: u64,
+    edge: &[NodeId],
+) -> Result<(HashMap<String, Digest>, Frontier)> {
+    let (mut heads, mut found) = (HashMap::new(), HashMap::new());
+    for r in rows {
+        let hash = super::log::digest(&r.a)?;
+        if r.part == 1 {
+            heads.insert(r.name, hash);
+        } else {
+            found.insert(r.num, hash);
+        }
+    }
+    let frontier = edge
+        .iter()
+        .map(|id| found.get(&id.key()).copied())
+        .collect::<Option<Vec<_>>>()
+        .and_then(|peaks| Frontier::from_peaks(size, peaks))
+        .ok_or_else(|| Error::Internal("the log's stored tree lacks its right edge".into()))?;
+    Ok((heads, frontier))
+}
+
+/// An entry to insert: seq, subject, hash, prev, kind, bytes, received_at.
+pub(super) type NewEntry = (i64, String, Digest, Option<Digest>, i64, Vec<u8>, i64);
+
+/// What a batch writes, built entry by entry on top of the log's heads and right edge.
+pub(super) struct Appended {
+    pub heads: HashMap<String, Digest>,
+    pub frontier: Frontier,
+    pub entries: Vec<NewEntry>,
+    pub nodes: Vec<(NodeId, Digest)>,
+    pub facts: Vec<Fact>,
+    pub withdrawn: Vec<(Digest, i64)>,
+}
+
+impl Appended {
+    pub fn new(heads: HashMap<String, Digest>, frontier: Frontier) -> Self {
+        Self {
+            heads,
+            frontier,
+            entries: Vec::new(),
+            nodes: Vec::new(),
+            facts: Vec::new(),
+            withdrawn: Vec::new(),
+        }
+    }
+
+    /// Adds `entry` (at seq `size + entries so far`, made by the caller with
+    /// [`Self::next_seq`] and [`Self::head`]) to what the batch writes; its hash.
+    pub fn push(&mut self, subject: String, entry: &Entry) -> Digest {
+        let bytes = entry.encode();
+        let hash = Digest::leaf(&bytes);
+        let (f, w) = super::trace::index_rows([(entry, hash)]);
+        self.facts.extend(f);
+        self.withdrawn.extend(w);
+        let prev = self.heads.insert(subject.clone(), hash);
+        self.nodes.extend(self.frontier.append(hash));
+        self.entries.push((
+            entry.seq as i64,
+            subject,
+            hash,
+            prev,
+            i64::from(entry.kind.tag()),
+            bytes,
+            entry.received_at,
+        ));
+        hash
+    }
+
+    /// The subject's latest entry, written before or in this batch.
+    pub fn head(&self, subject: &str) -> Option<Digest> {
+        self.heads.get(subject).copied()
+    }
+
+    /// The log's size once the batch is written.
+    pub fn size(&self) -> u64 {
+        self.frontier.size()
+    }
+}
+
+/// Pushes one INSERT of `$rows` (entries) into the query builder `$q`.
+macro_rules! push_entries {
+    ($q:expr, $coop:expr, $rows:expr) => {{
+        $q.push("INSERT INTO ledger_entries (cooperative_id, seq, subject, hash, prev, kind, bytes, received_at) ");
+        $q.push_values($rows, |mut b, (seq, subject, hash, prev, kind, bytes, at): &$crate::store::appends::NewEntry| {
+            b.push_bind($coop).push_bind(*seq).push_bind(subject.clone())
+                .push_bind(hash.0.to_vec()).push_bind(prev.map(|p| p.0.to_vec()))
+                .push_bind(*kind).push_bind(bytes.clone()).push_bind(*at);
+        });
+    }};
+}
+pub(super) use push_entries;
+
+/// Pushes one INSERT of `$rows` (tree nodes) into the query builder `$q`.
+macro_rules! push_nodes {
+    ($q:expr, $coop:expr, $rows:expr) => {{
+        $q.push("INSERT INTO merkle_nodes (cooperative_id, node, hash) ");
+        $q.push_values(
+            $rows,
+            |mut b, (id, h): &(ledger::merkle::NodeId, ledger::Digest)| {
+                b.push_bind($coop)
+                    .push_bind(id.key())
+                    .push_bind(h.0.to_vec());
+            },
+        );
+    }};
+}
+pub(super) use push_nodes;

@@ -13,7 +13,10 @@
   const tick = () => {
     const left = Math.ceil((end - performance.now()) / 1000);
     if (left > 0) {
-      timer.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+      // Minutes and seconds with their units, so the count does not read as a time of
+      // day beside the hold's end.
+      const { minutes, seconds } = timer.dataset;
+      timer.textContent = `${Math.floor(left / 60)} ${minutes} ${String(left % 60).padStart(2, "0")} ${seconds}`;
       return;
     }
     clearInterval(every);

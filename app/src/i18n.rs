@@ -197,6 +197,9 @@ messages! {
     HoldLeft => "còn {left}", "{left} left";
     MinutesCount => "{n} phút", "{n} minutes";
     OneMinute => "1 phút", "1 minute";
+    // The countdown's units once it ticks: "14 phút 05 giây", "14 min 05 s".
+    MinutesUnit => "phút", "min";
+    SecondsUnit => "giây", "s";
     AdoptAgain => "Nhận nuôi lại cây này", "Adopt this tree again";
     OrderPaid => "Đã thanh toán: cây là của bạn mùa này. Nhật ký chăm sóc sẽ cập nhật trên trang cây.", "Paid: the tree is yours this season. Its care diary keeps growing on the tree's page.";
     OrderExpired => "Hết thời gian giữ cây. Nếu cây còn trống, bạn có thể nhận nuôi lại.", "The hold has expired. If the tree is still free, you can adopt it again.";

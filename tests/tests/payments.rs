@@ -491,13 +491,20 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     b.click("#adopt button[type=submit]").await;
     b.wait_for_text("h1", "Đơn nhận nuôi").await;
     assert!(b.current_path().await.starts_with("/orders/GOC"));
-    // The hold counts down each second once order.js runs (it writes minutes:seconds).
+    // The hold counts down each second once order.js runs ("14 phút 58 giây").
     assert!(b.text("#hold").await.contains("Cây được giữ cho bạn đến"));
-    b.wait_for_text("#hold [role=timer]", ":").await;
+    b.wait_for_text("#hold [role=timer]", "giây").await;
     let shown = b.text("#hold [role=timer]").await;
-    let (minutes, seconds) = shown.split_once(':').expect("minutes:seconds");
+    let [minutes, "phút", seconds, "giây"] = shown.split_whitespace().collect::<Vec<_>>()[..]
+    else {
+        panic!("{shown}")
+    };
     let left = minutes.parse::<u32>().unwrap() * 60 + seconds.parse::<u32>().unwrap();
     assert!(seconds.len() == 2 && 0 < left && left <= 15 * 60, "{shown}");
+    assert!(
+        b.text("#hold").await.trim_end().ends_with("giây."),
+        "no space before the full stop"
+    );
     // The VietQR on the page decodes to a payload for this order's amount.
     assert!(b.text(".transfer").await.contains("6.000.000 đ"));
     b.find_css(".transfer .qr svg").await;
@@ -683,7 +690,8 @@ async fn in_chromium_a_lapsing_hold_counts_down_to_an_invitation_to_adopt_again(
     let lapse = format!("UPDATE orders SET held_until = {}", now + 10_000);
     goc.execute(&lapse).await;
     b.open(&format!("{}/orders/{code}", goc.base)).await;
-    b.wait_for_text("#hold [role=timer]", "0:").await;
+    b.wait_for_text("#hold [role=timer]", "giây").await;
+    assert!(b.text("#hold [role=timer]").await.starts_with("0 phút "));
     b.screenshot_page("order-countdown").await;
     b.wait_for_text("#hold-lapsed", "Hết thời gian giữ cây")
         .await;

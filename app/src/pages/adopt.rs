@@ -227,8 +227,9 @@ mod ssr {
                 <strong><time datetime=o.held_until_iso>{o.held_until}</time></strong>
                 " — "{before}
                 // A timer is not read aloud at every tick (its implicit aria-live is off).
-                <span role="timer" data-hold-left=o.hold_left_ms.to_string()>{left}</span>
-                {after}"."
+                <span role="timer" data-hold-left=o.hold_left_ms.to_string()
+                    data-minutes=Msg::MinutesUnit.text(l) data-seconds=Msg::SecondsUnit.text(l)>{left}</span>
+                {format!("{after}.")}
             </p>
         }
     }

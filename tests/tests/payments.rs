@@ -310,6 +310,18 @@ async fn vnpay_reports_for_the_wrong_amount_an_unknown_order_or_a_cancel_are_ans
         "00"
     );
     assert_eq!(state(&lan, &code).await, "cancelled");
+    // The buyer's order page says so and leads back to the tree, free again.
+    let page = lan
+        .get(&format!("/orders/{code}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Thanh toán đã huỷ"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/adopt/{farmer_offer}\"")),
+        "{page}"
+    );
     let (mai, mai_token) = buyer(&goc, "0987000004").await;
     assert_eq!(hold(&mai, &mai_token, farmer_offer).await.status(), 201);
     // The sandbox refuses what VNPay would: an expired pay request, an unknown choice.

@@ -153,7 +153,13 @@ mod ssr {
                    " · "<a href="/my-trees">{Msg::MyTrees.text(l)}</a></p>
             }.into_any(),
             "expired" => lapsed(l, o.offer, false).into_any(),
-            "cancelled" => view! { <p class="notice" role="status">{Msg::OrderCancelled.text(l)}</p> }.into_any(),
+            // The tree is free again: the way back to it, as after a lapsed hold.
+            "cancelled" => view! {
+                <section class="notice" role="status">
+                    <p>{Msg::OrderCancelled.text(l)}</p>
+                    <p><a class="button primary" href=format!("/adopt/{}", o.offer)>{Msg::AdoptAgain.text(l)}</a></p>
+                </section>
+            }.into_any(),
             "refund_due" => view! { <p class="notice" role="status">{Msg::OrderRefundDue.text(l)}</p> }.into_any(),
             _ => view! {
                 // Re-read while payment runs: a transfer is confirmed by the bank's feed.

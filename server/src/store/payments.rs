@@ -8,7 +8,7 @@
 //! report's failure is that report's alone.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ledger::{merkle, Digest, Entry};
 use sqlx::QueryBuilder;
@@ -26,12 +26,16 @@ use crate::error::{Error, Result};
 /// group that fails is applied again report by report.
 pub type PaymentEntry = Box<dyn Fn(&str, u64, Option<Digest>) -> Result<Entry> + Send + Sync>;
 
+/// Reports in one transaction at most: each is a few bound values in the group's
+/// statements, which SQLite caps at 32,766.
+const MAX_GROUP: usize = 1_000;
+
 /// The reports waiting for a commit, and whose turn it is to make one.
 #[derive(Default)]
 pub(super) struct Reports {
     waiting: Mutex<Vec<Waiting>>,
-    /// Held by the caller that commits what waits; the others queue behind it.
-    turn: tokio::sync::Mutex<()>,
+    /// Held while what waits is committed; callers queue behind it.
+    turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Reports {
@@ -81,18 +85,31 @@ impl Store {
             // Done by another caller's commit: leave the line for the turn at once, or
             // callers whose answers are ready would queue behind each commit one by one.
             done = &mut applied => return done.unwrap_or_else(stopped),
-            _turn = self.reports.turn.lock() => {
-                let group = std::mem::take(&mut *self.reports.waiting.lock().expect("no panic holds it"));
-                if !group.is_empty() {
-                    // In a task of its own: a caller that goes away (its request dropped)
-                    // must not cancel the others' reports halfway.
-                    let store = self.clone();
-                    let _ = tokio::spawn(async move { store.apply_group(group).await }).await;
-                }
+            turn = self.reports.turn.clone().lock_owned() => {
+                // The turn and the commits go to a task of their own, which commits until
+                // nothing waits: a caller that goes away (its request dropped) can neither
+                // cancel the others' reports halfway nor let a second commit start beside
+                // this one, nor leave a report waiting with nobody to commit it.
+                let store = self.clone();
+                let _ = tokio::spawn(async move {
+                    loop {
+                        let group: Vec<Waiting> = {
+                            let mut waiting = store.reports.waiting.lock().expect("no panic holds it");
+                            let n = waiting.len().min(MAX_GROUP);
+                            waiting.drain(..n).collect()
+                        };
+                        if group.is_empty() {
+                            break;
+                        }
+                        store.apply_group(group).await;
+                    }
+                    drop(turn);
+                })
+                .await;
             }
         }
-        // The turn came, so no commit runs: this report's was the one just made or an
-        // earlier one.
+        // The turn came and its commits ended with nothing waiting: this report's answer
+        // was sent.
         applied.await.unwrap_or_else(stopped)
     }
 
@@ -138,12 +155,18 @@ impl Store {
                 .map(|(id, cooperative, state, amount)| (id, Order { cooperative, state, amount }))
                 .collect();
             // The provider transactions applied before (retries).
+            // By provider and reference, the index's order (`payment_events_applied_once`).
             let mut q = QueryBuilder::new(
-                "SELECT provider, provider_ref FROM payment_events WHERE outcome IN ('paid', 'failed') AND provider_ref IN (",
+                "SELECT provider, provider_ref FROM payment_events WHERE outcome IN ('paid', 'failed') AND provider IN (",
             );
             let mut list = q.separated(", ");
-            for w in group {
-                list.push_bind(w.report.provider_ref.clone());
+            for provider in group.iter().map(|w| w.report.provider).collect::<BTreeSet<_>>() {
+                list.push_bind(provider);
+            }
+            q.push(") AND provider_ref IN (");
+            let mut list = q.separated(", ");
+            for reference in group.iter().map(|w| w.report.provider_ref.as_str()).collect::<BTreeSet<_>>() {
+                list.push_bind(reference.to_owned());
             }
             q.push(")");
             let mut seen: HashSet<(String, String)> = q.build_query_as().fetch_all(&mut *tx).await?.into_iter().collect();

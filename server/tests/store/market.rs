@@ -450,6 +450,14 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
                     .unwrap(),
             );
         }
+        // And a tree of another cooperative, whose log a group appends to beside the first.
+        let other = coop(s, "NA-HB").await;
+        zone_and_tree(s, &other, "CC101").await;
+        offers.push(
+            market::publish(s, &Actor::system(), &other, "CC101", &terms())
+                .await
+                .unwrap(),
+        );
         let crowd = buyers(&db, offers.len()).await;
         let mut orders = Vec::new();
         for (buyer, &o) in crowd.iter().zip(&offers) {
@@ -542,11 +550,16 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
             let events = s.store.payment_events_of(o.id).await.unwrap();
             assert_eq!(events.len(), 10, "every report on record");
             assert_eq!(events.iter().filter(|(e, _)| e == "paid").count(), 1);
+            let c = if o.tree_code == "CC101" {
+                "NA-HB"
+            } else {
+                "NA-LH"
+            };
             let h = server::log::export_tree(
                 &s.store,
                 &s.sealer,
                 "https://goc.example",
-                "NA-LH",
+                c,
                 &o.tree_code,
             )
             .await

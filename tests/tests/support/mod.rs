@@ -550,23 +550,40 @@ impl Browser {
 
     /// Signs out from the header and waits for the redirect to land: opening another page
     /// before it lets the redirect win the race and replace that page.
+    /// A click that lands while the page is still hydrating can be lost (seen once on a
+    /// fresh CI clone): the button is clicked again while it is still there.
     pub async fn sign_out(&self) {
-        self.click("form[action='/logout'] button").await;
-        self.wait_for_text("header", "Đăng nhập").await;
+        let button = fantoccini::Locator::Css("form[action='/logout'] button");
+        for _ in 0..6 {
+            if let Ok(b) = self.client.find(button).await {
+                let _ = b.click().await;
+            }
+            if self.shows_within("header", "Đăng nhập", 50).await {
+                return;
+            }
+        }
+        panic!("the header never showed \"Đăng nhập\" after signing out");
     }
 
     pub async fn wait_for_text(&self, css: &str, want: &str) {
         // Up to a minute: a 2-core CI machine running browsers and servers side by side
         // is slow, and a wait that succeeds returns at once.
-        for _ in 0..300 {
+        if !self.shows_within(css, want, 300).await {
+            panic!("{css} never showed {want:?}");
+        }
+    }
+
+    /// Whether `css` shows `want` within `tries` looks 200 ms apart.
+    async fn shows_within(&self, css: &str, want: &str, tries: usize) -> bool {
+        for _ in 0..tries {
             if let Ok(e) = self.client.find(fantoccini::Locator::Css(css)).await {
                 if e.text().await.map(|t| t.contains(want)).unwrap_or(false) {
-                    return;
+                    return true;
                 }
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        panic!("{css} never showed {want:?}");
+        false
     }
 
     pub async fn tap_at(&self, css: &str, x: f64, y: f64) {

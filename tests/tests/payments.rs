@@ -90,6 +90,15 @@ pub(crate) async fn state(who: &Agent, code: &str) -> String {
     o["state"].as_str().unwrap().to_owned()
 }
 
+/// The buyer's order page as served, without a script.
+async fn order_page(who: &Agent, code: &str) -> String {
+    who.get(&format!("/orders/{code}"))
+        .await
+        .text()
+        .await
+        .unwrap()
+}
+
 /// The kinds of a tree's exported history, verified.
 async fn kinds(goc: &Goc, tree: &str) -> Vec<ledger::Kind> {
     let json = goc.text(&format!("/api/trees/NA-LH/{tree}/history")).await;
@@ -128,12 +137,7 @@ async fn a_buyer_pays_through_the_sandbox_gateway_once_and_a_second_buyer_is_ref
     assert_eq!(order["amount_vnd"], price);
     // The order page says, with no script, until when the tree is held (in Vietnam's time)
     // and how long is left; order.js counts down from the milliseconds it states.
-    let page = lan
-        .get(&format!("/orders/{code}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = order_page(&lan, &code).await;
     let until = order["held_until"].as_i64().unwrap();
     let minute = (until.div_euclid(60_000) + 7 * 60).rem_euclid(24 * 60);
     let clock = format!("{:02}:{:02}", minute / 60, minute % 60);
@@ -311,12 +315,7 @@ async fn vnpay_reports_for_the_wrong_amount_an_unknown_order_or_a_cancel_are_ans
     );
     assert_eq!(state(&lan, &code).await, "cancelled");
     // The buyer's order page says so and leads back to the tree, free again.
-    let page = lan
-        .get(&format!("/orders/{code}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = order_page(&lan, &code).await;
     assert!(page.contains("Thanh toán đã huỷ"), "{page}");
     assert!(
         page.contains(&format!("href=\"/adopt/{farmer_offer}\"")),

@@ -437,10 +437,17 @@ pub async fn get_my_trees() -> Result<Option<Vec<crate::model::MyTree>>, ServerF
                 )
             });
             out.push(crate::model::MyTree {
+                // Care, not the record's own events (registration, status, adoption).
                 latest: diary
                     .lines
                     .iter()
-                    .filter(|l| l.what.is_some())
+                    .filter(|l| {
+                        l.what.is_some()
+                            && !matches!(
+                                l.kind.as_str(),
+                                "registered" | "status" | "adopted" | "other"
+                            )
+                    })
                     .max_by_key(|l| l.seq)
                     .map(|l| format!("{} · {}", l.when, l.what.clone().unwrap_or_default())),
                 tree_code: o.tree_code,
@@ -534,19 +541,21 @@ pub async fn get_offer(id: i64) -> Result<Option<crate::model::AdoptView>, Serve
 
 /// A buyer's own order with the ways to pay it; `None` for anyone else.
 #[server(input = GetUrl)]
-pub async fn get_order(code: String) -> Result<Option<crate::model::OrderPage>, ServerFnError> {
+pub async fn get_order(code: String) -> Result<Gate<crate::model::OrderPage>, ServerFnError> {
     let s = backend::services()?;
     let Some(actor) = backend::actor().await? else {
-        return Ok(None);
+        return Ok(backend::stopped(Gate::SignInFirst));
     };
     let page = async {
+        // Another buyer's order reads as no order at all: its code is not a secret to
+        // confirm by guessing.
         let Some(order) = s
             .store
             .order_by_code(&code)
             .await?
             .filter(|o| Some(o.buyer_id) == actor.account())
         else {
-            return Ok(None);
+            return Ok(backend::stopped(Gate::NotFound));
         };
         let coop = s
             .store
@@ -563,7 +572,7 @@ pub async fn get_order(code: String) -> Result<Option<crate::model::OrderPage>, 
             None
         };
         let locale: crate::i18n::Locale = backend::lang().into();
-        Ok(Some(crate::model::OrderPage {
+        Ok(Gate::Ok(crate::model::OrderPage {
             state: state.to_owned(),
             amount: server::text::vnd(order.amount_vnd, locale.into()),
             held_until: crate::diary_view::clock(order.held_until),

@@ -225,6 +225,7 @@ messages! {
     AdoptionRef => "Mã nhận nuôi", "Adoption reference";
     AdoptedOn => "Ngày nhận nuôi", "Adopted on";
     LedgerEntry => "Mục trong sổ", "Ledger entry";
+    LedgerProof => "Bằng chứng chống sửa đổi (chi tiết kỹ thuật)", "Proof it cannot be altered (technical details)";
     SignedCheckpoint => "Mốc đã ký bởi hợp tác xã", "Checkpoint signed by the cooperative";
     HowToVerify => "Cách tự kiểm chứng: tải lịch sử của cây và chạy goc verify-file, hoặc mở trang cây để điện thoại của bạn kiểm chứng.", "Check it yourself: download the tree's history and run goc verify-file, or open the tree's page and let your phone verify it.";
     PrintablePdf => "Bản in (PDF)", "Printable PDF";
@@ -562,6 +563,7 @@ messages! {
     Orders => "Đơn hàng", "Orders";
     Buyer => "Người mua", "Buyer";
     ConfirmTransfer => "Xác nhận đã nhận chuyển khoản", "Confirm the transfer by hand";
+    LateTransferHint => "Đơn này đã hết hạn hoặc bị huỷ. Chỉ xác nhận khi tiền đã về tài khoản: nếu cây còn trống, việc nhận nuôi được khôi phục; nếu đã có người khác nhận nuôi, khoản tiền được ghi là cần hoàn lại.", "This order lapsed or was cancelled. Confirm only once the money is in the account: if the tree is still free, the adoption goes ahead; if someone else has adopted it, the money is marked to be refunded.";
     BankRef => "Mã giao dịch ngân hàng", "The bank's reference";
     Reconcile => "Hỏi VNPay (đối soát)", "Ask VNPay (reconcile)";
     RefundLate => "Hoàn tiền đến muộn", "Refund the late payment";

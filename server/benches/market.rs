@@ -11,7 +11,8 @@
 //!   and idempotency, nothing written but the record).
 //!
 //! Run: `cargo bench -p server --bench market` (PostgreSQL at GOC_TEST_POSTGRES or
-//! postgres://postgres@127.0.0.1:5432).
+//! postgres://postgres@127.0.0.1:5432); `GOC_BENCH_ENGINES=sqlite` or `postgres` runs one
+//! engine.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -191,11 +192,11 @@ async fn held(s: &Services, offers: &[i64], crowd: &[Actor]) -> Vec<String> {
 /// As the IPN endpoint does: the terminal (and its sealed secret) by its code, the
 /// signature, then the report applied.
 async fn handle(s: Services, p: Vec<(String, String)>) -> Applied {
-    let (_, t) = providers::vnpay_terminal(&s, "GOCBENCH")
+    let t = providers::vnpay_terminal(&s, "GOCBENCH")
         .await
         .unwrap()
         .unwrap();
-    let o = vnpay::outcome(&t.secret, &p).expect("signed");
+    let o = vnpay::outcome(&t.terminal.secret, &p).expect("signed");
     let reference = format!("{}:{}", o.transaction_no, o.txn_ref);
     market::settle(
         &s,
@@ -361,14 +362,22 @@ async fn reports(engine: &str, s: &Services, offers: &[i64], crowd: &[Actor]) {
         handled_at_once / signature_at_once
     );
 
+    // The baseline over HTTP swings with the machine's other work: it is measured before,
+    // between and after the IPN's runs, and the middle figure taken.
     let base = serve(s, secret.clone()).await;
-    let http_signature = over_http(&base, "/bench/signature", &sets[2], "GOC").await;
     let ipn = server::http::payments::IPN_PATH;
+    let mut http_signature = vec![over_http(&base, "/bench/signature", &sets[2], "GOC").await];
     let http_handled = over_http(&base, ipn, &sets[2], r#""RspCode":"00""#).await;
+    http_signature.push(over_http(&base, "/bench/signature", &sets[2], "GOC").await);
     let http_replayed = over_http(&base, ipn, &sets[2], r#""RspCode":"02""#).await;
+    http_signature.push(over_http(&base, "/bench/signature", &sets[2], "GOC").await);
+    http_signature.sort_by(f64::total_cmp);
+    let [low, middle, high] = http_signature[..] else {
+        unreachable!("three runs")
+    };
     println!(
-        "{engine}: over HTTP from {CALLERS} callers at once: IPN {http_handled:.0}/s (replays {http_replayed:.0}/s) against the signature check alone {http_signature:.0}/s: ratio {:.3} (goal ≥ 0.3)",
-        http_handled / http_signature
+        "{engine}: over HTTP from {CALLERS} callers at once: IPN {http_handled:.0}/s (replays {http_replayed:.0}/s) against the signature check alone {middle:.0}/s (runs {low:.0} to {high:.0}): ratio {:.3} (goal ≥ 0.3)",
+        http_handled / middle
     );
 }
 
@@ -386,12 +395,17 @@ async fn run(engine: &str, url: &str, dir: &std::path::Path) {
 #[tokio::main]
 async fn main() {
     let dir = common::scratch("market");
-    run("SQLite", &format!("sqlite://{}/m.db", dir.display()), &dir).await;
-    run(
-        "PostgreSQL",
-        &common::postgres("goc_bench_market", false),
-        &dir,
-    )
-    .await;
+    let engines = std::env::var("GOC_BENCH_ENGINES").unwrap_or_default();
+    if engines != "postgres" {
+        run("SQLite", &format!("sqlite://{}/m.db", dir.display()), &dir).await;
+    }
+    if engines != "sqlite" {
+        run(
+            "PostgreSQL",
+            &common::postgres("goc_bench_market", false),
+            &dir,
+        )
+        .await;
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -34,6 +34,8 @@ pub struct Services {
     pub mailer: Option<crate::notify::Mailer>,
     /// The sandbox gateway's memory of the payments it took (plain-http instances).
     pub sandbox: std::sync::Arc<crate::payments::sandbox::Book>,
+    /// VNPay terminals as payment reports found them lately.
+    pub terminals: std::sync::Arc<crate::payments::providers::Terminals>,
 }
 
 impl Services {
@@ -71,6 +73,7 @@ impl Services {
                 .map(|url| crate::notify::Mailer::new(url, &config.mail_from))
                 .transpose()?,
             sandbox: Default::default(),
+            terminals: Default::default(),
         })
     }
 }

@@ -113,6 +113,12 @@ async fn a_lost_report_is_found_by_querydr_a_short_harvest_is_refunded_through_v
     // The lost report arrives after all: a replay, nothing changes.
     assert_eq!(ipn(&goc, back.split_once('?').unwrap().1).await, "02");
     assert_eq!(adoptions(&goc, "CC020").await, 1);
+    // No care logged yet: My trees has no "latest care" (the adoption is not care).
+    let mine = lan.get("/my-trees").await.text().await.unwrap();
+    assert!(
+        mine.contains("CC020") && !mine.contains("Chăm sóc gần nhất"),
+        "{mine}"
+    );
 
     // The adopter chooses delivery; a pickup day outside the season is refused.
     let r = lan
@@ -328,6 +334,12 @@ async fn the_sales_desk_shows_one_state_at_a_time_with_counts_and_refuses_an_unk
         page.contains(&held) && page.contains("hết hạn (1)"),
         "{page}"
     );
+    // Confirming money for a lapsed order says what will happen.
+    assert!(
+        page.contains("Chỉ xác nhận khi tiền đã về tài khoản"),
+        "{page}"
+    );
+    assert!(page.contains(r#"class="pill state-expired""#), "{page}");
     assert!(!only("held").await.contains(&held));
     let line = csv_line(&admin, &held).await;
     assert!(line.contains(",expired,"), "{line}");
@@ -335,7 +347,7 @@ async fn the_sales_desk_shows_one_state_at_a_time_with_counts_and_refuses_an_unk
     assert!(csv_line(&admin, &paid).await.contains(",paid,"));
 
     // A state the desk does not know is refused in the reader's language, not guessed.
-    for bad in ["bogus", "PAID", "paid%20"] {
+    for bad in ["bogus", "PAID", "paid%20", "paid&state=held"] {
         let r = admin.get(&format!("{desk}?state={bad}")).await;
         assert_eq!(r.status(), 422, "{bad}");
         let page = r.text().await.unwrap();

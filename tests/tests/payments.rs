@@ -171,6 +171,19 @@ async fn a_buyer_pays_through_the_sandbox_gateway_once_and_a_second_buyer_is_ref
         404,
         "not Mai's order"
     );
+    // Nor its page: another buyer's order reads as no order; signed out, the page asks
+    // for a sign-in that comes back to it.
+    let theirs = mai.get(&format!("/orders/{code}")).await;
+    assert_eq!(theirs.status(), 404);
+    let theirs = theirs.text().await.unwrap();
+    assert!(!theirs.contains("CC001"), "{theirs}");
+    let signed_out = Agent::new(&goc).get(&format!("/orders/{code}")).await;
+    assert_eq!(signed_out.status(), 401);
+    assert!(signed_out
+        .text()
+        .await
+        .unwrap()
+        .contains(&format!("/login?next=%2Forders%2F{code}")));
 
     // The sandbox's pay page, reached by the signed URL; a tampered URL is refused.
     let path = pay

@@ -53,7 +53,7 @@ mod ssr {
     use leptos_router::hooks::use_params_map;
 
     use super::OfferTerms;
-    use crate::api::{get_offer, get_order};
+    use crate::api::{get_offer, get_order, Gate};
     use crate::forms::PostForm;
     use crate::i18n::{use_locale, Locale, Msg};
     use crate::model::{AdoptView, OrderPage};
@@ -133,8 +133,9 @@ mod ssr {
                 {move || Suspend::new(async move {
                     match order.await {
                         Err(_) => message(Msg::ServerError).into_any(),
-                        Ok(None) => message(Msg::OrderNotFound).into_any(),
-                        Ok(Some(o)) => view! { <Order o/> }.into_any(),
+                        Ok(Gate::Ok(o)) => view! { <Order o/> }.into_any(),
+                        Ok(Gate::SignInFirst) => crate::pages::manage::sign_in_first(l),
+                        Ok(_) => message(Msg::OrderNotFound).into_any(),
                     }
                 })}
             </Suspense>
@@ -334,7 +335,8 @@ mod ssr_more {
                     </dl>
                 </details>
                 <details>
-                    <summary>{Msg::LedgerEntry.text(l)}{format!(" #{}", c.entry_seq)}</summary>
+                    <summary>{Msg::LedgerProof.text(l)}</summary>
+                    <p>{Msg::LedgerEntry.text(l)}{format!(" #{}", c.entry_seq)}</p>
                     <p class="code wrap">{c.origin.clone()}</p>
                     <p class="code wrap">{c.entry_hash.clone()}</p>
                     <p>{Msg::SignedCheckpoint.text(l)}{format!(" #{}", c.checkpoint_size)}</p>

@@ -16,10 +16,17 @@ pub(crate) fn sign_in_first(l: Locale) -> AnyView {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(axum::http::StatusCode::UNAUTHORIZED);
     }
+    // Back to this page once signed in.
+    let next = crate::forms::urlencode(
+        &leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked(),
+    );
     view! {
         <section class="notice" role="status">
             <p>{Msg::SignInFirst.text(l)}</p>
-            <p><a href="/login">{Msg::LogIn.text(l)}</a> " · " <a href="/signup">{Msg::SignUp.text(l)}</a></p>
+            <p><a href=format!("/login?next={next}")>{Msg::LogIn.text(l)}</a> " · "
+               <a href=format!("/signup?next={next}")>{Msg::SignUp.text(l)}</a></p>
         </section>
     }
     .into_any()

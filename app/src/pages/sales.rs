@@ -152,7 +152,13 @@ mod ssr {
             move || {
                 (
                     params.read().get("coop").unwrap_or_default(),
-                    query.read().get("state").unwrap_or_default(),
+                    // Two states at once (`?state=paid&state=held`) is no state this
+                    // desk knows: refused as such, not silently one of them.
+                    query
+                        .read()
+                        .get_all("state")
+                        .unwrap_or_default()
+                        .join("&state="),
                 )
             },
             load,
@@ -272,7 +278,8 @@ mod ssr {
         view! {
             <li class="offer" id=format!("order-{}", o.code)>
                 <p><strong class="code">{o.code.clone()}</strong>{format!(" · {} · {}", o.tree_code, o.season)}</p>
-                <p>{format!("{} · {} · {}", order_state(&o.state, l), o.amount, o.when)}
+                <p><span class=format!("pill state-{}", o.state)>{order_state(&o.state, l)}</span>
+                   {format!(" · {} · {}", o.amount, o.when)}
                    {o.paid_by.clone().map(|p| format!(" · {p}"))}</p>
                 <p class="muted">{Msg::Buyer.text(l)}": "{o.buyer.clone()}</p>
                 {o.harvest_choice.clone().map(|c| view! { <p>{c}</p> })}
@@ -282,6 +289,7 @@ mod ssr {
                 {open.then(|| view! {
                     <details>
                         <summary>{Msg::ConfirmTransfer.text(l)}</summary>
+                        {(o.state != "held").then(|| view! { <p class="muted">{Msg::LateTransferHint.text(l)}</p> })}
                         <PostForm id=confirm_f action=to_confirm>
                             <label for=note_f.clone()>{Msg::BankRef.text(l)}</label>
                             <input id=note_f.clone() name="note" maxlength="200" required=true/>

@@ -519,7 +519,7 @@ async fn ipn(s: &Services, params: &[(String, String)], raw: &str) -> Result<vnp
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     let outcome = match providers::vnpay_terminal(s, tmn).await? {
-        Some((_, t)) => vnpay::outcome(&t.secret, params),
+        Some(t) => vnpay::outcome(&t.terminal.secret, params),
         None => None,
     };
     let Some(o) = outcome else {
@@ -594,8 +594,8 @@ async fn casso_webhook(
         }
     };
     // The payment code, wherever the payer's bank put it in the memo.
-    let code = find_code(&transfer.description);
-    let applied = match code {
+    // A code that names no order is recorded as such by the settlement.
+    match find_code(&transfer.description) {
         Some(code) => {
             market::settle(
                 &s,
@@ -606,14 +606,13 @@ async fn casso_webhook(
                 true,
                 &raw,
             )
-            .await?
-        }
-        None => None,
-    };
-    if applied.is_none() {
-        s.store
-            .record_payment_call("casso", "no_order", &raw, now_ms())
             .await?;
+        }
+        None => {
+            s.store
+                .record_payment_call("casso", "no_order", &raw, now_ms())
+                .await?
+        }
     }
     // Casso retries anything but success; an unmatched transfer is for a person to see.
     Ok(Json(json!({"success": true})).into_response())

@@ -50,7 +50,7 @@ async fn sandbox_page(State(s): State<Services>, RawQuery(query): RawQuery) -> R
             .unwrap_or_default()
     };
     let terminal = providers::vnpay_terminal(&s, &get("vnp_TmnCode")).await?;
-    let Some((coop, t)) = terminal.filter(|(_, t)| vnpay::verify(&t.secret, &params)) else {
+    let Some(t) = terminal.filter(|t| vnpay::verify(&t.terminal.secret, &params)) else {
         return Ok(sandbox_refusal(
             "Chữ ký không hợp lệ (mã 97) · Invalid signature (code 97)",
         ));
@@ -81,8 +81,8 @@ async fn sandbox_page(State(s): State<Services>, RawQuery(query): RawQuery) -> R
          <button class=pay name=sandbox_action value=pay>Thanh toán · Pay</button>\
          <button name=sandbox_action value=cancel>Huỷ · Cancel</button>\
          <button name=sandbox_action value=pay_report_lost>Thanh toán, mất báo cáo IPN · Pay, IPN lost</button></form></html>",
-        merchant = escape(&coop.name),
-        tmn = escape(&t.tmn_code),
+        merchant = escape(&t.coop_name),
+        tmn = escape(&t.terminal.tmn_code),
         amount = crate::text::vnd(amount, crate::error::Lang::Vi),
         info = escape(&get("vnp_OrderInfo")),
     );
@@ -127,10 +127,10 @@ async fn sandbox_pay(
         .filter(|(k, _)| k.starts_with("vnp_"))
         .cloned()
         .collect();
-    let Some((_, t)) = providers::vnpay_terminal(&s, &get("vnp_TmnCode")).await? else {
+    let Some(t) = providers::vnpay_terminal(&s, &get("vnp_TmnCode")).await? else {
         return Err(Error::NotFound("terminal"));
     };
-    if !vnpay::verify(&t.secret, &request) {
+    if !vnpay::verify(&t.terminal.secret, &request) {
         return Err(Error::invalid("Chữ ký không hợp lệ", "Invalid signature"));
     }
     if expired(&get("vnp_ExpireDate")) {
@@ -157,7 +157,7 @@ async fn sandbox_pay(
         ("vnp_OrderInfo", get("vnp_OrderInfo")),
         ("vnp_PayDate", vnpay::vn_time(now)),
         ("vnp_ResponseCode", code.into()),
-        ("vnp_TmnCode", t.tmn_code.clone()),
+        ("vnp_TmnCode", t.terminal.tmn_code.clone()),
         ("vnp_TransactionNo", (now % 100_000_000).to_string()),
         (
             "vnp_TransactionStatus",
@@ -168,7 +168,7 @@ async fn sandbox_pay(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    let hash = vnpay::sign(&t.secret, &result);
+    let hash = vnpay::sign(&t.terminal.secret, &result);
     result.push(("vnp_SecureHash".into(), hash));
     s.sandbox.record(&get("vnp_TxnRef"), &result);
     let query: String = form_urlencoded::Serializer::new(String::new())
@@ -207,7 +207,7 @@ async fn merchant_api(State(s): State<Services>, body: axum::body::Bytes) -> Res
     let req: Map<String, Value> =
         serde_json::from_slice(&body).map_err(|_| Error::invalid("Không phải JSON", "Not JSON"))?;
     let get = |k: &str| req.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-    let Some((_, t)) = providers::vnpay_terminal(&s, &get("vnp_TmnCode")).await? else {
+    let Some(t) = providers::vnpay_terminal(&s, &get("vnp_TmnCode")).await? else {
         return Ok(Json(
             serde_json::json!({"vnp_ResponseCode": "02", "vnp_Message": "Invalid TmnCode"}),
         )
@@ -225,7 +225,7 @@ async fn merchant_api(State(s): State<Services>, body: axum::body::Bytes) -> Res
         }
     };
     let taken = s.sandbox.get(&get("vnp_TxnRef"));
-    let code = if !vnpay_api::verify(&t.secret, &req, request_fields) {
+    let code = if !vnpay_api::verify(&t.terminal.secret, &req, request_fields) {
         "97"
     } else if taken.is_none() {
         "91"
@@ -251,7 +251,7 @@ async fn merchant_api(State(s): State<Services>, body: axum::body::Bytes) -> Res
         _ => paid("vnp_TransactionStatus"),
     };
     let answer = vnpay_api::answer(
-        &t.secret,
+        &t.terminal.secret,
         &[
             ("vnp_ResponseId", vnpay_api::new_request_id()),
             ("vnp_Command", command.clone()),
@@ -260,7 +260,7 @@ async fn merchant_api(State(s): State<Services>, body: axum::body::Bytes) -> Res
                 "vnp_Message",
                 if code == "00" { "Success" } else { "Refused" }.to_owned(),
             ),
-            ("vnp_TmnCode", t.tmn_code.clone()),
+            ("vnp_TmnCode", t.terminal.tmn_code.clone()),
             ("vnp_TxnRef", get("vnp_TxnRef")),
             (
                 "vnp_Amount",

@@ -22,8 +22,8 @@ use crate::error::{Error, Result};
 use crate::log::entry_now;
 use crate::services::Services;
 use crate::store::{
-    Applied, CareRequestRow, CooperativeRow, Hold, OfferInsert, PaymentReport, SaleRow,
-    SettlementRow,
+    Applied, BoxedEntry, CareRequestRow, CooperativeRow, Hold, OfferInsert, OrderRow,
+    PaymentReport, SaleRow, SettlementRow,
 };
 use crate::zones::subject_key;
 
@@ -544,35 +544,31 @@ pub async fn settle(
     paid: bool,
     raw: &str,
 ) -> Result<Option<Applied>> {
-    let now = now_ms();
-    let Some(order) = s.store.order_by_code(order_code).await? else {
-        s.store
-            .record_payment_call(provider, "unknown_order", raw, now)
-            .await?;
-        return Ok(None);
+    let report = PaymentReport {
+        provider,
+        provider_ref: provider_ref.to_owned(),
+        order_code: order_code.to_owned(),
+        amount_vnd,
+        paid,
+        raw: raw.to_owned(),
+        at: now_ms(),
     };
+    let applied = s.store.apply_payment(report, adopted).await?;
+    tracing::info!(provider, order = order_code, ?applied, "payment report");
+    Ok(applied)
+}
+
+/// The adoption a payment appends to its tree's chain, pseudonymous (see [`adoption_id`]).
+fn adopted(order: &OrderRow, at: i64) -> Result<(String, BoxedEntry)> {
     let subject = Subject::Tree(TreeCode::parse(&order.tree_code)?);
-    let key = subject_key(&subject);
     let kind = Kind::Adopted {
         adoption: order.adoption.clone(),
         season: order.season.clone(),
     };
-    // Made again if the report's group fails and it is applied alone.
-    let make = move |code: &str, seq: u64, prev: Option<ledger::Digest>| {
-        entry_now(subject.clone(), "market", now, kind.clone())(code, seq, prev)
-    };
-    let report = PaymentReport {
-        provider,
-        provider_ref: provider_ref.to_owned(),
-        order_id: order.id,
-        amount_vnd,
-        paid,
-        raw: raw.to_owned(),
-        at: now,
-    };
-    let applied = s.store.apply_payment(report, &key, Box::new(make)).await?;
-    tracing::info!(provider, order = %order.code, ?applied, "payment report");
-    Ok(Some(applied))
+    Ok((
+        subject_key(&subject),
+        Box::new(entry_now(subject, "market", at, kind)),
+    ))
 }
 
 #[cfg(test)]

@@ -2,6 +2,10 @@
 //! and VietQR transfers to its bank account confirmed by Casso. Secrets are sealed with
 //! the server secret, bound to their cooperative and provider, and never leave it.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -110,7 +114,9 @@ pub async fn set_vnpay(
         settings,
         secret_sealed: s.sealer.seal_secret(&secret, &label(&coop.code, "vnpay"))?,
     };
-    s.store.set_provider(&row, now_ms()).await
+    s.store.set_provider(&row, now_ms()).await?;
+    s.terminals.forget();
+    Ok(())
 }
 
 fn terminal(s: &Services, coop_code: &str, row: &ProviderRow) -> Result<vnpay::Terminal> {
@@ -133,21 +139,60 @@ pub async fn vnpay(s: &Services, coop: &CooperativeRow) -> Result<Option<vnpay::
     }
 }
 
+/// How long a terminal read for a report is used before it is read again. Every report
+/// starts by finding its terminal's secret, and a read per report cost as much as the rest
+/// of the report's work. A terminal changed on this instance is forgotten at once; one
+/// changed on another instance (PostgreSQL) is seen within this time, until when a report
+/// signed with the new secret is refused (97) and VNPay sends it again.
+const TERMINAL_KEPT: Duration = Duration::from_secs(10);
+
+/// A VNPay terminal with the cooperative that configured it.
+#[derive(Debug)]
+pub struct VnpayTerminal {
+    pub coop_code: String,
+    pub coop_name: String,
+    pub terminal: vnpay::Terminal,
+}
+
+/// The VNPay terminals reports found lately, by code (only terminals that exist: a code
+/// nobody configured is read each time, so made-up codes cannot fill it).
+#[derive(Default)]
+pub struct Terminals(Mutex<HashMap<String, (Instant, Arc<VnpayTerminal>)>>);
+
+impl Terminals {
+    fn get(&self, tmn_code: &str) -> Option<Arc<VnpayTerminal>> {
+        let kept = self.0.lock().expect("no panic holds it");
+        kept.get(tmn_code)
+            .filter(|(at, _)| at.elapsed() < TERMINAL_KEPT)
+            .map(|(_, t)| t.clone())
+    }
+
+    fn keep(&self, t: Arc<VnpayTerminal>) {
+        let mut kept = self.0.lock().expect("no panic holds it");
+        kept.insert(t.terminal.tmn_code.clone(), (Instant::now(), t));
+    }
+
+    /// After a change of any terminal on this instance.
+    fn forget(&self) {
+        self.0.lock().expect("no panic holds it").clear();
+    }
+}
+
 /// The terminal with this code and its cooperative: how a report finds its secret.
-pub async fn vnpay_terminal(
-    s: &Services,
-    tmn_code: &str,
-) -> Result<Option<(CooperativeRow, vnpay::Terminal)>> {
-    let Some(row) = s.store.provider_by_account("vnpay", tmn_code).await? else {
+pub async fn vnpay_terminal(s: &Services, tmn_code: &str) -> Result<Option<Arc<VnpayTerminal>>> {
+    if let Some(t) = s.terminals.get(tmn_code) {
+        return Ok(Some(t));
+    }
+    let Some((row, coop)) = s.store.provider_by_account("vnpay", tmn_code).await? else {
         return Ok(None);
     };
-    let coop = s
-        .store
-        .cooperative_by_id(row.cooperative_id)
-        .await?
-        .ok_or(Error::NotFound("cooperative"))?;
-    let t = terminal(s, &coop.code, &row)?;
-    Ok(Some((coop, t)))
+    let t = Arc::new(VnpayTerminal {
+        terminal: terminal(s, &coop.code, &row)?,
+        coop_code: coop.code,
+        coop_name: coop.name,
+    });
+    s.terminals.keep(t.clone());
+    Ok(Some(t))
 }
 
 /// Sets the cooperative's bank account for VietQR and its Casso webhook key.

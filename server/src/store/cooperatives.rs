@@ -15,7 +15,7 @@ const SUMMARY: &str = "SELECT c.code, c.name, c.province, c.district, c.commune,
       (c.approved_at IS NOT NULL) AS approved \
     FROM cooperatives c";
 
-const COOPERATIVE_COLUMNS: &str =
+pub(super) const COOPERATIVE_COLUMNS: &str =
     "id, code, name, province, district, commune, contact, gs1_prefix, origin, log_size, created_at, approved_at";
 
 impl Store {

@@ -1,6 +1,7 @@
 //! Adoption offers, buyers' orders and payment provider calls.
 
-use super::{on_pool, Store};
+use super::cooperatives::COOPERATIVE_COLUMNS;
+use super::{on_pool, CooperativeRow, Store};
 use crate::error::{Error, Result};
 
 /// An offer to store (validated by `market::offers`).
@@ -57,7 +58,8 @@ pub struct PaymentReport {
     pub provider: &'static str,
     /// The provider's transaction id: a replay carries the same.
     pub provider_ref: String,
-    pub order_id: i64,
+    /// The order's payment code, as the provider echoes it.
+    pub order_code: String,
     pub amount_vnd: i64,
     pub paid: bool,
     /// The call as received (query or body), for the record.
@@ -82,7 +84,7 @@ pub enum Applied {
     RefundDue,
 }
 
-const ORDER: &str =
+pub(super) const ORDER: &str =
     "SELECT o.id, o.offer_id, o.buyer_id, o.code, o.adoption, o.amount_vnd, o.state, o.held_until, \
      o.created_at, o.paid_at, f.cooperative_id, t.code AS tree_code, f.season, o.tree_name \
      FROM orders o JOIN offers f ON f.id = o.offer_id JOIN trees t ON t.id = f.tree_id";
@@ -251,6 +253,15 @@ pub struct ProviderRow {
     pub secret_sealed: Vec<u8>,
 }
 
+/// A provider with its cooperative, read together.
+#[derive(sqlx::FromRow)]
+struct ProviderOf {
+    #[sqlx(flatten)]
+    provider: ProviderRow,
+    #[sqlx(flatten)]
+    cooperative: CooperativeRow,
+}
+
 impl Store {
     /// Sets (or replaces) a cooperative's provider; an account another cooperative
     /// configured is a conflict.
@@ -294,12 +305,15 @@ impl Store {
         &self,
         provider: &str,
         account: &str,
-    ) -> Result<Option<ProviderRow>> {
-        const SQL: &str = "SELECT cooperative_id, provider, account, settings, secret_sealed \
-             FROM payment_providers WHERE provider = $1 AND account = $2";
-        Ok(
-            on_pool!(self, p => sqlx::query_as(SQL).bind(provider).bind(account).fetch_optional(p).await)?,
-        )
+    ) -> Result<Option<(ProviderRow, CooperativeRow)>> {
+        // One read: every payment report starts here.
+        let sql = format!(
+            "SELECT p.cooperative_id, p.provider, p.account, p.settings, p.secret_sealed, {COOPERATIVE_COLUMNS} \
+             FROM payment_providers p JOIN cooperatives ON cooperatives.id = p.cooperative_id \
+             WHERE p.provider = $1 AND p.account = $2"
+        );
+        let row: Option<ProviderOf> = on_pool!(self, p => sqlx::query_as(&sql).bind(provider).bind(account).fetch_optional(p).await)?;
+        Ok(row.map(|r| (r.provider, r.cooperative)))
     }
 }
 

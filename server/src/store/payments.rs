@@ -2,33 +2,39 @@
 //! it is durable, and a durable commit costs a disk flush where checking a report costs
 //! microseconds. So reports that arrive while a commit runs wait for the next one and
 //! share it (group commit), and a group is applied set by set: its orders locked in one
-//! statement, the replays found in one, the adoptions appended as one batch per
-//! cooperative, the calls recorded in one. A report alone still commits at once: nothing
+//! statement and read in one, the replays found in one, their new states written in one,
+//! the adoptions appended as one batch per cooperative, the calls recorded in one. The
+//! group finds its orders by their codes itself, so a report costs no read of its own
+//! before it joins. A report alone still commits at once: nothing
 //! waits on a timer. A group that fails is applied again report by report, so that one
 //! report's failure is that report's alone.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use ledger::{merkle, Digest, Entry};
+use ledger::merkle;
 use sqlx::QueryBuilder;
 use tokio::sync::oneshot;
 
 use super::appends::{
     heads_and_edge, push_entries, push_heads_and_edge, push_nodes, push_wanted, Appended, Known,
 };
-use super::market::{Applied, PaymentReport};
-use super::{on_pool, Store};
+use super::market::{Applied, OrderRow, PaymentReport, ORDER};
+use super::{on_pool, BoxedEntry, Store};
 use crate::error::{Error, Result};
 
-/// Builds a payment's ledger entry (`adopted`) from the cooperative's code, the sequence
-/// number it will get and the hash of the tree's previous entry. It may be called again: a
-/// group that fails is applied again report by report.
-pub type PaymentEntry = Box<dyn Fn(&str, u64, Option<Digest>) -> Result<Entry> + Send + Sync>;
+/// The ledger entry a payment appends (`adopted`), for the paid order and the time of the
+/// report: the subject's key, and the builder that completes the entry with the
+/// cooperative's code, its sequence number and the subject's previous entry. Called again
+/// if the report's group fails and the report is applied alone.
+pub type PaymentEntry = fn(&OrderRow, i64) -> Result<(String, BoxedEntry)>;
 
 /// Reports in one transaction at most: each is a few bound values in the group's
 /// statements, which SQLite caps at 32,766.
 const MAX_GROUP: usize = 1_000;
+
+/// Turns of the scheduler a commit waits at most for reports still arriving.
+const GATHER_TURNS: usize = 64;
 
 /// The reports waiting for a commit, and whose turn it is to make one.
 #[derive(Default)]
@@ -36,6 +42,23 @@ pub(super) struct Reports {
     waiting: Mutex<Vec<Waiting>>,
     /// Held while what waits is committed; callers queue behind it.
     turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Reports {
+    /// Lets the reports on their way join the next commit: while more arrive between two
+    /// turns of the scheduler, waits one more turn. No timer: a report alone goes at once,
+    /// and under load a commit is not spent on the few that came first.
+    async fn gather(&self) {
+        let mut seen = 0;
+        for _ in 0..GATHER_TURNS {
+            let n = self.waiting.lock().expect("no panic holds it").len();
+            if n == seen || n >= MAX_GROUP {
+                return;
+            }
+            seen = n;
+            tokio::task::yield_now().await;
+        }
+    }
 }
 
 impl std::fmt::Debug for Reports {
@@ -46,29 +69,21 @@ impl std::fmt::Debug for Reports {
 
 struct Waiting {
     report: PaymentReport,
-    subject: String,
     make: PaymentEntry,
-    answer: oneshot::Sender<Result<Applied>>,
-}
-
-/// An order of a group as the group has it so far.
-struct Order {
-    cooperative: i64,
-    state: String,
-    amount: i64,
+    answer: oneshot::Sender<Result<Option<Applied>>>,
 }
 
 impl Store {
     /// Applies a provider's report to its order, in the order VNPay prescribes (amount,
     /// then state): a payment makes the order paid and appends the adoption (`adopted`,
     /// built by `make`) to the tree's chain; a failure frees the tree. Every report is
-    /// recorded; a provider's transaction is applied once. Returns once it is durable.
+    /// recorded; a provider's transaction is applied once. Returns once it is durable;
+    /// `None` if no order has the report's code (the call is recorded as such).
     pub async fn apply_payment(
         &self,
         report: PaymentReport,
-        subject: &str,
         make: PaymentEntry,
-    ) -> Result<Applied> {
+    ) -> Result<Option<Applied>> {
         let (answer, mut applied) = oneshot::channel();
         self.reports
             .waiting
@@ -76,7 +91,6 @@ impl Store {
             .expect("no panic holds it")
             .push(Waiting {
                 report,
-                subject: subject.to_owned(),
                 make,
                 answer,
             });
@@ -93,6 +107,7 @@ impl Store {
                 let store = self.clone();
                 let _ = tokio::spawn(async move {
                     loop {
+                        store.reports.gather().await;
                         let group: Vec<Waiting> = {
                             let mut waiting = store.reports.waiting.lock().expect("no panic holds it");
                             let n = waiting.len().min(MAX_GROUP);
@@ -114,9 +129,7 @@ impl Store {
     }
 
     async fn apply_group(&self, mut group: Vec<Waiting>) {
-        // One order of row locks for every group (PostgreSQL), so two cannot deadlock;
-        // the sort is stable, so reports about one order keep their order of arrival.
-        group.sort_by_key(|w| w.report.order_id);
+        // In their order of arrival: reports about one order are applied in turn.
         match self.apply_all(&group).await {
             Ok(applied) => {
                 for (w, a) in group.into_iter().zip(applied) {
@@ -137,49 +150,55 @@ impl Store {
     }
 
     /// Applies the group in one transaction; what became of each report, in order.
-    async fn apply_all(&self, group: &[Waiting]) -> Result<Vec<Applied>> {
+    async fn apply_all(&self, group: &[Waiting]) -> Result<Vec<Option<Applied>>> {
         on_pool!(self, p => async {
             let mut tx = p.begin().await?;
-            // A write first: the orders' rows (PostgreSQL) or the database (SQLite) are
-            // this transaction's until it ends, so two reports cannot both find one held.
-            let ids: BTreeSet<i64> = group.iter().map(|w| w.report.order_id).collect();
-            let mut q = QueryBuilder::new("UPDATE orders SET state = state WHERE id IN (");
-            let mut list = q.separated(", ");
-            for id in &ids {
-                list.push_bind(*id);
+            // The orders are this transaction's until it ends, so two reports cannot both
+            // find one held: their rows locked as they are read (PostgreSQL, in one order
+            // so that two groups cannot deadlock), or the database by a write first (SQLite).
+            let codes: BTreeSet<&str> = group.iter().map(|w| w.report.order_code.as_str()).collect();
+            let postgres = matches!(self.backend, super::Backend::Postgres(_));
+            if !postgres {
+                let mut q = QueryBuilder::new("UPDATE orders SET state = state WHERE code IN (");
+                push_list(&mut q, codes.iter().copied());
+                q.push(")");
+                q.build().execute(&mut *tx).await?;
             }
-            q.push(") RETURNING id, (SELECT cooperative_id FROM offers WHERE offers.id = orders.offer_id), state, amount_vnd");
-            let rows: Vec<(i64, i64, String, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
-            let mut orders: HashMap<i64, Order> = rows
-                .into_iter()
-                .map(|(id, cooperative, state, amount)| (id, Order { cooperative, state, amount }))
-                .collect();
+            let mut q = QueryBuilder::new(ORDER);
+            q.push(" WHERE o.code IN (");
+            push_list(&mut q, codes.iter().copied());
+            q.push(") ORDER BY o.code");
+            if postgres {
+                q.push(" FOR UPDATE OF o");
+            }
+            let rows: Vec<OrderRow> = q.build_query_as().fetch_all(&mut *tx).await?;
+            let mut orders: HashMap<String, OrderRow> =
+                rows.into_iter().map(|o| (o.code.clone(), o)).collect();
             // The provider transactions applied before (retries).
             // By provider and reference, the index's order (`payment_events_applied_once`).
             let mut q = QueryBuilder::new(
                 "SELECT provider, provider_ref FROM payment_events WHERE outcome IN ('paid', 'failed') AND provider IN (",
             );
-            let mut list = q.separated(", ");
-            for provider in group.iter().map(|w| w.report.provider).collect::<BTreeSet<_>>() {
-                list.push_bind(provider);
-            }
+            push_list(&mut q, group.iter().map(|w| w.report.provider).collect::<BTreeSet<_>>());
             q.push(") AND provider_ref IN (");
-            let mut list = q.separated(", ");
-            for reference in group.iter().map(|w| w.report.provider_ref.as_str()).collect::<BTreeSet<_>>() {
-                list.push_bind(reference.to_owned());
-            }
+            push_list(&mut q, group.iter().map(|w| w.report.provider_ref.as_str()).collect::<BTreeSet<_>>());
             q.push(")");
             let mut seen: HashSet<(String, String)> = q.build_query_as().fetch_all(&mut *tx).await?.into_iter().collect();
 
             let mut applied = Vec::with_capacity(group.len());
-            let mut adopted: BTreeMap<i64, Vec<&Waiting>> = BTreeMap::new();
+            // Each changed order's last state, and when it was paid if it was.
+            let mut changed: BTreeMap<i64, (String, Option<i64>)> = BTreeMap::new();
+            let mut adopted: BTreeMap<i64, Vec<(&Waiting, &str)>> = BTreeMap::new();
             for w in group {
                 let r = &w.report;
-                let o = orders.get_mut(&r.order_id).ok_or(Error::NotFound("order"))?;
+                let Some(o) = orders.get_mut(&r.order_code) else {
+                    applied.push(None);
+                    continue;
+                };
                 let key = (r.provider.to_owned(), r.provider_ref.clone());
                 let a = if seen.contains(&key) {
                     Applied::Replayed
-                } else if o.amount != r.amount_vnd {
+                } else if o.amount_vnd != r.amount_vnd {
                     Applied::WrongAmount
                 } else if !matches!(o.state.as_str(), "held" | "expired" | "cancelled") || (!r.paid && o.state != "held") {
                     Applied::AlreadySettled
@@ -194,28 +213,35 @@ impl Store {
                         None
                     } else {
                         sqlx::query_scalar(
-                            "SELECT id FROM orders WHERE offer_id = (SELECT offer_id FROM orders WHERE id = $1) \
-                             AND id <> $1 AND state IN ('held', 'paid')",
+                            "SELECT id FROM orders WHERE offer_id = $1 AND id <> $2 AND state IN ('held', 'paid')",
                         )
-                        .bind(r.order_id).fetch_optional(&mut *tx).await?
+                        .bind(o.offer_id).bind(o.id).fetch_optional(&mut *tx).await?
                     };
                     if taken.is_some() {
                         o.state = "refund_due".into();
                         Applied::RefundDue
                     } else {
                         o.state = "paid".into();
-                        adopted.entry(o.cooperative).or_default().push(w);
+                        adopted.entry(o.cooperative_id).or_default().push((w, &r.order_code));
                         Applied::Confirmed
                     }
                 };
                 if matches!(a, Applied::Confirmed | Applied::Failed | Applied::RefundDue) {
                     let paid_at = (a != Applied::Failed).then_some(r.at);
-                    sqlx::query("UPDATE orders SET state = $2, paid_at = COALESCE($3, paid_at) WHERE id = $1")
-                        .bind(r.order_id).bind(&o.state).bind(paid_at)
-                        .execute(&mut *tx).await?;
+                    let was = changed.get(&o.id).and_then(|(_, at)| *at);
+                    changed.insert(o.id, (o.state.clone(), paid_at.or(was)));
                     seen.insert(key);
                 }
-                applied.push(a);
+                applied.push(Some(a));
+            }
+            if !changed.is_empty() {
+                let mut q = QueryBuilder::new("WITH changed (id, state, paid_at) AS (");
+                q.push_values(&changed, |mut b, (id, (state, paid_at))| {
+                    b.push_bind(*id).push_bind(state.clone()).push_bind(*paid_at);
+                });
+                q.push(") UPDATE orders SET state = changed.state, paid_at = COALESCE(changed.paid_at, orders.paid_at) \
+                        FROM changed WHERE orders.id = changed.id");
+                q.build().execute(&mut *tx).await?;
             }
 
             // The adoptions, appended to each cooperative's log as one batch.
@@ -224,16 +250,20 @@ impl Store {
                     "UPDATE cooperatives SET log_size = log_size + $2 WHERE id = $1 RETURNING log_size - $2, code",
                 )
                 .bind(*coop).bind(confirmed.len() as i64).fetch_one(&mut *tx).await?;
+                let made = confirmed
+                    .iter()
+                    .map(|(w, order)| (w.make)(&orders[*order], w.report.at))
+                    .collect::<Result<Vec<_>>>()?;
                 let edge = merkle::root_nodes(size as u64);
                 let mut q = QueryBuilder::new("");
-                push_wanted!(q, confirmed.iter().map(|w| w.subject.as_str()).collect::<BTreeSet<_>>());
+                push_wanted!(q, made.iter().map(|(subject, _)| subject.as_str()).collect::<BTreeSet<_>>());
                 push_heads_and_edge!(q, *coop, edge, "SELECT ");
                 let known: Vec<Known> = q.build_query_as().fetch_all(&mut *tx).await?;
                 let (heads, frontier) = heads_and_edge(known, size as u64, &edge)?;
                 let mut appended = Appended::new(heads, frontier);
-                for w in confirmed {
-                    let entry = (w.make)(&code, appended.size(), appended.head(&w.subject))?;
-                    appended.push(w.subject.clone(), &entry);
+                for (subject, make) in made {
+                    let entry = make(&code, appended.size(), appended.head(&subject))?;
+                    appended.push(subject, &entry);
                 }
                 for chunk in appended.entries.chunks(1_000) {
                     let mut q = QueryBuilder::new("");
@@ -265,13 +295,15 @@ impl Store {
                 q.push_values(chunk, |mut b, (w, a)| {
                     let r = &w.report;
                     let outcome = match a {
-                        Applied::Confirmed | Applied::RefundDue => "paid",
-                        Applied::Failed => "failed",
-                        Applied::Replayed => "replayed",
-                        Applied::AlreadySettled => "already_settled",
-                        Applied::WrongAmount => "wrong_amount",
+                        Some(Applied::Confirmed | Applied::RefundDue) => "paid",
+                        Some(Applied::Failed) => "failed",
+                        Some(Applied::Replayed) => "replayed",
+                        Some(Applied::AlreadySettled) => "already_settled",
+                        Some(Applied::WrongAmount) => "wrong_amount",
+                        None => "unknown_order",
                     };
-                    b.push_bind(r.provider).push_bind(r.provider_ref.clone()).push_bind(r.order_id)
+                    b.push_bind(r.provider).push_bind(r.provider_ref.clone())
+                        .push_bind(orders.get(&r.order_code).map(|o| o.id))
                         .push_bind(r.amount_vnd).push_bind(outcome).push_bind(r.raw.clone()).push_bind(r.at);
                 });
                 q.build().execute(&mut *tx).await?;
@@ -279,5 +311,18 @@ impl Store {
             tx.commit().await?;
             Ok(applied)
         }.await)
+    }
+}
+
+/// Pushes `items` as a comma-separated list of bound values.
+fn push_list<'a, 'b, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    items: impl IntoIterator<Item = &'b str>,
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut list = q.separated(", ");
+    for item in items {
+        list.push_bind(item.to_owned());
     }
 }

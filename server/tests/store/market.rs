@@ -458,11 +458,17 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
                 .await
                 .unwrap(),
         );
-        let crowd = buyers(&db, offers.len()).await;
+        // And a tree whose adoption cannot be built: its report fails, alone.
+        zone_and_tree(s, &c, "CC005").await;
+        let doomed = market::publish(s, &Actor::system(), &c, "CC005", &terms())
+            .await
+            .unwrap();
+        let crowd = buyers(&db, offers.len() + 1).await;
         let mut orders = Vec::new();
         for (buyer, &o) in crowd.iter().zip(&offers) {
             orders.push(held(s, buyer, o).await);
         }
+        let doomed_order = held(s, &crowd[offers.len()], doomed).await;
         // For each order: its payment reported 8 times (VNPay retrying), 2 reports with a
         // wrong amount; and 3 reports for no order; all at once.
         let mut calls = Vec::new();
@@ -503,25 +509,23 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
                 )
             }));
         }
-        // A report whose order vanished fails alone: the others in its group still commit.
         let broken = {
-            let s = s.clone();
+            let (s, code) = (s.clone(), doomed_order.code.clone());
             tokio::spawn(async move {
                 let report = server::store::PaymentReport {
                     provider: "vnpay",
                     provider_ref: "X1".into(),
-                    order_id: i64::MAX,
+                    order_code: code,
                     amount_vnd: PRICE,
                     paid: true,
                     raw: "raw".into(),
                     at: 1,
                 };
-                let never: server::store::PaymentEntry = Box::new(
-                    |_: &str, _: u64, _: Option<ledger::Digest>| -> server::Result<ledger::Entry> {
-                        unreachable!("no order, no entry")
-                    },
-                );
-                s.store.apply_payment(report, "t/CC001", never).await
+                s.store
+                    .apply_payment(report, |_, _| {
+                        Err(server::Error::Internal("no entry for this tree".into()))
+                    })
+                    .await
             })
         };
         let mut answers = vec![Vec::new(); orders.len()];
@@ -578,6 +582,14 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
         for &o in &offers {
             assert_eq!(states(s, o).await, ["paid"]);
         }
+        // The failed report left nothing behind: its order still held, nothing on record.
+        assert_eq!(states(s, doomed).await, ["held"]);
+        assert!(s
+            .store
+            .payment_events_of(doomed_order.id)
+            .await
+            .unwrap()
+            .is_empty());
     })
     .await;
 }

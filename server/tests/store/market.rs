@@ -593,3 +593,34 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_changed_vnpay_secret_holds_for_the_next_report_at_once() {
+    use secrecy::ExposeSecret;
+    use server::payments::{providers, vnpay};
+    on_both(|db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        let secret_of = |s: Services| async move {
+            let t = providers::vnpay_terminal(&s, "GOCTEST1").await.unwrap();
+            t.map(|t| t.terminal.secret.expose_secret().to_owned())
+        };
+        assert_eq!(secret_of(s.clone()).await, None, "no terminal yet");
+        for secret in ["first-secret-0123456789", "second-secret-0123456789"] {
+            providers::set_vnpay(
+                s,
+                &Actor::system(),
+                &c,
+                "GOCTEST1",
+                secret,
+                vnpay::SANDBOX_PAY_URL,
+            )
+            .await
+            .unwrap();
+            // Read (and kept) by a report, then changed: the next report sees the change.
+            assert_eq!(secret_of(s.clone()).await.as_deref(), Some(secret));
+            assert_eq!(secret_of(s.clone()).await.as_deref(), Some(secret));
+        }
+    })
+    .await;
+}

@@ -32,6 +32,8 @@ use server::Services;
 const CROWD: usize = 200;
 const ROUNDS: usize = 10;
 const REPORTS: usize = 600;
+/// Reports over HTTP: more, so that the last commit's tail weighs little in the figure.
+const HTTP_REPORTS: usize = 2_000;
 /// Callers at once: VNPay and the bank feed retry in parallel.
 const CALLERS: usize = 64;
 
@@ -174,11 +176,12 @@ fn report(secret: &SecretString, code: &str, transaction: usize) -> Vec<(String,
     p
 }
 
-/// Orders held on these offers, one each, to be paid.
-async fn held(s: &Services, offers: &[i64], crowd: &[Actor]) -> Vec<String> {
+/// Orders held on these offers, one each, to be paid; the `first`th hold of the run first
+/// (each buyer holds at most three: one in each pass over the crowd).
+async fn held(s: &Services, offers: &[i64], crowd: &[Actor], first: usize) -> Vec<String> {
     let mut codes = Vec::new();
     for (i, &offer) in offers.iter().enumerate() {
-        match market::hold(s, &crowd[i % crowd.len()], offer)
+        match market::hold(s, &crowd[(first + i) % crowd.len()], offer)
             .await
             .unwrap()
         {
@@ -308,9 +311,11 @@ async fn reports(engine: &str, s: &Services, offers: &[i64], crowd: &[Actor]) {
     // Three sets of held orders: one paid a report at a time, one by callers at once in
     // process, one by callers at once over HTTP.
     let mut sets = Vec::new();
-    for part in offers.chunks(REPORTS).take(3) {
-        let codes = held(s, part, crowd).await;
-        let first = sets.len() * REPORTS;
+    let (mut first, mut rest) = (0, offers);
+    for n in [REPORTS, REPORTS, HTTP_REPORTS] {
+        let (part, after) = rest.split_at(n);
+        rest = after;
+        let codes = held(s, part, crowd, first).await;
         sets.push(
             codes
                 .iter()
@@ -318,6 +323,7 @@ async fn reports(engine: &str, s: &Services, offers: &[i64], crowd: &[Actor]) {
                 .map(|(i, c)| report(&secret, c, first + i))
                 .collect::<Vec<_>>(),
         );
+        first += n;
     }
     let check = |p: &[(String, String)]| vnpay::outcome(&secret, p).expect("signed");
 
@@ -383,10 +389,10 @@ async fn reports(engine: &str, s: &Services, offers: &[i64], crowd: &[Actor]) {
 
 async fn run(engine: &str, url: &str, dir: &std::path::Path) {
     let s = common::services(url, "market bench", dir).await;
-    let offers = setup(&s, ROUNDS + 3 * REPORTS).await;
+    let offers = setup(&s, ROUNDS + 2 * REPORTS + HTTP_REPORTS).await;
     // The checkout's crowd, then a buyer for every three orders paid (a buyer may hold
     // three unpaid trees).
-    let crowd = buyers(&s, CROWD + REPORTS).await;
+    let crowd = buyers(&s, CROWD + (2 * REPORTS + HTTP_REPORTS).div_ceil(3)).await;
     checkout(engine, &s, &offers, &crowd[..CROWD]).await;
     reports(engine, &s, &offers[ROUNDS..], &crowd[CROWD..]).await;
     s.store.close().await;

@@ -674,6 +674,10 @@ async fn in_chromium_a_buyer_adopts_from_the_tree_page_and_pays_through_the_sand
     b.click("#login button[type=submit]").await;
     b.wait_for_text("#offer", "Mở bán nhận nuôi cây này").await;
     b.screenshot_page("adopt-9-manager-offer").await;
+    // The sales desk: each order's state marked, the paid adoption among them.
+    b.open(&format!("{}/manage/NA-LH/sales", goc.base)).await;
+    assert!(b.text(".pill.state-paid").await.contains("đã trả"));
+    b.screenshot_page("adopt-10-sales-desk").await;
     // Only the adopter can ask about the tree.
     let (other, other_token) = buyer(&goc, "0987000011").await;
     let code = list["requests"][0]["order_code"].as_str().unwrap();

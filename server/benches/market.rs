@@ -368,22 +368,23 @@ async fn reports(engine: &str, s: &Services, offers: &[i64], crowd: &[Actor]) {
         handled_at_once / signature_at_once
     );
 
-    // The baseline over HTTP swings with the machine's other work: it is measured before,
-    // between and after the IPN's runs, and the middle figure taken.
+    // The baseline over HTTP swings with the machine's other work by a third from one run
+    // to the next: the two are measured in turns, on the same reports a slice at a time,
+    // and each figure is the slices' sum.
     let base = serve(s, secret.clone()).await;
     let ipn = server::http::payments::IPN_PATH;
-    let mut http_signature = vec![over_http(&base, "/bench/signature", &sets[2], "GOC").await];
-    let http_handled = over_http(&base, ipn, &sets[2], r#""RspCode":"00""#).await;
-    http_signature.push(over_http(&base, "/bench/signature", &sets[2], "GOC").await);
+    let (mut signature_secs, mut handled_secs) = (0.0, 0.0);
+    for slice in sets[2].chunks(HTTP_REPORTS / 4) {
+        let n = slice.len() as f64;
+        signature_secs += n / over_http(&base, "/bench/signature", slice, "GOC").await;
+        handled_secs += n / over_http(&base, ipn, slice, r#""RspCode":"00""#).await;
+    }
+    let http_signature = HTTP_REPORTS as f64 / signature_secs;
+    let http_handled = HTTP_REPORTS as f64 / handled_secs;
     let http_replayed = over_http(&base, ipn, &sets[2], r#""RspCode":"02""#).await;
-    http_signature.push(over_http(&base, "/bench/signature", &sets[2], "GOC").await);
-    http_signature.sort_by(f64::total_cmp);
-    let [low, middle, high] = http_signature[..] else {
-        unreachable!("three runs")
-    };
     println!(
-        "{engine}: over HTTP from {CALLERS} callers at once: IPN {http_handled:.0}/s (replays {http_replayed:.0}/s) against the signature check alone {middle:.0}/s (runs {low:.0} to {high:.0}): ratio {:.3} (goal ≥ 0.3)",
-        http_handled / middle
+        "{engine}: over HTTP from {CALLERS} callers at once: IPN {http_handled:.0}/s (replays {http_replayed:.0}/s) against the signature check alone {http_signature:.0}/s: ratio {:.3} (goal ≥ 0.3)",
+        http_handled / http_signature
     );
 }
 

@@ -105,7 +105,7 @@ impl Store {
                 // cancel the others' reports halfway nor let a second commit start beside
                 // this one, nor leave a report waiting with nobody to commit it.
                 let store = self.clone();
-                let _ = tokio::spawn(async move {
+                tokio::spawn(async move {
                     loop {
                         store.reports.gather().await;
                         let group: Vec<Waiting> = {
@@ -119,12 +119,10 @@ impl Store {
                         store.apply_group(group).await;
                     }
                     drop(turn);
-                })
-                .await;
+                });
             }
         }
-        // The turn came and its commits ended with nothing waiting: this report's answer
-        // was sent.
+        // This report is in the commits of the turn just taken.
         applied.await.unwrap_or_else(stopped)
     }
 

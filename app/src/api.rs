@@ -539,7 +539,8 @@ pub async fn get_offer(id: i64) -> Result<Option<crate::model::AdoptView>, Serve
     backend::found(view.await)
 }
 
-/// A buyer's own order with the ways to pay it; `None` for anyone else.
+/// A buyer's own order with the ways to pay it; not found for anyone else, sign in first
+/// for no one.
 #[server(input = GetUrl)]
 pub async fn get_order(code: String) -> Result<Gate<crate::model::OrderPage>, ServerFnError> {
     let s = backend::services()?;

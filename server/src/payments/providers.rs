@@ -149,7 +149,6 @@ const TERMINAL_KEPT: Duration = Duration::from_secs(10);
 /// A VNPay terminal with the cooperative that configured it.
 #[derive(Debug)]
 pub struct VnpayTerminal {
-    pub coop_code: String,
     pub coop_name: String,
     pub terminal: vnpay::Terminal,
 }
@@ -188,7 +187,6 @@ pub async fn vnpay_terminal(s: &Services, tmn_code: &str) -> Result<Option<Arc<V
     };
     let t = Arc::new(VnpayTerminal {
         terminal: terminal(s, &coop.code, &row)?,
-        coop_code: coop.code,
         coop_name: coop.name,
     });
     s.terminals.keep(t.clone());

@@ -186,7 +186,7 @@ impl Store {
             let mut applied = Vec::with_capacity(group.len());
             // Each changed order's last state, and when it was paid if it was.
             let mut changed: BTreeMap<i64, (String, Option<i64>)> = BTreeMap::new();
-            let mut adopted: BTreeMap<i64, Vec<(&Waiting, &str)>> = BTreeMap::new();
+            let mut adopted: BTreeMap<i64, Vec<&Waiting>> = BTreeMap::new();
             for w in group {
                 let r = &w.report;
                 let Some(o) = orders.get_mut(&r.order_code) else {
@@ -220,7 +220,7 @@ impl Store {
                         Applied::RefundDue
                     } else {
                         o.state = "paid".into();
-                        adopted.entry(o.cooperative_id).or_default().push((w, &r.order_code));
+                        adopted.entry(o.cooperative_id).or_default().push(w);
                         Applied::Confirmed
                     }
                 };
@@ -250,7 +250,7 @@ impl Store {
                 .bind(*coop).bind(confirmed.len() as i64).fetch_one(&mut *tx).await?;
                 let made = confirmed
                     .iter()
-                    .map(|(w, order)| (w.make)(&orders[*order], w.report.at))
+                    .map(|w| (w.make)(&orders[&w.report.order_code], w.report.at))
                     .collect::<Result<Vec<_>>>()?;
                 let edge = merkle::root_nodes(size as u64);
                 let mut q = QueryBuilder::new("");

@@ -201,9 +201,13 @@ async fn handle(s: Services, p: Vec<(String, String)>) -> Applied {
         .unwrap();
     let o = vnpay::outcome(&t.terminal.secret, &p).expect("signed");
     let reference = format!("{}:{}", o.transaction_no, o.txn_ref);
+    let via = market::Channel {
+        provider: "vnpay",
+        cooperative_id: t.cooperative_id,
+    };
     market::settle(
         &s,
-        "vnpay",
+        via,
         &reference,
         &o.txn_ref,
         o.amount_vnd,

@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::payments::{adoptions, buyer, hold, ipn, offer_of, state};
+use crate::payments::{adoptions, buyer, hold, ipn, offer_of, state, vnpay_query, SECRET};
 use crate::support::smtp::Smtp;
 use crate::support::{sqlite_url, Agent, Browser, Goc};
 
@@ -86,6 +86,45 @@ async fn a_lost_report_is_found_by_querydr_a_short_harvest_is_refunded_through_v
         "held",
         "a return is no proof of payment"
     );
+
+    // Someone with a terminal of their own (any cooperative's: here XOAI-MX's) reports
+    // the order cancelled at the sandbox: NA-LH's querydr still hears of its own payment.
+    let xoai = admin.token("/manage/XOAI-MX").await;
+    let sandbox = format!("{}/sandbox/vnpay/vpcpay.html", goc.base);
+    let r = admin
+        .request(Method::PUT, "/api/v1/coops/XOAI-MX/payments/vnpay")
+        .header("x-csrf-token", &xoai)
+        .json(&json!({"tmn_code": "GOCEVIL1", "secret": SECRET, "pay_url": sandbox}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let mut form: Vec<(String, String)> = url::form_urlencoded::parse(
+        vnpay_query(&[
+            ("vnp_Amount", "500000000".into()),
+            ("vnp_Command", "pay".into()),
+            ("vnp_ExpireDate", "20991231000000".into()),
+            ("vnp_OrderInfo", "Nhan nuoi cay".into()),
+            (
+                "vnp_ReturnUrl",
+                format!("{}/payments/vnpay/return", goc.base),
+            ),
+            ("vnp_TmnCode", "GOCEVIL1".into()),
+            ("vnp_TxnRef", code.clone()),
+        ])
+        .as_bytes(),
+    )
+    .into_owned()
+    .collect();
+    form.push(("sandbox_action".into(), "cancel".into()));
+    let r = Agent::new(&goc)
+        .request(Method::POST, "/sandbox/vnpay/vpcpay.html")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(state(&lan, &code).await, "held", "not XOAI-MX's order");
 
     // The sales desk asks VNPay (querydr): paid, applied as the IPN would have been.
     let desk = "/manage/NA-LH/sales";

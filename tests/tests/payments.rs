@@ -11,7 +11,7 @@ use sha2::Sha512;
 
 use crate::support::{Agent, Goc};
 
-const SECRET: &str = "e2e-vnpay-hash-secret-0123456789";
+pub(crate) const SECRET: &str = "e2e-vnpay-hash-secret-0123456789";
 const CASSO_KEY: &str = "e2e-casso-secure-key-0123456789";
 
 fn hex(b: &[u8]) -> String {
@@ -19,7 +19,7 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// VNPay 2.1.0: sorted `vnp_*` pairs, form-urlencoded, HMAC-SHA512.
-fn vnpay_query(params: &[(&str, String)]) -> String {
+pub(crate) fn vnpay_query(params: &[(&str, String)]) -> String {
     let mut sorted: Vec<(&str, String)> = params.to_vec();
     sorted.sort();
     let data: String = url::form_urlencoded::Serializer::new(String::new())
@@ -55,8 +55,13 @@ pub(crate) async fn ipn(goc: &Goc, query: &str) -> String {
 }
 
 pub(crate) async fn offer_of(goc: &Goc, tree: &str) -> (i64, i64) {
+    offer_in(goc, "NA-LH", tree).await
+}
+
+/// The first offer of `coop`'s `tree`: its id and price.
+async fn offer_in(goc: &Goc, coop: &str, tree: &str) -> (i64, i64) {
     let offers: Value = goc
-        .get(&format!("/api/v1/trees/NA-LH/{tree}/offers"))
+        .get(&format!("/api/v1/trees/{coop}/{tree}/offers"))
         .await
         .json()
         .await
@@ -400,6 +405,82 @@ async fn vnpay_reports_for_the_wrong_amount_an_unknown_order_or_a_cancel_are_ans
     assert_eq!(r.status(), 403);
 }
 
+/// Attacks found by probing the providers' hooks as an outsider: each must change nothing.
+#[tokio::test]
+async fn reports_through_another_cooperatives_hooks_or_with_a_repeated_field_change_nothing() {
+    let goc = Goc::start().await;
+    let (admin, token) = takes_vietqr(&goc).await;
+    let xoai = admin.token("/manage/XOAI-MX").await;
+    // NA-LH's terminal, and one that anybody could configure for a cooperative of their
+    // own (here XOAI-MX), with a secret they know; and XOAI-MX's own Casso hook.
+    for (coop, csrf, tmn) in [
+        ("NA-LH", &token, "GOCTEST1"),
+        ("XOAI-MX", &xoai, "GOCEVIL1"),
+    ] {
+        let r = admin
+            .request(Method::PUT, &format!("/api/v1/coops/{coop}/payments/vnpay"))
+            .header("x-csrf-token", csrf)
+            .json(&json!({"tmn_code": tmn, "secret": SECRET, "pay_url": "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+    }
+    let r = admin
+        .request(Method::PUT, "/api/v1/coops/XOAI-MX/payments/vietqr")
+        .header("x-csrf-token", &xoai)
+        .json(&json!({"bin": "970415", "account": "999988887777", "name": "HTX XOAI", "casso_key": CASSO_KEY}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (lan, lan_token) = buyer(&goc, "0987000007").await;
+    let (offer, price) = offer_of(&goc, "CC004").await;
+    let order: Value = hold(&lan, &lan_token, offer).await.json().await.unwrap();
+    let code = order["code"].as_str().unwrap().to_owned();
+
+    // NA-LH's order, reported paid through XOAI-MX's terminal: no such order there.
+    assert_eq!(
+        ipn(&goc, &report("GOCEVIL1", &code, price, "00", "801")).await,
+        "01"
+    );
+    // And through XOAI-MX's Casso hook.
+    let r = casso_transfer(&goc, "XOAI-MX", "999988887777", price, &code, 48214).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(state(&lan, &code).await, "held");
+    // A signed "paid" report (as a return URL shows it) with its result given twice, the
+    // first time empty (which the signature skips): refused, not read as a failure.
+    let signed = report("GOCTEST1", &code, price, "00", "802");
+    for prefix in [
+        "vnp_ResponseCode=&vnp_TransactionStatus=&",
+        "vnp_TransactionNo=&",
+    ] {
+        assert_eq!(
+            ipn(&goc, &format!("{prefix}{signed}")).await,
+            "97",
+            "{prefix}"
+        );
+    }
+    // NUL, which no provider sends: refused as unsigned (the store refuses it too, on
+    // both engines: see its tests).
+    assert_eq!(ipn(&goc, "vnp_TmnCode=%00&vnp_SecureHash=00").await, "97");
+    assert_eq!(state(&lan, &code).await, "held", "nothing changed");
+    // XOAI-MX's account takes transfer 48213 for an order of its own...
+    let (binh, binh_token) = buyer(&goc, "0987000008").await;
+    let (mango, mango_price) = offer_in(&goc, "XOAI-MX", "XM001").await;
+    let theirs: Value = hold(&binh, &binh_token, mango).await.json().await.unwrap();
+    let theirs = theirs["code"].as_str().unwrap().to_owned();
+    let r = casso_transfer(&goc, "XOAI-MX", "999988887777", mango_price, &theirs, 48213).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(state(&binh, &theirs).await, "paid");
+    // ...and NA-LH's account a transfer with the same number: NA-LH's, not a replay.
+    let r = casso_transfer(&goc, "NA-LH", "113366668888", price, &code, 48213).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(state(&lan, &code).await, "paid");
+    assert_eq!(ipn(&goc, &signed).await, "02", "paid once");
+    assert_eq!(adoptions(&goc, "CC004").await, 1);
+}
+
 /// CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF), bit by bit as the EMVCo book gives it.
 fn crc16_ccitt_false(bytes: &[u8]) -> u16 {
     let mut crc = 0xFFFFu16;
@@ -437,6 +518,33 @@ fn casso_call(body: &str, t: i64) -> String {
     let mut m = Hmac::<Sha512>::new_from_slice(CASSO_KEY.as_bytes()).unwrap();
     m.update(format!("{t}.{body}").as_bytes());
     format!("t={t},v1={}", hex(&m.finalize().into_bytes()))
+}
+
+/// Casso's report of transfer `id` into `account`, its memo `code`, to `coop`'s hook,
+/// signed now; the hook's answer.
+async fn casso_transfer(
+    goc: &Goc,
+    coop: &str,
+    account: &str,
+    amount: i64,
+    code: &str,
+    id: i64,
+) -> reqwest::Response {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let body = format!(
+        r#"{{"data":{{"accountNumber":"{account}","amount":{amount},"description":"{code}","id":{id},"reference":"FT{id}"}},"error":0}}"#
+    );
+    Agent::new(goc)
+        .request(Method::POST, &format!("/api/v1/payments/casso/{coop}"))
+        .header("x-casso-signature", casso_call(&body, now))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

@@ -493,6 +493,12 @@ pub(super) fn pairs(query: Option<&str>, body: &[u8]) -> Vec<(String, String)> {
     out
 }
 
+/// A call's body as text for the record: invalid UTF-8 and NUL (which PostgreSQL's text
+/// refuses) replaced.
+fn record_of(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).replace('\0', "\u{FFFD}")
+}
+
 /// VNPay's report, in its order of checks: signature, order, amount, state.
 async fn vnpay_ipn(
     State(s): State<Services>,
@@ -500,7 +506,11 @@ async fn vnpay_ipn(
     body: axum::body::Bytes,
 ) -> Json<Value> {
     let params = pairs(query.as_deref(), &body);
-    let raw = query.unwrap_or_default();
+    // The call as it came, for the record: its query, or its body when it was posted.
+    let raw = match query {
+        Some(q) if !q.is_empty() => q,
+        _ => record_of(&body),
+    };
     let reply = match ipn(&s, &params, &raw).await {
         Ok(r) => r,
         Err(e) => {
@@ -518,11 +528,18 @@ async fn ipn(s: &Services, params: &[(String, String)], raw: &str) -> Result<vnp
         .find(|(k, _)| k == "vnp_TmnCode")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    let outcome = match providers::vnpay_terminal(s, tmn).await? {
-        Some(t) => vnpay::outcome(&t.terminal.secret, params),
-        None => None,
+    let terminal = if vnpay::well_formed(params) {
+        providers::vnpay_terminal(s, tmn).await?
+    } else {
+        None
     };
-    let Some(o) = outcome else {
+    let outcome = terminal.as_ref().and_then(|t| {
+        Some((
+            t.cooperative_id,
+            vnpay::outcome(&t.terminal.secret, params)?,
+        ))
+    });
+    let Some((cooperative_id, o)) = outcome else {
         tracing::warn!(tmn, "VNPay report with a bad signature refused");
         s.store
             .record_payment_call("vnpay", "bad_signature", raw, now_ms())
@@ -531,9 +548,13 @@ async fn ipn(s: &Services, params: &[(String, String)], raw: &str) -> Result<vnp
     };
     // VNPay's transaction number with our reference: what a retry repeats.
     let provider_ref = format!("{}:{}", o.transaction_no, o.txn_ref);
+    let via = market::Channel {
+        provider: "vnpay",
+        cooperative_id,
+    };
     let applied = market::settle(
         s,
-        "vnpay",
+        via,
         &provider_ref,
         &o.txn_ref,
         o.amount_vnd,
@@ -570,7 +591,7 @@ async fn casso_webhook(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response> {
-    let raw = String::from_utf8_lossy(&body).into_owned();
+    let raw = record_of(&body);
     let coop = s
         .store
         .cooperative_by_code(&coop)
@@ -597,10 +618,16 @@ async fn casso_webhook(
     // A code that names no order is recorded as such by the settlement.
     match find_code(&transfer.description) {
         Some(code) => {
+            // A transfer's id is Casso's for the cooperative's account only: another
+            // cooperative's hook may report the same number.
+            let via = market::Channel {
+                provider: "casso",
+                cooperative_id: coop.id,
+            };
             market::settle(
                 &s,
-                "casso",
-                &transfer.id,
+                via,
+                &format!("{}:{}", coop.code, transfer.id),
                 &code,
                 transfer.amount,
                 true,

@@ -170,7 +170,8 @@ async fn sandbox_pay(
     .collect();
     let hash = vnpay::sign(&t.terminal.secret, &result);
     result.push(("vnp_SecureHash".into(), hash));
-    s.sandbox.record(&get("vnp_TxnRef"), &result);
+    s.sandbox
+        .record(&t.terminal.tmn_code, &get("vnp_TxnRef"), &result);
     let query: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(&result)
         .finish();
@@ -224,13 +225,14 @@ async fn merchant_api(State(s): State<Services>, body: axum::body::Bytes) -> Res
             .into_response())
         }
     };
-    let taken = s.sandbox.get(&get("vnp_TxnRef"));
+    let taken = s.sandbox.get(&t.terminal.tmn_code, &get("vnp_TxnRef"));
     let code = if !vnpay_api::verify(&t.terminal.secret, &req, request_fields) {
         "97"
     } else if taken.is_none() {
         "91"
     } else if command == "refund" {
         s.sandbox.refund(
+            &t.terminal.tmn_code,
             &get("vnp_TxnRef"),
             &get("vnp_RequestId"),
             &get("vnp_Amount"),

@@ -211,7 +211,10 @@ pub async fn confirm_by_hand(
     let raw = serde_json::json!({ "confirmed_by": by, "note": note }).to_string();
     let applied = super::settle(
         s,
-        "manual",
+        super::Channel {
+            provider: "manual",
+            cooperative_id: coop.id,
+        },
         &format!("manual:{}", order.code),
         &order.code,
         order.amount_vnd,

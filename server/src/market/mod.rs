@@ -533,11 +533,20 @@ pub fn adoption_id(order_code: &str) -> String {
     format!("A{}", &data_encoding::BASE32_NOPAD.encode(&h[..10]))
 }
 
+/// Where a report came in: its provider, and the cooperative whose terminal, webhook or
+/// desk took it. A report settles that cooperative's orders only: anyone may configure a
+/// terminal for a cooperative of their own, and sign what it reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Channel {
+    pub provider: &'static str,
+    pub cooperative_id: i64,
+}
+
 /// A provider's report about an order (signature checked by the caller), applied: see
-/// [`Applied`]. `None` if no order has this code.
+/// [`Applied`]. `None` if no order of the channel's cooperative has this code.
 pub async fn settle(
     s: &Services,
-    provider: &'static str,
+    via: Channel,
     provider_ref: &str,
     order_code: &str,
     amount_vnd: i64,
@@ -545,7 +554,8 @@ pub async fn settle(
     raw: &str,
 ) -> Result<Option<Applied>> {
     let report = PaymentReport {
-        provider,
+        provider: via.provider,
+        cooperative_id: via.cooperative_id,
         provider_ref: provider_ref.to_owned(),
         order_code: order_code.to_owned(),
         amount_vnd,
@@ -554,7 +564,12 @@ pub async fn settle(
         at: now_ms(),
     };
     let applied = s.store.apply_payment(report, adopted).await?;
-    tracing::info!(provider, order = order_code, ?applied, "payment report");
+    tracing::info!(
+        provider = via.provider,
+        order = order_code,
+        ?applied,
+        "payment report"
+    );
     Ok(applied)
 }
 

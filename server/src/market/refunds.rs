@@ -147,7 +147,10 @@ pub async fn reconcile(
     let provider_ref = format!("{}:{}", a.transaction_no, order.code);
     super::settle(
         s,
-        "vnpay",
+        super::Channel {
+            provider: "vnpay",
+            cooperative_id: order.cooperative_id,
+        },
         &provider_ref,
         &order.code,
         a.amount_vnd,

@@ -149,6 +149,7 @@ const TERMINAL_KEPT: Duration = Duration::from_secs(10);
 /// A VNPay terminal with the cooperative that configured it.
 #[derive(Debug)]
 pub struct VnpayTerminal {
+    pub cooperative_id: i64,
     pub coop_name: String,
     pub terminal: vnpay::Terminal,
 }
@@ -186,6 +187,7 @@ pub async fn vnpay_terminal(s: &Services, tmn_code: &str) -> Result<Option<Arc<V
         return Ok(None);
     };
     let t = Arc::new(VnpayTerminal {
+        cooperative_id: coop.id,
         terminal: terminal(s, &coop.code, &row)?,
         coop_name: coop.name,
     });

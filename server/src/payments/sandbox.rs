@@ -13,22 +13,25 @@ struct Taken {
     requests: HashSet<String>,
 }
 
-/// The sandbox's book of payments, by our order reference.
+/// The sandbox's book of payments, by terminal and our order reference: a terminal asks
+/// about and refunds only what it took, as at VNPay (anyone may configure a terminal for
+/// a cooperative of their own and name another's order in it).
 #[derive(Debug, Default)]
 pub struct Book {
-    taken: Mutex<HashMap<String, Taken>>,
+    taken: Mutex<HashMap<(String, String), Taken>>,
 }
 
 impl Book {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Taken>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Taken>> {
         // A panic elsewhere while holding the lock leaves a consistent map behind.
         self.taken.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Remembers what the pay page reported for `txn_ref` (the last attempt counts).
-    pub fn record(&self, txn_ref: &str, result: &[(String, String)]) {
+    /// Remembers what the pay page reported for `txn_ref` through terminal `tmn` (the
+    /// last attempt counts).
+    pub fn record(&self, tmn: &str, txn_ref: &str, result: &[(String, String)]) {
         self.lock().insert(
-            txn_ref.to_owned(),
+            (tmn.to_owned(), txn_ref.to_owned()),
             Taken {
                 result: result.iter().cloned().collect(),
                 ..Taken::default()
@@ -36,16 +39,24 @@ impl Book {
         );
     }
 
-    /// The reported result for `txn_ref`, if the pay page saw it.
-    pub fn get(&self, txn_ref: &str) -> Option<HashMap<String, String>> {
-        self.lock().get(txn_ref).map(|t| t.result.clone())
+    /// The reported result for `txn_ref` through terminal `tmn`, if the pay page saw it.
+    pub fn get(&self, tmn: &str, txn_ref: &str) -> Option<HashMap<String, String>> {
+        self.lock()
+            .get(&(tmn.to_owned(), txn_ref.to_owned()))
+            .map(|t| t.result.clone())
     }
 
     /// A refund of `amount_x100` (VND × 100): VNPay's answer code. `94` for a request id
     /// seen before, `95` when the payment did not succeed, `03` for more than is left.
-    pub fn refund(&self, txn_ref: &str, request_id: &str, amount_x100: &str) -> &'static str {
+    pub fn refund(
+        &self,
+        tmn: &str,
+        txn_ref: &str,
+        request_id: &str,
+        amount_x100: &str,
+    ) -> &'static str {
         let mut book = self.lock();
-        let Some(t) = book.get_mut(txn_ref) else {
+        let Some(t) = book.get_mut(&(tmn.to_owned(), txn_ref.to_owned())) else {
             return "91";
         };
         if !t.requests.insert(request_id.to_owned()) {

@@ -65,9 +65,24 @@ pub fn sign(secret: &SecretString, params: &[(String, String)]) -> String {
     data_encoding::HEXLOWER.encode(&mac(secret, &hash_data(params)).finalize().into_bytes())
 }
 
+/// Whether VNPay could have sent these parameters: each of its keys once, and no NUL.
+/// The signature skips empty values, so a key given twice, the first time empty, would
+/// let anyone who saw a signed report (a return URL) make it say another thing; and NUL
+/// is nothing VNPay sends, which PostgreSQL's text refuses.
+pub fn well_formed(params: &[(String, String)]) -> bool {
+    let mut keys = std::collections::HashSet::new();
+    params.iter().all(|(k, v)| {
+        !k.contains('\0') && !v.contains('\0') && (!k.starts_with("vnp_") || keys.insert(k))
+    })
+}
+
 /// Whether `vnp_SecureHash` among `params` is theirs, compared in constant time (hex of
-/// any case, as VNPay's own demos accept).
+/// any case, as VNPay's own demos accept), on parameters VNPay could have sent
+/// ([`well_formed`]).
 pub fn verify(secret: &SecretString, params: &[(String, String)]) -> bool {
+    if !well_formed(params) {
+        return false;
+    }
     let Some((_, given)) = params.iter().find(|(k, _)| k == "vnp_SecureHash") else {
         return false;
     };
@@ -308,6 +323,31 @@ mod tests {
             .finalize()
             .into_bytes();
         assert_ne!(data_encoding::HEXLOWER.encode(&h), p.last().unwrap().1);
+    }
+
+    #[test]
+    fn a_key_given_twice_or_a_nul_fails_though_the_hash_matches() {
+        let p = pairs(RETURN);
+        let key = secret("test_secret");
+        let hash = sign(&key, &p);
+        let with = |extra: &[(&str, &str)]| {
+            let mut q: Vec<(String, String)> = extra
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            q.extend(p.iter().cloned());
+            q.push(("vnp_SecureHash".into(), hash.clone()));
+            q
+        };
+        assert!(verify(&key, &with(&[])));
+        // An empty value is not signed: the hash still matches, and the first reading of
+        // the key would be the empty one.
+        assert_eq!(hash_data(&with(&[("vnp_ResponseCode", "")])), hash_data(&p));
+        assert!(!verify(&key, &with(&[("vnp_ResponseCode", "")])));
+        assert!(outcome(&key, &with(&[("vnp_TransactionNo", "")])).is_none());
+        // Keys of others may repeat; NUL may appear nowhere.
+        assert!(verify(&key, &with(&[("utm", "a"), ("utm", "b")])));
+        assert!(!verify(&key, &with(&[("utm", "\0")])));
     }
 
     #[test]

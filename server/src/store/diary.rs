@@ -8,7 +8,8 @@ use ledger::merkle;
 use sqlx::QueryBuilder;
 
 use super::appends::{
-    heads_and_edge, push_entries, push_heads_and_edge, push_nodes, push_wanted, Appended, Known,
+    heads_and_edge, push_entries, push_heads_and_edge, push_nodes, push_wanted, write_part,
+    Appended, Known,
 };
 use super::{on_pool, BoxedEntry, Store};
 use crate::error::Result;
@@ -137,27 +138,14 @@ impl Store {
                 let new_size = size + entries.len() as i64;
                 let root = frontier.root();
                 let note = sign(&sealed, new_size as u64, root)?;
-                // PostgreSQL: every write in one statement (data-modifying WITH clauses),
-                // one round trip instead of five. SQLite runs in-process, without round
-                // trips, and takes them one by one (and at most 32,766 bound values each).
+                // PostgreSQL: every write in one statement ([`write_part!`]). SQLite takes
+                // them one by one, with at most 32,766 bound values each.
                 let one_statement = matches!(self.backend, super::Backend::Postgres(_));
                 let rows_per = |sqlite: usize| if one_statement { usize::MAX } else { sqlite };
                 let mut q = QueryBuilder::new("");
                 let mut parts = 0;
                 macro_rules! write {
-                    ($fill:block) => {{
-                        if one_statement {
-                            q.push(if parts == 0 { "WITH " } else { ", " });
-                            parts += 1;
-                            q.push(format_args!("w{parts} AS ("));
-                            $fill
-                            q.push(")");
-                        } else {
-                            $fill
-                            q.build().execute(&mut *tx).await?;
-                            q.reset();
-                        }
-                    }};
+                    ($fill:block) => { write_part!(q, parts, one_statement, tx, $fill) };
                 }
                 for chunk in entries.chunks(rows_per(1_000)) {
                     write!({ push_entries!(q, cooperative_id, chunk); });

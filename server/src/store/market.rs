@@ -56,6 +56,9 @@ pub enum Hold {
 #[derive(Debug, Clone)]
 pub struct PaymentReport {
     pub provider: &'static str,
+    /// The cooperative whose terminal, webhook or desk took the report: it settles that
+    /// cooperative's orders only (a code of another's is an unknown order to it).
+    pub cooperative_id: i64,
     /// The provider's transaction id: a replay carries the same.
     pub provider_ref: String,
     /// The order's payment code, as the provider echoes it.

@@ -41,7 +41,7 @@ pub use market::{
     ProviderRow, SaleRow, SettlementRow,
 };
 pub use notices::{MailRow, Notice, NotificationRow, UntoldEntry};
-pub use payments::PaymentEntry;
+pub use payments::{PaymentEntry, COMMITS};
 pub use reports::{
     ReportActivity, ReportHarvest, ReportSale, ReportTree, ReportViolation, FIRST_MONDAY_MS,
 };
@@ -89,10 +89,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            return Ok(Self {
-                backend: Backend::Postgres(pool),
-                reports: Default::default(),
-            });
+            return Self::over(Backend::Postgres(pool));
         }
         if !url.starts_with("sqlite:") {
             return Err(Error::Config(format!(
@@ -118,9 +115,13 @@ impl Store {
             .max_connections(8)
             .connect_with(opts)
             .await?;
+        Self::over(Backend::Sqlite(pool))
+    }
+
+    fn over(backend: Backend) -> Result<Self> {
         Ok(Self {
-            backend: Backend::Sqlite(pool),
-            reports: Default::default(),
+            reports: std::sync::Arc::new(payments::Reports::start(&backend)?),
+            backend,
         })
     }
 
@@ -167,6 +168,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.reports.close().await;
         on_pool!(self, p => p.close().await)
     }
 }

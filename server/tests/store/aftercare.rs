@@ -9,7 +9,7 @@ use server::market;
 use server::store::{Applied, OrderRow};
 use server::Services;
 
-use crate::market::{buyers, held, offer, PRICE};
+use crate::market::{buyers, held, offer, vnpay_report};
 use crate::support::on_both;
 
 /// A manager of the test cooperative, made of a buyer-shaped account.
@@ -34,9 +34,7 @@ async fn manager_of(s: &Services, who: Actor) -> (Actor, server::store::Cooperat
 async fn adopted(s: &Services, buyer: &Actor) -> OrderRow {
     let offer_id = offer(s).await;
     let order = held(s, buyer, offer_id).await;
-    let done = market::settle(s, "vnpay", "P1", &order.code, PRICE, true, "paid")
-        .await
-        .unwrap();
+    let done = vnpay_report(s, &order, "P1", true).await;
     assert_eq!(done, Some(Applied::Confirmed));
     s.store.order_by_code(&order.code).await.unwrap().unwrap()
 }

@@ -3,7 +3,7 @@
 
 use ledger::{Kind, TreeHistory};
 use server::access::Actor;
-use server::market::{self, NewOffer};
+use server::market::{self, Channel, NewOffer};
 use server::store::{Applied, Hold};
 use server::Services;
 
@@ -55,6 +55,44 @@ fn terms() -> NewOffer {
         40_000,
     )
     .unwrap()
+}
+
+/// A report about `order` from its own cooperative's VNPay terminal, for its amount, as
+/// transaction `reference`: paid, or failed.
+pub(crate) async fn vnpay_report(
+    s: &Services,
+    order: &server::store::OrderRow,
+    reference: &str,
+    paid: bool,
+) -> Option<Applied> {
+    let via = Channel {
+        provider: "vnpay",
+        cooperative_id: order.cooperative_id,
+    };
+    market::settle(
+        s,
+        via,
+        reference,
+        &order.code,
+        order.amount_vnd,
+        paid,
+        "raw",
+    )
+    .await
+    .unwrap()
+}
+
+/// Tree `code` of `c`, in a zone of its own, offered on `terms`; the offer's id.
+async fn offered_tree(
+    s: &Services,
+    c: &server::store::CooperativeRow,
+    code: &str,
+    terms: &NewOffer,
+) -> i64 {
+    zone_and_tree(s, c, code).await;
+    market::publish(s, &Actor::system(), c, code, terms)
+        .await
+        .unwrap()
 }
 
 pub(crate) async fn offer(s: &Services) -> i64 {
@@ -150,9 +188,9 @@ async fn a_payment_report_settles_its_order_once_and_the_adoption_is_logged_with
         let offer_id = offer(s).await;
         let [a, b] = <[Actor; 2]>::try_from(buyers(&db, 2).await).unwrap();
         let order = held(s, &a, offer_id).await;
-        let settle = |r: &'static str, amount: i64, paid: bool| market::settle(s, "vnpay", r, &order.code, amount, paid, "raw");
+        let settle = |r: &'static str, amount: i64, paid: bool| market::settle(s, Channel { provider: "vnpay", cooperative_id: order.cooperative_id }, r, &order.code, amount, paid, "raw");
         assert_eq!(settle("T1", PRICE - 1, true).await.unwrap(), Some(Applied::WrongAmount));
-        assert_eq!(market::settle(s, "vnpay", "T1", "GOCNOSUCH", PRICE, true, "raw").await.unwrap(), None);
+        assert_eq!(market::settle(s, Channel { provider: "vnpay", cooperative_id: order.cooperative_id }, "T1", "GOCNOSUCH", PRICE, true, "raw").await.unwrap(), None);
         assert_eq!(settle("T1", PRICE, true).await.unwrap(), Some(Applied::Confirmed));
         for _ in 0..10 {
             assert_eq!(settle("T1", PRICE, true).await.unwrap(), Some(Applied::Replayed));
@@ -211,9 +249,7 @@ async fn a_failed_payment_frees_the_tree_and_a_late_one_after_another_buyer_is_o
         let offer_id = offer(s).await;
         let [a, b, c] = <[Actor; 3]>::try_from(buyers(&db, 3).await).unwrap();
         let first = held(s, &a, offer_id).await;
-        let r = market::settle(s, "vnpay", "F1", &first.code, PRICE, false, "cancelled")
-            .await
-            .unwrap();
+        let r = vnpay_report(s, &first, "F1", false).await;
         assert_eq!(r, Some(Applied::Failed));
         let second = held(s, &b, offer_id).await;
         db.raw_execute(&format!(
@@ -224,9 +260,7 @@ async fn a_failed_payment_frees_the_tree_and_a_late_one_after_another_buyer_is_o
         .unwrap();
         let _third = held(s, &c, offer_id).await;
         // B's money arrives after B's hold lapsed and C took the tree.
-        let r = market::settle(s, "vnpay", "L1", &second.code, PRICE, true, "late")
-            .await
-            .unwrap();
+        let r = vnpay_report(s, &second, "L1", true).await;
         assert_eq!(r, Some(Applied::RefundDue));
         assert_eq!(
             states(s, offer_id).await,
@@ -258,12 +292,7 @@ async fn one_buyer_cannot_hold_a_whole_catalogue_and_late_money_after_a_cancel_i
         .unwrap();
         let mut offers = vec![first];
         for tree in ["CC002", "CC003", "CC004"] {
-            zone_and_tree(s, &c, tree).await;
-            offers.push(
-                market::publish(s, &Actor::system(), &c, tree, &o)
-                    .await
-                    .unwrap(),
-            );
+            offers.push(offered_tree(s, &c, tree, &o).await);
         }
         let [eve, bob] = <[Actor; 2]>::try_from(buyers(&db, 2).await).unwrap();
         for &o in &offers[..3] {
@@ -288,21 +317,28 @@ async fn one_buyer_cannot_hold_a_whole_catalogue_and_late_money_after_a_cancel_i
 
         // Eve cancels at the gateway; her bank transfer still arrives later.
         let eves = s.store.orders_of_offer(offers[0]).await.unwrap().remove(0);
-        let cancel = market::settle(s, "vnpay", "C1", &eves.code, PRICE, false, "cancel")
-            .await
-            .unwrap();
+        let cancel = vnpay_report(s, &eves, "C1", false).await;
         assert_eq!(cancel, Some(Applied::Failed));
-        let late = market::settle(s, "casso", "T9", &eves.code, PRICE, true, "late")
-            .await
-            .unwrap();
+        let late = market::settle(
+            s,
+            Channel {
+                provider: "casso",
+                cooperative_id: eves.cooperative_id,
+            },
+            "T9",
+            &eves.code,
+            PRICE,
+            true,
+            "late",
+        )
+        .await
+        .unwrap();
         assert_eq!(
             late,
             Some(Applied::Confirmed),
             "the tree was still free: the money adopts it"
         );
-        let again = market::settle(s, "vnpay", "C2", &eves.code, PRICE, false, "cancel")
-            .await
-            .unwrap();
+        let again = vnpay_report(s, &eves, "C2", false).await;
         assert_eq!(
             again,
             Some(Applied::AlreadySettled),
@@ -345,9 +381,10 @@ async fn a_short_harvest_is_settled_once_by_the_offers_policy_from_the_corrected
             axum::http::StatusCode::NOT_FOUND,
             "not paid yet"
         );
-        market::settle(s, "vnpay", "H1", &order.code, PRICE, true, "paid")
-            .await
-            .unwrap();
+        assert_eq!(
+            vnpay_report(s, &order, "H1", true).await,
+            Some(Applied::Confirmed)
+        );
         // The season's harvests (August 2026): 12 kg, 10 kg, and 5 kg logged by mistake
         // and withdrawn; a harvest before the season does not count.
         let subject = ledger::Subject::Tree(ledger::TreeCode::parse("CC001").unwrap());
@@ -443,26 +480,13 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
             .await
             .unwrap();
         for code in ["CC002", "CC003", "CC004"] {
-            zone_and_tree(s, &c, code).await;
-            offers.push(
-                market::publish(s, &Actor::system(), &c, code, &terms())
-                    .await
-                    .unwrap(),
-            );
+            offers.push(offered_tree(s, &c, code, &terms()).await);
         }
         // And a tree of another cooperative, whose log a group appends to beside the first.
         let other = coop(s, "NA-HB").await;
-        zone_and_tree(s, &other, "CC101").await;
-        offers.push(
-            market::publish(s, &Actor::system(), &other, "CC101", &terms())
-                .await
-                .unwrap(),
-        );
+        offers.push(offered_tree(s, &other, "CC101", &terms()).await);
         // And a tree whose adoption cannot be built: its report fails, alone.
-        zone_and_tree(s, &c, "CC005").await;
-        let doomed = market::publish(s, &Actor::system(), &c, "CC005", &terms())
-            .await
-            .unwrap();
+        let doomed = offered_tree(s, &c, "CC005", &terms()).await;
         let crowd = buyers(&db, offers.len() + 1).await;
         let mut orders = Vec::new();
         for (buyer, &o) in crowd.iter().zip(&offers) {
@@ -474,7 +498,7 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
         let mut calls = Vec::new();
         for (i, o) in orders.iter().enumerate() {
             for n in 0..10 {
-                let (s, code) = (s.clone(), o.code.clone());
+                let (s, code, coop) = (s.clone(), o.code.clone(), o.cooperative_id);
                 let (reference, amount) = if n < 8 {
                     (format!("P{i}"), PRICE)
                 } else {
@@ -483,21 +507,35 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
                 calls.push(tokio::spawn(async move {
                     (
                         i,
-                        market::settle(&s, "vnpay", &reference, &code, amount, true, "raw")
-                            .await
-                            .unwrap(),
+                        market::settle(
+                            &s,
+                            Channel {
+                                provider: "vnpay",
+                                cooperative_id: coop,
+                            },
+                            &reference,
+                            &code,
+                            amount,
+                            true,
+                            "raw",
+                        )
+                        .await
+                        .unwrap(),
                     )
                 }));
             }
         }
         for n in 0..3 {
-            let s = s.clone();
+            let (s, coop) = (s.clone(), c.id);
             calls.push(tokio::spawn(async move {
                 (
                     usize::MAX,
                     market::settle(
                         &s,
-                        "vnpay",
+                        Channel {
+                            provider: "vnpay",
+                            cooperative_id: coop,
+                        },
                         &format!("U{n}"),
                         "GOCNOSUCH",
                         PRICE,
@@ -510,10 +548,11 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
             }));
         }
         let broken = {
-            let (s, code) = (s.clone(), doomed_order.code.clone());
+            let (s, code, coop) = (s.clone(), doomed_order.code.clone(), c.id);
             tokio::spawn(async move {
                 let report = server::store::PaymentReport {
                     provider: "vnpay",
+                    cooperative_id: coop,
                     provider_ref: "X1".into(),
                     order_code: code,
                     amount_vnd: PRICE,
@@ -621,6 +660,92 @@ async fn a_changed_vnpay_secret_holds_for_the_next_report_at_once() {
             assert_eq!(secret_of(s.clone()).await.as_deref(), Some(secret));
             assert_eq!(secret_of(s.clone()).await.as_deref(), Some(secret));
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn payment_commits_outlive_a_cut_connection_and_stop_with_the_store() {
+    on_both(|db| async move {
+        let s = &db.services;
+        let first = offer(s).await;
+        let c = server::cooperatives::by_code(&s.store, "NA-LH")
+            .await
+            .unwrap();
+        let second = offered_tree(s, &c, "CC002", &terms()).await;
+        let crowd = buyers(&db, 2).await;
+        let a = held(s, &crowd[0], first).await;
+        assert_eq!(
+            vnpay_report(s, &a, "P1", true).await,
+            Some(Applied::Confirmed)
+        );
+        if db.is_postgres() {
+            // The server cuts the commits' connection between two reports, as a restart
+            // or an idle timeout would; the call waits until it is gone. (A SQLite
+            // connection has no server to lose.)
+            db.raw_execute(&format!(
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity \
+                 WHERE application_name = '{}' AND datname = current_database()",
+                server::store::COMMITS
+            ))
+            .await
+            .unwrap();
+        }
+        let b = held(s, &crowd[1], second).await;
+        assert_eq!(
+            vnpay_report(s, &b, "P2", true).await,
+            Some(Applied::Confirmed)
+        );
+        assert_eq!(states(s, second).await, ["paid"]);
+        // Closed, the store refuses a report at once rather than leave it waiting.
+        s.store.close().await;
+        let via = Channel {
+            provider: "vnpay",
+            cooperative_id: c.id,
+        };
+        let late = market::settle(s, via, "P3", &b.code, PRICE, true, "raw").await;
+        assert!(late.is_err());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_report_settles_only_its_own_cooperatives_orders_and_nul_is_refused() {
+    on_both(|db| async move {
+        let s = &db.services;
+        let offer_id = offer(s).await;
+        let crowd = buyers(&db, 1).await;
+        let order = held(s, &crowd[0], offer_id).await;
+        let other = coop(s, "NA-HB").await;
+        let via = |cooperative_id| Channel {
+            provider: "vnpay",
+            cooperative_id,
+        };
+        let pay = |via, reference: &'static str, code: String| {
+            let s = s.clone();
+            async move { market::settle(&s, via, reference, &code, PRICE, true, "raw").await }
+        };
+        // Through another cooperative's terminal: no such order there, and on record so.
+        let r = pay(via(other.id), "E1", order.code.clone()).await.unwrap();
+        assert_eq!(r, None);
+        assert_eq!(states(s, offer_id).await, ["held"]);
+        assert!(s
+            .store
+            .payment_events_of(order.id)
+            .await
+            .unwrap()
+            .is_empty());
+        // NUL in any text of a report: refused before it reaches a group (PostgreSQL's
+        // text cannot hold it).
+        let r = pay(via(order.cooperative_id), "E\0", order.code.clone()).await;
+        assert_eq!(r.unwrap_err().status(), 422);
+        let r = pay(via(order.cooperative_id), "E2", format!("{}\0", order.code)).await;
+        assert_eq!(r.unwrap_err().status(), 422);
+        assert_eq!(states(s, offer_id).await, ["held"]);
+        // Through its own.
+        let r = pay(via(order.cooperative_id), "E3", order.code.clone()).await;
+        assert_eq!(r.unwrap(), Some(Applied::Confirmed));
+        assert_eq!(states(s, offer_id).await, ["paid"]);
     })
     .await;
 }

@@ -10,7 +10,7 @@ use server::trace::{self, RecallQuery};
 use server::Services;
 
 use crate::diary::{farmer, id};
-use crate::market::{buyers, held};
+use crate::market::{buyers, held, vnpay_report};
 use crate::support::{on_both, Db};
 use crate::{coop, zone_and_tree};
 
@@ -131,9 +131,7 @@ pub(crate) async fn orchard(db: &Db) -> Orchard {
         .unwrap();
     let people = buyers(db, 2).await;
     let order = held(s, &people[0], offer_id).await;
-    let paid = market::settle(s, "vnpay", "P1", &order.code, 5_500_000, true, "paid")
-        .await
-        .unwrap();
+    let paid = vnpay_report(s, &order, "P1", true).await;
     assert_eq!(paid, Some(Applied::Confirmed));
     let manager = Actor {
         memberships: vec![Membership {

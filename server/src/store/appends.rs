@@ -13,7 +13,9 @@ use crate::trace::facts::Fact;
 
 /// A row of what a batch reads before appending; `part` says which kind: 1 a subject's
 /// head (the subject in `name`, its hash in `a`), 2 a node of the log's right edge (its key
-/// in `num`, its hash in `a`). The diary adds part 0, the submissions seen before.
+/// in `num`, its hash in `a`), each with its cooperative in `d`. The diary adds part 0,
+/// the submissions seen before; a group of payment reports part 3, the provider
+/// transactions applied before (each one's place in the group's list in `num`).
 #[derive(sqlx::FromRow)]
 pub(super) struct Known {
     pub part: i64,
@@ -25,69 +27,95 @@ pub(super) struct Known {
     pub d: i64,
 }
 
-/// Opens a batch's read with `WITH wanted (subject) AS (VALUES ...)`: the subjects whose
-/// heads [`push_heads_and_edge!`] finds.
-macro_rules! push_wanted {
-    ($q:expr, $subjects:expr) => {{
-        $q.push("WITH wanted (subject) AS (VALUES ");
-        let mut list = $q.separated(", ");
-        for subject in $subjects {
-            list.push("(");
-            list.push_bind_unseparated(subject.to_string());
-            list.push_unseparated(")");
+/// Pushes a table of bound rows for a `WITH` clause, `$head AS (VALUES (…), …)`: each
+/// row's values pushed by `$push` onto `$list`, unseparated (the row writes its commas).
+macro_rules! push_rows {
+    ($q:expr, $head:expr, $rows:expr, |$list:ident, $row:pat_param| $push:block) => {{
+        $q.push($head);
+        $q.push(" AS (VALUES ");
+        let mut $list = $q.separated(", ");
+        for $row in $rows {
+            $list.push("(");
+            $push
+            $list.push_unseparated(")");
         }
-        $q.push(") ");
+        $q.push(")");
     }};
+}
+pub(super) use push_rows;
+
+/// Pushes the table `wanted (coop, subject)` for a `WITH` clause: the subjects whose heads
+/// [`push_heads_and_edge!`] finds, each in its cooperative's log.
+macro_rules! push_wanted {
+    ($q:expr, $subjects:expr) => {
+        $crate::store::appends::push_rows!($q, "wanted (coop, subject)", $subjects, |list,
+                                                                                     (
+            coop,
+            subject,
+        )| {
+            list.push_bind_unseparated(coop)
+                .push_unseparated(", ")
+                .push_bind_unseparated(subject.to_string());
+        })
+    };
 }
 pub(super) use push_wanted;
 
 /// Pushes, after `$join` (`SELECT ` or ` UNION ALL SELECT `), the reads of the wanted
-/// subjects' heads (part 1) and of the log's right edge `$edge` (part 2): at most one leaf
-/// and one stored node per set bit of the size. Each head is a subquery of its own, the
-/// last row of the subject's run in `ledger_entries_by_subject`, so no engine can turn it
-/// into a scan: PostgreSQL, given a join, hashed the cooperative's whole log on every
-/// batch (found by the recall bench at 300,000 entries, and again by the market bench
-/// on a small log). A subject with no entry yet has no row.
+/// subjects' heads (part 1) and of each cooperative's right edge (part 2; `$edges` pairs
+/// a cooperative with its log's [`merkle::root_nodes`](ledger::merkle::root_nodes)): at
+/// most one leaf and one stored node per set bit of the size. Each head is a subquery of
+/// its own, the last row of the subject's run in `ledger_entries_by_subject`, so no
+/// engine can turn it into a scan: PostgreSQL, given a join, hashed the cooperative's
+/// whole log on every batch (found by the recall bench at 300,000 entries, and again by
+/// the market bench on a small log). A subject with no entry yet has no row.
 macro_rules! push_heads_and_edge {
-    ($q:expr, $coop:expr, $edge:expr, $join:expr) => {{
+    ($q:expr, $edges:expr, $join:expr) => {{
         $q.push($join);
         // Named and typed for a read that starts here; a later part of a UNION keeps the
         // first part's names and types.
         $q.push("part, name, num, a, a AS b, c, d FROM (SELECT CAST(1 AS BIGINT) AS part, w.subject AS name, \
-                 CAST(0 AS BIGINT) AS num, (SELECT e.hash FROM ledger_entries e WHERE e.cooperative_id = ");
-        $q.push_bind($coop);
-        $q.push(" AND e.subject = w.subject ORDER BY e.seq DESC LIMIT 1) AS a, \
-                 CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS d FROM wanted w) heads WHERE a IS NOT NULL");
-        $q.push(" UNION ALL SELECT 2, '', node, hash, hash, 0, 0 FROM merkle_nodes WHERE cooperative_id = ");
-        $q.push_bind($coop);
-        $q.push(" AND node IN (");
-        let mut keys = $q.separated(", ");
-        keys.push_bind(-1i64);
-        for id in $edge.iter().filter(|id| id.level > 0) {
-            keys.push_bind(id.key());
+                 CAST(0 AS BIGINT) AS num, (SELECT e.hash FROM ledger_entries e WHERE e.cooperative_id = w.coop \
+                 AND e.subject = w.subject ORDER BY e.seq DESC LIMIT 1) AS a, \
+                 CAST(0 AS BIGINT) AS c, w.coop AS d FROM wanted w) heads WHERE a IS NOT NULL");
+        for (coop, edge) in $edges {
+            let (coop, edge): (i64, &[ledger::merkle::NodeId]) = (coop, edge);
+            $q.push(" UNION ALL SELECT 2, '', node, hash, hash, 0, cooperative_id FROM merkle_nodes WHERE cooperative_id = ");
+            $q.push_bind(coop);
+            $q.push(" AND node IN (");
+            let mut keys = $q.separated(", ");
+            keys.push_bind(-1i64);
+            for id in edge.iter().filter(|id| id.level > 0) {
+                keys.push_bind(id.key());
+            }
+            // A leaf's key is its position (level 0): the same numbering.
+            $q.push(") UNION ALL SELECT 2, '', seq, hash, hash, 0, cooperative_id FROM ledger_entries WHERE cooperative_id = ");
+            $q.push_bind(coop);
+            $q.push(" AND seq = ");
+            $q.push_bind(edge.iter().find(|id| id.level == 0).map_or(-1, |id| id.index as i64));
         }
-        // A leaf's key is its position (level 0): the same numbering.
-        $q.push(") UNION ALL SELECT 2, '', seq, hash, hash, 0, 0 FROM ledger_entries WHERE cooperative_id = ");
-        $q.push_bind($coop);
-        $q.push(" AND seq = ");
-        $q.push_bind($edge.iter().find(|id| id.level == 0).map_or(-1, |id| id.index as i64));
     }};
 }
 pub(super) use push_heads_and_edge;
 
-/// The subjects' heads and the log's right edge, from a batch's read (parts 1 and 2).
+/// The subjects' heads and the right edge of cooperative `coop`'s log, of size `size`,
+/// from a batch's read (parts 1 and 2).
 pub(super) fn heads_and_edge(
-    rows: impl IntoIterator<Item = Known>,
+    rows: &[Known],
+    coop: i64,
     size: u64,
     edge: &[NodeId],
 ) -> Result<(HashMap<String, Digest>, Frontier)> {
     let (mut heads, mut found) = (HashMap::new(), HashMap::new());
-    for r in rows {
-        let hash = super::log::digest(&r.a)?;
-        if r.part == 1 {
-            heads.insert(r.name, hash);
-        } else {
-            found.insert(r.num, hash);
+    for r in rows.iter().filter(|r| r.d == coop) {
+        match r.part {
+            1 => {
+                heads.insert(r.name.clone(), super::log::digest(&r.a)?);
+            }
+            2 => {
+                found.insert(r.num, super::log::digest(&r.a)?);
+            }
+            _ => {}
         }
     }
     let frontier = edge

@@ -102,23 +102,23 @@ impl Store {
             let rows: Vec<Known> = {
                 let subjects: std::collections::BTreeSet<&str> =
                     batch.iter().map(|item| item.subject.as_str()).collect();
-                let mut q = QueryBuilder::new("");
-                push_wanted!(q, subjects);
+                let mut q = QueryBuilder::new("WITH ");
+                push_wanted!(q, subjects.into_iter().map(|s| (cooperative_id, s)));
                 q.push(
-                    "SELECT CAST(0 AS BIGINT) AS part, id AS name, cooperative_id AS num, content AS a, hash AS b, \
+                    " SELECT CAST(0 AS BIGINT) AS part, id AS name, cooperative_id AS num, content AS a, hash AS b, \
                      seq AS c, received_at AS d FROM diary_submissions WHERE id IN (",
                 );
                 let mut ids = q.separated(", ");
                 for item in &batch {
                     ids.push_bind(item.id.clone());
                 }
-                push_heads_and_edge!(q, cooperative_id, edge, ") UNION ALL SELECT ");
+                push_heads_and_edge!(q, [(cooperative_id, edge.as_slice())], ") UNION ALL SELECT ");
                 q.build_query_as().fetch_all(&mut *tx).await?
             };
             let (seen, rest): (Vec<Known>, Vec<Known>) = rows.into_iter().partition(|r| r.part == 0);
             let earlier: HashMap<String, EarlierRow> =
                 seen.into_iter().map(|r| (r.name, (r.num, r.a, r.c, r.b, r.d))).collect();
-            let (heads, frontier) = heads_and_edge(rest, size as u64, &edge)?;
+            let (heads, frontier) = heads_and_edge(&rest, cooperative_id, size as u64, &edge)?;
             let mut appended = Appended::new(heads, frontier);
             let mut out = Vec::with_capacity(batch.len());
             let mut records = Vec::new();

@@ -1,10 +1,12 @@
 //! Payment reports, applied in groups. A report is acknowledged to its provider only once
 //! it is durable, and a durable commit costs a disk flush where checking a report costs
 //! microseconds. So reports that arrive while a commit runs wait for the next one and
-//! share it (group commit), and a group is applied set by set: its orders read (and on
-//! PostgreSQL locked) in one statement, the replays found in one, their new states, the
-//! adoptions appended per cooperative and the calls recorded in as few as the engine
-//! allows ([`write_part!`]). The group finds its orders by their codes itself, so a report
+//! share it (group commit), and a group is applied set by set, in four round trips to
+//! PostgreSQL besides the commit: its cooperatives' logs locked with the BEGIN, its orders
+//! read (and on PostgreSQL locked) with their logs' sizes in one statement, the replays,
+//! the heads and the logs' right edges in one, and their new states, the adoptions
+//! appended per cooperative and the calls recorded in as few as the engine allows
+//! ([`write_part!`]: one on PostgreSQL). The group finds its orders by their codes itself, so a report
 //! costs no read of its own before it joins. A report alone still commits at once:
 //! nothing waits on a timer. A group that fails is applied again report by report, so
 //! that one report's failure is that report's alone.
@@ -24,8 +26,8 @@ use sqlx::{ConnectOptions as _, Connection as _, QueryBuilder};
 use tokio::sync::oneshot;
 
 use super::appends::{
-    heads_and_edge, push_entries, push_heads_and_edge, push_nodes, push_wanted, write_part,
-    Appended, Known,
+    heads_and_edge, push_entries, push_heads_and_edge, push_nodes, push_rows, push_wanted,
+    write_part, Appended, Known,
 };
 use super::market::{Applied, OrderRow, PaymentReport, ORDER};
 use super::{Backend, BoxedEntry, Store};
@@ -102,6 +104,15 @@ struct Waiting {
     report: PaymentReport,
     make: PaymentEntry,
     answer: oneshot::Sender<Result<Option<Applied>>>,
+}
+
+/// An order a group found, with the size and code of its cooperative's log.
+#[derive(sqlx::FromRow)]
+struct Found {
+    #[sqlx(flatten)]
+    order: OrderRow,
+    log_size: i64,
+    coop_code: String,
 }
 
 impl Store {
@@ -265,53 +276,116 @@ impl Committer {
         group: &[Waiting],
     ) -> Result<Vec<Option<Applied>>> {
         on_connection!(connection, c => async {
-            // The orders are this transaction's until it ends, so two reports cannot both
-            // find one held: their rows locked as they are read (PostgreSQL), or the
-            // database from the start (SQLite: `BEGIN IMMEDIATE` takes the write lock).
-            let mut tx = c.begin_with(if postgres { "BEGIN" } else { "BEGIN IMMEDIATE" }).await?;
+            // The logs the group may append to are this transaction's from its first
+            // statement, so all it reads next is as they stand and stay: on PostgreSQL
+            // their cooperatives' rows locked with the BEGIN itself (one round trip: the
+            // ids are the reports' own numbers, written out, no text of theirs), as every
+            // append locks them first; on SQLite the database (`BEGIN IMMEDIATE` takes the
+            // write lock).
+            let coops: BTreeSet<i64> = group.iter().map(|w| w.report.cooperative_id).collect();
+            let begin = if postgres {
+                let ids: Vec<String> = coops.iter().map(i64::to_string).collect();
+                format!(
+                    "BEGIN; SELECT id FROM cooperatives WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
+                    ids.join(", ")
+                )
+            } else {
+                "BEGIN IMMEDIATE".to_owned()
+            };
+            let mut tx = c.begin_with(begin).await?;
+
+            // The orders, with their logs' sizes. On PostgreSQL each order is found by its
+            // code (in code order) and locked in a subquery of its own: given the list to
+            // join, PostgreSQL scanned the orders and the offers whole, several times the
+            // cost of a group's 30 lookups.
             let codes: BTreeSet<&str> = group.iter().map(|w| w.report.order_code.as_str()).collect();
             let mut q = QueryBuilder::new("");
             if postgres {
-                // Each order found by its code (in code order) and locked in a subquery
-                // of its own: given the list to join, PostgreSQL scanned the orders and
-                // the offers whole, several times the cost of a group's 30 lookups.
-                push_wanted!(q, &codes);
-                q.push("SELECT x.* FROM wanted w CROSS JOIN LATERAL (");
+                push_rows!(q, "WITH wanted (code)", &codes, |list, code| {
+                    list.push_bind_unseparated(code.to_string());
+                });
+                q.push(" SELECT x.*, c.log_size, c.code AS coop_code FROM wanted w CROSS JOIN LATERAL (");
                 q.push(ORDER);
-                q.push(" WHERE o.code = w.subject LIMIT 1 FOR UPDATE OF o) x");
+                q.push(" WHERE o.code = w.code LIMIT 1 FOR UPDATE OF o) x");
             } else {
+                q.push("SELECT x.*, c.log_size, c.code AS coop_code FROM (");
                 q.push(ORDER);
                 q.push(" WHERE o.code IN (");
                 push_list(&mut q, codes.iter().copied());
-                q.push(")");
+                q.push(")) x");
             }
-            let rows: Vec<OrderRow> = q.build_query_as().fetch_all(&mut *tx).await?;
+            q.push(" JOIN cooperatives c ON c.id = x.cooperative_id");
+            let found: Vec<Found> = q.build_query_as().fetch_all(&mut *tx).await?;
+            let logs: HashMap<i64, (i64, String)> =
+                found.iter().map(|f| (f.order.cooperative_id, (f.log_size, f.coop_code.clone()))).collect();
             // By cooperative and code: a report finds only an order of the cooperative
             // that took it.
             let mut orders: HashMap<(i64, String), OrderRow> =
-                rows.into_iter().map(|o| ((o.cooperative_id, o.code.clone()), o)).collect();
+                found.into_iter().map(|f| ((f.order.cooperative_id, f.order.code.clone()), f.order)).collect();
             let ids: HashSet<i64> = orders.values().map(|o| o.id).collect();
             let order_of = |r: &PaymentReport| (r.cooperative_id, r.order_code.clone());
-            // The provider transactions applied before (retries): each looked up in the
-            // index (`payment_events_applied_once`) by a subquery of its own, which no
-            // planner can turn into a scan of every payment (PostgreSQL, without
-            // statistics, read all of a provider's to find 30).
-            let mut q = QueryBuilder::new("WITH wanted (provider, reference) AS (VALUES ");
-            let mut list = q.separated(", ");
-            for (provider, reference) in group.iter().map(|w| (w.report.provider, w.report.provider_ref.as_str())).collect::<BTreeSet<_>>() {
-                list.push("(");
-                list.push_bind_unseparated(provider).push_unseparated(", ").push_bind_unseparated(reference.to_owned());
-                list.push_unseparated(")");
+
+            // The adoption each payment would append, made before it is known which do:
+            // its subject's head is read with the rest.
+            let mut made: Vec<Option<Result<(String, BoxedEntry)>>> = group
+                .iter()
+                .map(|w| {
+                    let r = &w.report;
+                    r.paid.then(|| orders.get(&order_of(r)).map(|o| (w.make)(o, r.at))).flatten()
+                })
+                .collect();
+            let subjects: BTreeSet<(i64, &str)> = group
+                .iter()
+                .zip(&made)
+                .filter_map(|(w, m)| Some((w.report.cooperative_id, m.as_ref()?.as_ref().ok()?.0.as_str())))
+                .collect();
+            let edges: BTreeMap<i64, Vec<merkle::NodeId>> = subjects
+                .iter()
+                .map(|(coop, _)| (*coop, merkle::root_nodes(logs[coop].0 as u64)))
+                .collect();
+
+            // In one read: the provider transactions applied before (retries), each looked
+            // up in the index (`payment_events_applied_once`) by a subquery of its own,
+            // which no planner can turn into a scan of every payment (PostgreSQL, without
+            // statistics, read all of a provider's to find 30); and the subjects' heads
+            // and the logs' right edges.
+            let references: Vec<(&str, &str)> = group
+                .iter()
+                .map(|w| (w.report.provider, w.report.provider_ref.as_str()))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let mut q = QueryBuilder::new("WITH ");
+            push_rows!(q, "applied (n, provider, reference)", references.iter().enumerate(), |list, (n, (provider, reference))| {
+                list.push_bind_unseparated(n as i64).push_unseparated(", ").push_bind_unseparated(*provider)
+                    .push_unseparated(", ").push_bind_unseparated(reference.to_string());
+            });
+            if !subjects.is_empty() {
+                q.push(", ");
+                push_wanted!(q, subjects.iter().copied());
             }
-            q.push(") SELECT provider, reference FROM wanted w WHERE (SELECT COUNT(*) FROM payment_events e \
-                    WHERE e.provider = w.provider AND e.provider_ref = w.reference AND e.outcome IN ('paid', 'failed')) > 0");
-            let mut seen: HashSet<(String, String)> = q.build_query_as().fetch_all(&mut *tx).await?.into_iter().collect();
+            q.push(" SELECT CAST(3 AS BIGINT) AS part, '' AS name, p.n AS num, ");
+            q.push_bind(Vec::<u8>::new()).push(" AS a, ").push_bind(Vec::<u8>::new());
+            q.push(" AS b, CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS d FROM applied p \
+                    WHERE (SELECT COUNT(*) FROM payment_events e WHERE e.provider = p.provider \
+                    AND e.provider_ref = p.reference AND e.outcome IN ('paid', 'failed')) > 0");
+            if !subjects.is_empty() {
+                push_heads_and_edge!(q, edges.iter().map(|(coop, edge)| (*coop, edge.as_slice())), " UNION ALL SELECT ");
+            }
+            let known: Vec<Known> = q.build_query_as().fetch_all(&mut *tx).await?;
+            let mut seen: HashSet<(String, String)> = known
+                .iter()
+                .filter(|k| k.part == 3)
+                .filter_map(|k| references.get(usize::try_from(k.num).ok()?))
+                .map(|(provider, reference)| ((*provider).to_owned(), (*reference).to_owned()))
+                .collect();
 
             let mut applied = Vec::with_capacity(group.len());
             // Each changed order's last state, and when it was paid if it was.
             let mut changed: BTreeMap<i64, (String, Option<i64>)> = BTreeMap::new();
-            let mut adopted: BTreeMap<i64, Vec<&Waiting>> = BTreeMap::new();
-            for w in group {
+            // Each cooperative's adoptions, by their reports' places in the group.
+            let mut adopted: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+            for (i, w) in group.iter().enumerate() {
                 let r = &w.report;
                 let Some(o) = orders.get(&order_of(r)) else {
                     applied.push(None);
@@ -350,7 +424,7 @@ impl Committer {
                         Applied::RefundDue
                     } else {
                         o.state = "paid".into();
-                        adopted.entry(o.cooperative_id).or_default().push(w);
+                        adopted.entry(o.cooperative_id).or_default().push(i);
                         Applied::Confirmed
                     }
                 };
@@ -389,23 +463,12 @@ impl Committer {
             }
             // The adoptions, appended to each cooperative's log as one batch.
             for (coop, confirmed) in &adopted {
-                let (size, code): (i64, String) = sqlx::query_as(
-                    "UPDATE cooperatives SET log_size = log_size WHERE id = $1 RETURNING log_size, code",
-                )
-                .bind(*coop).fetch_one(&mut *tx).await?;
-                let made = confirmed
-                    .iter()
-                    .map(|w| (w.make)(&orders[&order_of(&w.report)], w.report.at))
-                    .collect::<Result<Vec<_>>>()?;
-                let edge = merkle::root_nodes(size as u64);
-                let mut read = QueryBuilder::new("");
-                push_wanted!(read, made.iter().map(|(subject, _)| subject.as_str()).collect::<BTreeSet<_>>());
-                push_heads_and_edge!(read, *coop, edge, "SELECT ");
-                let known: Vec<Known> = read.build_query_as().fetch_all(&mut *tx).await?;
-                let (heads, frontier) = heads_and_edge(known, size as u64, &edge)?;
+                let (size, code) = &logs[coop];
+                let (heads, frontier) = heads_and_edge(&known, *coop, *size as u64, &edges[coop])?;
                 let mut appended = Appended::new(heads, frontier);
-                for (subject, make) in made {
-                    let entry = make(&code, appended.size(), appended.head(&subject))?;
+                for i in confirmed {
+                    let (subject, make) = made[*i].take().expect("made for every payment of a found order")?;
+                    let entry = make(code, appended.size(), appended.head(&subject))?;
                     appended.push(subject, &entry);
                 }
                 let Appended { entries, nodes, facts, withdrawn, .. } = appended;

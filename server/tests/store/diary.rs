@@ -50,11 +50,16 @@ pub(crate) fn id(n: u32) -> String {
 
 const T: i64 = 1_764_000_000_000;
 
-fn entry(n: u32, tree: &str, action: Value) -> Value {
+pub(crate) fn entry(n: u32, tree: &str, action: Value) -> Value {
     json!({ "id": id(n), "tree": tree, "recorded_at": T + i64::from(n), "action": action })
 }
 
-async fn sync(s: &Services, who: &Actor, coop: &str, entries: Vec<Value>) -> Vec<diary::Ack> {
+pub(crate) async fn sync(
+    s: &Services,
+    who: &Actor,
+    coop: &str,
+    entries: Vec<Value>,
+) -> Vec<diary::Ack> {
     diary::sync(
         s,
         who,

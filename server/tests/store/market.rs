@@ -634,6 +634,108 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
 }
 
 #[tokio::test]
+async fn payments_and_diary_entries_appended_at_once_leave_one_log_that_checks() {
+    on_both(|db| async move {
+        let s = &db.services;
+        let c = coop(s, "NA-LH").await;
+        let trees = ["CC001", "CC002", "CC003", "CC004", "CC005", "CC006"];
+        let mut offers = Vec::new();
+        for code in trees {
+            offers.push(offered_tree(s, &c, code, &terms()).await);
+        }
+        let crowd = buyers(&db, trees.len()).await;
+        let mut orders = Vec::new();
+        for (buyer, &o) in crowd.iter().zip(&offers) {
+            orders.push(held(s, buyer, o).await);
+        }
+        let f = crate::diary::farmer(s, &c, "0911000001").await;
+        let before = server::cooperatives::by_code(&s.store, "NA-LH")
+            .await
+            .unwrap()
+            .log_size;
+        // Each order's payment reported three times, and five diary batches of one
+        // entry per tree, all at once: both append to the same log, each from its own
+        // connection.
+        let mut payments = Vec::new();
+        for (i, o) in orders.iter().enumerate() {
+            for _ in 0..3 {
+                let (s, o) = (s.clone(), o.clone());
+                payments.push(tokio::spawn(async move {
+                    vnpay_report(&s, &o, &format!("P{i}"), true).await
+                }));
+            }
+        }
+        let mut batches = Vec::new();
+        for b in 0..5u32 {
+            let (s, f) = (s.clone(), f.clone());
+            batches.push(tokio::spawn(async move {
+                let entries = (0..trees.len() as u32)
+                    .map(|t| {
+                        let n = b * 10 + t;
+                        crate::diary::entry(
+                            n,
+                            trees[t as usize],
+                            serde_json::json!({"kind": "watered", "litres": 40}),
+                        )
+                    })
+                    .collect();
+                crate::diary::sync(&s, &f, "NA-LH", entries).await
+            }));
+        }
+        let mut answers = Vec::new();
+        for p in payments {
+            answers.push(p.await.unwrap());
+        }
+        answers.sort_by_key(|a| format!("{a:?}"));
+        let mut want = vec![Some(Applied::Confirmed); 6];
+        want.extend([Some(Applied::Replayed); 12]);
+        want.sort_by_key(|a| format!("{a:?}"));
+        assert_eq!(answers, want);
+        for b in batches {
+            let acks = b.await.unwrap();
+            assert!(acks
+                .iter()
+                .all(|a| a.status == server::diary::Status::Stored));
+        }
+        let after = server::cooperatives::by_code(&s.store, "NA-LH")
+            .await
+            .unwrap()
+            .log_size;
+        assert_eq!(
+            after,
+            before + 6 + 30,
+            "six adoptions and thirty diary entries"
+        );
+        let report = server::audit::verify(s, &["NA-LH".into()]).await.unwrap();
+        assert!(
+            report[0].1.problems.is_empty(),
+            "{:?}",
+            report[0].1.problems
+        );
+        for code in trees {
+            let kinds: Vec<Kind> = s
+                .store
+                .entries_of(c.id, &format!("tree:{code}"))
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| ledger::Entry::decode(&e.bytes).unwrap().kind)
+                .collect();
+            let adopted = kinds
+                .iter()
+                .filter(|k| matches!(k, Kind::Adopted { .. }))
+                .count();
+            let watered = kinds
+                .iter()
+                .filter(|k| matches!(k, Kind::Watered { .. }))
+                .count();
+            assert_eq!((adopted, watered), (1, 5), "{code}'s chain");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_changed_vnpay_secret_holds_for_the_next_report_at_once() {
     use secrecy::ExposeSecret;
     use server::payments::{providers, vnpay};

@@ -121,6 +121,28 @@ pub(crate) async fn held(s: &Services, buyer: &Actor, offer_id: i64) -> server::
     }
 }
 
+/// The first offer ([`offer`], tree CC001) and one for each of `more` trees of its
+/// cooperative, on the same terms: the cooperative and the offers' ids, CC001's first.
+async fn offers_of(s: &Services, more: &[&str]) -> (server::store::CooperativeRow, Vec<i64>) {
+    let mut offers = vec![offer(s).await];
+    let c = server::cooperatives::by_code(&s.store, "NA-LH")
+        .await
+        .unwrap();
+    for code in more {
+        offers.push(offered_tree(s, &c, code, &terms()).await);
+    }
+    (c, offers)
+}
+
+/// Each buyer's hold on the offer beside it, in order.
+async fn held_each(s: &Services, crowd: &[Actor], offers: &[i64]) -> Vec<server::store::OrderRow> {
+    let mut orders = Vec::new();
+    for (buyer, &o) in crowd.iter().zip(offers) {
+        orders.push(held(s, buyer, o).await);
+    }
+    orders
+}
+
 async fn states(s: &Services, offer_id: i64) -> Vec<String> {
     let orders = s.store.orders_of_offer(offer_id).await.unwrap();
     orders.into_iter().map(|o| o.state).collect()
@@ -475,23 +497,14 @@ async fn a_short_harvest_is_settled_once_by_the_offers_policy_from_the_corrected
 async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() {
     on_both(|db| async move {
         let s = &db.services;
-        let mut offers = vec![offer(s).await];
-        let c = server::cooperatives::by_code(&s.store, "NA-LH")
-            .await
-            .unwrap();
-        for code in ["CC002", "CC003", "CC004"] {
-            offers.push(offered_tree(s, &c, code, &terms()).await);
-        }
+        let (c, mut offers) = offers_of(s, &["CC002", "CC003", "CC004"]).await;
         // And a tree of another cooperative, whose log a group appends to beside the first.
         let other = coop(s, "NA-HB").await;
         offers.push(offered_tree(s, &other, "CC101", &terms()).await);
         // And a tree whose adoption cannot be built: its report fails, alone.
         let doomed = offered_tree(s, &c, "CC005", &terms()).await;
         let crowd = buyers(&db, offers.len() + 1).await;
-        let mut orders = Vec::new();
-        for (buyer, &o) in crowd.iter().zip(&offers) {
-            orders.push(held(s, buyer, o).await);
-        }
+        let orders = held_each(s, &crowd, &offers).await;
         let doomed_order = held(s, &crowd[offers.len()], doomed).await;
         // For each order: its payment reported 8 times (VNPay retrying), 2 reports with a
         // wrong amount; and 3 reports for no order; all at once.
@@ -637,17 +650,9 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
 async fn payments_and_diary_entries_appended_at_once_leave_one_log_that_checks() {
     on_both(|db| async move {
         let s = &db.services;
-        let c = coop(s, "NA-LH").await;
         let trees = ["CC001", "CC002", "CC003", "CC004", "CC005", "CC006"];
-        let mut offers = Vec::new();
-        for code in trees {
-            offers.push(offered_tree(s, &c, code, &terms()).await);
-        }
-        let crowd = buyers(&db, trees.len()).await;
-        let mut orders = Vec::new();
-        for (buyer, &o) in crowd.iter().zip(&offers) {
-            orders.push(held(s, buyer, o).await);
-        }
+        let (c, offers) = offers_of(s, &trees[1..]).await;
+        let orders = held_each(s, &buyers(&db, trees.len()).await, &offers).await;
         let f = crate::diary::farmer(s, &c, "0911000001").await;
         let before = server::cooperatives::by_code(&s.store, "NA-LH")
             .await
@@ -770,11 +775,8 @@ async fn a_changed_vnpay_secret_holds_for_the_next_report_at_once() {
 async fn payment_commits_outlive_a_cut_connection_and_stop_with_the_store() {
     on_both(|db| async move {
         let s = &db.services;
-        let first = offer(s).await;
-        let c = server::cooperatives::by_code(&s.store, "NA-LH")
-            .await
-            .unwrap();
-        let second = offered_tree(s, &c, "CC002", &terms()).await;
+        let (c, offers) = offers_of(s, &["CC002"]).await;
+        let (first, second) = (offers[0], offers[1]);
         let crowd = buyers(&db, 2).await;
         let a = held(s, &crowd[0], first).await;
         assert_eq!(

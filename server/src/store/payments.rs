@@ -2,11 +2,13 @@
 //! it is durable, and a durable commit costs a disk flush where checking a report costs
 //! microseconds. So reports that arrive while a commit runs wait for the next one and
 //! share it (group commit), and a group is applied set by set, in four round trips to
-//! PostgreSQL besides the commit: its cooperatives' logs locked with the BEGIN, its orders
-//! read (and on PostgreSQL locked) with their logs' sizes in one statement, the replays,
-//! the heads and the logs' right edges in one, and their new states, the adoptions
-//! appended per cooperative and the calls recorded in as few as the engine allows
-//! ([`write_part!`]: one on PostgreSQL). The group finds its orders by their codes itself, so a report
+//! PostgreSQL besides the commit (and one per late payment whose tree another group may
+//! hold): its cooperatives' logs locked with the BEGIN, its orders read (and on
+//! PostgreSQL locked) with their logs' sizes in one statement, the replays, the heads and
+//! the logs' right edges in one, and their new states, the adoptions appended per
+//! cooperative and the calls recorded in as few as the engine allows ([`write_part!`]:
+//! one on PostgreSQL). The logs are locked whether or not the group appends: a diary
+//! batch for the same cooperative waits for the group's commit, a few milliseconds. The group finds its orders by their codes itself, so a report
 //! costs no read of its own before it joins. A report alone still commits at once:
 //! nothing waits on a timer. A group that fails is applied again report by report, so
 //! that one report's failure is that report's alone.
@@ -41,7 +43,10 @@ pub type PaymentEntry = fn(&OrderRow, i64) -> Result<(String, BoxedEntry)>;
 
 /// Reports in one transaction at most: each is at most 13 bound values in any one of the
 /// group's statements on SQLite, which caps a statement at 32,766, and about 40 in the
-/// one statement of its writes on PostgreSQL, which caps it at 65,535.
+/// one statement of its writes on PostgreSQL, which caps it at 65,535; the read adds each
+/// cooperative's right edge, at most 66 values. A group whose reports come from a
+/// thousand cooperatives could exceed SQLite's cap: it would fail, and its reports be
+/// applied one by one.
 const MAX_GROUP: usize = 1_000;
 
 /// The `application_name` of the payment commits' connection to PostgreSQL.
@@ -263,6 +268,8 @@ impl Committer {
         let connection = self.connection.insert(connection);
         let postgres = matches!(connection, Connection::Postgres(_));
         let applied = Self::apply_on(connection, postgres, group).await;
+        // Never used again after an error: a BEGIN whose lock failed leaves PostgreSQL's
+        // session in an aborted transaction that sqlx does not know it opened.
         if applied.is_err() {
             self.connection = None;
         }
@@ -463,11 +470,16 @@ impl Committer {
             }
             // The adoptions, appended to each cooperative's log as one batch.
             for (coop, confirmed) in &adopted {
+                // A builder that failed fails the group here, before its cooperative's
+                // edge is looked for: a cooperative whose every builder failed has none.
+                let built = confirmed
+                    .iter()
+                    .map(|i| made[*i].take().expect("made for every payment of a found order"))
+                    .collect::<Result<Vec<_>>>()?;
                 let (size, code) = &logs[coop];
                 let (heads, frontier) = heads_and_edge(&known, *coop, *size as u64, &edges[coop])?;
                 let mut appended = Appended::new(heads, frontier);
-                for i in confirmed {
-                    let (subject, make) = made[*i].take().expect("made for every payment of a found order")?;
+                for (subject, make) in built {
                     let entry = make(code, appended.size(), appended.head(&subject))?;
                     appended.push(subject, &entry);
                 }

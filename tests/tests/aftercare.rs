@@ -6,7 +6,9 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::payments::{adoptions, buyer, hold, ipn, offer_of, state, vnpay_query, SECRET};
+use crate::payments::{
+    adoptions, buyer, hold, ipn, offer_of, set_provider, state, vnpay_query, SECRET,
+};
 use crate::support::smtp::Smtp;
 use crate::support::{sqlite_url, Agent, Browser, Goc};
 
@@ -91,14 +93,11 @@ async fn a_lost_report_is_found_by_querydr_a_short_harvest_is_refunded_through_v
     // the order cancelled at the sandbox: NA-LH's querydr still hears of its own payment.
     let xoai = admin.token("/manage/XOAI-MX").await;
     let sandbox = format!("{}/sandbox/vnpay/vpcpay.html", goc.base);
-    let r = admin
-        .request(Method::PUT, "/api/v1/coops/XOAI-MX/payments/vnpay")
-        .header("x-csrf-token", &xoai)
-        .json(&json!({"tmn_code": "GOCEVIL1", "secret": SECRET, "pay_url": sandbox}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    let body = json!({"tmn_code": "GOCEVIL1", "secret": SECRET, "pay_url": sandbox});
+    assert_eq!(
+        set_provider(&admin, &xoai, "XOAI-MX", "vnpay", body).await,
+        204
+    );
     let mut form: Vec<(String, String)> = url::form_urlencoded::parse(
         vnpay_query(&[
             ("vnp_Amount", "500000000".into()),

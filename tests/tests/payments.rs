@@ -417,23 +417,14 @@ async fn reports_through_another_cooperatives_hooks_or_with_a_repeated_field_cha
         ("NA-LH", &token, "GOCTEST1"),
         ("XOAI-MX", &xoai, "GOCEVIL1"),
     ] {
-        let r = admin
-            .request(Method::PUT, &format!("/api/v1/coops/{coop}/payments/vnpay"))
-            .header("x-csrf-token", csrf)
-            .json(&json!({"tmn_code": tmn, "secret": SECRET, "pay_url": "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204);
+        let body = json!({"tmn_code": tmn, "secret": SECRET, "pay_url": "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"});
+        assert_eq!(set_provider(&admin, csrf, coop, "vnpay", body).await, 204);
     }
-    let r = admin
-        .request(Method::PUT, "/api/v1/coops/XOAI-MX/payments/vietqr")
-        .header("x-csrf-token", &xoai)
-        .json(&json!({"bin": "970415", "account": "999988887777", "name": "HTX XOAI", "casso_key": CASSO_KEY}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    let body = json!({"bin": "970415", "account": "999988887777", "name": "HTX XOAI", "casso_key": CASSO_KEY});
+    assert_eq!(
+        set_provider(&admin, &xoai, "XOAI-MX", "vietqr", body).await,
+        204
+    );
     let (lan, lan_token) = buyer(&goc, "0987000007").await;
     let (offer, price) = offer_of(&goc, "CC004").await;
     let order: Value = hold(&lan, &lan_token, offer).await.json().await.unwrap();
@@ -497,19 +488,38 @@ fn crc16_ccitt_false(bytes: &[u8]) -> u16 {
     crc
 }
 
+/// Configures `coop`'s payment `provider` (`vnpay`, `vietqr`) as `who`, with the form token
+/// `csrf`; the answer's status.
+pub(crate) async fn set_provider(
+    who: &Agent,
+    csrf: &str,
+    coop: &str,
+    provider: &str,
+    body: Value,
+) -> u16 {
+    who.request(
+        Method::PUT,
+        &format!("/api/v1/coops/{coop}/payments/{provider}"),
+    )
+    .header("x-csrf-token", csrf)
+    .json(&body)
+    .send()
+    .await
+    .unwrap()
+    .status()
+    .as_u16()
+}
+
 /// The demo cooperative NA-LH takes VietQR transfers to a bank account, confirmed by Casso
 /// with [`CASSO_KEY`]; its administrator, signed in, and their form token.
 async fn takes_vietqr(goc: &Goc) -> (Agent, String) {
     let admin = goc.admin().await;
     let token = admin.token("/manage/NA-LH").await;
-    let r = admin
-        .request(Method::PUT, "/api/v1/coops/NA-LH/payments/vietqr")
-        .header("x-csrf-token", &token)
-        .json(&json!({"bin": "970415", "account": "113366668888", "name": "HTX NA LA HIEN", "casso_key": CASSO_KEY}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    let body = json!({"bin": "970415", "account": "113366668888", "name": "HTX NA LA HIEN", "casso_key": CASSO_KEY});
+    assert_eq!(
+        set_provider(&admin, &token, "NA-LH", "vietqr", body).await,
+        204
+    );
     (admin, token)
 }
 

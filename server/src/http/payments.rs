@@ -528,6 +528,8 @@ async fn ipn(s: &Services, params: &[(String, String)], raw: &str) -> Result<vnp
         .find(|(k, _)| k == "vnp_TmnCode")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
+    // Checked before the terminal is looked up: a NUL in its code would reach the
+    // database, and a code given twice names no one terminal.
     let terminal = if vnpay::well_formed(params) {
         providers::vnpay_terminal(s, tmn).await?
     } else {

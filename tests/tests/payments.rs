@@ -455,6 +455,21 @@ async fn reports_through_another_cooperatives_hooks_or_with_a_repeated_field_cha
     // NUL, which no provider sends: refused as unsigned (the store refuses it too, on
     // both engines: see its tests).
     assert_eq!(ipn(&goc, "vnp_TmnCode=%00&vnp_SecureHash=00").await, "97");
+    // A forged call is answered and recorded, but no one can fill the disk with them: a
+    // body past what any provider sends is refused before it is read.
+    let post = |body: String| {
+        Agent::new(&goc)
+            .request(Method::POST, "/api/v1/payments/vnpay/ipn")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let r = post(format!("vnp_X={}", "A".repeat(60_000))).await.unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["RspCode"], "97");
+    let r = post(format!("vnp_X={}", "A".repeat(1 << 20)))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
     assert_eq!(state(&lan, &code).await, "held", "nothing changed");
     // XOAI-MX's account takes transfer 48213 for an order of its own...
     let (binh, binh_token) = buyer(&goc, "0987000008").await;

@@ -10,7 +10,7 @@
 //! The provider routes are exempt from CSRF (`csrf::is_webhook`): their callers are other
 //! servers, authenticated by the signatures checked here.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
@@ -29,6 +29,13 @@ use crate::store::{Applied, Hold, OrderRow};
 
 pub const IPN_PATH: &str = "/api/v1/payments/vnpay/ipn";
 pub const RETURN_PATH: &str = "/payments/vnpay/return";
+
+/// The most a provider's call may carry: VNPay's IPN and Casso's transfer are under a
+/// kilobyte, and anyone may call these routes.
+const MAX_HOOK_BODY: usize = 64 * 1024;
+/// The most of a call kept on record: refused calls are recorded too, and no one must be
+/// able to fill the disk with them.
+const RECORD_KEPT: usize = 8 * 1024;
 
 pub fn router() -> Router<Services> {
     Router::new()
@@ -53,9 +60,17 @@ pub fn router() -> Router<Services> {
         .route("/api/v1/offers/{id}/hold", post(hold))
         .route("/api/v1/orders/{code}", get(order))
         .route("/certificates/{adoption}/pdf", get(certificate_pdf))
-        .route(IPN_PATH, get(vnpay_ipn).post(vnpay_ipn))
+        .route(
+            IPN_PATH,
+            get(vnpay_ipn)
+                .post(vnpay_ipn)
+                .layer(DefaultBodyLimit::max(MAX_HOOK_BODY)),
+        )
         .route(RETURN_PATH, get(vnpay_return))
-        .route("/api/v1/payments/casso/{coop}", post(casso_webhook))
+        .route(
+            "/api/v1/payments/casso/{coop}",
+            post(casso_webhook).layer(DefaultBodyLimit::max(MAX_HOOK_BODY)),
+        )
 }
 
 /// The buyer's address for VNPay's `vnp_IpAddr`: the first hop a reverse proxy names.
@@ -493,10 +508,10 @@ pub(super) fn pairs(query: Option<&str>, body: &[u8]) -> Vec<(String, String)> {
     out
 }
 
-/// A call's body as text for the record: invalid UTF-8 and NUL (which PostgreSQL's text
-/// refuses) replaced.
-fn record_of(body: &[u8]) -> String {
-    String::from_utf8_lossy(body).replace('\0', "\u{FFFD}")
+/// A call as text for the record: its first [`RECORD_KEPT`] bytes, invalid UTF-8 (a
+/// character cut there too) and NUL (which PostgreSQL's text refuses) replaced.
+fn record_of(call: &[u8]) -> String {
+    String::from_utf8_lossy(&call[..call.len().min(RECORD_KEPT)]).replace('\0', "\u{FFFD}")
 }
 
 /// VNPay's report, in its order of checks: signature, order, amount, state.
@@ -507,8 +522,8 @@ async fn vnpay_ipn(
 ) -> Json<Value> {
     let params = pairs(query.as_deref(), &body);
     // The call as it came, for the record: its query, or its body when it was posted.
-    let raw = match query {
-        Some(q) if !q.is_empty() => q,
+    let raw = match &query {
+        Some(q) if !q.is_empty() => record_of(q.as_bytes()),
         _ => record_of(&body),
     };
     let reply = match ipn(&s, &params, &raw).await {
@@ -661,6 +676,16 @@ fn find_code(memo: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_on_record_is_cut_to_what_is_kept_and_loses_its_nul() {
+        assert_eq!(record_of(b"vnp_Amount=1\0"), "vnp_Amount=1\u{FFFD}");
+        let huge = format!("a{}", "đ".repeat(40_000));
+        let kept = record_of(huge.as_bytes());
+        assert!(kept.len() <= RECORD_KEPT + 3, "{}", kept.len());
+        // Cut inside a character: the rest of it replaced, the text still text.
+        assert!(kept.starts_with("ađđ") && kept.ends_with('\u{FFFD}'));
+    }
 
     #[test]
     fn payment_codes_are_found_wherever_banks_put_them() {

@@ -7,6 +7,9 @@ use std::collections::HashMap;
 
 use ledger::merkle::{Frontier, NodeId};
 use ledger::{Digest, Entry};
+use sqlx::{Database, QueryBuilder};
+
+use super::bound::{push_table, Engine, Rows};
 
 use crate::error::{Error, Result};
 use crate::trace::facts::Fact;
@@ -27,76 +30,68 @@ pub(super) struct Known {
     pub d: i64,
 }
 
-/// Pushes a table of bound rows for a `WITH` clause, `$head AS (VALUES (…), …)`: each
-/// row's values pushed by `$push` onto `$list`, unseparated (the row writes its commas).
-macro_rules! push_rows {
-    ($q:expr, $head:expr, $rows:expr, |$list:ident, $row:pat_param| $push:block) => {{
-        $q.push($head);
-        $q.push(" AS (VALUES ");
-        let mut $list = $q.separated(", ");
-        for $row in $rows {
-            $list.push("(");
-            $push
-            $list.push_unseparated(")");
-        }
-        $q.push(")");
-    }};
-}
-pub(super) use push_rows;
-
-/// Pushes the table `wanted (coop, subject)` for a `WITH` clause: the subjects whose heads
-/// [`push_heads_and_edge!`] finds, each in its cooperative's log.
-macro_rules! push_wanted {
-    ($q:expr, $subjects:expr) => {
-        $crate::store::appends::push_rows!($q, "wanted (coop, subject)", $subjects, |list,
-                                                                                     (
-            coop,
-            subject,
-        )| {
-            list.push_bind_unseparated(coop)
-                .push_unseparated(", ")
-                .push_bind_unseparated(subject.to_string());
+/// Pushes the tables `wanted (coop, subject)` and `edge (coop, node, leaf)` for a `WITH`
+/// clause: the subjects whose heads [`push_heads_and_edge`] finds, each in its
+/// cooperative's log, and each cooperative's right edge (`edges` pairs a cooperative with
+/// its log's [`merkle::root_nodes`](ledger::merkle::root_nodes)): at most one leaf (a
+/// leaf's key is its position, the same numbering) and one stored node per set bit of the
+/// size. Neither may be empty: an empty log's edge is a row that finds nothing.
+pub(super) fn push_wanted<'s, DB: Engine>(
+    q: &mut QueryBuilder<'_, DB>,
+    subjects: impl IntoIterator<Item = (i64, &'s str)>,
+    edges: impl IntoIterator<Item = (i64, &'s [NodeId])>,
+) {
+    let (coops, subjects): (Vec<i64>, Vec<String>) =
+        subjects.into_iter().map(|(c, s)| (c, s.to_owned())).unzip();
+    push_table(
+        q,
+        "wanted (coop, subject)",
+        Rows::default().int(coops).text(subjects),
+    );
+    let mut edge: Vec<(i64, i64, i64)> = edges
+        .into_iter()
+        .flat_map(|(coop, ids)| {
+            ids.iter()
+                .map(move |id| (coop, id.key(), i64::from(id.level == 0)))
         })
-    };
+        .collect();
+    if edge.is_empty() {
+        edge.push((-1, -1, 0));
+    }
+    q.push(", ");
+    push_table(
+        q,
+        "edge (coop, node, leaf)",
+        Rows::default()
+            .int(edge.iter().map(|e| e.0))
+            .int(edge.iter().map(|e| e.1))
+            .int(edge.iter().map(|e| e.2)),
+    );
 }
-pub(super) use push_wanted;
 
-/// Pushes, after `$join` (`SELECT ` or ` UNION ALL SELECT `), the reads of the wanted
-/// subjects' heads (part 1) and of each cooperative's right edge (part 2; `$edges` pairs
-/// a cooperative with its log's [`merkle::root_nodes`](ledger::merkle::root_nodes)): at
-/// most one leaf and one stored node per set bit of the size. Each head is a subquery of
-/// its own, the last row of the subject's run in `ledger_entries_by_subject`, so no
-/// engine can turn it into a scan: PostgreSQL, given a join, hashed the cooperative's
-/// whole log on every batch (found by the recall bench at 300,000 entries, and again by
-/// the market bench on a small log). A subject with no entry yet has no row.
-macro_rules! push_heads_and_edge {
-    ($q:expr, $edges:expr, $join:expr) => {{
-        $q.push($join);
-        // Named and typed for a read that starts here; a later part of a UNION keeps the
-        // first part's names and types.
-        $q.push("part, name, num, a, a AS b, c, d FROM (SELECT CAST(1 AS BIGINT) AS part, w.subject AS name, \
-                 CAST(0 AS BIGINT) AS num, (SELECT e.hash FROM ledger_entries e WHERE e.cooperative_id = w.coop \
-                 AND e.subject = w.subject ORDER BY e.seq DESC LIMIT 1) AS a, \
-                 CAST(0 AS BIGINT) AS c, w.coop AS d FROM wanted w) heads WHERE a IS NOT NULL");
-        for (coop, edge) in $edges {
-            let (coop, edge): (i64, &[ledger::merkle::NodeId]) = (coop, edge);
-            $q.push(" UNION ALL SELECT 2, '', node, hash, hash, 0, cooperative_id FROM merkle_nodes WHERE cooperative_id = ");
-            $q.push_bind(coop);
-            $q.push(" AND node IN (");
-            let mut keys = $q.separated(", ");
-            keys.push_bind(-1i64);
-            for id in edge.iter().filter(|id| id.level > 0) {
-                keys.push_bind(id.key());
-            }
-            // A leaf's key is its position (level 0): the same numbering.
-            $q.push(") UNION ALL SELECT 2, '', seq, hash, hash, 0, cooperative_id FROM ledger_entries WHERE cooperative_id = ");
-            $q.push_bind(coop);
-            $q.push(" AND seq = ");
-            $q.push_bind(edge.iter().find(|id| id.level == 0).map_or(-1, |id| id.index as i64));
-        }
-    }};
+/// Pushes, after `join` (`SELECT ` or ` UNION ALL SELECT `), the reads of the wanted
+/// subjects' heads (part 1) and of the right edges' nodes (part 2), from the tables
+/// [`push_wanted`] made. Each is a subquery of its own, the last row of the subject's run
+/// in `ledger_entries_by_subject` or one row by its key, so no engine can turn it into a
+/// scan: PostgreSQL, given a join, hashed the cooperative's whole log on every batch
+/// (found by the recall bench at 300,000 entries, and again by the market bench on a small
+/// log). A subject with no entry yet has no row.
+pub(super) fn push_heads_and_edge<DB: Database>(q: &mut QueryBuilder<'_, DB>, join: &str) {
+    q.push(join);
+    // Named and typed for a read that starts here; a later part of a UNION keeps the first
+    // part's names and types.
+    q.push(
+        "part, name, num, a, a AS b, c, d FROM (SELECT CAST(1 AS BIGINT) AS part, w.subject AS name, \
+         CAST(0 AS BIGINT) AS num, (SELECT e.hash FROM ledger_entries e WHERE e.cooperative_id = w.coop \
+         AND e.subject = w.subject ORDER BY e.seq DESC LIMIT 1) AS a, \
+         CAST(0 AS BIGINT) AS c, w.coop AS d FROM wanted w) heads WHERE a IS NOT NULL \
+         UNION ALL SELECT part, name, num, a, a, c, d FROM (SELECT 2 AS part, '' AS name, k.node AS num, \
+         CASE WHEN k.leaf = 1 \
+         THEN (SELECT e.hash FROM ledger_entries e WHERE e.cooperative_id = k.coop AND e.seq = k.node) \
+         ELSE (SELECT m.hash FROM merkle_nodes m WHERE m.cooperative_id = k.coop AND m.node = k.node) END AS a, \
+         0 AS c, k.coop AS d FROM edge k) nodes WHERE a IS NOT NULL",
+    );
 }
-pub(super) use push_heads_and_edge;
 
 /// The subjects' heads and the right edge of cooperative `coop`'s log, of size `size`,
 /// from a batch's read (parts 1 and 2).
@@ -208,31 +203,38 @@ macro_rules! write_part {
 }
 pub(super) use write_part;
 
-/// Pushes one INSERT of `$rows` (entries) into the query builder `$q`.
-macro_rules! push_entries {
-    ($q:expr, $coop:expr, $rows:expr) => {{
-        $q.push("INSERT INTO ledger_entries (cooperative_id, seq, subject, hash, prev, kind, bytes, received_at) ");
-        $q.push_values($rows, |mut b, (seq, subject, hash, prev, kind, bytes, at): &$crate::store::appends::NewEntry| {
-            b.push_bind($coop).push_bind(*seq).push_bind(subject.clone())
-                .push_bind(hash.0.to_vec()).push_bind(prev.map(|p| p.0.to_vec()))
-                .push_bind(*kind).push_bind(bytes.clone()).push_bind(*at);
-        });
-    }};
+/// Pushes one INSERT of entries, each with its cooperative.
+pub(super) fn push_entries<'e, DB: Engine>(
+    q: &mut QueryBuilder<'_, DB>,
+    rows: impl IntoIterator<Item = (i64, &'e NewEntry)> + Clone,
+) {
+    q.push("INSERT INTO ledger_entries (cooperative_id, seq, subject, hash, prev, kind, bytes, received_at) ");
+    let column = |f: fn(&NewEntry) -> i64| rows.clone().into_iter().map(move |(_, e)| f(e));
+    let rows_of = Rows::default()
+        .int(rows.clone().into_iter().map(|(coop, _)| coop))
+        .int(column(|e| e.0))
+        .text(rows.clone().into_iter().map(|(_, e)| e.1.clone()))
+        .bytes(rows.clone().into_iter().map(|(_, e)| e.2 .0.to_vec()))
+        .maybe_bytes(
+            rows.clone()
+                .into_iter()
+                .map(|(_, e)| e.3.map(|p| p.0.to_vec())),
+        )
+        .int(column(|e| e.4))
+        .bytes(rows.clone().into_iter().map(|(_, e)| e.5.clone()))
+        .int(column(|e| e.6));
+    DB::push_rows(q, rows_of);
 }
-pub(super) use push_entries;
 
-/// Pushes one INSERT of `$rows` (tree nodes) into the query builder `$q`.
-macro_rules! push_nodes {
-    ($q:expr, $coop:expr, $rows:expr) => {{
-        $q.push("INSERT INTO merkle_nodes (cooperative_id, node, hash) ");
-        $q.push_values(
-            $rows,
-            |mut b, (id, h): &(ledger::merkle::NodeId, ledger::Digest)| {
-                b.push_bind($coop)
-                    .push_bind(id.key())
-                    .push_bind(h.0.to_vec());
-            },
-        );
-    }};
+/// Pushes one INSERT of tree nodes, each with its cooperative.
+pub(super) fn push_nodes<'n, DB: Engine>(
+    q: &mut QueryBuilder<'_, DB>,
+    rows: impl IntoIterator<Item = (i64, &'n (NodeId, Digest))> + Clone,
+) {
+    q.push("INSERT INTO merkle_nodes (cooperative_id, node, hash) ");
+    let rows_of = Rows::default()
+        .int(rows.clone().into_iter().map(|(coop, _)| coop))
+        .int(rows.clone().into_iter().map(|(_, (id, _))| id.key()))
+        .bytes(rows.into_iter().map(|(_, (_, h))| h.0.to_vec()));
+    DB::push_rows(q, rows_of);
 }
-pub(super) use push_nodes;

@@ -103,7 +103,7 @@ impl Store {
                 let subjects: std::collections::BTreeSet<&str> =
                     batch.iter().map(|item| item.subject.as_str()).collect();
                 let mut q = QueryBuilder::new("WITH ");
-                push_wanted!(q, subjects.into_iter().map(|s| (cooperative_id, s)));
+                push_wanted(&mut q, subjects.into_iter().map(|s| (cooperative_id, s)), [(cooperative_id, edge.as_slice())]);
                 q.push(
                     " SELECT CAST(0 AS BIGINT) AS part, id AS name, cooperative_id AS num, content AS a, hash AS b, \
                      seq AS c, received_at AS d FROM diary_submissions WHERE id IN (",
@@ -112,7 +112,7 @@ impl Store {
                 for item in &batch {
                     ids.push_bind(item.id.clone());
                 }
-                push_heads_and_edge!(q, [(cooperative_id, edge.as_slice())], ") UNION ALL SELECT ");
+                push_heads_and_edge(&mut q, ") UNION ALL SELECT ");
                 q.build_query_as().fetch_all(&mut *tx).await?
             };
             let (seen, rest): (Vec<Known>, Vec<Known>) = rows.into_iter().partition(|r| r.part == 0);
@@ -148,10 +148,10 @@ impl Store {
                     ($fill:block) => { write_part!(q, parts, one_statement, tx, $fill) };
                 }
                 for chunk in entries.chunks(rows_per(1_000)) {
-                    write!({ push_entries!(q, cooperative_id, chunk); });
+                    write!({ push_entries(&mut q, chunk.iter().map(|e| (cooperative_id, e))); });
                 }
                 for chunk in nodes.chunks(rows_per(5_000)) {
-                    write!({ push_nodes!(q, cooperative_id, chunk); });
+                    write!({ push_nodes(&mut q, chunk.iter().map(|n| (cooperative_id, n))); });
                 }
                 for chunk in records.chunks(rows_per(1_000)) {
                     write!({

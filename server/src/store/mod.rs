@@ -8,6 +8,7 @@ mod accounts;
 mod adoption;
 mod appends;
 mod archive;
+mod bound;
 mod cooperatives;
 mod diary;
 mod jobs;

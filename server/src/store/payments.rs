@@ -28,9 +28,10 @@ use sqlx::{ConnectOptions as _, Connection as _, QueryBuilder};
 use tokio::sync::oneshot;
 
 use super::appends::{
-    heads_and_edge, push_entries, push_heads_and_edge, push_nodes, push_rows, push_wanted,
-    write_part, Appended, Known,
+    heads_and_edge, push_entries, push_heads_and_edge, push_nodes, push_wanted, write_part,
+    Appended, Known, NewEntry,
 };
+use super::bound::{push_table, Engine, Rows};
 use super::market::{Applied, OrderRow, PaymentReport, ORDER};
 use super::{Backend, BoxedEntry, Store};
 use crate::error::{Error, Result};
@@ -77,8 +78,15 @@ impl Reports {
             options: match store {
                 Backend::Sqlite(p) => Options::Sqlite(p.connect_options()),
                 // Named, so that it can be told apart among the server's connections.
+                // Its statements' plans are made once: each is a few lookups by key
+                // whatever the group (their texts stay the same, [`super::bound`]), and
+                // PostgreSQL planned each run anew, with the group's values in hand,
+                // which took longer than running it.
                 Backend::Postgres(p) => Options::Postgres(std::sync::Arc::new(
-                    (*p.connect_options()).clone().application_name(COMMITS),
+                    (*p.connect_options())
+                        .clone()
+                        .application_name(COMMITS)
+                        .options([("plan_cache_mode", "force_generic_plan")]),
                 )),
             },
             connection: None,
@@ -308,9 +316,8 @@ impl Committer {
             let codes: BTreeSet<&str> = group.iter().map(|w| w.report.order_code.as_str()).collect();
             let mut q = QueryBuilder::new("");
             if postgres {
-                push_rows!(q, "WITH wanted (code)", &codes, |list, code| {
-                    list.push_bind_unseparated(code.to_string());
-                });
+                q.push("WITH ");
+                push_table(&mut q, "wanted (code)", Rows::default().text(codes.iter().map(|c| c.to_string())));
                 q.push(" SELECT x.*, c.log_size, c.code AS coop_code FROM wanted w CROSS JOIN LATERAL (");
                 q.push(ORDER);
                 q.push(" WHERE o.code = w.code LIMIT 1 FOR UPDATE OF o) x");
@@ -363,13 +370,13 @@ impl Committer {
                 .into_iter()
                 .collect();
             let mut q = QueryBuilder::new("WITH ");
-            push_rows!(q, "applied (n, provider, reference)", references.iter().enumerate(), |list, (n, (provider, reference))| {
-                list.push_bind_unseparated(n as i64).push_unseparated(", ").push_bind_unseparated(*provider)
-                    .push_unseparated(", ").push_bind_unseparated(reference.to_string());
-            });
+            push_table(&mut q, "applied (n, provider, reference)", Rows::default()
+                .int(0..references.len() as i64)
+                .text(references.iter().map(|(provider, _)| provider.to_string()))
+                .text(references.iter().map(|(_, reference)| reference.to_string())));
             if !subjects.is_empty() {
                 q.push(", ");
-                push_wanted!(q, subjects.iter().copied());
+                push_wanted(&mut q, subjects.iter().copied(), edges.iter().map(|(coop, edge)| (*coop, edge.as_slice())));
             }
             q.push(" SELECT CAST(3 AS BIGINT) AS part, '' AS name, p.n AS num, ");
             q.push_bind(Vec::<u8>::new()).push(" AS a, ").push_bind(Vec::<u8>::new());
@@ -377,7 +384,7 @@ impl Committer {
                     WHERE (SELECT COUNT(*) FROM payment_events e WHERE e.provider = p.provider \
                     AND e.provider_ref = p.reference AND e.outcome IN ('paid', 'failed')) > 0");
             if !subjects.is_empty() {
-                push_heads_and_edge!(q, edges.iter().map(|(coop, edge)| (*coop, edge.as_slice())), " UNION ALL SELECT ");
+                push_heads_and_edge(&mut q, " UNION ALL SELECT ");
             }
             let known: Vec<Known> = q.build_query_as().fetch_all(&mut *tx).await?;
             let mut seen: HashSet<(String, String)> = known
@@ -444,31 +451,27 @@ impl Committer {
                 applied.push(Some(a));
             }
 
-            // The writes: one statement on PostgreSQL ([`write_part!`]). A group's rows
-            // stay below SQLite's 32,766 bound values a statement (`MAX_GROUP`).
+            // The writes: one statement on PostgreSQL ([`write_part!`]), whose text is
+            // one of a few whatever the group ([`super::bound`]). A group's rows stay below
+            // SQLite's 32,766 bound values a statement (`MAX_GROUP`).
             let mut q = QueryBuilder::new("");
             let mut parts = 0;
             if !changed.is_empty() {
-                // Found by their ids (the primary key), whatever the planner thinks of
-                // the table: joined to a list of new states, PostgreSQL scanned it all.
+                // Found by their ids (the primary key).
                 write_part!(q, parts, postgres, tx, {
-                    q.push("UPDATE orders SET state = CASE id");
-                    for (id, (state, _)) in &changed {
-                        q.push(" WHEN ").push_bind(*id).push(" THEN ").push_bind(state.clone());
-                    }
-                    q.push(" END, paid_at = COALESCE(CASE id");
-                    for (id, (_, paid_at)) in &changed {
-                        q.push(" WHEN ").push_bind(*id).push(" THEN ").push_bind(*paid_at);
-                    }
-                    q.push(" END, paid_at) WHERE id IN (");
-                    let mut ids = q.separated(", ");
-                    for id in changed.keys() {
-                        ids.push_bind(*id);
-                    }
-                    q.push(")");
+                    q.push("UPDATE orders SET state = c.column2, paid_at = COALESCE(c.column3, orders.paid_at) FROM (");
+                    Engine::push_rows(&mut q, Rows::default()
+                        .int(changed.keys().copied())
+                        .text(changed.values().map(|(state, _)| state.clone()))
+                        .maybe_int(changed.values().map(|(_, at)| *at)));
+                    q.push(") AS c WHERE orders.id = c.column1");
                 });
             }
-            // The adoptions, appended to each cooperative's log as one batch.
+            // The adoptions, appended to each cooperative's log, all in one batch.
+            let mut entries: Vec<(i64, NewEntry)> = Vec::new();
+            let mut nodes = Vec::new();
+            let mut sizes = Vec::new();
+            let mut indexed = Vec::new();
             for (coop, confirmed) in &adopted {
                 // A builder that failed fails the group here, before its cooperative's
                 // edge is looked for: a cooperative whose every builder failed has none.
@@ -483,21 +486,32 @@ impl Committer {
                     let entry = make(code, appended.size(), appended.head(&subject))?;
                     appended.push(subject, &entry);
                 }
-                let Appended { entries, nodes, facts, withdrawn, .. } = appended;
-                write_part!(q, parts, postgres, tx, { push_entries!(q, *coop, &entries); });
+                let Appended { entries: mine, nodes: its_nodes, facts, withdrawn, .. } = appended;
+                sizes.push((*coop, size + mine.len() as i64));
+                entries.extend(mine.into_iter().map(|e| (*coop, e)));
+                nodes.extend(its_nodes.into_iter().map(|n| (*coop, n)));
+                indexed.push((*coop, facts, withdrawn));
+            }
+            if !entries.is_empty() {
+                write_part!(q, parts, postgres, tx, { push_entries(&mut q, entries.iter().map(|(c, e)| (*c, e))); });
                 if !nodes.is_empty() {
-                    write_part!(q, parts, postgres, tx, { push_nodes!(q, *coop, &nodes); });
-                }
-                if !facts.is_empty() {
-                    write_part!(q, parts, postgres, tx, { super::trace::push_facts!(q, *coop, &facts); });
-                }
-                if !withdrawn.is_empty() {
-                    write_part!(q, parts, postgres, tx, { super::trace::push_withdrawn!(q, *coop, &withdrawn); });
+                    write_part!(q, parts, postgres, tx, { push_nodes(&mut q, nodes.iter().map(|(c, n)| (*c, n))); });
                 }
                 write_part!(q, parts, postgres, tx, {
-                    q.push("UPDATE cooperatives SET log_size = ").push_bind(size + entries.len() as i64);
-                    q.push(" WHERE id = ").push_bind(*coop);
+                    q.push("UPDATE cooperatives SET log_size = c.column2 FROM (");
+                    Engine::push_rows(&mut q, Rows::default()
+                        .int(sizes.iter().map(|s| s.0))
+                        .int(sizes.iter().map(|s| s.1)));
+                    q.push(") AS c WHERE cooperatives.id = c.column1");
                 });
+            }
+            for (coop, facts, withdrawn) in &indexed {
+                if !facts.is_empty() {
+                    write_part!(q, parts, postgres, tx, { super::trace::push_facts!(q, *coop, facts); });
+                }
+                if !withdrawn.is_empty() {
+                    write_part!(q, parts, postgres, tx, { super::trace::push_withdrawn!(q, *coop, withdrawn); });
+                }
             }
 
             // Every call on record, with what it did: on PostgreSQL the statement itself,
@@ -506,20 +520,26 @@ impl Committer {
                 q.push(" ");
             }
             q.push("INSERT INTO payment_events (provider, provider_ref, order_id, amount_vnd, outcome, raw, received_at) ");
-            q.push_values(group.iter().zip(&applied), |mut b, (w, a)| {
-                let r = &w.report;
-                let outcome = match a {
+            let reports = || group.iter().map(|w| &w.report);
+            let outcomes = applied.iter().map(|a| {
+                match a {
                     Some(Applied::Confirmed | Applied::RefundDue) => "paid",
                     Some(Applied::Failed) => "failed",
                     Some(Applied::Replayed) => "replayed",
                     Some(Applied::AlreadySettled) => "already_settled",
                     Some(Applied::WrongAmount) => "wrong_amount",
                     None => "unknown_order",
-                };
-                b.push_bind(r.provider).push_bind(r.provider_ref.clone())
-                    .push_bind(orders.get(&order_of(r)).map(|o| o.id))
-                    .push_bind(r.amount_vnd).push_bind(outcome).push_bind(r.raw.clone()).push_bind(r.at);
+                }
+                .to_owned()
             });
+            Engine::push_rows(&mut q, Rows::default()
+                .text(reports().map(|r| r.provider.to_owned()))
+                .text(reports().map(|r| r.provider_ref.clone()))
+                .maybe_int(reports().map(|r| orders.get(&order_of(r)).map(|o| o.id)))
+                .int(reports().map(|r| r.amount_vnd))
+                .text(outcomes)
+                .text(reports().map(|r| r.raw.clone()))
+                .int(reports().map(|r| r.at)));
             q.build().execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(applied)

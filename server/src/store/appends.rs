@@ -31,8 +31,8 @@ pub(super) struct Known {
 }
 
 /// Pushes the tables `wanted (coop, subject)` and `edge (coop, node, leaf)` for a `WITH`
-/// clause: the subjects whose heads [`push_heads_and_edge`] finds, each in its
-/// cooperative's log, and each cooperative's right edge (`edges` pairs a cooperative with
+/// clause, and their lookups: the subjects whose heads [`push_heads_and_edge`] reads, each
+/// in its cooperative's log, and each cooperative's right edge (`edges` pairs a cooperative with
 /// its log's [`merkle::root_nodes`](ledger::merkle::root_nodes)): at most one leaf (a
 /// leaf's key is its position, the same numbering) and one stored node per set bit of the
 /// size. Neither may be empty: an empty log's edge is a row that finds nothing.
@@ -67,11 +67,22 @@ pub(super) fn push_wanted<'s, DB: Engine>(
             .int(edge.iter().map(|e| e.1))
             .int(edge.iter().map(|e| e.2)),
     );
+    // Each looked up once: a lookup written in the select list and tested in the WHERE
+    // clause ran once for each.
+    q.push(
+        ", heads AS MATERIALIZED (SELECT w.coop, w.subject, (SELECT e.hash FROM ledger_entries e \
+         WHERE e.cooperative_id = w.coop AND e.subject = w.subject ORDER BY e.seq DESC LIMIT 1) AS hash \
+         FROM wanted w), \
+         nodes AS MATERIALIZED (SELECT k.coop, k.node, CASE WHEN k.leaf = 1 \
+         THEN (SELECT e.hash FROM ledger_entries e WHERE e.cooperative_id = k.coop AND e.seq = k.node) \
+         ELSE (SELECT m.hash FROM merkle_nodes m WHERE m.cooperative_id = k.coop AND m.node = k.node) END AS hash \
+         FROM edge k)",
+    );
 }
 
-/// Pushes, after `join` (`SELECT ` or ` UNION ALL SELECT `), the reads of the wanted
-/// subjects' heads (part 1) and of the right edges' nodes (part 2), from the tables
-/// [`push_wanted`] made. Each is a subquery of its own, the last row of the subject's run
+/// Pushes, after `join` (`SELECT ` or ` UNION ALL SELECT `), the wanted subjects' heads
+/// (part 1) and the right edges' nodes (part 2), from the tables [`push_wanted`] made.
+/// Each is looked up by a subquery of its own, the last row of the subject's run
 /// in `ledger_entries_by_subject` or one row by its key, so no engine can turn it into a
 /// scan: PostgreSQL, given a join, hashed the cooperative's whole log on every batch
 /// (found by the recall bench at 300,000 entries, and again by the market bench on a small
@@ -81,15 +92,9 @@ pub(super) fn push_heads_and_edge<DB: Database>(q: &mut QueryBuilder<'_, DB>, jo
     // Named and typed for a read that starts here; a later part of a UNION keeps the first
     // part's names and types.
     q.push(
-        "part, name, num, a, a AS b, c, d FROM (SELECT CAST(1 AS BIGINT) AS part, w.subject AS name, \
-         CAST(0 AS BIGINT) AS num, (SELECT e.hash FROM ledger_entries e WHERE e.cooperative_id = w.coop \
-         AND e.subject = w.subject ORDER BY e.seq DESC LIMIT 1) AS a, \
-         CAST(0 AS BIGINT) AS c, w.coop AS d FROM wanted w) heads WHERE a IS NOT NULL \
-         UNION ALL SELECT part, name, num, a, a, c, d FROM (SELECT 2 AS part, '' AS name, k.node AS num, \
-         CASE WHEN k.leaf = 1 \
-         THEN (SELECT e.hash FROM ledger_entries e WHERE e.cooperative_id = k.coop AND e.seq = k.node) \
-         ELSE (SELECT m.hash FROM merkle_nodes m WHERE m.cooperative_id = k.coop AND m.node = k.node) END AS a, \
-         0 AS c, k.coop AS d FROM edge k) nodes WHERE a IS NOT NULL",
+        "CAST(1 AS BIGINT) AS part, subject AS name, CAST(0 AS BIGINT) AS num, hash AS a, hash AS b, \
+         CAST(0 AS BIGINT) AS c, coop AS d FROM heads WHERE hash IS NOT NULL \
+         UNION ALL SELECT 2, '', node, hash, hash, 0, coop FROM nodes WHERE hash IS NOT NULL",
     );
 }
 

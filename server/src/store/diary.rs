@@ -89,8 +89,15 @@ impl Store {
         batch: Vec<DiaryAppend>,
         sign: impl FnOnce(&[u8], u64, Digest) -> Result<String>,
     ) -> Result<Vec<Stored>> {
+        // On PostgreSQL the batch's statements are planned once per connection: their
+        // texts are the same for any batch ([`super::bound`]), and planned anew with each
+        // batch's arrays in hand, a one-entry sync took about a fifth longer.
+        let begin = match self.backend {
+            super::Backend::Postgres(_) => "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan",
+            super::Backend::Sqlite(_) => "BEGIN",
+        };
         on_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(begin).await?;
             let (size, code, sealed): (i64, String, Vec<u8>) = sqlx::query_as(LOCK_LOG)
                 .bind(cooperative_id)
                 .fetch_one(&mut *tx)

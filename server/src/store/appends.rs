@@ -17,8 +17,7 @@ use crate::trace::facts::Fact;
 /// A row of what a batch reads before appending; `part` says which kind: 1 a subject's
 /// head (the subject in `name`, its hash in `a`), 2 a node of the log's right edge (its key
 /// in `num`, its hash in `a`), each with its cooperative in `d`. The diary adds part 0,
-/// the submissions seen before; a group of payment reports part 3, the provider
-/// transactions applied before (each one's place in the group's list in `num`).
+/// the submissions seen before.
 #[derive(sqlx::FromRow)]
 pub(super) struct Known {
     pub part: i64,
@@ -35,14 +34,17 @@ pub(super) struct Known {
 /// in its cooperative's log, and each cooperative's right edge (`edges` pairs a cooperative with
 /// its log's [`merkle::root_nodes`](ledger::merkle::root_nodes)): at most one leaf (a
 /// leaf's key is its position, the same numbering) and one stored node per set bit of the
-/// size. Neither may be empty: an empty log's edge is a row that finds nothing.
+/// size. No subjects, or an empty log's edge, are a row that finds nothing.
 pub(super) fn push_wanted<'s, DB: Engine>(
     q: &mut QueryBuilder<'_, DB>,
     subjects: impl IntoIterator<Item = (i64, &'s str)>,
     edges: impl IntoIterator<Item = (i64, &'s [NodeId])>,
 ) {
-    let (coops, subjects): (Vec<i64>, Vec<String>) =
+    let (mut coops, mut subjects): (Vec<i64>, Vec<String>) =
         subjects.into_iter().map(|(c, s)| (c, s.to_owned())).unzip();
+    if coops.is_empty() {
+        (coops, subjects) = (vec![-1], vec![String::new()]);
+    }
     push_table(
         q,
         "wanted (coop, subject)",

@@ -1,17 +1,18 @@
 //! Payment reports, applied in groups. A report is acknowledged to its provider only once
 //! it is durable, and a durable commit costs a disk flush where checking a report costs
 //! microseconds. So reports that arrive while a commit runs wait for the next one and
-//! share it (group commit), and a group is applied set by set, in four round trips to
-//! PostgreSQL besides the commit (and one per late payment whose tree another group may
-//! hold): its cooperatives' logs locked with the BEGIN, its orders read (and on
-//! PostgreSQL locked) with their logs' sizes in one statement, the replays, the heads and
-//! the logs' right edges in one, and their new states, the adoptions appended per
-//! cooperative and the calls recorded in as few as the engine allows ([`write_part!`]:
-//! one on PostgreSQL). The logs are locked whether or not the group appends: a diary
-//! batch for the same cooperative waits for the group's commit, a few milliseconds. The group finds its orders by their codes itself, so a report
-//! costs no read of its own before it joins. A report alone still commits at once:
-//! nothing waits on a timer. A group that fails is applied again report by report, so
-//! that one report's failure is that report's alone.
+//! share it (group commit), and a group is applied set by set, in three round trips to
+//! PostgreSQL besides the commit (one more when a log it appends to has grown since this
+//! thread's last commit, and one per late payment whose tree another group may hold): its
+//! cooperatives' logs locked with the BEGIN; for each report its order (on PostgreSQL
+//! locked), its log's size, whether it is a replay and the head of its tree's chain, in
+//! one statement; and the orders' new states, the adoptions appended and the calls
+//! recorded in as few as the engine allows ([`write_part!`]: one on PostgreSQL). The logs
+//! are locked whether or not the group appends: a diary batch for the same cooperative
+//! waits for the group's commit, a few milliseconds. The group finds its orders by their
+//! codes itself, so a report costs no read of its own before it joins. A report alone
+//! still commits at once: nothing waits on a timer. A group that fails is applied again
+//! report by report, so that one report's failure is that report's alone.
 //!
 //! The commits run on a thread of their own, with a runtime and a connection of their
 //! own. On the server's runtime, each statement's answer woke the commit behind every
@@ -23,7 +24,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 
-use ledger::merkle;
+use ledger::merkle::{self, Frontier};
+use ledger::Digest;
 use sqlx::{ConnectOptions as _, Connection as _, QueryBuilder};
 use tokio::sync::oneshot;
 
@@ -90,6 +92,7 @@ impl Reports {
                 )),
             },
             connection: None,
+            edges: HashMap::new(),
         };
         std::thread::Builder::new()
             .name("payment commits".into())
@@ -119,14 +122,28 @@ struct Waiting {
     answer: oneshot::Sender<Result<Option<Applied>>>,
 }
 
-/// An order a group found, with the size and code of its cooperative's log.
+/// The order of one report of a group, with the size and code of its cooperative's log,
+/// whether the report's provider transaction was applied before, and the head of the
+/// tree's chain.
 #[derive(sqlx::FromRow)]
 struct Found {
     #[sqlx(flatten)]
     order: OrderRow,
     log_size: i64,
     coop_code: String,
+    /// The report's place in the group.
+    n: i64,
+    /// The provider transaction's earlier payments or failures (more than 0: a replay).
+    applied_before: i64,
+    /// The tree's chain key as the read wrote it ([`TREE_SUBJECT`]), and its latest entry.
+    subject: String,
+    head: Option<Vec<u8>>,
 }
+
+/// An order's tree's chain key in SQL (`zones::subject_key` of a tree): a group reads the
+/// heads of its trees' chains with its orders. A builder whose entry has another subject
+/// fails its group rather than start a second chain.
+const TREE_SUBJECT: &str = "'tree:' || x.tree_code";
 
 impl Store {
     /// Applies a provider's report to its order, in the order VNPay prescribes (amount,
@@ -175,6 +192,12 @@ struct Committer {
     /// Opened for the first group and kept; dropped when a commit fails, so that a broken
     /// connection is replaced by the next group's.
     connection: Option<Connection>,
+    /// Each cooperative's log's right edge as this thread's last commit left it. Used
+    /// only if the log, locked, still has that size: a log is append-only (its rows
+    /// refuse updates and deletes), so a size names one edge. A group then reads no edge:
+    /// one round trip fewer. Any other writer (a diary batch, another server) changes the
+    /// size, and the edge is read.
+    edges: HashMap<i64, Frontier>,
 }
 
 enum Options {
@@ -275,21 +298,31 @@ impl Committer {
         };
         let connection = self.connection.insert(connection);
         let postgres = matches!(connection, Connection::Postgres(_));
-        let applied = Self::apply_on(connection, postgres, group).await;
-        // Never used again after an error: a BEGIN whose lock failed leaves PostgreSQL's
-        // session in an aborted transaction that sqlx does not know it opened.
-        if applied.is_err() {
-            self.connection = None;
+        let applied = Self::apply_on(connection, postgres, &self.edges, group).await;
+        match applied {
+            Ok((applied, edges)) => {
+                self.edges.extend(edges);
+                Ok(applied)
+            }
+            // Never used again after an error: a BEGIN whose lock failed leaves
+            // PostgreSQL's session in an aborted transaction that sqlx does not know it
+            // opened.
+            Err(e) => {
+                self.connection = None;
+                Err(e)
+            }
         }
-        applied
     }
 
-    /// Applies the group on `connection`, in one transaction.
+    /// Applies the group on `connection`, in one transaction, on top of the right edges
+    /// `known` (see [`Committer::edges`]); what became of each report, in order, and the
+    /// edges of the logs it appended to.
     async fn apply_on(
         connection: &mut Connection,
         postgres: bool,
+        known: &HashMap<i64, Frontier>,
         group: &[Waiting],
-    ) -> Result<Vec<Option<Applied>>> {
+    ) -> Result<(Vec<Option<Applied>>, Vec<(i64, Frontier)>)> {
         on_connection!(connection, c => async {
             // The logs the group may append to are this transaction's from its first
             // statement, so all it reads next is as they stand and stay: on PostgreSQL
@@ -309,89 +342,71 @@ impl Committer {
             };
             let mut tx = c.begin_with(begin).await?;
 
-            // The orders, with their logs' sizes. On PostgreSQL each order is found by its
-            // code (in code order) and locked in a subquery of its own: given the list to
-            // join, PostgreSQL scanned the orders and the offers whole, several times the
-            // cost of a group's 30 lookups.
-            let codes: BTreeSet<&str> = group.iter().map(|w| w.report.order_code.as_str()).collect();
-            let mut q = QueryBuilder::new("");
+            // In one read, for each report: its order, with its log's size; whether its
+            // provider transaction was applied before (a retry), looked up in the index
+            // (`payment_events_applied_once`) by a subquery of its own, which no planner
+            // can turn into a scan of every payment (PostgreSQL, without statistics, read
+            // all of a provider's to find 30); and the head of its tree's chain, the last
+            // row of the subject's run in `ledger_entries_by_subject`. On PostgreSQL each
+            // order is found by its code and locked in a subquery of its own (in code
+            // order): given the list to join, PostgreSQL scanned the orders and the offers
+            // whole, several times the cost of a group's 30 lookups.
+            let mut wanted: Vec<(usize, &PaymentReport)> = group.iter().map(|w| &w.report).enumerate().collect();
+            wanted.sort_by(|a, b| a.1.order_code.cmp(&b.1.order_code));
+            let mut q = QueryBuilder::new("WITH ");
+            push_table(&mut q, "wanted (n, code, provider, reference)", Rows::default()
+                .int(wanted.iter().map(|(n, _)| *n as i64))
+                .text(wanted.iter().map(|(_, r)| r.order_code.clone()))
+                .text(wanted.iter().map(|(_, r)| r.provider.to_owned()))
+                .text(wanted.iter().map(|(_, r)| r.provider_ref.clone())));
+            q.push(format_args!(
+                " SELECT x.*, c.log_size, c.code AS coop_code, w.n, \
+                 (SELECT COUNT(*) FROM payment_events e WHERE e.provider = w.provider \
+                 AND e.provider_ref = w.reference AND e.outcome IN ('paid', 'failed')) AS applied_before, \
+                 {TREE_SUBJECT} AS subject, (SELECT e.hash FROM ledger_entries e \
+                 WHERE e.cooperative_id = x.cooperative_id AND e.subject = {TREE_SUBJECT} \
+                 ORDER BY e.seq DESC LIMIT 1) AS head FROM wanted w "
+            ));
             if postgres {
-                q.push("WITH ");
-                push_table(&mut q, "wanted (code)", Rows::default().text(codes.iter().map(|c| c.to_string())));
-                q.push(" SELECT x.*, c.log_size, c.code AS coop_code FROM wanted w CROSS JOIN LATERAL (");
+                q.push("CROSS JOIN LATERAL (");
                 q.push(ORDER);
                 q.push(" WHERE o.code = w.code LIMIT 1 FOR UPDATE OF o) x");
             } else {
-                q.push("SELECT x.*, c.log_size, c.code AS coop_code FROM (");
+                q.push("JOIN (");
                 q.push(ORDER);
-                q.push(" WHERE o.code IN (");
-                push_list(&mut q, codes.iter().copied());
-                q.push(")) x");
+                q.push(") x ON x.code = w.code");
             }
             q.push(" JOIN cooperatives c ON c.id = x.cooperative_id");
             let found: Vec<Found> = q.build_query_as().fetch_all(&mut *tx).await?;
             let logs: HashMap<i64, (i64, String)> =
                 found.iter().map(|f| (f.order.cooperative_id, (f.log_size, f.coop_code.clone()))).collect();
+            let mut seen: HashSet<(String, String)> = found
+                .iter()
+                .filter(|f| f.applied_before > 0)
+                .map(|f| {
+                    let r = &group[f.n as usize].report;
+                    (r.provider.to_owned(), r.provider_ref.clone())
+                })
+                .collect();
+            // Each tree's chain key and head, by order.
+            let mut chains: HashMap<i64, (String, Option<Digest>)> = HashMap::new();
+            for f in &found {
+                let head = f.head.as_deref().map(super::log::digest).transpose()?;
+                chains.insert(f.order.id, (f.subject.clone(), head));
+            }
             // By cooperative and code: a report finds only an order of the cooperative
             // that took it.
             let mut orders: HashMap<(i64, String), OrderRow> =
                 found.into_iter().map(|f| ((f.order.cooperative_id, f.order.code.clone()), f.order)).collect();
             let ids: HashSet<i64> = orders.values().map(|o| o.id).collect();
             let order_of = |r: &PaymentReport| (r.cooperative_id, r.order_code.clone());
-
-            // The adoption each payment would append, made before it is known which do:
-            // its subject's head is read with the rest.
+            // The adoption each payment would append, made before it is known which do.
             let mut made: Vec<Option<Result<(String, BoxedEntry)>>> = group
                 .iter()
                 .map(|w| {
                     let r = &w.report;
                     r.paid.then(|| orders.get(&order_of(r)).map(|o| (w.make)(o, r.at))).flatten()
                 })
-                .collect();
-            let subjects: BTreeSet<(i64, &str)> = group
-                .iter()
-                .zip(&made)
-                .filter_map(|(w, m)| Some((w.report.cooperative_id, m.as_ref()?.as_ref().ok()?.0.as_str())))
-                .collect();
-            let edges: BTreeMap<i64, Vec<merkle::NodeId>> = subjects
-                .iter()
-                .map(|(coop, _)| (*coop, merkle::root_nodes(logs[coop].0 as u64)))
-                .collect();
-
-            // In one read: the provider transactions applied before (retries), each looked
-            // up in the index (`payment_events_applied_once`) by a subquery of its own,
-            // which no planner can turn into a scan of every payment (PostgreSQL, without
-            // statistics, read all of a provider's to find 30); and the subjects' heads
-            // and the logs' right edges.
-            let references: Vec<(&str, &str)> = group
-                .iter()
-                .map(|w| (w.report.provider, w.report.provider_ref.as_str()))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let mut q = QueryBuilder::new("WITH ");
-            push_table(&mut q, "applied (n, provider, reference)", Rows::default()
-                .int(0..references.len() as i64)
-                .text(references.iter().map(|(provider, _)| provider.to_string()))
-                .text(references.iter().map(|(_, reference)| reference.to_string())));
-            if !subjects.is_empty() {
-                q.push(", ");
-                push_wanted(&mut q, subjects.iter().copied(), edges.iter().map(|(coop, edge)| (*coop, edge.as_slice())));
-            }
-            q.push(" SELECT CAST(3 AS BIGINT) AS part, '' AS name, p.n AS num, ");
-            q.push_bind(Vec::<u8>::new()).push(" AS a, ").push_bind(Vec::<u8>::new());
-            q.push(" AS b, CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS d FROM applied p \
-                    WHERE (SELECT COUNT(*) FROM payment_events e WHERE e.provider = p.provider \
-                    AND e.provider_ref = p.reference AND e.outcome IN ('paid', 'failed')) > 0");
-            if !subjects.is_empty() {
-                push_heads_and_edge(&mut q, " UNION ALL SELECT ");
-            }
-            let known: Vec<Known> = q.build_query_as().fetch_all(&mut *tx).await?;
-            let mut seen: HashSet<(String, String)> = known
-                .iter()
-                .filter(|k| k.part == 3)
-                .filter_map(|k| references.get(usize::try_from(k.num).ok()?))
-                .map(|(provider, reference)| ((*provider).to_owned(), (*reference).to_owned()))
                 .collect();
 
             let mut applied = Vec::with_capacity(group.len());
@@ -451,6 +466,30 @@ impl Committer {
                 applied.push(Some(a));
             }
 
+            // The right edge of each log appended to: as this thread's last commit left it
+            // if the log has not grown since, else read, in one read for all.
+            let stale: Vec<i64> = adopted
+                .keys()
+                .copied()
+                .filter(|coop| known.get(coop).map(Frontier::size) != Some(logs[coop].0 as u64))
+                .collect();
+            let mut edges: HashMap<i64, Frontier> = adopted
+                .keys()
+                .filter(|coop| !stale.contains(coop))
+                .map(|coop| (*coop, known[coop].clone()))
+                .collect();
+            if !stale.is_empty() {
+                let nodes: Vec<(i64, Vec<merkle::NodeId>)> =
+                    stale.iter().map(|coop| (*coop, merkle::root_nodes(logs[coop].0 as u64))).collect();
+                let mut q = QueryBuilder::new("WITH ");
+                push_wanted(&mut q, std::iter::empty(), nodes.iter().map(|(coop, ids)| (*coop, ids.as_slice())));
+                push_heads_and_edge(&mut q, " SELECT ");
+                let rows: Vec<Known> = q.build_query_as().fetch_all(&mut *tx).await?;
+                for (coop, ids) in &nodes {
+                    edges.insert(*coop, heads_and_edge(&rows, *coop, logs[coop].0 as u64, ids)?.1);
+                }
+            }
+
             // The writes: one statement on PostgreSQL ([`write_part!`]), whose text is
             // one of a few whatever the group ([`super::bound`]). A group's rows stay below
             // SQLite's 32,766 bound values a statement (`MAX_GROUP`).
@@ -472,6 +511,7 @@ impl Committer {
             let mut nodes = Vec::new();
             let mut sizes = Vec::new();
             let mut indexed = Vec::new();
+            let mut after = Vec::new();
             for (coop, confirmed) in &adopted {
                 // A builder that failed fails the group here, before its cooperative's
                 // edge is looked for: a cooperative whose every builder failed has none.
@@ -480,13 +520,27 @@ impl Committer {
                     .map(|i| made[*i].take().expect("made for every payment of a found order"))
                     .collect::<Result<Vec<_>>>()?;
                 let (size, code) = &logs[coop];
-                let (heads, frontier) = heads_and_edge(&known, *coop, *size as u64, &edges[coop])?;
+                // The heads of the trees' chains, read with the orders under the keys the
+                // read wrote ([`TREE_SUBJECT`]): a builder whose entry has another subject
+                // would start a second chain.
+                let mut heads = HashMap::new();
+                for (i, (subject, _)) in confirmed.iter().zip(&built) {
+                    let order = &orders[&order_of(&group[*i].report)];
+                    match &chains[&order.id] {
+                        (read, head) if read == subject => {
+                            heads.extend(head.map(|h| (subject.clone(), h)));
+                        }
+                        _ => return Err(Error::Internal(format!("an adoption's subject {subject} is not its tree's chain"))),
+                    }
+                }
+                let frontier = edges.remove(coop).expect("an edge for every log appended to");
                 let mut appended = Appended::new(heads, frontier);
                 for (subject, make) in built {
                     let entry = make(code, appended.size(), appended.head(&subject))?;
                     appended.push(subject, &entry);
                 }
-                let Appended { entries: mine, nodes: its_nodes, facts, withdrawn, .. } = appended;
+                let Appended { entries: mine, nodes: its_nodes, facts, withdrawn, frontier, .. } = appended;
+                after.push((*coop, frontier));
                 sizes.push((*coop, size + mine.len() as i64));
                 entries.extend(mine.into_iter().map(|e| (*coop, e)));
                 nodes.extend(its_nodes.into_iter().map(|n| (*coop, n)));
@@ -542,20 +596,7 @@ impl Committer {
                 .int(reports().map(|r| r.at)));
             q.build().execute(&mut *tx).await?;
             tx.commit().await?;
-            Ok(applied)
+            Ok((applied, after))
         }.await)
-    }
-}
-
-/// Pushes `items` as a comma-separated list of bound values.
-fn push_list<'a, 'b, DB: sqlx::Database>(
-    q: &mut QueryBuilder<'a, DB>,
-    items: impl IntoIterator<Item = &'b str>,
-) where
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
-    let mut list = q.separated(", ");
-    for item in items {
-        list.push_bind(item.to_owned());
     }
 }

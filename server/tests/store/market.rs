@@ -501,11 +501,14 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
         // And a tree of another cooperative, whose log a group appends to beside the first.
         let other = coop(s, "NA-HB").await;
         offers.push(offered_tree(s, &other, "CC101", &terms()).await);
-        // And a tree whose adoption cannot be built: its report fails, alone.
+        // And a tree whose adoption cannot be built, and one whose adoption would go to
+        // another tree's chain: each report fails, alone.
         let doomed = offered_tree(s, &c, "CC005", &terms()).await;
-        let crowd = buyers(&db, offers.len() + 1).await;
+        let misfiled = offered_tree(s, &c, "CC006", &terms()).await;
+        let crowd = buyers(&db, offers.len() + 2).await;
         let orders = held_each(s, &crowd, &offers).await;
         let doomed_order = held(s, &crowd[offers.len()], doomed).await;
+        let misfiled_order = held(s, &crowd[offers.len() + 1], misfiled).await;
         // For each order: its payment reported 8 times (VNPay retrying), 2 reports with a
         // wrong amount; and 3 reports for no order; all at once.
         let mut calls = Vec::new();
@@ -560,26 +563,27 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
                 )
             }));
         }
-        let broken = {
-            let (s, code, coop) = (s.clone(), doomed_order.code.clone(), c.id);
-            tokio::spawn(async move {
-                let report = server::store::PaymentReport {
-                    provider: "vnpay",
-                    cooperative_id: coop,
-                    provider_ref: "X1".into(),
-                    order_code: code,
-                    amount_vnd: PRICE,
-                    paid: true,
-                    raw: "raw".into(),
-                    at: 1,
-                };
-                s.store
-                    .apply_payment(report, |_, _| {
-                        Err(server::Error::Internal("no entry for this tree".into()))
-                    })
-                    .await
-            })
+        let alone = |code: &str, reference: &str, make: server::store::PaymentEntry| {
+            let report = server::store::PaymentReport {
+                provider: "vnpay",
+                cooperative_id: c.id,
+                provider_ref: reference.into(),
+                order_code: code.into(),
+                amount_vnd: PRICE,
+                paid: true,
+                raw: "raw".into(),
+                at: 1,
+            };
+            let s = s.clone();
+            tokio::spawn(async move { s.store.apply_payment(report, make).await })
         };
+        let broken = alone(&doomed_order.code, "X1", |_, _| {
+            Err(server::Error::Internal("no entry for this tree".into()))
+        });
+        let astray = alone(&misfiled_order.code, "X2", |_, _| {
+            let never: server::store::BoxedEntry = Box::new(|_, _, _| unreachable!());
+            Ok(("tree:CC002".into(), never))
+        });
         let mut answers = vec![Vec::new(); orders.len()];
         let mut unknown = 0;
         for call in calls {
@@ -595,6 +599,8 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
         // Its own error: the builder's, not a group that broke off.
         let err = broken.await.unwrap().unwrap_err();
         assert!(err.to_string().contains("no entry for this tree"), "{err}");
+        let err = astray.await.unwrap().unwrap_err();
+        assert!(err.to_string().contains("is not its tree's chain"), "{err}");
         for (o, mut got) in orders.iter().zip(answers) {
             got.sort_by_key(|a| format!("{a:?}"));
             let mut want = vec![
@@ -636,14 +642,17 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
         for &o in &offers {
             assert_eq!(states(s, o).await, ["paid"]);
         }
-        // The failed report left nothing behind: its order still held, nothing on record.
-        assert_eq!(states(s, doomed).await, ["held"]);
-        assert!(s
-            .store
-            .payment_events_of(doomed_order.id)
-            .await
-            .unwrap()
-            .is_empty());
+        // The failed reports left nothing behind: their orders still held, nothing on
+        // record.
+        for (offer, order) in [(doomed, &doomed_order), (misfiled, &misfiled_order)] {
+            assert_eq!(states(s, offer).await, ["held"]);
+            assert!(s
+                .store
+                .payment_events_of(order.id)
+                .await
+                .unwrap()
+                .is_empty());
+        }
     })
     .await;
 }

@@ -121,6 +121,17 @@ pub(crate) async fn held(s: &Services, buyer: &Actor, offer_id: i64) -> server::
     }
 }
 
+/// Asserts that a payment left the order alone: still held, nothing on record.
+async fn untouched(s: &Services, offer_id: i64, order_id: i64) {
+    assert_eq!(states(s, offer_id).await, ["held"]);
+    assert!(s
+        .store
+        .payment_events_of(order_id)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 /// The first offer ([`offer`], tree CC001) and one for each of `more` trees of its
 /// cooperative, on the same terms: the cooperative and the offers' ids, CC001's first.
 async fn offers_of(s: &Services, more: &[&str]) -> (server::store::CooperativeRow, Vec<i64>) {
@@ -644,15 +655,8 @@ async fn reports_arriving_together_share_commits_and_each_gets_its_own_answer() 
         }
         // The failed reports left nothing behind: their orders still held, nothing on
         // record.
-        for (offer, order) in [(doomed, &doomed_order), (misfiled, &misfiled_order)] {
-            assert_eq!(states(s, offer).await, ["held"]);
-            assert!(s
-                .store
-                .payment_events_of(order.id)
-                .await
-                .unwrap()
-                .is_empty());
-        }
+        untouched(s, doomed, doomed_order.id).await;
+        untouched(s, misfiled, misfiled_order.id).await;
     })
     .await;
 }
@@ -843,13 +847,7 @@ async fn a_report_settles_only_its_own_cooperatives_orders_and_nul_is_refused() 
         // Through another cooperative's terminal: no such order there, and on record so.
         let r = pay(via(other.id), "E1", order.code.clone()).await.unwrap();
         assert_eq!(r, None);
-        assert_eq!(states(s, offer_id).await, ["held"]);
-        assert!(s
-            .store
-            .payment_events_of(order.id)
-            .await
-            .unwrap()
-            .is_empty());
+        untouched(s, offer_id, order.id).await;
         // NUL in any text of a report: refused before it reaches a group (PostgreSQL's
         // text cannot hold it).
         let r = pay(via(order.cooperative_id), "E\0", order.code.clone()).await;

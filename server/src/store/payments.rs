@@ -45,11 +45,10 @@ use crate::error::{Error, Result};
 pub type PaymentEntry = fn(&OrderRow, i64) -> Result<(String, BoxedEntry)>;
 
 /// Reports in one transaction at most: each is at most 13 bound values in any one of the
-/// group's statements on SQLite, which caps a statement at 32,766, and about 40 in the
-/// one statement of its writes on PostgreSQL, which caps it at 65,535; the read adds each
-/// cooperative's right edge, at most 66 values. A group whose reports come from a
-/// thousand cooperatives could exceed SQLite's cap: it would fail, and its reports be
-/// applied one by one.
+/// group's statements on SQLite, which caps a statement at 32,766 (PostgreSQL takes each
+/// column as one array); the read of right edges takes 3 values a node, at most 66 a
+/// cooperative. A group whose reports come from a thousand cooperatives could exceed
+/// SQLite's cap: it would fail, and its reports be applied one by one.
 const MAX_GROUP: usize = 1_000;
 
 /// The `application_name` of the payment commits' connection to PostgreSQL.
@@ -80,15 +79,8 @@ impl Reports {
             options: match store {
                 Backend::Sqlite(p) => Options::Sqlite(p.connect_options()),
                 // Named, so that it can be told apart among the server's connections.
-                // Its statements' plans are made once: each is a few lookups by key
-                // whatever the group (their texts stay the same, [`super::bound`]), and
-                // PostgreSQL planned each run anew, with the group's values in hand,
-                // which took longer than running it.
                 Backend::Postgres(p) => Options::Postgres(std::sync::Arc::new(
-                    (*p.connect_options())
-                        .clone()
-                        .application_name(COMMITS)
-                        .options([("plan_cache_mode", "force_generic_plan")]),
+                    (*p.connect_options()).clone().application_name(COMMITS),
                 )),
             },
             connection: None,
@@ -196,7 +188,9 @@ struct Committer {
     /// only if the log, locked, still has that size: a log is append-only (its rows
     /// refuse updates and deletes), so a size names one edge. A group then reads no edge:
     /// one round trip fewer. Any other writer (a diary batch, another server) changes the
-    /// size, and the edge is read.
+    /// size, and the edge is read. Forgotten with the connection: a size names one edge in
+    /// one history of the database, and a database failed over to a replica that missed
+    /// the last commits, or restored, may have grown another since.
     edges: HashMap<i64, Frontier>,
 }
 
@@ -300,8 +294,8 @@ impl Committer {
         let postgres = matches!(connection, Connection::Postgres(_));
         let applied = Self::apply_on(connection, postgres, &self.edges, group).await;
         match applied {
-            Ok((applied, edges)) => {
-                self.edges.extend(edges);
+            Ok((applied, edges_after)) => {
+                self.edges.extend(edges_after);
                 Ok(applied)
             }
             // Never used again after an error: a BEGIN whose lock failed leaves
@@ -309,18 +303,19 @@ impl Committer {
             // opened.
             Err(e) => {
                 self.connection = None;
+                self.edges.clear();
                 Err(e)
             }
         }
     }
 
     /// Applies the group on `connection`, in one transaction, on top of the right edges
-    /// `known` (see [`Committer::edges`]); what became of each report, in order, and the
+    /// `kept` (see [`Committer::edges`]); what became of each report, in order, and the
     /// edges of the logs it appended to.
     async fn apply_on(
         connection: &mut Connection,
         postgres: bool,
-        known: &HashMap<i64, Frontier>,
+        kept: &HashMap<i64, Frontier>,
         group: &[Waiting],
     ) -> Result<(Vec<Option<Applied>>, Vec<(i64, Frontier)>)> {
         on_connection!(connection, c => async {
@@ -329,12 +324,16 @@ impl Committer {
             // their cooperatives' rows locked with the BEGIN itself (one round trip: the
             // ids are the reports' own numbers, written out, no text of theirs), as every
             // append locks them first; on SQLite the database (`BEGIN IMMEDIATE` takes the
-            // write lock).
+            // write lock). On PostgreSQL the statements' plans are made once: each is a few
+            // lookups by key whatever the group (their texts stay the same,
+            // [`super::bound`]), and planned anew with the group's arrays in hand, which
+            // PostgreSQL otherwise does, planning took longer than running.
             let coops: BTreeSet<i64> = group.iter().map(|w| w.report.cooperative_id).collect();
             let begin = if postgres {
                 let ids: Vec<String> = coops.iter().map(i64::to_string).collect();
                 format!(
-                    "BEGIN; SELECT id FROM cooperatives WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
+                    "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; \
+                     SELECT id FROM cooperatives WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
                     ids.join(", ")
                 )
             } else {
@@ -342,7 +341,8 @@ impl Committer {
             };
             let mut tx = c.begin_with(begin).await?;
 
-            // In one read, for each report: its order, with its log's size; whether its
+            // In one read, for each report (once for reports alike): its order, of the
+            // cooperative that took the report, with its log's size; whether its
             // provider transaction was applied before (a retry), looked up in the index
             // (`payment_events_applied_once`) by a subquery of its own, which no planner
             // can turn into a scan of every payment (PostgreSQL, without statistics, read
@@ -351,14 +351,18 @@ impl Committer {
             // order is found by its code and locked in a subquery of its own (in code
             // order): given the list to join, PostgreSQL scanned the orders and the offers
             // whole, several times the cost of a group's 30 lookups.
-            let mut wanted: Vec<(usize, &PaymentReport)> = group.iter().map(|w| &w.report).enumerate().collect();
-            wanted.sort_by(|a, b| a.1.order_code.cmp(&b.1.order_code));
+            let mut wanted: BTreeMap<(&str, i64, &str, &str), usize> = BTreeMap::new();
+            for (n, w) in group.iter().enumerate().rev() {
+                let r = &w.report;
+                wanted.insert((&r.order_code, r.cooperative_id, r.provider, &r.provider_ref), n);
+            }
             let mut q = QueryBuilder::new("WITH ");
-            push_table(&mut q, "wanted (n, code, provider, reference)", Rows::default()
-                .int(wanted.iter().map(|(n, _)| *n as i64))
-                .text(wanted.iter().map(|(_, r)| r.order_code.clone()))
-                .text(wanted.iter().map(|(_, r)| r.provider.to_owned()))
-                .text(wanted.iter().map(|(_, r)| r.provider_ref.clone())));
+            push_table(&mut q, "wanted (n, code, coop, provider, reference)", Rows::default()
+                .int(wanted.values().map(|n| *n as i64))
+                .text(wanted.keys().map(|k| k.0.to_owned()))
+                .int(wanted.keys().map(|k| k.1))
+                .text(wanted.keys().map(|k| k.2.to_owned()))
+                .text(wanted.keys().map(|k| k.3.to_owned())));
             q.push(format_args!(
                 " SELECT x.*, c.log_size, c.code AS coop_code, w.n, \
                  (SELECT COUNT(*) FROM payment_events e WHERE e.provider = w.provider \
@@ -370,11 +374,11 @@ impl Committer {
             if postgres {
                 q.push("CROSS JOIN LATERAL (");
                 q.push(ORDER);
-                q.push(" WHERE o.code = w.code LIMIT 1 FOR UPDATE OF o) x");
+                q.push(" WHERE o.code = w.code AND f.cooperative_id = w.coop LIMIT 1 FOR UPDATE OF o) x");
             } else {
                 q.push("JOIN (");
                 q.push(ORDER);
-                q.push(") x ON x.code = w.code");
+                q.push(") x ON x.code = w.code AND x.cooperative_id = w.coop");
             }
             q.push(" JOIN cooperatives c ON c.id = x.cooperative_id");
             let found: Vec<Found> = q.build_query_as().fetch_all(&mut *tx).await?;
@@ -471,12 +475,12 @@ impl Committer {
             let stale: Vec<i64> = adopted
                 .keys()
                 .copied()
-                .filter(|coop| known.get(coop).map(Frontier::size) != Some(logs[coop].0 as u64))
+                .filter(|coop| kept.get(coop).map(Frontier::size) != Some(logs[coop].0 as u64))
                 .collect();
             let mut edges: HashMap<i64, Frontier> = adopted
                 .keys()
                 .filter(|coop| !stale.contains(coop))
-                .map(|coop| (*coop, known[coop].clone()))
+                .map(|coop| (*coop, kept[coop].clone()))
                 .collect();
             if !stale.is_empty() {
                 let nodes: Vec<(i64, Vec<merkle::NodeId>)> =
@@ -511,10 +515,9 @@ impl Committer {
             let mut nodes = Vec::new();
             let mut sizes = Vec::new();
             let mut indexed = Vec::new();
-            let mut after = Vec::new();
+            let mut edges_after = Vec::new();
             for (coop, confirmed) in &adopted {
-                // A builder that failed fails the group here, before its cooperative's
-                // edge is looked for: a cooperative whose every builder failed has none.
+                // A builder that failed fails the group here.
                 let built = confirmed
                     .iter()
                     .map(|i| made[*i].take().expect("made for every payment of a found order"))
@@ -540,7 +543,7 @@ impl Committer {
                     appended.push(subject, &entry);
                 }
                 let Appended { entries: mine, nodes: its_nodes, facts, withdrawn, frontier, .. } = appended;
-                after.push((*coop, frontier));
+                edges_after.push((*coop, frontier));
                 sizes.push((*coop, size + mine.len() as i64));
                 entries.extend(mine.into_iter().map(|e| (*coop, e)));
                 nodes.extend(its_nodes.into_iter().map(|n| (*coop, n)));
@@ -596,7 +599,7 @@ impl Committer {
                 .int(reports().map(|r| r.at)));
             q.build().execute(&mut *tx).await?;
             tx.commit().await?;
-            Ok((applied, after))
+            Ok((applied, edges_after))
         }.await)
     }
 }

@@ -472,16 +472,16 @@ impl Committer {
 
             // The right edge of each log appended to: as this thread's last commit left it
             // if the log has not grown since, else read, in one read for all.
-            let stale: Vec<i64> = adopted
-                .keys()
-                .copied()
-                .filter(|coop| kept.get(coop).map(Frontier::size) != Some(logs[coop].0 as u64))
-                .collect();
-            let mut edges: HashMap<i64, Frontier> = adopted
-                .keys()
-                .filter(|coop| !stale.contains(coop))
-                .map(|coop| (*coop, kept[coop].clone()))
-                .collect();
+            let mut edges: HashMap<i64, Frontier> = HashMap::new();
+            let mut stale = Vec::new();
+            for coop in adopted.keys() {
+                match kept.get(coop).filter(|f| f.size() == logs[coop].0 as u64) {
+                    Some(f) => {
+                        edges.insert(*coop, f.clone());
+                    }
+                    None => stale.push(*coop),
+                }
+            }
             if !stale.is_empty() {
                 let nodes: Vec<(i64, Vec<merkle::NodeId>)> =
                     stale.iter().map(|coop| (*coop, merkle::root_nodes(logs[coop].0 as u64))).collect();
